@@ -1,0 +1,141 @@
+"""Checkpoint directories: ``model.safetensors`` weights + ``config.json``.
+
+Loading never unpickles anything: safetensors holds raw tensors only and the JSON is
+validated against :class:`ModelConfig`, so a checkpoint a user hands us cannot run code.
+
+Layout of a checkpoint directory::
+
+    model.safetensors   weights (fp32, or fp16 for bundled models)
+    config.json         {"format": ..., "model": ModelConfig, "normalization": ...,
+                         "depth_um": ..., "fusion": ..., "provenance": {...}, ...}
+    optimizer.safetensors, training_state.json   (optional, written by training)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from napari_defocus_deblur.errors import CheckpointError
+from napari_defocus_deblur.model.config import ModelConfig
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+FORMAT = "napari-defocus-deblur/checkpoint-v1"
+_FORBIDDEN_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+
+
+def save_checkpoint(
+    model: nn.Module,
+    directory: str | Path,
+    *,
+    info: dict[str, Any] | None = None,
+    half: bool = False,
+) -> Path:
+    """Write ``model`` (which must carry ``.config``) and ``info`` to ``directory``.
+
+    Parameters
+    ----------
+    model
+        A network from :func:`build_model`.
+    directory
+        Created if missing; existing weights/config in it are replaced.
+    info
+        Extra JSON-serialisable fields (depth_um, normalization, provenance, ...).
+    half
+        Store weights as float16 (bundled models) instead of float32.
+    """
+    from safetensors.torch import save_file
+
+    config = getattr(model, "config", None)
+    if not isinstance(config, ModelConfig):
+        raise CheckpointError("only models built by build_model() can be saved")
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CheckpointError(f"cannot create checkpoint directory {directory}: {exc}") from exc
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    meta = {"format": FORMAT, **(info or {}), "model": config.to_dict()}
+    try:
+        save_file(tensors, str(directory / WEIGHTS_FILE), metadata={"format": FORMAT})
+        (directory / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise CheckpointError(f"cannot write checkpoint to {directory}: {exc}") from exc
+    return directory
+
+
+def read_checkpoint_info(directory: str | Path) -> dict[str, Any]:
+    """The parsed ``config.json`` of a checkpoint directory (weights not touched)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"checkpoint directory not found: {directory}")
+    pickles = [p.name for p in directory.iterdir() if p.suffix.lower() in _FORBIDDEN_SUFFIXES]
+    if pickles:
+        raise CheckpointError(
+            f"{directory} contains pickle-format files ({', '.join(sorted(pickles))}); "
+            "only safetensors checkpoints are loaded, for safety"
+        )
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise CheckpointError(f"{directory} is not a checkpoint: {CONFIG_FILE} is missing")
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(info, dict) or "model" not in info:
+        raise CheckpointError(f"{path} has no 'model' section")
+    return info
+
+
+def load_checkpoint(
+    directory: str | Path, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the network of a checkpoint directory; returns ``(model, info)``.
+
+    The model is in eval mode, float32, on ``device``.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from napari_defocus_deblur.model import build_model
+
+    directory = Path(directory)
+    info = read_checkpoint_info(directory)
+    config = ModelConfig.from_dict(info["model"])
+    weights = directory / WEIGHTS_FILE
+    if not weights.is_file():
+        raise CheckpointError(f"{directory} has no {WEIGHTS_FILE}")
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights} is corrupt or not a safetensors file: {exc}") from exc
+    model = build_model(config)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    wrong = sorted(k for k in expected.keys() & tensors.keys()
+                   if expected[k].shape != tensors[k].shape)
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
+        if wrong:
+            k = wrong[0]
+            parts.append(
+                f"{len(wrong)} with wrong shapes (e.g. {k}: file {tuple(tensors[k].shape)} "
+                f"vs config {tuple(expected[k].shape)})"
+            )
+        raise CheckpointError(
+            f"weights in {directory} do not match its config ({config.label}): "
+            + "; ".join(parts)
+        )
+    model.load_state_dict({k: v.float() for k, v in tensors.items()})
+    return model.to(device).eval(), info
