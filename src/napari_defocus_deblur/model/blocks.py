@@ -23,6 +23,20 @@ def normalisation(name: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
+def init_weights(module: nn.Module) -> None:
+    """He (Kaiming) normal initialisation for convolutions, zero biases.
+
+    Keeps activation variance roughly constant through the ReLU stacks (no
+    normalisation layers by default), so deep sub-networks and the cross-scale
+    fusion start with a usable signal.
+    """
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 class DoubleConv(nn.Sequential):
     """Two 3x3 convolutions, each followed by normalisation and activation."""
 

@@ -119,8 +119,9 @@ def load_checkpoint(
     expected = model.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
-    wrong = sorted(k for k in expected.keys() & tensors.keys()
-                   if expected[k].shape != tensors[k].shape)
+    wrong = sorted(
+        k for k in expected.keys() & tensors.keys() if expected[k].shape != tensors[k].shape
+    )
     if missing or unexpected or wrong:
         parts = []
         if missing:
@@ -134,8 +135,7 @@ def load_checkpoint(
                 f"vs config {tuple(expected[k].shape)})"
             )
         raise CheckpointError(
-            f"weights in {directory} do not match its config ({config.label}): "
-            + "; ".join(parts)
+            f"weights in {directory} do not match its config ({config.label}): " + "; ".join(parts)
         )
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
     return model.to(device).eval(), info

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from napari_defocus_deblur.model.blocks import DoubleConv
+from napari_defocus_deblur.model.blocks import DoubleConv, init_weights
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.model.ops import check_input, pad_to_multiple, pyramid, scaled_size
 
@@ -99,6 +99,7 @@ class HeadToTailNet(nn.Module):
             else:  # fine level l <- coarse level l, upsampled by 2
                 layers = [_Fusion(ch[i], ch[i], cfg.fusion, True) for i in range(levels)]
             self.fusions.append(nn.ModuleList(layers))
+        init_weights(self)
 
     def _fuse(self, s: int, level: int, e: torch.Tensor, coarse: list | None) -> torch.Tensor:
         if coarse is None:

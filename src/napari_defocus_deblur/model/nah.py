@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from napari_defocus_deblur.model.blocks import ResBlock
+from napari_defocus_deblur.model.blocks import ResBlock, init_weights
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.model.ops import check_input, pad_to_multiple, pyramid, scaled_size
 
@@ -33,6 +33,9 @@ class NahNet(nn.Module):
                     nn.Conv2d(c, cfg.out_channels, 3, padding=1),
                 )
             )
+        init_weights(self)
+        for seq in self.scales:  # residual branches start near identity
+            nn.init.normal_(seq[-1].weight, std=1e-3)
 
     def forward_multiscale(self, x: torch.Tensor) -> list[torch.Tensor]:
         cfg = self.config
