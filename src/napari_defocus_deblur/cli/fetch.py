@@ -1,19 +1,53 @@
-"""``defocus-deblur fetch`` (under construction)."""
+"""``defocus-deblur fetch-bbbc006``: download and extract real BBBC006 planes."""
 
 from __future__ import annotations
 
 import argparse
-
-from napari_defocus_deblur.errors import UserInputError
 
 NAME = "fetch-bbbc006"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
-    return subparsers.add_parser(NAME, help="(not available yet)")
+    from napari_defocus_deblur.io.download import BASE_URL
+
+    parser = subparsers.add_parser(
+        NAME,
+        help="download BBBC006 plane archives (resumable) and extract them",
+        description="Download BBBC006_v1_images_z_NN.zip for each plane (~560 MB each), "
+        "resume partial downloads, verify size and CRCs, extract to OUT/BBBC006_v1_images_z_NN.",
+    )
+    parser.add_argument("out", help="output folder")
+    parser.add_argument(
+        "--planes",
+        type=int,
+        nargs="+",
+        default=[16, 33],
+        help="plane indices 0..33 (16 = in focus, 33 = 34 um)",
+    )
+    parser.add_argument("--base-url", default=BASE_URL, help=f"default {BASE_URL}")
+    parser.add_argument(
+        "--no-extract",
+        action="store_true",
+        help="keep the .zip archives only (the reader opens them too)",
+    )
+    parser.add_argument("--keep-zip", action="store_true", help="keep archives after extraction")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
-    raise UserInputError(f"'{NAME}' is not available in this version yet")
+    from napari_defocus_deblur.io.download import fetch_bbbc006
+
+    paths = fetch_bbbc006(
+        args.out,
+        args.planes,
+        base_url=args.base_url,
+        extract=not args.no_extract,
+        keep_zip=args.keep_zip,
+        progress=not args.quiet,
+    )
+    for path in paths:
+        print(path)
+    return 0

@@ -1,19 +1,75 @@
-"""``defocus-deblur simulate`` (under construction)."""
+"""``defocus-deblur simulate``: write a simulated data set in the BBBC006 layout."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.constants import FIELD_SHAPE
 
 NAME = "simulate"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
-    return subparsers.add_parser(NAME, help="(not available yet)")
+    parser = subparsers.add_parser(
+        NAME,
+        help="write a simulated BBBC006-like data set (plane 16 = in focus)",
+        description="Simulate fields (procedural nuclei/actin or real in-focus content, "
+        "widefield defocus PSF, camera noise) and write them in the exact BBBC006 layout.",
+    )
+    parser.add_argument("out", help="output folder (its plane folders must be empty)")
+    parser.add_argument("--fields", type=int, default=8, help="number of fields (1..768)")
+    parser.add_argument(
+        "--planes",
+        type=int,
+        nargs="+",
+        default=[16, 21, 24, 27, 30, 33],
+        help="BBBC006 plane indices (0..33); 16 is always written",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (deterministic)")
+    parser.add_argument("--channels", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    parser.add_argument(
+        "--content-dir", default=None, help="folder of real in-focus images used as content"
+    )
+    parser.add_argument(
+        "--shape",
+        type=int,
+        nargs=2,
+        default=list(FIELD_SHAPE),
+        metavar=("ROWS", "COLS"),
+        help="image shape (default 520 696)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
-    raise UserInputError(f"'{NAME}' is not available in this version yet")
+    import tqdm
+
+    from napari_defocus_deblur.simulate.dataset import iter_write_dataset
+
+    gen = iter_write_dataset(
+        args.out,
+        args.fields,
+        args.planes,
+        seed=args.seed,
+        channels=args.channels,
+        shape=tuple(args.shape),
+        content_dir=args.content_dir,
+    )
+    with tqdm.tqdm(total=args.fields, unit="field", disable=args.quiet, file=sys.stderr) as bar:
+        while True:
+            try:
+                next(gen)
+            except StopIteration as stop:
+                out = stop.value
+                break
+            bar.update(1)
+    planes = sorted({16, *args.planes})
+    print(
+        f"wrote {args.fields} field(s) x {len(planes)} plane(s) x {len(args.channels)} "
+        f"channel(s) to {out}"
+    )
+    return 0

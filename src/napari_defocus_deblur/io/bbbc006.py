@@ -39,7 +39,6 @@ _NAME_RE = re.compile(
     rf"(?P<uuid>{_UUID})?\.tiff?$"
 )
 _PLANE_RE = re.compile(r"^BBBC006_v1_images_z_(?P<z>\d\d)(?P<zip>\.zip)?$")
-_TIFF_SUFFIXES = (".tif", ".tiff")
 _IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 
 FieldKey = tuple[str, int, int]  # (well, site, channel)
@@ -131,7 +130,7 @@ class Bbbc006Index:
     """
 
     root: Path
-    files: Mapping[FieldKey, Mapping[int, Path]]
+    files: Mapping[FieldKey, Mapping[int, str]]
     skipped: tuple[str, ...] = ()
     planes: tuple[int, ...] = field(default=())
 
@@ -147,6 +146,11 @@ class Bbbc006Index:
 
     def path(self, field_id: str, channel: int, plane: int) -> Path | None:
         """The image of one field, channel and plane, or None when absent."""
+        raw = self.raw_path(field_id, channel, plane)
+        return None if raw is None else Path(raw)
+
+    def raw_path(self, field_id: str, channel: int, plane: int) -> str | None:
+        """Like :meth:`path` as a plain string (cheap for tens of thousands of files)."""
         well, site = split_field_id(field_id)
         return self.files.get((well, site, channel), {}).get(plane)
 
@@ -161,7 +165,12 @@ def is_bbbc006(path: str | os.PathLike) -> bool:
     p = Path(path)
     try:
         if p.is_file():
-            return p.suffix.lower() == ".zip" and plane_from_name(p.name) is not None
+            if p.suffix.lower() != ".zip":
+                return False
+            if plane_from_name(p.name) is not None:
+                return True
+            with zipfile.ZipFile(p) as zf:
+                return any(plane_from_name(os.path.dirname(n)) is not None for n in zf.namelist())
         if not p.is_dir():
             return False
         if plane_from_name(p.name) is not None:
@@ -172,7 +181,7 @@ def is_bbbc006(path: str | os.PathLike) -> bool:
                     return True
                 if entry.is_file() and parse_name(entry.name) is not None:
                     return True
-    except OSError:
+    except (OSError, zipfile.BadZipFile):
         return False
     return False
 
@@ -188,7 +197,7 @@ def discover(path: str | os.PathLike) -> Bbbc006Index:
     root = Path(path)
     if not root.exists():
         raise UserInputError(f"no such file or folder: {root}")
-    files: dict[FieldKey, dict[int, Path]] = {}
+    files: dict[FieldKey, dict[int, str]] = {}
     skipped: list[str] = []
     try:
         if root.is_file():
@@ -242,7 +251,7 @@ def _add_folder(folder: Path, plane: int, files: dict, skipped: list[str]) -> No
     with os.scandir(folder) as entries:
         names = sorted(e.name for e in entries if e.is_file())
     for name in names:
-        _add(Path(folder, name), name, plane, files, others)
+        _add(os.path.join(folder, name), name, plane, files, others)
     _note_others(folder, others, skipped)
 
 
@@ -255,21 +264,23 @@ def _add_zip(archive: Path, plane: int, files: dict, skipped: list[str]) -> None
         return
     others: list[str] = []
     for name in names:
-        _add(archive / name, name, plane, files, others)
+        folder_plane = plane_from_name(os.path.dirname(name))
+        member_plane = plane if folder_plane is None else folder_plane
+        _add(os.path.join(archive, *name.split("/")), name, member_plane, files, others)
     _note_others(archive, others, skipped)
 
 
-def _add(path: Path, name: str, plane: int, files: dict, others: list[str]) -> None:
+def _add(path: str, name: str, plane: int, files: dict, others: list[str]) -> None:
     base = os.path.basename(name)
-    if base.lower() in _IGNORED or base.startswith("._"):
+    match = _NAME_RE.match(base)
+    if match is None:
+        if base.lower() not in _IGNORED and not base.startswith("._"):
+            others.append(base)
         return
-    parsed = parse_name(base)
-    if parsed is None:
-        others.append(base)
-        return
-    per_plane = files.setdefault(parsed.key, {})
+    key = (match["well"].lower(), int(match["site"]), int(match["channel"]))
+    per_plane = files.setdefault(key, {})
     if plane in per_plane:
-        others.append(f"{base} (duplicate of {per_plane[plane].name})")
+        others.append(f"{base} (duplicate of {os.path.basename(per_plane[plane])})")
         return
     per_plane[plane] = path
 
@@ -277,5 +288,6 @@ def _add(path: Path, name: str, plane: int, files: dict, others: list[str]) -> N
 def _note_others(where: Path, others: list[str], skipped: list[str]) -> None:
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-        skipped.append(f"{where.name}: skipped {len(others)} file(s) that are not BBBC006 TIFFs: "
-                       f"{shown}")
+        skipped.append(
+            f"{where.name}: skipped {len(others)} file(s) that are not BBBC006 TIFFs: {shown}"
+        )

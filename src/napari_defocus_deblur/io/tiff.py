@@ -39,6 +39,8 @@ def _source(path: Path) -> Any:
     if inside is None:
         if not path.exists():
             raise UserInputError(f"file not found: {path}")
+        if path.is_dir():
+            raise UserInputError(f"{path}: is a folder, not an image file")
         return path
     archive, member = inside
     try:
@@ -81,8 +83,6 @@ def read_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         return _read_tiff(source, path)
     except PermissionError as exc:
         raise UserInputError(f"{path}: permission denied") from exc
-    except IsADirectoryError as exc:
-        raise UserInputError(f"{path}: is a folder, not an image file") from exc
 
 
 def _read_png(source: Any, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
@@ -137,8 +137,11 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
                 raise UserInputError(f"{path}: TIFF file holds no image")
             series = tif.series[0]
             _check_complete(tif, series, path)
-            return {"shape": tuple(series.shape), "dtype": np.dtype(series.dtype),
-                    "axes": series.axes}
+            return {
+                "shape": tuple(series.shape),
+                "dtype": np.dtype(series.dtype),
+                "axes": series.axes,
+            }
     except UserInputError:
         raise
     except PermissionError as exc:
@@ -173,8 +176,14 @@ def _kind(tif: Any) -> str:
 
 
 def _meta(path: Path, axes: str, kind: str) -> dict[str, Any]:
-    return {"axes": axes, "pixel_size_um": None, "z_step_um": None, "format": kind,
-            "source": str(path), "skipped": []}
+    return {
+        "axes": axes,
+        "pixel_size_um": None,
+        "z_step_um": None,
+        "format": kind,
+        "source": str(path),
+        "skipped": [],
+    }
 
 
 def _physical_sizes(tif: Any, series: Any) -> dict[str, Any]:

@@ -1,0 +1,187 @@
+"""Write a simulated data set in exactly the BBBC006 layout.
+
+``OUT/BBBC006_v1_images_z_NN/mcf-z-stacks-03212011_<well>_s<site>_w<ch><uuid4>.tif``,
+uint16 (12-bit values), LZW-compressed, one file per field, channel and plane, plus
+``OUT/simulation.json`` recording the parameters. Reading, training and evaluation then
+use one code path for simulated and real data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from napari_defocus_deblur.constants import (
+    CHANNELS,
+    FIELD_SHAPE,
+    IN_FOCUS_PLANE,
+    N_PLANES,
+    plane_to_offset_um,
+)
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.io.bbbc006 import format_name, plane_dir_name, plate_fields
+from napari_defocus_deblur.io.tiff import read_image, write_tiff
+from napari_defocus_deblur.simulate.camera import CameraModel
+from napari_defocus_deblur.simulate.content import content_files, fit_to_shape
+from napari_defocus_deblur.simulate.field import simulate_field
+from napari_defocus_deblur.simulate.optics import DEFOCUS_SPREAD, FOCAL_SHIFT_FACTOR
+
+DEFAULT_PLANES = (16, 21, 24, 27, 30, 33)
+
+
+@dataclass(frozen=True)
+class FieldWritten:
+    """Progress event: ``done`` of ``total`` fields written (all planes and channels)."""
+
+    done: int
+    total: int
+    field_id: str
+
+
+def _check(planes: Sequence[int], channels: Sequence[int], n_fields: int) -> tuple[int, ...]:
+    bad = [p for p in planes if not 0 <= int(p) < N_PLANES]
+    if bad:
+        raise UserInputError(f"planes must be within 0..{N_PLANES - 1}, got {bad}")
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown or not channels:
+        raise UserInputError(f"channels must be among {sorted(CHANNELS)}, got {list(channels)}")
+    plate_fields(n_fields)  # validates the count
+    return tuple(sorted({IN_FOCUS_PLANE, *(int(p) for p in planes)}))
+
+
+def _real_content(files: list[Path], index: int, shape, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(signal above background, camera image) from a real in-focus image, cropped."""
+    image, meta = read_image(files[index % len(files)])
+    if image.ndim != 2:
+        raise UserInputError(
+            f"{meta['source']}: content images must be 2-D grayscale, got shape {image.shape}"
+        )
+    crop = fit_to_shape(image, shape, rng).astype(np.float64)
+    signal = np.clip(crop - np.percentile(crop, 1), 0, None)
+    return signal, np.clip(crop, 0, 4095).astype(np.uint16)
+
+
+def iter_write_dataset(
+    out_dir: str | os.PathLike,
+    n_fields: int,
+    planes: Sequence[int] = DEFAULT_PLANES,
+    *,
+    seed: int = 0,
+    channels: Sequence[int] = (1, 2),
+    shape: tuple[int, int] = FIELD_SHAPE,
+    content_dir: str | os.PathLike | None = None,
+) -> Generator[FieldWritten, None, Path]:
+    """Like :func:`write_dataset`, yielding a :class:`FieldWritten` after every field."""
+    planes = _check(planes, channels, n_fields)
+    out = Path(out_dir)
+    for plane in planes:
+        folder = out / plane_dir_name(plane)
+        if folder.is_dir() and any(folder.iterdir()):
+            raise UserInputError(
+                f"{folder} already holds files; write the simulated set to an empty folder"
+            )
+    sources: dict[int, list[Path]] = {}
+    if content_dir is not None:
+        if not Path(content_dir).is_dir():
+            raise UserInputError(f"content folder not found: {content_dir}")
+        for ch in channels:
+            sources[ch] = content_files(content_dir, ch)
+        if not any(sources.values()):
+            raise UserInputError(f"no .tif/.tiff/.png images in content folder {content_dir}")
+    for plane in planes:
+        (out / plane_dir_name(plane)).mkdir(parents=True, exist_ok=True)
+    names = random.Random(f"bbbc006-sim-{seed}")
+    fields = plate_fields(n_fields)
+    for i, (well, site) in enumerate(fields):
+        field_seed = int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+        for ch in channels:
+            content = in_focus = None
+            if sources.get(ch):
+                crop_rng = np.random.default_rng([field_seed, 3, ch])
+                content, in_focus = _real_content(sources[ch], i, shape, crop_rng)
+            images = simulate_field(
+                [plane_to_offset_um(p) for p in planes],
+                seed=field_seed,
+                channel=ch,
+                shape=shape,
+                content=content,
+                in_focus=in_focus,
+            )
+            for plane in planes:
+                uid = str(uuid.UUID(int=names.getrandbits(128), version=4))
+                path = out / plane_dir_name(plane) / format_name(well, site, ch, uid)
+                write_tiff(path, images[plane_to_offset_um(plane) or 0.0])
+        yield FieldWritten(i + 1, len(fields), f"{well}_s{site}")
+    info = {
+        "generator": "napari-defocus-deblur simulate",
+        "seed": seed,
+        "fields": n_fields,
+        "planes": list(planes),
+        "channels": list(channels),
+        "shape": list(shape),
+        "content_dir": None if content_dir is None else str(content_dir),
+        "focal_shift_factor": FOCAL_SHIFT_FACTOR,
+        "defocus_spread": DEFOCUS_SPREAD,
+        "camera": CameraModel().to_dict(),
+    }
+    (out / "simulation.json").write_text(json.dumps(info, indent=2) + "\n")
+    return out
+
+
+def write_dataset(
+    out_dir: str | os.PathLike,
+    n_fields: int,
+    planes: Sequence[int] = DEFAULT_PLANES,
+    *,
+    seed: int = 0,
+    channels: Sequence[int] = (1, 2),
+    shape: tuple[int, int] = FIELD_SHAPE,
+    content_dir: str | os.PathLike | None = None,
+) -> Path:
+    """Simulate ``n_fields`` fields (plate order a01 s1, a01 s2, ...) in BBBC006 layout.
+
+    Parameters
+    ----------
+    out_dir
+        Output root; its plane folders must be absent or empty.
+    n_fields
+        Number of fields (1..768).
+    planes
+        BBBC006 plane indices; plane 16 (in focus) is always written.
+    seed
+        The whole set (pixels and uuids) is a function of the seed.
+    channels
+        1 (Hoechst) and/or 2 (phalloidin).
+    shape
+        Image shape (BBBC006: 520 x 696).
+    content_dir
+        Optional folder of real in-focus images used as content instead of procedural
+        cells (cycled over fields, randomly cropped and flipped); that image is then the
+        in-focus plane.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+    """
+    gen = iter_write_dataset(
+        out_dir,
+        n_fields,
+        planes,
+        seed=seed,
+        channels=channels,
+        shape=shape,
+        content_dir=content_dir,
+    )
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value

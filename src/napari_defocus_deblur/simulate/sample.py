@@ -1,0 +1,61 @@
+"""napari sample data: one simulated BBBC006 field in focus and at the paper's distances.
+
+No files are shipped: the field is simulated on demand (about a second).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from napari_defocus_deblur.constants import (
+    CHANNELS,
+    FIELD_SHAPE,
+    PAPER_DEPTHS_UM,
+    PIXEL_SIZE_UM,
+    depth_to_plane,
+)
+
+_COLORMAPS = {1: "cyan", 2: "magenta"}
+SAMPLE_SEED = 2201
+
+
+def make_sample_field(
+    seed: int = SAMPLE_SEED, shape: tuple[int, int] = FIELD_SHAPE
+) -> list[tuple[Any, dict, str]]:
+    """Layer data of a simulated field: both channels, in focus and 10-34 um defocused.
+
+    Returns
+    -------
+    list
+        ``(data, kwargs, "image")`` tuples, one per channel and distance (12 layers).
+        ``kwargs["metadata"]`` holds ``depth_um`` (0 = in focus), ``plane``, ``channel``,
+        ``stain``, ``wavelength_nm``, ``in_focus`` and ``seed``. The 34 um layers are
+        visible; the others can be switched on in the layer list.
+    """
+    from napari_defocus_deblur.simulate.field import simulate_field
+
+    layers: list[tuple[Any, dict, str]] = []
+    for channel, (stain, wavelength) in CHANNELS.items():
+        images = simulate_field(PAPER_DEPTHS_UM, seed=seed, channel=channel, shape=shape)
+        for depth in sorted(images):
+            label = "in focus" if depth == 0 else f"{depth:g} um"
+            kwargs = {
+                "name": f"w{channel} {stain} {label}",
+                "scale": (PIXEL_SIZE_UM, PIXEL_SIZE_UM),
+                "colormap": _COLORMAPS.get(channel, "gray"),
+                "blending": "additive",
+                "contrast_limits": (0, int(images[depth].max()) or 1),
+                "visible": depth == max(PAPER_DEPTHS_UM),
+                "metadata": {
+                    "depth_um": float(depth),
+                    "plane": depth_to_plane(depth),
+                    "channel": channel,
+                    "stain": stain,
+                    "wavelength_nm": wavelength,
+                    "in_focus": depth == 0,
+                    "simulated": True,
+                    "seed": seed,
+                },
+            }
+            layers.append((images[depth], kwargs, "image"))
+    return layers
