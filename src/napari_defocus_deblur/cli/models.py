@@ -1,19 +1,60 @@
-"""``defocus-deblur models`` (under construction)."""
+"""``defocus-deblur models``: list the bundled models and checkpoints in extra folders."""
 
 from __future__ import annotations
 
 import argparse
-
-from napari_defocus_deblur.errors import UserInputError
+import sys
 
 NAME = "models"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
-    return subparsers.add_parser(NAME, help="(not available yet)")
+    parser = subparsers.add_parser(
+        NAME,
+        help="list available models (bundled and in --dir folders)",
+        description="List the bundled models and the checkpoint folders found in --dir "
+        "folders, with the distance from focus and fusion they were trained for.",
+    )
+    parser.add_argument(
+        "--dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="checkpoint folder, or folder of checkpoint folders (repeatable)",
+    )
+    return parser
+
+
+def _row(entry) -> list[str]:
+    depth = "-" if entry.depth_um is None else f"{entry.depth_um:g}"
+    params = "?" if entry.parameters is None else f"{entry.parameters:,}"
+    return [
+        entry.name,
+        depth,
+        entry.fusion or "-",
+        params,
+        "bundled" if entry.bundled else "user",
+        entry.label,
+        str(entry.path),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
-    raise UserInputError(f"'{NAME}' is not available in this version yet")
+    from napari_defocus_deblur.inference.models import scan_models
+
+    entries, problems = scan_models(args.dir)
+    if not any(e.bundled for e in entries):
+        print("no bundled models are installed (the model zoo is empty in this version)")
+    if entries:
+        header = ["name", "depth_um", "fusion", "params", "kind", "architecture", "path"]
+        rows = [header, *(_row(e) for e in entries)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+        for r in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+    elif not args.dir:
+        print("pass --dir FOLDER to list your own checkpoints")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 0

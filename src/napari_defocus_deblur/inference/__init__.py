@@ -1,0 +1,32 @@
+"""Deblurring with trained networks: Python API, tiling, devices and the model zoo.
+
+>>> from napari_defocus_deblur.inference import deblur, load_model
+>>> sharp = deblur(image, model="path/to/checkpoint")  # doctest: +SKIP
+
+Pure numpy/torch (no Qt, no napari). See ``docs/inference.md``.
+"""
+
+from __future__ import annotations
+
+from napari_defocus_deblur.inference.api import TileProgress, deblur, iter_deblur
+from napari_defocus_deblur.inference.device import resolve_device, resolve_precision
+from napari_defocus_deblur.inference.models import (
+    ModelEntry,
+    available_models,
+    load_model,
+    save_model,
+    select_model,
+)
+
+__all__ = [
+    "ModelEntry",
+    "TileProgress",
+    "available_models",
+    "deblur",
+    "iter_deblur",
+    "load_model",
+    "resolve_device",
+    "resolve_precision",
+    "save_model",
+    "select_model",
+]

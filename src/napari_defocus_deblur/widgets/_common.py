@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qtpy.QtWidgets import QComboBox, QWidget
+from qtpy.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from napari_defocus_deblur.errors import UserInputError
 
@@ -74,6 +74,36 @@ def is_alive(widget: QWidget) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+class FolderEdit(QWidget):
+    """A line edit for a folder path with a "…" button opening a folder dialog."""
+
+    def __init__(self, title: str, text: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.edit = QLineEdit(text)
+        self.edit.setPlaceholderText(placeholder)
+        browse = QPushButton("…")
+        browse.setMaximumWidth(32)
+        browse.clicked.connect(self._browse)
+        self._title = title
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(browse)
+
+    def text(self) -> str:
+        """The path as typed (stripped)."""
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:  # Qt naming, like QLineEdit
+        """Replace the path."""
+        self.edit.setText(text)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self._title, self.text())
+        if path:
+            self.edit.setText(path)
 
 
 class LayerPicker(QComboBox):
@@ -195,13 +225,14 @@ def check_image_layer(layer: Layer | None, viewer: napari.Viewer, role: str = "i
         active = viewer.layers.selection.active
         if active is not None and not isinstance(active, Image):
             raise UserInputError(
-                f"'{active.name}' is a {type(active).__name__} layer; choose an image layer "
+                f"'{active.name}' is a {active.__class__.__name__} layer; choose an image layer "
                 f"as {role}"
             )
         raise UserInputError(f"no image layer chosen as {role}: {NO_LAYER_HINT}")
     if not isinstance(layer, Image):
         raise UserInputError(
-            f"'{layer.name}' is a {type(layer).__name__} layer; choose an image layer as {role}"
+            f"'{layer.name}' is a {layer.__class__.__name__} layer; "
+            f"choose an image layer as {role}"
         )
     if layer.rgb:
         raise UserInputError(

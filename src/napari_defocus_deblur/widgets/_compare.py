@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,13 +41,13 @@ class SideBySide:
         if self._saved is None:
             self._saved = {
                 "grid": {k: getattr(grid, k) for k in ("enabled", "stride", "shape")},
-                "visible": {id(ly): (ly, ly.visible) for ly in self._viewer.layers},
+                "visible": [(ly, ly.visible) for ly in self._viewer.layers],
             }
         for layer in self._viewer.layers:
-            layer.visible = layer is left or layer is right
-        # napari fills viewboxes from the top of the layer list: order them left, right
+            layer.visible = layer.name in (left.name, right.name)
+        # a positive stride fills viewboxes in layer-list order, a negative one reversed
         layers = self._viewer.layers
-        stride = 1 if layers.index(left) > layers.index(right) else -1
+        stride = 1 if layers.index(left) < layers.index(right) else -1
         grid.stride = stride
         grid.shape = (1, 2)
         grid.enabled = True
@@ -60,9 +61,29 @@ class SideBySide:
         grid.enabled = saved["grid"]["enabled"]
         grid.stride = saved["grid"]["stride"]
         grid.shape = saved["grid"]["shape"]
-        for layer, visible in saved["visible"].values():
+        for layer, visible in saved["visible"]:
             if layer in self._viewer.layers:
                 layer.visible = visible
+
+
+@dataclass(frozen=True)
+class ComparePair:
+    """The plane being compared: raw and restored pixels plus their layers."""
+
+    raw: np.ndarray
+    restored: np.ndarray
+    raw_layer: Layer
+    restored_layer: Layer
+    index: tuple[int, ...] = ()
+
+    def reference(self, layer: Layer) -> np.ndarray:
+        """The matching plane of a reference layer (2-D, or a stack shaped like raw)."""
+        data = layer.data[0] if layer.multiscale else layer.data
+        if data.ndim > 2 and tuple(data.shape) == tuple(self.raw_layer.data.shape):
+            data = data[self.index]
+        elif data.ndim > 2 and int(np.prod(data.shape[:-2])) == 1:
+            data = data.reshape(data.shape[-2:])
+        return np.asarray(data)
 
 
 def compute_metrics(raw: np.ndarray, restored: np.ndarray, reference: np.ndarray) -> dict:
@@ -95,14 +116,14 @@ class CompareSection(QWidget):
     viewer
         The napari viewer.
     pair
-        Returns ``(raw plane, restored plane, raw layer, restored layer)`` for the current
-        input, or None when it has not been deblurred yet.
+        Returns the :class:`ComparePair` of the current input, or None when it has not
+        been deblurred yet.
     """
 
     def __init__(
         self,
         viewer: napari.Viewer,
-        pair: Callable[[], tuple[np.ndarray, np.ndarray, Layer, Layer] | None],
+        pair: Callable[[], ComparePair | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -121,14 +142,17 @@ class CompareSection(QWidget):
 
         table = QGridLayout()
         table.addWidget(QLabel(""), 0, 0)
-        table.addWidget(QLabel("PSNR (dB)"), 0, 1)
-        table.addWidget(QLabel("SSIM"), 0, 2)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for col, title in enumerate(("PSNR (dB)", "SSIM"), start=1):
+            header = QLabel(title)
+            header.setAlignment(right)
+            table.addWidget(header, 0, col)
         self.labels: dict[str, tuple[QLabel, QLabel]] = {}
         for row, key in enumerate(("raw", "restored"), start=1):
             table.addWidget(QLabel(key), row, 0)
             cells = (QLabel("–"), QLabel("–"))
             for col, cell in enumerate(cells, start=1):
-                cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                cell.setAlignment(right)
                 cell.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 table.addWidget(cell, row, col)
             self.labels[key] = cells
@@ -151,14 +175,16 @@ class CompareSection(QWidget):
         try:
             pair = self._pair()
             if pair is None:
-                raise UserInputError("nothing to compare yet: run Deblur on the chosen image first")
+                raise UserInputError(
+                    "nothing to compare yet: run Deblur on the chosen image first"
+                )
         except Exception as exc:
             self.compare_button.blockSignals(True)
             self.compare_button.setChecked(False)
             self.compare_button.blockSignals(False)
             report_exception(exc, "Compare")
             return
-        self.side_by_side.enter(pair[2], pair[3])
+        self.side_by_side.enter(pair.raw_layer, pair.restored_layer)
         self.compare_button.setText("Back to normal view")
 
     def set_compare(self, on: bool) -> None:
@@ -179,10 +205,7 @@ class CompareSection(QWidget):
             pair = self._pair()
             if pair is None:
                 return
-            raw, restored = pair[0], pair[1]
-            ref = np.asarray(reference.data[0] if reference.multiscale else reference.data)
-            ref = np.squeeze(ref) if ref.ndim > 2 and ref.size == raw.size else ref
-            self.metrics = compute_metrics(raw, restored, ref)
+            self.metrics = compute_metrics(pair.raw, pair.restored, pair.reference(reference))
         except Exception as exc:
             report_exception(exc, "Computing PSNR/SSIM")
             return

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_defocus_deblur.widgets._registry import registry
+from napari_defocus_deblur.widgets._registry import registry, user_models_dir
 
 #: Keys of ``layer.metadata`` that may carry the stage offset from focus (micrometres).
 DEPTH_KEYS = ("depth_um", "defocus_um", "stage_offset_um", "offset_um")
@@ -38,14 +38,16 @@ class ModelChoice:
 
 
 def list_models() -> list[ModelChoice]:
-    """Bundled models plus the checkpoints registered in this session.
+    """Bundled models, the checkpoints registered in this session and saved earlier.
 
-    Session models come first (most recent first), then bundled models.
+    Session models come first (most recent first), then models found in
+    :func:`~napari_defocus_deblur.widgets._registry.user_models_dir`, then bundled ones.
     """
     from napari_defocus_deblur.inference import available_models
 
     extra = registry.directories()
-    entries = available_models(extra_dirs=extra)
+    home = user_models_dir()
+    entries = available_models(extra_dirs=(*extra, home) if home.is_dir() else extra)
     choices = [
         ModelChoice(
             name=str(e.name),
@@ -71,9 +73,7 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def nearest_model(
-    choices: list[ModelChoice], depth_um: float, fusion: str
-) -> ModelChoice | None:
+def nearest_model(choices: list[ModelChoice], depth_um: float, fusion: str) -> ModelChoice | None:
     """The bundled model closest in depth to ``depth_um``, preferring ``fusion``.
 
     Falls back to session models when nothing is bundled; None when there is no model.
@@ -89,11 +89,13 @@ def nearest_model(
     return min(pool, key=key)
 
 
-def layer_depth_um(layer: Any) -> float | None:
+def layer_depth_um(layer: Any, index: tuple[int, ...] | None = None) -> float | None:
     """Distance from focus recorded by our reader or sample data, or None.
 
     Looks at ``layer.metadata`` (top level and under ``"napari_defocus_deblur"``) for one
-    of :data:`DEPTH_KEYS`; the absolute value is returned (above or below focus).
+    of :data:`DEPTH_KEYS`; for z-stacks read from BBBC006 (per-plane
+    ``stage_offsets_um``) the plane is the last entry of ``index``, the leading-axes
+    position. The absolute value is returned (above or below focus).
     """
     metadata = getattr(layer, "metadata", None) or {}
     scopes = [metadata]
@@ -105,7 +107,23 @@ def layer_depth_um(layer: Any) -> float | None:
             value = scope.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return abs(float(value))
+    per_plane = plane_depths_um(layer)
+    if per_plane is not None and index:
+        return per_plane[index[-1]] if 0 <= index[-1] < len(per_plane) else None
     return None
+
+
+def plane_depths_um(layer: Any) -> list[float] | None:
+    """Per-plane distances from focus of a z-stack (axis -3), or None when unknown."""
+    metadata = getattr(layer, "metadata", None) or {}
+    offsets = metadata.get("stage_offsets_um")
+    data = getattr(layer, "data", None)
+    shape = getattr(data, "shape", ())
+    if not isinstance(offsets, (list, tuple)) or len(shape) < 3 or len(offsets) != shape[-3]:
+        return None
+    if not all(isinstance(v, (int, float)) for v in offsets):
+        return None
+    return [abs(float(v)) for v in offsets]
 
 
 def detect_devices() -> list[tuple[str, str]]:

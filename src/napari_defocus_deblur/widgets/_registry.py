@@ -6,9 +6,24 @@ its result here when training ends and every Deblur widget refreshes its model l
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from psygnal import Signal
+
+#: Environment variable overriding :func:`user_models_dir`.
+MODELS_DIR_ENV = "NAPARI_DEFOCUS_DEBLUR_MODELS"
+
+
+def user_models_dir() -> Path:
+    """Where the Train widget saves models by default and the Deblur widget looks for them.
+
+    ``~/napari-defocus-deblur/models`` unless ``$NAPARI_DEFOCUS_DEBLUR_MODELS`` is set.
+    """
+    override = os.environ.get(MODELS_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path.home() / "napari-defocus-deblur" / "models"
 
 
 class ModelRegistry:

@@ -1,0 +1,116 @@
+"""Image quality metrics: PSNR and SSIM, numerically identical to ``skimage.metrics``.
+
+Normalisation convention (used everywhere in this package: training validation, the
+``evaluate`` command and the documentation tables)
+----------------------------------------------------------------------------------
+Unless ``data_range`` is given, both images are first mapped to ``[0, 1]`` with the
+**ground truth's** minimum and maximum, ``v -> (v - min(ref)) / (max(ref) - min(ref))``
+(the prediction is *not* clipped), and the metrics are computed with ``data_range=1``.
+For PSNR this equals ``skimage.metrics.peak_signal_noise_ratio(pred, ref,
+data_range=max(ref) - min(ref))``; for SSIM it makes the score independent of the
+camera offset and gain. With an explicit ``data_range`` no mapping is done and the
+results equal skimage's with that ``data_range``. SSIM uses skimage's defaults: a 7x7
+uniform window, K1 = 0.01, K2 = 0.03, sample covariance, mean over the window-valid
+interior.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import uniform_filter
+
+from napari_defocus_deblur.errors import UserInputError
+
+#: One-line statement of the convention, written into CLI output and JSON reports.
+NORMALIZATION = (
+    "PSNR/SSIM on images mapped to [0, 1] by the ground truth's min/max "
+    "(data_range = 1, prediction not clipped); SSIM: 7x7 uniform window, K1 = 0.01, "
+    "K2 = 0.03 (skimage.metrics defaults)"
+)
+#: Short machine-readable name of the convention.
+NORMALIZATION_NAME = "ground-truth-minmax"
+
+_WIN = 7
+_K1 = 0.01
+_K2 = 0.03
+
+
+def _prepare(
+    pred: np.ndarray, ref: np.ndarray, data_range: float | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    pred = np.asarray(pred, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if pred.shape != ref.shape:
+        raise UserInputError(
+            f"prediction and reference differ in shape: {pred.shape} vs {ref.shape}"
+        )
+    if data_range is not None:
+        if not data_range > 0:
+            raise UserInputError(f"data_range must be positive, got {data_range}")
+        return pred, ref, float(data_range)
+    lo, hi = float(ref.min()), float(ref.max())
+    span = hi - lo
+    if not span > 0:
+        raise UserInputError("the reference image is constant; PSNR/SSIM are undefined")
+    return (pred - lo) / span, (ref - lo) / span, 1.0
+
+
+def psnr(pred: np.ndarray, ref: np.ndarray, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio of ``pred`` against the ground truth ``ref``, in dB.
+
+    Parameters
+    ----------
+    pred, ref
+        Arrays of the same shape (any dtype).
+    data_range
+        ``None`` (default): the module's ground-truth min/max convention. Otherwise the
+        peak value used as is, like ``skimage.metrics.peak_signal_noise_ratio``.
+
+    Returns
+    -------
+    float
+        ``10 log10(data_range**2 / MSE)``; ``inf`` for identical images.
+    """
+    p, r, dr = _prepare(pred, ref, data_range)
+    mse = float(np.mean((p - r) ** 2))
+    if mse == 0.0:
+        return float("inf")
+    return float(10.0 * np.log10(dr * dr / mse))
+
+
+def ssim(pred: np.ndarray, ref: np.ndarray, data_range: float | None = None) -> float:
+    """Mean structural similarity of ``pred`` and ``ref`` (skimage's default settings).
+
+    Parameters
+    ----------
+    pred, ref
+        Arrays of the same shape, at least 7 pixels along every axis.
+    data_range
+        As in :func:`psnr`.
+
+    Returns
+    -------
+    float
+        Equal to ``skimage.metrics.structural_similarity`` on the same (mapped) inputs.
+    """
+    p, r, dr = _prepare(pred, ref, data_range)
+    if min(p.shape) < _WIN:
+        raise UserInputError(
+            f"SSIM needs images of at least {_WIN} pixels per side, got {p.shape}"
+        )
+    n = _WIN**p.ndim
+    cov_norm = n / (n - 1.0)
+    ux = uniform_filter(p, size=_WIN)
+    uy = uniform_filter(r, size=_WIN)
+    uxx = uniform_filter(p * p, size=_WIN)
+    uyy = uniform_filter(r * r, size=_WIN)
+    uxy = uniform_filter(p * r, size=_WIN)
+    vx = cov_norm * (uxx - ux * ux)
+    vy = cov_norm * (uyy - uy * uy)
+    vxy = cov_norm * (uxy - ux * uy)
+    c1 = (_K1 * dr) ** 2
+    c2 = (_K2 * dr) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    pad = (_WIN - 1) // 2
+    inner = tuple(slice(pad, dim - pad) for dim in s.shape)
+    return float(s[inner].mean(dtype=np.float64))

@@ -1,0 +1,216 @@
+"""Evaluating methods on the test split of a data set, per defocus distance.
+
+The split is :func:`napari_defocus_deblur.io.pairs.split_by_field` (fields in the test
+split are never trained on by ``defocus-deblur train`` with the same split seed and
+fractions). Each method runs on the raw out-of-focus image and is scored against the
+in-focus image with :mod:`~napari_defocus_deblur.evaluation.metrics`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.evaluation.metrics import psnr, ssim
+from napari_defocus_deblur.evaluation.models import (
+    LEARNED,
+    LoadedModel,
+    parse_methods,
+    pick_model,
+    scan_models,
+)
+from napari_defocus_deblur.evaluation.report import EvalReport, EvalRow
+
+
+@dataclass(frozen=True)
+class EvalProgress:
+    """``done`` of ``total`` (method, distance) cells finished."""
+
+    done: int
+    total: int
+    method: str
+    depth_um: float
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """Settings of an evaluation (see :func:`iter_evaluate`)."""
+
+    channel: int = 1
+    max_images: int | None = None
+    device: str = "cpu"
+    split_seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    rl_iterations: int | None = None
+    rl_val_images: int = 4
+    cache_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _load(pairs: Sequence[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    from napari_defocus_deblur.io.pairs import load_pair
+
+    return [load_pair(p) for p in pairs]
+
+
+def _score(fn: Any, images: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float, float]:
+    ps, ss, seconds = [], [], 0.0
+    for blurred, sharp in images:
+        t0 = time.perf_counter()
+        pred = fn(blurred)
+        seconds += time.perf_counter() - t0
+        ps.append(psnr(pred, sharp))
+        ss.append(ssim(pred, sharp))
+    return float(np.mean(ps)), float(np.mean(ss)), seconds / len(images)
+
+
+def _rl_method(root: Path, depth: float, opts: EvalOptions, split: Any) -> tuple[Any, int, str]:
+    from napari_defocus_deblur.constants import CHANNELS
+    from napari_defocus_deblur.evaluation.richardson_lucy import (
+        DEFAULT_CANDIDATES,
+        richardson_lucy,
+    )
+    from napari_defocus_deblur.evaluation.rl_tuning import cache_key, cached_iterations
+    from napari_defocus_deblur.simulate.optics import defocus_psf
+
+    wavelength = CHANNELS.get(opts.channel, CHANNELS[1])[1]
+    psf = defocus_psf(depth, wavelength)
+    if opts.rl_iterations is not None:
+        n, how = opts.rl_iterations, "given"
+    else:
+        val = list(split.val)[: opts.rl_val_images]
+        if not val:
+            raise UserInputError(
+                f"no validation fields at {depth:g} um to choose the Richardson-Lucy "
+                "iterations on; pass --rl-iterations"
+            )
+        key = cache_key(str(root), depth, opts.channel, psf, [p.field_id for p in val])
+        n, cached = cached_iterations(key, _load(val), psf, opts.cache_dir)
+        how = f"chosen on {len(val)} validation fields" + (" (cached)" if cached else "")
+        if n == max(DEFAULT_CANDIDATES):
+            how += "; the largest candidate, more might score higher"
+    return (lambda img: richardson_lucy(img, psf, n)), n, how
+
+
+def iter_evaluate(
+    root: str | Path,
+    depths: Sequence[float],
+    methods: Sequence[str] | str,
+    *,
+    models_dir: str | Path | None = None,
+    options: EvalOptions | None = None,
+) -> Generator[EvalProgress, None, EvalReport]:
+    """Score ``methods`` at every distance in ``depths`` on the test fields of ``root``.
+
+    Parameters
+    ----------
+    root
+        BBBC006 layout (simulated or real) or folder of z-stack TIFFs.
+    depths
+        Defocus distances in micrometres.
+    methods
+        Names from :data:`~napari_defocus_deblur.evaluation.models.METHODS`.
+    models_dir
+        Folder of checkpoint directories for the learned methods; None: bundled models.
+    options
+        :class:`EvalOptions`.
+
+    Returns
+    -------
+    EvalReport
+        Rows for every (method, distance), missing ones marked with the reason.
+    """
+    from napari_defocus_deblur.io.pairs import split_by_field
+    from napari_defocus_deblur.training.data import discover_pairs
+    from napari_defocus_deblur.training.initialize import resolve_device
+
+    opts = options or EvalOptions()
+    methods = parse_methods(list(methods) if not isinstance(methods, str) else methods)
+    if not depths:
+        raise UserInputError("give at least one defocus distance (--depths)")
+    root = Path(root).expanduser()
+    device = resolve_device(opts.device)
+    candidates = scan_models(models_dir) if any(m in LEARNED for m in methods) else []
+    rows: list[EvalRow] = []
+    notes: dict[str, str] = {}
+    test_ids: set[str] = set()
+    total, done = len(methods) * len(depths), 0
+    for depth in depths:
+        pairs = discover_pairs(root, depth, opts.channel)
+        split = split_by_field(pairs, opts.val_fraction, opts.test_fraction, seed=opts.split_seed)
+        test = list(split.test)[: opts.max_images] if opts.max_images else list(split.test)
+        if not test:
+            raise UserInputError(
+                f"no test fields at {depth:g} um in {root} ({len(pairs)} pairs; the test "
+                f"split takes {opts.test_fraction:g} of the fields and needs at least 3)"
+            )
+        test_ids.update(p.field_id for p in test)
+        images = _load(test)
+        for method in methods:
+            row = {"method": method, "depth_um": float(depth), "n_images": len(images)}
+            if method == "input":
+                p, s, sec = _score(lambda img: img, images)
+                rows.append(EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec))
+            elif method == "richardson-lucy":
+                fn, n, how = _rl_method(root, depth, opts, split)
+                p, s, sec = _score(fn, images)
+                notes[f"richardson-lucy {depth:g} um"] = f"{n} iterations ({how})"
+                rows.append(
+                    EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec, detail=f"{n} iterations")
+                )
+            else:
+                cand = pick_model(candidates, method, depth, opts.channel)
+                if cand is None:
+                    where = models_dir or "the bundled models"
+                    rows.append(
+                        EvalRow(**row, missing=f"no {method} model for {depth:g} um in {where}")
+                    )
+                else:
+                    net = LoadedModel(cand, device)
+                    p, s, sec = _score(net, images)
+                    rows.append(
+                        EvalRow(
+                            **row,
+                            psnr=p,
+                            ssim=s,
+                            seconds_per_image=sec,
+                            parameters=net.parameters,
+                            model=str(cand.path),
+                            detail=cand.config.label,
+                        )
+                    )
+            done += 1
+            yield EvalProgress(done, total, method, float(depth))
+    return EvalReport(
+        rows=rows,
+        methods=methods,
+        depths=[float(d) for d in depths],
+        data=str(root),
+        channel=opts.channel,
+        device=str(device),
+        split={
+            "seed": opts.split_seed,
+            "val_fraction": opts.val_fraction,
+            "test_fraction": opts.test_fraction,
+            "test_fields": sorted(test_ids),
+        },
+        notes=notes,
+        extra=dict(opts.extra),
+    )
+
+
+def evaluate(*args: Any, **kwargs: Any) -> EvalReport:
+    """:func:`iter_evaluate` run to the end."""
+    gen = iter_evaluate(*args, **kwargs)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as done:
+            return done.value

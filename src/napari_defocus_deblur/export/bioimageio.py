@@ -1,0 +1,295 @@
+"""bioimage.io model packages (rdf.yaml format 0.5) of our checkpoints.
+
+The package holds ``pytorch_state_dict`` weights (``torch.save`` of the state dict, which
+the format prescribes; we only write it, never load foreign ones), the standalone
+architecture source of :mod:`napari_defocus_deblur.export.standalone`, a simulated test
+input with the model's output on it, a cover image and a README. The description is
+built with ``bioimageio.spec`` (the ``bioimageio`` extra) and validated while it is
+built; :func:`check_package` runs ``bioimageio.core``'s dynamic test on the zip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tifffile
+import torch
+from torch import nn
+
+from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.export import content
+from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME, load_standalone
+from napari_defocus_deblur.export.standalone import write_standalone as _write_arch
+from napari_defocus_deblur.normalization import PercentileNormalization
+
+_INSTALL_HINT = "install it with: pip install 'napari-defocus-deblur[bioimageio]'"
+_NAME_OK = re.compile(r"[^A-Za-z0-9_+\- ()]")
+DEFAULT_AUTHOR = "napari-defocus-deblur developers"
+TAGS = ("deblurring", "defocus", "image-restoration", "fluorescence-light-microscopy",
+        "widefield", "2d", "unet", "pytorch", "bbbc006", "napari-defocus-deblur")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_bioimageio` wrote.
+
+    Attributes
+    ----------
+    path
+        The zip file.
+    name
+        The model's name in ``rdf.yaml``.
+    test_shape
+        Shape of the test input tensor (batch, channel, y, x).
+    standalone_max_abs_diff
+        Largest difference between the standalone architecture and our network on the
+        test input (0.0: identical).
+    """
+
+    path: Path
+    name: str
+    test_shape: tuple[int, ...]
+    standalone_max_abs_diff: float
+
+
+def _require(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise UserInputError(f"bioimage.io export needs {module}; {_INSTALL_HINT}") from exc
+
+
+def check_output_path(output: str | os.PathLike) -> Path:
+    """The ``.zip`` path to write, after checking its folder exists and is writable."""
+    path = Path(output).expanduser()
+    if path.suffix.lower() != ".zip":
+        raise UserInputError(f"the bioimage.io package must be a .zip file, got {path}")
+    if path.is_dir():
+        raise UserInputError(f"{path} is a folder; give the path of the .zip file to write")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise UserInputError(f"cannot write {path}: {parent} is not a folder")
+    if not parent.is_dir():
+        raise UserInputError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserInputError(f"cannot write {path}: permission denied")
+    return path
+
+
+def package_name(model: nn.Module, info: dict[str, Any], name: str | None = None) -> str:
+    """A bioimage.io model name (letters, digits, ``_+-()`` and spaces only)."""
+    if name is not None:
+        bad = sorted(set(_NAME_OK.findall(name)))
+        if bad or not 5 <= len(name) <= 128:
+            raise UserInputError(
+                f"model name {name!r} is not allowed: use 5-128 letters, digits, spaces or "
+                "_+-() characters"
+            )
+        return name
+    label = model.config.label.replace("=", "")  # type: ignore[attr-defined]
+    base = str(info.get("name") or "")
+    text = f"defocus deblur {base} ({label})" if base else f"defocus deblur ({label})"
+    return " ".join(_NAME_OK.sub("-", text).split())[:128]
+
+
+def _description(info: dict[str, Any], config: Any, channel: int) -> str:
+    trained = info.get("depth_um")
+    where = f"{float(trained):g} um from focus" if trained is not None else "out of focus"
+    return (
+        f"Deblurs 2-D widefield fluorescence images ({CHANNELS[channel][0]}) recorded "
+        f"{where}; {content.architecture_phrase(config)}, trained with napari-defocus-deblur on "
+        "BBBC006-like data. The output is in the input's percentile-normalised units."
+    )
+
+
+def _axes(spec, io: str, size_multiple: int, channels: int) -> list:
+    """batch, channel, y, x axes of the input (parameterized size) or output (same size)."""
+    v = spec.model.v0_5
+    names = ["channel"] if channels == 1 else [f"channel{c}" for c in range(channels)]
+    axes = [v.BatchAxis(), v.ChannelAxis(channel_names=[v.Identifier(n) for n in names])]
+    smallest = content.smallest_side(size_multiple)
+    for axis in ("y", "x"):
+        common = {"id": v.AxisId(axis), "unit": "micrometer", "scale": PIXEL_SIZE_UM}
+        if io == "input":
+            size = v.ParameterizedSize(min=smallest, step=1)
+            axes.append(v.SpaceInputAxis(size=size, **common))
+        else:
+            ref = v.SizeReference(tensor_id=v.TensorId("input"), axis_id=v.AxisId(axis))
+            halo = content.halo(size_multiple)
+            axes.append(v.SpaceOutputAxisWithHalo(size=ref, halo=halo, **common))
+    return axes
+
+
+def build_description(
+    model: nn.Module, info: dict[str, Any], folder: Path, tensors: content.TestTensors, **meta
+):
+    """The ``ModelDescr`` of the files in ``folder`` (weights, architecture, tensors, ...)."""
+    spec = _require("bioimageio.spec")
+    v = spec.model.v0_5
+    cfg = model.config  # type: ignore[attr-defined]
+    norm = PercentileNormalization.from_dict(info.get("normalization"))
+    scale_range = v.ScaleRangeDescr(
+        kwargs=v.ScaleRangeKwargs(
+            axes=[v.AxisId("y"), v.AxisId("x")],
+            min_percentile=norm.low,
+            max_percentile=norm.high,
+        )
+    )
+    inputs = v.InputTensorDescr(
+        id=v.TensorId("input"),
+        description="out-of-focus image, raw intensities",
+        axes=_axes(spec, "input", cfg.size_multiple, cfg.in_channels),
+        test_tensor=v.FileDescr(source=folder / "test_input.npy"),
+        sample_tensor=v.FileDescr(source=folder / "sample_input.tif"),
+        data=v.IntervalOrRatioDataDescr(type="float32"),
+        pad=v.ReflectPadding(mode="reflect"),  # explicit, so it is written out
+        preprocessing=[scale_range],
+    )
+    outputs = v.OutputTensorDescr(
+        id=v.TensorId("output"),
+        description="deblurred image in the input's percentile-normalised units",
+        axes=_axes(spec, "output", cfg.size_multiple, cfg.out_channels),
+        test_tensor=v.FileDescr(source=folder / "test_output.npy"),
+        sample_tensor=v.FileDescr(source=folder / "sample_output.tif"),
+        data=v.IntervalOrRatioDataDescr(type="float32"),
+    )
+    arch = v.ArchitectureFromFileDescr(
+        source=folder / FILE_NAME, callable=v.Identifier(CALLABLE), kwargs=cfg.to_dict()
+    )
+    weights = v.WeightsDescr(
+        pytorch_state_dict=v.PytorchStateDictWeightsDescr(
+            source=folder / "weights.pt",
+            architecture=arch,
+            pytorch_version=v.Version(torch.__version__.split("+")[0]),
+        )
+    )
+    parameters = sum(p.numel() for p in model.parameters())
+    keys = ("name", "depth_um", "fusion", "channel", "provenance")
+    extra = {k: info[k] for k in keys if info.get(k) is not None}
+    config = v.Config(
+        bioimageio=v.BioimageioConfig(
+            architecture_type="CNN" if cfg.architecture == "nah" else "U-Net",
+            architecture_description=content.architecture_phrase(cfg),
+            modality="widefield fluorescence microscopy",
+            task="image restoration: defocus deblurring",
+            model_parameter_count=parameters,
+        ),
+        napari_defocus_deblur={**extra, "normalization": norm.to_dict()},
+    )
+    authors = meta.get("authors") or [DEFAULT_AUTHOR]
+    return v.ModelDescr(
+        name=meta["name"],
+        description=_description(info, cfg, tensors.channel),
+        authors=[v.Author(name=a) for a in authors],
+        cite=[
+            v.CiteEntry(text=content.PAPER[0], doi=v.Doi(content.PAPER[1])),
+            v.CiteEntry(text=content.BBBC006[0], doi=v.Doi(content.BBBC006[1])),
+        ],
+        license=v.LicenseId("BSD-3-Clause"),
+        tags=list(TAGS),
+        documentation=v.FileDescr(source=folder / "README.md"),
+        covers=[v.FileDescr(source=folder / "cover.png")],
+        inputs=[inputs],
+        outputs=[outputs],
+        weights=weights,
+        config=config,
+    )
+
+
+def _standalone_check(
+    model: nn.Module, folder: Path, tensors: content.TestTensors, norm: PercentileNormalization
+) -> float:
+    """Max |standalone(x) - ours(x)| on the test input, using the exported weights file."""
+    module = load_standalone(folder / FILE_NAME)
+    net = getattr(module, CALLABLE)(**model.config.to_dict())  # type: ignore[attr-defined]
+    state = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
+    net.load_state_dict(state, strict=True)
+    pred = content.run_network(net, content.normalise_input(tensors.input, norm))
+    return float(np.max(np.abs(pred - tensors.output)))
+
+
+def export_bioimageio(
+    model: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    name: str | None = None,
+    authors: list[str] | None = None,
+    test_size: int = 256,
+    seed: int = 0,
+) -> ExportResult:
+    """Write a bioimage.io model package (zip) of a checkpoint or bundled model.
+
+    Parameters
+    ----------
+    model
+        Checkpoint directory or bundled model name (see ``defocus-deblur models``).
+    output
+        The ``.zip`` file to write (replaced if it exists).
+    name
+        Model name in ``rdf.yaml`` (default: derived from the checkpoint).
+    authors
+        Author names (default: the napari-defocus-deblur developers).
+    test_size
+        Side of the simulated square test image (rounded up to the network's unit).
+    seed
+        Seed of the simulated test image.
+
+    Raises
+    ------
+    UserInputError
+        Unwritable output, unknown model, or bioimageio.spec not installed.
+    """
+    from napari_defocus_deblur.inference import load_model
+
+    path = check_output_path(output)
+    net = load_model(model)
+    spec = _require("bioimageio.spec")
+    info = dict(getattr(net, "checkpoint_info", {}) or {})
+    name = package_name(net, info, name)
+    tensors = content.make_test_tensors(net, info, side=test_size, seed=seed)
+    norm = PercentileNormalization.from_dict(info.get("normalization"))
+    with tempfile.TemporaryDirectory(prefix="defocus-deblur-bioimageio-") as tmp:
+        folder = Path(tmp)
+        state = {
+            k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()
+        }
+        torch.save(state, folder / "weights.pt")
+        _write_arch(folder / FILE_NAME)
+        np.save(folder / "test_input.npy", tensors.input)
+        np.save(folder / "test_output.npy", tensors.output)
+        tifffile.imwrite(folder / "sample_input.tif", tensors.input[0].squeeze())
+        tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
+        content.write_cover(folder / "cover.png", tensors, norm)
+        parameters = sum(p.numel() for p in net.parameters())
+        readme = content.documentation(net, info, tensors, parameters)
+        (folder / "README.md").write_text(readme, encoding="utf-8")
+        diff = _standalone_check(net, folder, tensors, norm)
+        descr = build_description(net, info, folder, tensors, name=name, authors=authors)
+        try:
+            spec.save_bioimageio_package(descr, output_path=path)
+        except OSError as exc:
+            raise UserInputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return ExportResult(path, name, tuple(tensors.input.shape), diff)
+
+
+def check_package(path: str | os.PathLike, devices: list[str] | None = None):
+    """Run ``bioimageio.core.test_model`` on a package; returns its ``ValidationSummary``.
+
+    ``summary.status`` is ``"passed"`` when the description is valid and the model
+    reproduces its test output from its test input and runs at several sizes and batch
+    sizes; ``"valid-format"`` when only the description is valid; ``"failed"`` otherwise.
+    """
+    core = _require("bioimageio.core")
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"bioimage.io package not found: {path}")
+    return core.test_model(path, devices=devices or ["cpu"])

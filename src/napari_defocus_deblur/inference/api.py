@@ -1,0 +1,263 @@
+"""``deblur`` and ``iter_deblur``: whole images of any size, 2-D or N-D, any device.
+
+Channels and models: a single-channel model (the usual case, one fluorescence stain)
+is applied to every 2-D plane independently, whatever the leading axes mean (T, Z, C,
+...). A model with ``in_channels = C > 1`` takes the C planes along ``channel_axis``
+(default: the axis just before Y, X) together.
+
+Intensities: every plane is normalised with the percentiles stored in the checkpoint
+(``normalization`` in ``config.json``; default 1st/99.8th) of *that plane*, and the
+prediction is mapped back with the same ``lo``/``hi``, so the output is in the input's
+units. The result is float32 unless ``output_dtype="input"`` asks for the input's
+dtype (rounded and clipped to its range). Nothing is ever rescaled to 8 bit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_defocus_deblur.inference.bounds import plane_bounds
+from napari_defocus_deblur.inference.checks import (
+    check_finite,
+    check_image,
+    convert_dtype,
+    positive_int,
+    resolve_output_dtype,
+    split_units,
+)
+from napari_defocus_deblur.inference.device import (
+    free_memory_bytes,
+    release_memory,
+    resolve_device,
+    resolve_precision,
+)
+from napari_defocus_deblur.inference.runner import prepare, resolve_model, run_batches
+from napari_defocus_deblur.inference.tiling import (
+    Blender,
+    auto_tile_side,
+    batch_size,
+    default_overlap,
+    extract_tile,
+    plan_tiles,
+)
+from napari_defocus_deblur.model.ops import MIN_SIZE
+from napari_defocus_deblur.normalization import PercentileNormalization
+
+ModelArg = nn.Module | str | os.PathLike | None
+#: Pixels after which GPU memory is handed back to the driver at the end of a call.
+_RELEASE_AFTER_PIXELS = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class TileProgress:
+    """Progress of :func:`iter_deblur`: ``done`` of ``total`` tiles over all planes.
+
+    ``plane`` is the index of the plane (or channel group) being processed and
+    ``planes`` their number (1 for a 2-D image).
+    """
+
+    done: int
+    total: int
+    plane: int = 0
+    planes: int = 1
+
+    @property
+    def fraction(self) -> float:
+        """``done / total`` (1.0 for an empty job)."""
+        return self.done / self.total if self.total else 1.0
+
+
+def deblur(
+    image: Any,
+    depth_um: float = 34.0,
+    fusion: str = "sum",
+    model: ModelArg = None,
+    device: str | torch.device = "auto",
+    tile: int | None = None,
+    overlap: int | None = None,
+    precision: str = "auto",
+    output_dtype: Any = None,
+    progress: Callable[[TileProgress], Any] | None = None,
+    channel_axis: int | None = None,
+) -> np.ndarray:
+    """Deblur an out-of-focus image; returns an array of the input's shape.
+
+    Parameters
+    ----------
+    image
+        2-D (Y, X) array, or N-D with the last two axes Y, X (leading axes are processed
+        plane by plane). Integer or float pixels; not RGB.
+    depth_um
+        Distance from focus (micrometres) of the image; picks the bundled model trained
+        for the nearest distance (warning when not exact). Ignored when ``model`` is
+        given.
+    fusion
+        ``"sum"`` or ``"concat"``: which bundled model family to pick.
+    model
+        A network (:func:`~napari_defocus_deblur.model.build_model`,
+        :func:`~napari_defocus_deblur.inference.load_model`), a checkpoint directory or a
+        bundled model name; overrides ``depth_um``/``fusion``.
+    device
+        ``"auto"`` (CUDA, MPS, CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
+    tile
+        Largest tile side in pixels; ``None`` chooses from free memory (images smaller
+        than the tile are processed whole).
+    overlap
+        Smallest overlap of neighbouring tiles (default 128 pixels, at most half the
+        tile).
+    precision
+        ``"auto"`` (bf16/fp16 autocast on CUDA, fp32 elsewhere), ``"fp32"``, ``"bf16"``,
+        ``"fp16"``.
+    output_dtype
+        ``None``/``"float32"`` (default), ``"input"`` for the input's dtype (rounded and
+        clipped), or a numpy dtype.
+    progress
+        Called with every :class:`TileProgress`.
+    channel_axis
+        For models with several input channels: the channel axis (default -3).
+
+    Raises
+    ------
+    UserInputError
+        Empty, too small (sides < 16), RGB, NaN/inf or otherwise unusable images; bad
+        options; no model available.
+    """
+    gen = iter_deblur(
+        image,
+        depth_um,
+        fusion,
+        model,
+        device,
+        tile,
+        overlap,
+        precision,
+        output_dtype,
+        channel_axis=channel_axis,
+    )
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(event)
+
+
+def iter_deblur(
+    image: Any,
+    depth_um: float = 34.0,
+    fusion: str = "sum",
+    model: ModelArg = None,
+    device: str | torch.device = "auto",
+    tile: int | None = None,
+    overlap: int | None = None,
+    precision: str = "auto",
+    output_dtype: Any = None,
+    *,
+    channel_axis: int | None = None,
+) -> Generator[TileProgress, None, np.ndarray]:
+    """Generator version of :func:`deblur`: yields :class:`TileProgress`, returns the array.
+
+    A first event with ``done == 0`` announces the total. Stopping early (closing the
+    generator) leaves no state behind.
+    """
+    arr = check_image(image)
+    out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
+    net, info, _name = resolve_model(model, depth_um, fusion)
+    cfg = net.config
+    dev = resolve_device(device)
+    dtype = resolve_precision(precision, dev)
+    units, restore = split_units(arr, cfg.in_channels, channel_axis)
+    check_finite(units)
+    norm = PercentileNormalization.from_dict(info.get("normalization"))
+    multiple = cfg.size_multiple
+    width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
+    nbytes = 4 if dtype == torch.float32 else 2
+    free = free_memory_bytes(dev)
+    if tile is None:
+        side = auto_tile_side(
+            width=width,
+            device_type=dev.type,
+            bytes_per_value=nbytes,
+            free_bytes=free,
+            multiple=multiple,
+        )
+    else:
+        side = positive_int(tile, "tile", MIN_SIZE)
+    ov = default_overlap(side) if overlap is None else positive_int(overlap, "overlap", 0)
+    plan = plan_tiles(units.shape[-2:], side, ov, multiple)
+    batch = batch_size(
+        plan.tile_shape[0] * plan.tile_shape[1],
+        width=width,
+        device_type=dev.type,
+        bytes_per_value=nbytes,
+        free_bytes=free,
+    )
+    module = prepare(net, dev, dtype)
+    n = units.shape[0]
+    out = np.zeros(units.shape, np.float32)
+    bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    blenders: dict[int, tuple[Blender, int]] = {}
+    total, done = n * plan.n_tiles, 0
+    yield TileProgress(0, total, 0, n)
+
+    def tiles() -> Iterator[tuple[tuple[int, int, int], np.ndarray]]:
+        for u in range(n):
+            lo, hi = _bounds(units[u], norm)
+            bounds[u] = (lo, hi)
+            if not plan.single:
+                blenders[u] = (Blender(plan, out[u]), plan.n_tiles)
+            scale = (1.0 / (hi - lo)).astype(np.float32)[:, None, None]
+            for y0, x0 in plan.origins():
+                part = extract_tile(units[u], plan, y0, x0).astype(np.float32)
+                part -= lo.astype(np.float32)[:, None, None]
+                part *= scale
+                yield (u, y0, x0), part
+
+    for tags, pred in run_batches(module, _batched(tiles(), batch), dev, dtype):
+        for (u, y0, x0), p in zip(tags, pred):
+            if plan.single:  # the whole plane in one piece: nothing to blend
+                out[u] = p
+                complete = True
+            else:
+                blender, left = blenders[u]
+                blender.add(p, y0, x0)
+                blenders[u] = (blender, left - 1)
+                complete = left == 1
+                if complete:  # divide by the weight sum
+                    blender.finish()
+                    del blenders[u]
+            if complete:  # plane complete: back to the input's units
+                lo, hi = bounds.pop(u)
+                out[u] *= (hi - lo).astype(np.float32)[:, None, None]
+                out[u] += lo.astype(np.float32)[:, None, None]
+            done += 1
+        yield TileProgress(done, total, tags[-1][0], n)
+    if dev.type != "cpu" and out.size > _RELEASE_AFTER_PIXELS:
+        release_memory(dev)
+    return convert_dtype(restore(out), out_dtype)
+
+
+def _batched(items: Iterator, size: int) -> Iterator[tuple[list, np.ndarray]]:
+    tags: list = []
+    arrays: list[np.ndarray] = []
+    for tag, array in items:
+        tags.append(tag)
+        arrays.append(array)
+        if len(arrays) == size:
+            yield tags, np.stack(arrays)
+            tags, arrays = [], []
+    if arrays:
+        yield tags, np.stack(arrays)
+
+
+def _bounds(unit: np.ndarray, norm: PercentileNormalization) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [plane_bounds(channel, norm) for channel in unit]
+    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])

@@ -1,0 +1,115 @@
+"""Input checks and dtype handling for :func:`~napari_defocus_deblur.inference.deblur`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.model.ops import MIN_SIZE
+
+
+def check_image(image: Any) -> np.ndarray:
+    """``image`` as a numpy array after checking it can be deblurred (else UserInputError)."""
+    try:
+        arr = np.asarray(image)
+    except (TypeError, ValueError) as exc:
+        raise UserInputError(f"the image cannot be read as an array: {exc}") from exc
+    if arr.ndim < 2:
+        raise UserInputError(
+            f"expected a 2-D image (Y, X) or a stack with Y, X as the last two axes; got an "
+            f"array of shape {arr.shape}"
+        )
+    if arr.size == 0:
+        raise UserInputError(f"the image is empty (shape {arr.shape})")
+    if arr.dtype.kind not in "uif":
+        raise UserInputError(
+            f"unsupported pixel type {arr.dtype}; expected integer or floating-point pixels"
+        )
+    h, w = arr.shape[-2:]
+    if arr.ndim >= 3 and w in (3, 4) and (arr.dtype == np.uint8 or h >= MIN_SIZE):
+        raise UserInputError(
+            f"the image looks like RGB(A) colour data (shape {arr.shape}, last axis of size "
+            f"{w}); deblurring expects grayscale fluorescence planes: pass one channel, e.g. "
+            "image[..., 0], or move a channel axis first with np.moveaxis(image, -1, 0)"
+        )
+    if h < MIN_SIZE or w < MIN_SIZE:
+        raise UserInputError(
+            f"image of {h}x{w} pixels is too small: both sides must be at least {MIN_SIZE} pixels"
+        )
+    return arr
+
+
+def check_finite(units: np.ndarray) -> None:
+    if units.dtype.kind != "f":
+        return
+    for i, unit in enumerate(units):
+        if not np.isfinite(unit).all():
+            where = f" (plane {i})" if units.shape[0] > 1 else ""
+            raise UserInputError(
+                f"the image contains NaN or infinite values{where}; replace them first, "
+                "e.g. with numpy.nan_to_num"
+            )
+
+
+def split_units(
+    arr: np.ndarray, channels: int, channel_axis: int | None
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """(N, C, H, W) view of ``arr`` and the inverse mapping for the output."""
+    h, w = arr.shape[-2:]
+    if channels == 1:
+        return arr.reshape(-1, 1, h, w), lambda out: out.reshape(arr.shape)
+    axis = -3 if channel_axis is None else int(channel_axis)
+    if not -arr.ndim <= axis < arr.ndim or axis % arr.ndim >= arr.ndim - 2:
+        raise UserInputError(
+            f"the model takes {channels} channels but channel_axis={axis} is not a leading "
+            f"axis of an image of shape {arr.shape}"
+        )
+    moved = np.moveaxis(arr, axis, -3)
+    if moved.shape[-3] != channels:
+        raise UserInputError(
+            f"the model takes {channels} channels but axis {axis} of the image (shape "
+            f"{arr.shape}) has {moved.shape[-3]}"
+        )
+    lead = moved.shape[:-3]
+    return moved.reshape(-1, channels, h, w), lambda out: np.moveaxis(
+        out.reshape(*lead, channels, h, w), -3, axis
+    )
+
+
+def positive_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise UserInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def resolve_output_dtype(requested: Any, input_dtype: np.dtype) -> np.dtype:
+    if requested is None:
+        return np.dtype(np.float32)
+    if isinstance(requested, str) and requested.lower() == "input":
+        return np.dtype(input_dtype)
+    try:
+        dtype = np.dtype(requested)
+    except TypeError as exc:
+        raise UserInputError(
+            f"output_dtype must be None, 'input' or a numpy dtype, got {requested!r}"
+        ) from exc
+    if dtype.kind not in "uif":
+        raise UserInputError(f"output_dtype must be an integer or float type, got {dtype}")
+    return dtype
+
+
+def convert_dtype(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``out`` (float32) as ``dtype``: integers rounded and clipped to their range."""
+    if dtype == out.dtype:
+        return out
+    if dtype.kind in "ui":
+        info = np.iinfo(dtype)
+        np.rint(out, out=out)
+        np.clip(out, info.min, info.max, out=out)
+    elif dtype.itemsize < 4:
+        info = np.finfo(dtype)
+        np.clip(out, info.min, info.max, out=out)
+    return out.astype(dtype)

@@ -1,0 +1,179 @@
+"""Which files a batch run reads and where it writes them.
+
+Inputs may be TIFF files, folders (searched recursively for ``*.tif``/``*.tiff``) and
+BBBC006 roots (a folder holding ``BBBC006_v1_images_z_NN`` plane folders or ``.zip``
+archives), of which only the planes at the requested distance from focus are taken.
+Outputs keep the inputs' paths relative to their common base folder under OUTDIR and
+never replace an input.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input image and the output file it becomes."""
+
+    source: str
+    target: Path
+    depth_um: float | None = None
+
+
+def _is_tiff(name: str) -> bool:
+    return name.lower().endswith(TIFF_SUFFIXES) and not os.path.basename(name).startswith(".")
+
+
+def _bbbc006_planes(folder: Path) -> bool:
+    from napari_defocus_deblur.io.bbbc006 import plane_from_name
+
+    with os.scandir(folder) as entries:
+        return any(plane_from_name(e.name) is not None for e in entries)
+
+
+def _scan_folder(folder: Path, outdir: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not _same_or_inside(here / d, outdir))
+        found += [here / n for n in sorted(names) if _is_tiff(n)]
+    return found
+
+
+def _same_or_inside(path: Path, parent: Path) -> bool:
+    try:
+        path.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _bbbc006_jobs(root: Path, outdir: Path, depth_um: float) -> list[Job]:
+    """Jobs for the planes of a BBBC006 root at +-``depth_um`` from focus."""
+    from napari_defocus_deblur.constants import plane_to_offset_um
+    from napari_defocus_deblur.io.bbbc006 import discover, plane_dir_name
+
+    index = discover(root)
+    planes = [z for z in index.planes if z >= 0 and abs(plane_to_offset_um(z)) == depth_um]
+    if not planes:
+        have = ", ".join(f"z_{z:02d} ({plane_to_offset_um(z):+g} µm)" for z in index.planes)
+        raise UserInputError(
+            f"BBBC006 root {root} has no plane at {depth_um:g} µm from focus (planes: {have})"
+        )
+    jobs = []
+    for key in sorted(index.files):
+        for z in planes:
+            path = index.files[key].get(z)
+            if path is not None:
+                target = outdir / plane_dir_name(z) / Path(path).name
+                jobs.append(Job(str(path), target, abs(plane_to_offset_um(z))))
+    return jobs
+
+
+def collect_jobs(
+    inputs: list[str | os.PathLike], outdir: str | os.PathLike, depth_um: float
+) -> list[Job]:
+    """The files to deblur and their output paths.
+
+    Raises
+    ------
+    UserInputError
+        Missing inputs, no TIFFs found, or an output path equal to an input file.
+    """
+    outdir = Path(outdir).expanduser()
+    if not inputs:
+        raise UserInputError("no input given: pass TIFF files, folders or BBBC006 roots")
+    plain: list[tuple[Path, Path]] = []  # (file, folder it was found under)
+    jobs: list[Job] = []
+    for item in inputs:
+        path = Path(item).expanduser()
+        if not path.exists():
+            raise UserInputError(f"input not found: {path}")
+        if path.is_dir() and _bbbc006_planes(path):
+            jobs += _bbbc006_jobs(path, outdir, depth_um)
+        elif path.is_dir():
+            found = _scan_folder(path, outdir)
+            if not found:
+                raise UserInputError(f"no .tif/.tiff files found in {path}")
+            plain += [(f, path) for f in found]
+        elif _is_tiff(path.name):
+            plain.append((path, path.parent))
+        else:
+            raise UserInputError(f"{path} is not a TIFF file (.tif/.tiff) or a folder")
+    if plain:  # keep paths relative to the common base of all inputs
+        common = os.path.commonpath([os.path.abspath(base) for _f, base in plain])
+        for file, _base in plain:
+            rel = os.path.relpath(os.path.abspath(file), common)
+            jobs.append(Job(str(file), outdir / rel))
+    return _check_targets(_dedupe(jobs))
+
+
+def _dedupe(jobs: list[Job]) -> list[Job]:
+    seen: dict[str, Job] = {}
+    for job in jobs:
+        seen.setdefault(os.path.realpath(job.source), job)
+    return list(seen.values())
+
+
+def _check_targets(jobs: list[Job]) -> list[Job]:
+    sources = {os.path.realpath(j.source) for j in jobs}
+    targets: dict[str, str] = {}
+    for job in jobs:
+        target = os.path.realpath(job.target)
+        if target in sources:
+            raise UserInputError(
+                f"the output folder would overwrite input file {target}; choose another "
+                "output folder"
+            )
+        if target in targets:
+            raise UserInputError(
+                f"{targets[target]} and {job.source} would both be written to {job.target}"
+            )
+        targets[target] = job.source
+    return jobs
+
+
+def read_input(source: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """Pixels and metadata of an input file (UserInputError when unreadable)."""
+    from napari_defocus_deblur.io.tiff import read_image
+
+    return read_image(source)
+
+
+def write_output(path: str | os.PathLike, array: np.ndarray, metadata: dict[str, Any]) -> Path:
+    """Write a result TIFF with ``metadata`` as JSON in the ImageDescription.
+
+    Integer images are zlib-compressed (level 1); float images are stored uncompressed
+    (noise-like float mantissas shrink by ~10 % at ~40x the encoding time).
+
+    ``metadata`` may hold ``axes`` (kept as the TIFF's axes) and ``pixel_size_um``
+    (also written as the resolution tags, in centimetre units).
+    """
+    import tifffile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {k: v for k, v in metadata.items() if v is not None}
+    axes = meta.get("axes")
+    if not isinstance(axes, str) or len(axes) != array.ndim or "S" in axes:
+        meta.pop("axes", None)
+    kwargs: dict[str, Any] = {}
+    px = meta.get("pixel_size_um")
+    if isinstance(px, int | float) and px > 0:
+        kwargs.update(resolution=(1e4 / px, 1e4 / px), resolutionunit=3)
+    tmp = path.with_name(f".{path.name}.partial")
+    if array.dtype.kind in "ui":
+        kwargs.update(compression="zlib", compressionargs={"level": 1})
+    tifffile.imwrite(tmp, array, metadata=meta, photometric="minisblack", **kwargs)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,288 @@
+"""Training data: normalised field pairs split by field, random augmented crops.
+
+Every field is normalised once with the percentiles of its *out-of-focus* image
+(:class:`~napari_defocus_deblur.normalization.PercentileNormalization`), applied to the
+input and to the in-focus target alike, so the network learns in the input's units
+exactly as inference applies it. Training and validation fields are disjoint: no crop
+of a validation field is ever drawn for training. Sampling is driven by a caller-owned
+``numpy.random.Generator``, so a seed fixes every batch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.normalization import PercentileNormalization, normalize
+
+
+@dataclass(frozen=True)
+class Field:
+    """One normalised field pair."""
+
+    field_id: str
+    oof: np.ndarray  # float32, normalised with (lo, hi)
+    target: np.ndarray  # float32, normalised with the same (lo, hi)
+    lo: float
+    hi: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.oof.shape  # type: ignore[return-value]
+
+
+def discover_pairs(
+    root: str | os.PathLike,
+    depth_um: float,
+    channel: int = 1,
+    *,
+    in_focus_index: int | None = None,
+    z_step_um: float = 2.0,
+) -> list[Any]:
+    """Field pairs of ``root``: a BBBC006 layout (real or simulated) or a folder of z-stacks.
+
+    Raises
+    ------
+    UserInputError
+        Missing or empty folder, or no pair at that depth.
+    """
+    from napari_defocus_deblur.io.bbbc006 import is_bbbc006
+    from napari_defocus_deblur.io.pairs import find_pairs, find_stack_pairs
+
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise UserInputError(f"data folder not found: {root}")
+    if root.is_dir() and not any(root.iterdir()):
+        raise UserInputError(
+            f"data folder {root} is empty: expected a BBBC006 layout "
+            "(BBBC006_v1_images_z_NN folders) or z-stack TIFFs"
+        )
+    if is_bbbc006(root):
+        return find_pairs(root, depth_um, channel=channel)
+    return find_stack_pairs(root, depth_um, in_focus_index=in_focus_index, z_step_um=z_step_um)
+
+
+def _as_list(images: Any, what: str) -> list[np.ndarray]:
+    if isinstance(images, np.ndarray):
+        if images.ndim == 2:
+            return [images]
+        if images.ndim == 3:
+            return list(images)
+        raise UserInputError(
+            f"{what}: expected 2-D images or an (N, H, W) stack, got {images.shape}"
+        )
+    out = [np.asarray(im) for im in images]
+    for im in out:
+        if im.ndim != 2:
+            raise UserInputError(f"{what}: every image must be 2-D, got shape {im.shape}")
+    return out
+
+
+def _make_field(
+    field_id: str, oof: np.ndarray, sharp: np.ndarray, norm: PercentileNormalization
+) -> Field:
+    if oof.shape != sharp.shape:
+        raise UserInputError(
+            f"field {field_id}: out-of-focus image {oof.shape} and in-focus image "
+            f"{sharp.shape} differ in shape"
+        )
+    if min(oof.shape) < 16:
+        raise UserInputError(f"field {field_id}: {oof.shape} is too small (16 pixels minimum)")
+    lo, hi = norm.bounds(oof)
+    return Field(field_id, normalize(oof, lo, hi), normalize(sharp, lo, hi), lo, hi)
+
+
+class TrainingData:
+    """Normalised training and validation fields.
+
+    Build it with :meth:`from_arrays` or :meth:`from_dataset`.
+    """
+
+    def __init__(
+        self,
+        train: Sequence[Field],
+        val: Sequence[Field],
+        *,
+        depth_um: float | None = None,
+        channel: int | None = None,
+        normalization: PercentileNormalization | None = None,
+        source: str = "arrays",
+        test_fields: Sequence[str] = (),
+    ) -> None:
+        self.train = list(train)
+        self.val = list(val)
+        if not self.train or not self.val:
+            raise UserInputError(
+                f"training needs at least one training and one validation field, got "
+                f"{len(self.train)} and {len(self.val)}"
+            )
+        overlap = {f.field_id for f in self.train} & {f.field_id for f in self.val}
+        if overlap:
+            raise UserInputError(f"fields in both training and validation: {sorted(overlap)}")
+        self.depth_um = depth_um
+        self.channel = channel
+        self.normalization = normalization or PercentileNormalization()
+        self.source = source
+        self.test_fields = tuple(test_fields)
+        areas = np.array([f.oof.size for f in self.train], dtype=np.float64)
+        self._weights = areas / areas.sum()
+
+    @classmethod
+    def from_arrays(
+        cls,
+        oof: Any,
+        in_focus: Any,
+        val_fraction: float = 0.1,
+        seed: int = 0,
+        *,
+        field_ids: Sequence[str] | None = None,
+        depth_um: float | None = None,
+        normalization: PercentileNormalization | None = None,
+    ) -> TrainingData:
+        """Fields from in-memory images (lists of 2-D arrays or (N, H, W) stacks).
+
+        ``round(n * val_fraction)`` fields (at least one) are drawn for validation with
+        ``numpy.random.default_rng(seed)``.
+        """
+        oofs, sharps = _as_list(oof, "out-of-focus images"), _as_list(in_focus, "in-focus images")
+        if len(oofs) != len(sharps):
+            raise UserInputError(
+                f"{len(oofs)} out-of-focus but {len(sharps)} in-focus images: they must pair up"
+            )
+        n = len(oofs)
+        if n < 2:
+            raise UserInputError(
+                f"got {n} image pair(s); training needs at least 2 so that one field can be "
+                "held out for validation (the split is by field)"
+            )
+        ids = [f"field_{i:04d}" for i in range(n)] if field_ids is None else list(field_ids)
+        if len(ids) != n or len(set(ids)) != n:
+            raise UserInputError("field_ids must be unique, one per image pair")
+        norm = normalization or PercentileNormalization()
+        fields = [_make_field(i, o, s, norm) for i, o, s in zip(ids, oofs, sharps)]
+        n_val = min(n - 1, max(1, round(n * val_fraction)))
+        order = np.random.default_rng(seed).permutation(n)
+        val_idx = set(order[:n_val].tolist())
+        return cls(
+            [f for i, f in enumerate(fields) if i not in val_idx],
+            [f for i, f in enumerate(fields) if i in val_idx],
+            depth_um=depth_um,
+            normalization=norm,
+        )
+
+    @classmethod
+    def from_dataset(
+        cls,
+        root: str | os.PathLike,
+        depth_um: float,
+        channel: int = 1,
+        val_fraction: float = 0.1,
+        seed: int = 0,
+        *,
+        test_fraction: float = 0.1,
+        max_fields: int | None = None,
+        normalization: PercentileNormalization | None = None,
+        in_focus_index: int | None = None,
+        z_step_um: float = 2.0,
+    ) -> TrainingData:
+        """Fields of a BBBC006 layout or a folder of z-stack TIFFs.
+
+        Pairs are split by field with :func:`napari_defocus_deblur.io.pairs.split_by_field`
+        (``seed`` is the split seed); test fields are left out entirely, so a model
+        trained here can be evaluated on them. With fewer than three fields there is no
+        test split and one field is used for validation. ``in_focus_index`` and
+        ``z_step_um`` apply to folders of z-stacks (see :func:`discover_pairs`).
+        """
+        from napari_defocus_deblur.io.pairs import load_pair, split_by_field
+
+        pairs = discover_pairs(
+            root, depth_um, channel, in_focus_index=in_focus_index, z_step_um=z_step_um
+        )
+        n = len({p.field_id for p in pairs})
+        if n < 2:
+            raise UserInputError(
+                f"found only {n} field pair at {depth_um:g} um in {root}; training needs at "
+                "least 2 (one to train on and one held out for validation, split by field)"
+            )
+        if n < 3:
+            split = split_by_field(pairs, val_fraction=0.5, test_fraction=0.0, seed=seed)
+        else:
+            split = split_by_field(pairs, val_fraction, test_fraction, seed=seed)
+        if not split.train or not split.val:
+            raise UserInputError(
+                f"{n} field pairs at {depth_um:g} um split into {len(split.train)} training and "
+                f"{len(split.val)} validation fields; lower --test-fraction or add data"
+            )
+        norm = normalization or PercentileNormalization()
+        train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
+
+        def load(pair: Any) -> Field:
+            return _make_field(pair.field_id, *load_pair(pair), norm)
+
+        return cls(
+            [load(p) for p in train_pairs],
+            [load(p) for p in split.val],
+            depth_um=float(depth_um),
+            channel=channel,
+            normalization=norm,
+            source=str(Path(root).expanduser().resolve()),
+            test_fields=sorted({p.field_id for p in split.test}),
+        )
+
+    @property
+    def min_field_side(self) -> int:
+        """Smallest side of any training field (crops cannot be larger)."""
+        return min(min(f.shape) for f in self.train)
+
+    def steps_per_epoch(self, crop: int, batch: int) -> int:
+        """Steps whose crops cover the training pixels once."""
+        pixels = sum(f.oof.size for f in self.train)
+        return max(1, math.ceil(pixels / (crop * crop * batch)))
+
+    def sample(
+        self, rng: np.random.Generator, batch: int, crop: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of random augmented crops, ``(input, target)`` each ``(batch, 1, crop, crop)``.
+
+        Fields are drawn with probability proportional to their area; each crop gets one
+        of the 8 flips/right-angle rotations, identically for input and target.
+        """
+        if crop > self.min_field_side:
+            raise UserInputError(
+                f"crop {crop} is larger than the smallest training field side "
+                f"({self.min_field_side} pixels); use a crop of at most {self.min_field_side}"
+            )
+        xs = np.empty((batch, 1, crop, crop), dtype=np.float32)
+        ys = np.empty_like(xs)
+        picks = rng.choice(len(self.train), size=batch, p=self._weights)
+        for b, idx in enumerate(picks):
+            field = self.train[int(idx)]
+            h, w = field.shape
+            top = int(rng.integers(0, h - crop + 1))
+            left = int(rng.integers(0, w - crop + 1))
+            k, flip = int(rng.integers(0, 4)), bool(rng.integers(0, 2))
+            for arr, out in ((field.oof, xs), (field.target, ys)):
+                patch = np.rot90(arr[top : top + crop, left : left + crop], k)
+                out[b, 0] = patch[:, ::-1] if flip else patch
+        return xs, ys
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able description for the training record."""
+        return {
+            "source": self.source,
+            "depth_um": self.depth_um,
+            "channel": self.channel,
+            "n_train_fields": len(self.train),
+            "n_val_fields": len(self.val),
+            "train_pixels": int(sum(f.oof.size for f in self.train)),
+            "val_fields": [f.field_id for f in self.val],
+            "test_fields_excluded": list(self.test_fields),
+            "normalization": self.normalization.to_dict(),
+        }

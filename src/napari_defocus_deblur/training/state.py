@@ -1,0 +1,190 @@
+"""Resumable training state beside a checkpoint, without pickle.
+
+Files added to a checkpoint directory by training:
+
+``optimizer.safetensors``
+    Every tensor of the Adam state (``"<param index>.<key>"``, e.g. ``"3.exp_avg"``).
+``best_model.safetensors``
+    Weights of the epoch with the best validation PSNR (for early stopping).
+``training_state.json``
+    Step, epoch, RNG states, best validation PSNR, history, optimizer scalars and
+    parameter groups. Written last, so its presence means the other files are complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_defocus_deblur.errors import CheckpointError
+
+OPTIMIZER_FILE = "optimizer.safetensors"
+BEST_FILE = "best_model.safetensors"
+STATE_FILE = "training_state.json"
+STATE_FORMAT = "napari-defocus-deblur/training-state-v1"
+
+
+@dataclass
+class RunState:
+    """Mutable progress of a run (what ``training_state.json`` stores)."""
+
+    step: int = 0
+    epoch: int = 0
+    elapsed_s: float = 0.0
+    best_val_psnr: float | None = None
+    best_epoch: int | None = None
+    epochs_without_improvement: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "running"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "elapsed_s": self.elapsed_s,
+            "best_val_psnr": self.best_val_psnr,
+            "best_epoch": self.best_epoch,
+            "epochs_without_improvement": self.epochs_without_improvement,
+            "history": self.history,
+            "state": self.state,
+        }
+
+
+def optimizer_to_files(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    """Split an optimizer state into safetensors tensors and a JSON-able dict."""
+    sd = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, float] = {}
+    for idx, per_param in sd["state"].items():
+        for key, value in per_param.items():
+            name = f"{idx}.{key}"
+            if torch.is_tensor(value) and value.ndim > 0:
+                tensors[name] = value.detach().to("cpu").contiguous()
+            else:
+                scalars[name] = float(value)
+    groups = [
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()}
+        for g in sd["param_groups"]
+    ]
+    return tensors, {"param_groups": groups, "scalars": scalars}
+
+
+def optimizer_from_files(
+    optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict
+) -> None:
+    """Load what :func:`optimizer_to_files` produced into ``optimizer``."""
+    state: dict[int, dict[str, Any]] = {}
+    for name, value in tensors.items():
+        idx, key = name.split(".", 1)
+        state.setdefault(int(idx), {})[key] = value
+    for name, value in meta["scalars"].items():
+        idx, key = name.split(".", 1)
+        state.setdefault(int(idx), {})[key] = torch.tensor(value, dtype=torch.float32)
+    groups = [
+        {k: (tuple(v) if k == "betas" else v) for k, v in g.items()} for g in meta["param_groups"]
+    ]
+    try:
+        optimizer.load_state_dict({"state": state, "param_groups": groups})
+    except (ValueError, KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"optimizer state does not match the model: {exc}") from exc
+
+
+def rng_states(rng: np.random.Generator) -> dict[str, Any]:
+    """numpy and torch RNG states as JSON-able values."""
+    out: dict[str, Any] = {
+        "numpy": rng.bit_generator.state,
+        "torch": torch.get_rng_state().tolist(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out["cuda"] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
+    return out
+
+
+def restore_rng(rng: np.random.Generator, states: dict[str, Any]) -> None:
+    """Inverse of :func:`rng_states`."""
+    rng.bit_generator.state = states["numpy"]
+    torch.set_rng_state(torch.tensor(states["torch"], dtype=torch.uint8))
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in states["cuda"]])
+
+
+def save_training_state(
+    directory: Path,
+    optimizer: torch.optim.Optimizer,
+    run: RunState,
+    rng: np.random.Generator,
+    extra: dict[str, Any],
+) -> None:
+    """Write ``optimizer.safetensors`` then ``training_state.json`` (atomically)."""
+    from safetensors.torch import save_file
+
+    tensors, meta = optimizer_to_files(optimizer)
+    save_file(tensors, str(directory / OPTIMIZER_FILE), metadata={"format": STATE_FORMAT})
+    payload = {
+        "format": STATE_FORMAT,
+        **run.to_dict(),
+        "rng": rng_states(rng),
+        "optimizer": meta,
+        **extra,
+    }
+    tmp = directory / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=1) + "\n")
+    os.replace(tmp, directory / STATE_FILE)
+
+
+def save_best(directory: Path, model: nn.Module) -> dict[str, torch.Tensor]:
+    """Write the current weights as the best ones; returns a CPU copy of them."""
+    from safetensors.torch import save_file
+
+    weights = {
+        k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()
+    }
+    save_file(weights, str(directory / BEST_FILE), metadata={"format": STATE_FORMAT})
+    return weights
+
+
+def load_training_state(directory: Path) -> dict[str, Any]:
+    """The parsed ``training_state.json`` of ``directory``."""
+    path = directory / STATE_FILE
+    if not path.is_file():
+        raise CheckpointError(
+            f"cannot resume: {directory} holds no training run ({STATE_FILE} is missing)"
+        )
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"cannot resume: {path} is unreadable: {exc}") from exc
+    if data.get("format") != STATE_FORMAT:
+        raise CheckpointError(f"cannot resume: {path} has an unknown format")
+    return data
+
+
+def load_optimizer(directory: Path, optimizer: torch.optim.Optimizer, meta: dict) -> None:
+    """Restore the optimizer saved in ``directory``."""
+    from safetensors.torch import load_file
+
+    path = directory / OPTIMIZER_FILE
+    if not path.is_file():
+        raise CheckpointError(f"cannot resume: {path} is missing")
+    optimizer_from_files(optimizer, load_file(str(path)), meta)
+
+
+def load_best(directory: Path) -> dict[str, torch.Tensor] | None:
+    """Best-epoch weights saved in ``directory``, or None."""
+    from safetensors.torch import load_file
+
+    path = directory / BEST_FILE
+    return load_file(str(path)) if path.is_file() else None
+
+
+def run_from_dict(data: dict[str, Any]) -> RunState:
+    """The :class:`RunState` part of a loaded ``training_state.json``."""
+    keys = RunState().to_dict().keys()
+    return RunState(**{k: data[k] for k in keys if k in data})

@@ -1,0 +1,177 @@
+"""The training job run by the Train widget's worker thread (Qt-free).
+
+Wraps :func:`napari_defocus_deblur.training.run_training`: loads the data, forwards the
+engine's events and, after every checkpoint the engine writes (every epoch, and every
+``preview_every`` steps), runs that checkpoint on a validation crop and yields a
+:class:`Preview` for the preview layer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+
+#: Side of the square preview crop (pixels, before rounding to the model's multiple).
+PREVIEW_SIDE = 256
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Training pairs from two image layers (2-D images or (N, H, W) stacks).
+
+    A single pair of 2-D images is cut into a ``tiles x tiles`` grid of fields so that
+    one of them can be held out for validation (the split is by field).
+    """
+
+    oof: np.ndarray
+    in_focus: np.ndarray
+    tiles: int = 2
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """Training pairs found on disk (BBBC006 layout or z-stack TIFFs)."""
+
+    root: Path
+    channel: int = 1
+
+
+@dataclass(frozen=True)
+class DataReady:
+    """Data loaded: number of training / validation fields."""
+
+    n_train: int
+    n_val: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The model of ``step`` applied to a validation crop (input intensity units).
+
+    ``offset`` is the crop's top-left pixel in the source layer (None for folder data).
+    """
+
+    step: int
+    image: np.ndarray
+    offset: tuple[int, int] | None
+
+
+def tile_fields(oof: np.ndarray, sharp: np.ndarray, tiles: int) -> tuple[list, list, list]:
+    """Cut one image pair into ``tiles x tiles`` fields: ``(oofs, sharps, ids)``.
+
+    Field ids are ``"y<top>x<left>"`` so the tile's position can be recovered.
+    """
+    h, w = oof.shape
+    ys = np.linspace(0, h, tiles + 1).astype(int)
+    xs = np.linspace(0, w, tiles + 1).astype(int)
+    oofs, sharps, ids = [], [], []
+    for i in range(tiles):
+        for j in range(tiles):
+            sl = np.s_[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
+            oofs.append(oof[sl])
+            sharps.append(sharp[sl])
+            ids.append(f"y{ys[i]:05d}x{xs[j]:05d}")
+    return oofs, sharps, ids
+
+
+def _field_offset(field_id: str) -> tuple[int, int] | None:
+    if len(field_id) == 12 and field_id[0] == "y" and field_id[6] == "x":
+        return int(field_id[1:6]), int(field_id[7:])
+    return None
+
+
+def load_data(source: LayerSource | FolderSource, config: Any) -> Any:
+    """Build :class:`~napari_defocus_deblur.training.TrainingData` for ``source``."""
+    from napari_defocus_deblur.training import TrainingData
+
+    if isinstance(source, FolderSource):
+        if config.depth_um is None:
+            raise UserInputError("choose the defocus depth of the training data")
+        return TrainingData.from_dataset(
+            source.root,
+            config.depth_um,
+            channel=source.channel,
+            val_fraction=config.val_fraction,
+            seed=config.split_seed,
+        )
+    oof = np.asarray(source.oof, dtype=np.float32)
+    sharp = np.asarray(source.in_focus, dtype=np.float32)
+    if oof.shape != sharp.shape:
+        raise UserInputError(
+            f"the out-of-focus image is {'x'.join(map(str, oof.shape))} but the in-focus "
+            f"image is {'x'.join(map(str, sharp.shape))}; they must show the same field"
+        )
+    if oof.ndim == 2 or (oof.ndim == 3 and oof.shape[0] < 2):
+        oofs, sharps, ids = tile_fields(
+            oof.reshape(oof.shape[-2:]), sharp.reshape(sharp.shape[-2:]), source.tiles
+        )
+    elif oof.ndim == 3:
+        oofs, sharps, ids = list(oof), list(sharp), [f"plane{i:04d}" for i in range(len(oof))]
+    else:
+        raise UserInputError(
+            f"training layers must be 2-D images or (N, H, W) stacks, got {oof.shape}"
+        )
+    return TrainingData.from_arrays(
+        oofs,
+        sharps,
+        val_fraction=config.val_fraction,
+        seed=config.split_seed,
+        field_ids=ids,
+        depth_um=config.depth_um,
+    )
+
+
+def _preview_crop(data: Any, multiple: int) -> tuple[Any, tuple[int, int], int]:
+    field = data.val[0]
+    side = max(multiple, min(PREVIEW_SIDE, *field.shape) // multiple * multiple)
+    side = min(side, *field.shape)
+    top = (field.shape[0] - side) // 2
+    left = (field.shape[1] - side) // 2
+    return field, (top, left), side
+
+
+def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """Run the checkpoint on the centre crop of the first validation field."""
+    import torch
+
+    from napari_defocus_deblur.model.checkpoint import load_checkpoint
+    from napari_defocus_deblur.normalization import denormalize
+
+    model, _ = load_checkpoint(checkpoint)
+    multiple = int(getattr(model.config, "size_multiple", 16))
+    field, (top, left), side = _preview_crop(data, min(multiple, 64))
+    crop = field.oof[top : top + side, left : left + side]
+    with torch.no_grad():
+        out = model(torch.from_numpy(np.ascontiguousarray(crop))[None, None])[0, 0].numpy()
+    image = denormalize(out, field.lo, field.hi)
+    base = _field_offset(field.field_id)
+    offset = None if base is None else (base[0] + top, base[1] + left)
+    return image, offset
+
+
+def run_train_job(
+    source: LayerSource | FolderSource,
+    config: Any,
+    stop: threading.Event,
+    preview_every: int | None = None,
+) -> Generator[Any, None, None]:
+    """Load data and train; yields :class:`DataReady`, engine events and previews."""
+    from napari_defocus_deblur.training import CheckpointSaved, run_training
+
+    data = load_data(source, config)
+    yield DataReady(len(data.train), len(data.val))
+    if preview_every:
+        config = replace(config, checkpoint_every=preview_every)
+    events = run_training(config, data, stop=stop)
+    for event in events:
+        yield event
+        if isinstance(event, CheckpointSaved):
+            image, offset = predict_crop(event.path, data)
+            yield Preview(event.step, image, offset)

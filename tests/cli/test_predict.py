@@ -1,0 +1,217 @@
+"""``defocus-deblur predict``: round trip, errors, skipping and Dask == serial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+
+from napari_defocus_deblur.cli import main
+from napari_defocus_deblur.inference import deblur, save_model
+from napari_defocus_deblur.inference import models as zoo_models
+from tests.inference.helpers import field, tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny networks run fastest on one thread (no OpenMP hand-offs on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    return save_model(tiny_model(), tmp_path / "tiny-34um", depth_um=34)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    root = tmp_path / "in"
+    (root / "plate").mkdir(parents=True)
+    tifffile.imwrite(root / "one.tif", field((40, 48), seed=1))
+    tifffile.imwrite(
+        root / "plate" / "two.tif", np.stack([field((36, 40), seed=s) for s in (2, 3)])
+    )
+    return root
+
+
+@pytest.fixture
+def empty_zoo(tmp_path, monkeypatch):
+    (tmp_path / "zoo").mkdir()
+    monkeypatch.setattr(zoo_models, "ZOO_DIR", tmp_path / "zoo")
+
+
+def test_round_trip(tmp_path, inputs, checkpoint, capsys):
+    out = tmp_path / "out"
+    status = main(
+        ["predict", str(inputs), "-o", str(out), "--model", str(checkpoint), "--device", "cpu"]
+    )
+    assert status == 0
+    assert "deblurred 2 of 2 file(s)" in capsys.readouterr().out
+    with tifffile.TiffFile(out / "plate" / "two.tif") as tif:
+        result = tif.asarray()
+        meta = tif.shaped_metadata[0]
+    source = tifffile.imread(inputs / "plate" / "two.tif")
+    assert result.dtype == np.float32 and result.shape == source.shape
+    np.testing.assert_array_equal(result, deblur(source, model=checkpoint, device="cpu"))
+    assert meta["source"] == str(inputs / "plate" / "two.tif")
+    assert meta["model"] == "tiny-34um" and meta["depth_um"] == 34.0 and meta["fusion"] == "sum"
+    assert meta["software"].startswith("napari-defocus-deblur")
+
+
+def test_input_dtype_output(tmp_path, inputs, checkpoint):
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "predict",
+                str(inputs / "one.tif"),
+                "-o",
+                str(out),
+                "--model",
+                str(checkpoint),
+                "--device",
+                "cpu",
+                "--dtype",
+                "input",
+                "--tile",
+                "32",
+                "--overlap",
+                "16",
+            ]
+        )
+        == 0
+    )
+    result = tifffile.imread(out / "one.tif")
+    assert result.dtype == np.uint16 and result.max() > 255
+
+
+def test_unreadable_file_is_skipped_and_reported(tmp_path, inputs, checkpoint, capsys):
+    (inputs / "broken.tif").write_bytes(b"not a tiff at all")
+    status = main(
+        [
+            "predict",
+            str(inputs),
+            "-o",
+            str(tmp_path / "out"),
+            "--model",
+            str(checkpoint),
+            "--device",
+            "cpu",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "skipped" in err and "broken.tif" in err and "not a valid TIFF" in err
+    assert (tmp_path / "out" / "one.tif").is_file()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "{missing}"], "neither a checkpoint folder nor a bundled model"),
+        (["--device", "tpu"], "unknown device"),
+        (["--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(tmp_path, inputs, checkpoint, capsys, extra, message):
+    extra = [e.format(missing=tmp_path / "nope") for e in extra]
+    args = ["predict", str(inputs), "-o", str(tmp_path / "out"), *extra]
+    if "--model" not in extra:
+        args += ["--model", str(checkpoint)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_input_and_overwrite_refused(tmp_path, inputs, checkpoint, capsys):
+    assert (
+        main(
+            [
+                "predict",
+                str(tmp_path / "nope.tif"),
+                "-o",
+                str(tmp_path / "o"),
+                "--model",
+                str(checkpoint),
+            ]
+        )
+        == 2
+    )
+    assert "input not found" in capsys.readouterr().err
+    assert main(["predict", str(inputs), "-o", str(inputs), "--model", str(checkpoint)]) == 2
+    assert "would overwrite input file" in capsys.readouterr().err
+
+
+def test_no_model_installed(tmp_path, inputs, empty_zoo, capsys):
+    assert main(["predict", str(inputs), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "no pretrained model is installed" in err and "--model" in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+def test_unavailable_device(tmp_path, inputs, checkpoint, capsys):
+    assert (
+        main(
+            [
+                "predict",
+                str(inputs),
+                "-o",
+                str(tmp_path / "o"),
+                "--model",
+                str(checkpoint),
+                "--device",
+                "cuda",
+            ]
+        )
+        == 2
+    )
+    assert "no CUDA GPU is usable" in capsys.readouterr().err
+
+
+def test_dask_equals_serial(tmp_path, inputs, checkpoint, capsys):
+    common = ["--model", str(checkpoint), "--device", "cpu", "--tile", "32", "--overlap", "16"]
+    assert torch.get_num_threads() == 1  # as in the single-threaded Dask workers
+    assert main(["predict", str(inputs), "-o", str(tmp_path / "serial"), *common]) == 0
+    assert (
+        main(["predict", str(inputs), "-o", str(tmp_path / "dask"), "--workers", "2", *common])
+        == 0
+    )
+    assert "deblurred 2 of 2" in capsys.readouterr().out
+    for rel in ("one.tif", "plate/two.tif"):
+        serial = tifffile.imread(tmp_path / "serial" / rel)
+        dask = tifffile.imread(tmp_path / "dask" / rel)
+        assert serial.dtype == dask.dtype
+        np.testing.assert_array_equal(serial, dask)
+
+
+def test_real_bbbc006_fields(tmp_path, real_bbbc006, checkpoint):
+    folder = real_bbbc006 / "defocus-z00"
+    sources = sorted(folder.glob("*.tif"))
+    out = tmp_path / "out"
+    status = main(
+        [
+            "predict",
+            str(folder),
+            "-o",
+            str(out),
+            "--model",
+            str(checkpoint),
+            "--device",
+            "cpu",
+            "--dtype",
+            "input",
+            "--depth",
+            "32",
+        ]
+    )
+    assert status == 0
+    written = sorted(out.glob("*.tif"))
+    assert [p.name for p in written] == [p.name for p in sources]
+    result = tifffile.imread(written[0])
+    source = tifffile.imread(sources[0])
+    assert result.dtype == np.uint16 and result.shape == source.shape == (520, 696)
+    assert np.percentile(result, 50) > 50  # 12-bit scale kept, not squeezed to 8 bit

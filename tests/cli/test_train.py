@@ -1,0 +1,120 @@
+"""``defocus-deblur train`` on a simulated BBBC006 set: trains, resumes, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from napari_defocus_deblur.cli import main
+from napari_defocus_deblur.io.tiff import write_tiff
+from napari_defocus_deblur.model.checkpoint import load_checkpoint
+from tests.training.helpers import simulated_set
+
+TINY_ARGS = [
+    "--scales",
+    "2",
+    "--base-channels",
+    "8",
+    "--levels",
+    "3",
+    "--crop",
+    "32",
+    "--batch",
+    "2",
+    "--epoch-steps",
+    "4",
+    "--device",
+    "cpu",
+]
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    return simulated_set(tmp_path_factory.mktemp("cli-train") / "bbbc", n_fields=5, shape=(48, 64))
+
+
+def test_train_then_resume(sim, tmp_path, capsys):
+    out = tmp_path / "model"
+    rc = main(["train", str(sim), "--depth", "10", "--steps", "8", "-o", str(out), *TINY_ARGS])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "validation baseline (input, no processing): PSNR" in text
+    assert text.count("\nepoch ") + text.startswith("epoch") >= 3  # epochs 0, 1, 2
+    assert "finished after 8 steps" in text
+    model, info = load_checkpoint(out)
+    assert model.config.scales == 2 and info["depth_um"] == 10.0
+    assert info["training"]["data"]["n_train_fields"] == 3
+    rc = main(
+        [
+            "train",
+            str(sim),
+            "--depth",
+            "10",
+            "--steps",
+            "12",
+            "-o",
+            str(out),
+            "--resume",
+            *TINY_ARGS,
+        ]
+    )
+    text = capsys.readouterr().out
+    assert rc == 0 and "finished after 12 steps" in text
+    assert json.loads((out / "training_state.json").read_text())["step"] == 12
+
+
+def test_cpu_default_is_a_time_budget(sim, tmp_path, capsys):
+    args = [
+        "train",
+        str(sim),
+        "--depth",
+        "10",
+        "-o",
+        str(tmp_path / "m"),
+        "--max-minutes",
+        "0.001",
+        *TINY_ARGS,
+    ]
+    assert main(args) == 0
+    from napari_defocus_deblur.cli import build_parser
+    from napari_defocus_deblur.cli.train import build_config
+
+    cfg, notes = build_config(
+        build_parser().parse_args(
+            ["train", str(sim), "--depth", "10", "-o", str(tmp_path / "n"), "--device", "cpu"]
+        )
+    )
+    assert cfg.max_minutes == 5.0 and (cfg.crop, cfg.batch) == (128, 2)
+    assert "5 minutes" in notes[0]
+
+
+def _error(capsys, argv):
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("defocus-deblur train: error: ") and err.count("\n") == 1
+    return err
+
+
+def test_clear_errors(sim, tmp_path, capsys):
+    out = ["-o", str(tmp_path / "m"), "--steps", "2", *TINY_ARGS]
+    err = _error(capsys, ["train", str(sim), "--depth", "34", *out])
+    assert "no images for 34 um" in err
+    (tmp_path / "empty").mkdir()
+    assert "is empty" in _error(capsys, ["train", str(tmp_path / "empty"), "--depth", "10", *out])
+    single = simulated_set(tmp_path / "single", n_fields=1, shape=(32, 32))
+    err = _error(capsys, ["train", str(single), "--depth", "10", *out])
+    assert "found only 1 field pair" in err and "validation" in err
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    err = _error(
+        capsys, ["train", str(sim), "--depth", "10", "-o", str(blocker / "m"), *TINY_ARGS]
+    )
+    assert "cannot write to output directory" in err
+    bad = simulated_set(tmp_path / "bad", n_fields=3, shape=(32, 32))
+    for victim in (bad / "BBBC006_v1_images_z_21").iterdir():
+        write_tiff(victim, np.zeros((30, 32), dtype=np.uint16))
+    err = _error(capsys, ["train", str(bad), "--depth", "10", *out])
+    assert "differ in shape" in err

@@ -1,0 +1,116 @@
+"""The generated standalone architecture reproduces our networks without our package."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from napari_defocus_deblur.export.standalone import (
+    CALLABLE,
+    _strip,
+    load_standalone,
+    standalone_source,
+    write_standalone,
+)
+from napari_defocus_deblur.model import build_model
+
+CONFIGS = [
+    {"scales": 2, "base_channels": 8, "levels": 3},
+    {
+        "scales": 3,
+        "fusion": "concat",
+        "base_channels": 8,
+        "levels": 3,
+        "pairing": "shifted",
+        "share_weights": False,
+        "norm": "group",
+        "activation": "gelu",
+    },
+    {"scales": 2, "architecture": "nah", "nah_channels": 8, "nah_resblocks": 2},
+    {"scales": 1, "base_channels": 8, "levels": 2, "activation": "leaky_relu"},
+]
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory):
+    path = write_standalone(tmp_path_factory.mktemp("arch") / "arch.py")
+    return path, load_standalone(path)
+
+
+def test_imports_only_torch():
+    tree = ast.parse(standalone_source())
+    modules = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            modules.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            modules.add(node.module)
+    assert modules == {"__future__", "torch", "torch.nn.functional"}
+    assert "napari_defocus_deblur." not in "".join(
+        ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+    )
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=["sum", "concat-shifted", "nah", "unet"])
+def test_reproduces_our_outputs_exactly(standalone, options):
+    _, module = standalone
+    torch.manual_seed(0)
+    ours = build_model(**options).eval()
+    theirs = getattr(module, CALLABLE)(**ours.config.to_dict()).eval()
+    theirs.load_state_dict(ours.state_dict(), strict=True)
+    x = torch.rand(2, 1, 37, 50)  # odd sizes: exercises the internal padding too
+    with torch.no_grad():
+        assert torch.equal(theirs(x), ours(x))
+        assert all(
+            torch.equal(a, b)
+            for a, b in zip(theirs.forward_multiscale(x), ours.forward_multiscale(x))
+        )
+
+
+def test_rejects_unknown_config_keys(standalone):
+    _, module = standalone
+    with pytest.raises(TypeError, match="unknown model config keys: colour"):
+        getattr(module, CALLABLE)(colour="red")
+
+
+def test_runs_without_our_package(standalone, tmp_path):
+    """A consumer without napari-defocus-deblur installed gets the same numbers."""
+    path, _ = standalone
+    torch.manual_seed(1)
+    ours = build_model(**CONFIGS[0]).eval()
+    torch.save(ours.state_dict(), tmp_path / "w.pt")
+    x = torch.rand(1, 1, 40, 48)
+    np.save(tmp_path / "x.npy", x.numpy())
+    code = f"""
+import importlib.util, sys
+import numpy as np, torch
+sys.modules["napari_defocus_deblur"] = None  # any import of our package now fails
+spec = importlib.util.spec_from_file_location("arch", {str(path)!r})
+mod = importlib.util.module_from_spec(spec); sys.modules["arch"] = mod
+spec.loader.exec_module(mod)
+net = mod.{CALLABLE}(**{ours.config.to_dict()!r}).eval()
+net.load_state_dict(torch.load({str(tmp_path / "w.pt")!r}, weights_only=True))
+with torch.no_grad():
+    y = net(torch.from_numpy(np.load({str(tmp_path / "x.npy")!r})))
+np.save({str(tmp_path / "y.npy")!r}, y.numpy())
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=120)
+    with torch.no_grad():
+        expected = ours(x).numpy()
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), expected)
+
+
+def test_unknown_imports_in_model_code_are_caught():
+    with pytest.raises(RuntimeError, match="imports 'import numpy as np'"):
+        _strip('"""doc"""\nimport numpy as np\n\nX = 1\n', "ops")
+    kept = _strip(
+        '"""doc"""\nfrom __future__ import annotations\n\nimport torch\n'
+        "from napari_defocus_deblur.model.ops import (\n    pyramid,\n)\n\nX = 1  # keep\n",
+        "ops",
+    )
+    assert kept == "X = 1  # keep"

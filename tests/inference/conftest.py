@@ -1,0 +1,48 @@
+"""Fixtures for the inference tests: tiny random-initialised networks and zoos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from napari_defocus_deblur.inference import models as zoo_models
+from napari_defocus_deblur.inference import save_model
+from tests.inference.helpers import make_zoo, tiny_model
+
+
+@pytest.fixture
+def model():
+    return tiny_model()
+
+
+@pytest.fixture
+def checkpoint(tmp_path, model) -> Path:
+    return save_model(model, tmp_path / "tiny-34um", depth_um=34)
+
+
+@pytest.fixture
+def zoo(tmp_path, monkeypatch) -> Path:
+    """The bundled zoo replaced by tiny models (see ``helpers.make_zoo``)."""
+    root = make_zoo(tmp_path / "zoo")
+    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
+    return root
+
+
+@pytest.fixture
+def empty_zoo(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "empty-zoo"
+    root.mkdir()
+    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny networks run fastest on one thread (no OpenMP hand-offs on a busy machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -1,0 +1,141 @@
+"""Saving, loading (cached, safe), listing and depth-based selection of models."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file, save_file
+
+from napari_defocus_deblur import __version__
+from napari_defocus_deblur.errors import CheckpointError, UserInputError
+from napari_defocus_deblur.inference import (
+    available_models,
+    deblur,
+    load_model,
+    save_model,
+    select_model,
+)
+from napari_defocus_deblur.model import count_parameters
+from napari_defocus_deblur.normalization import PercentileNormalization
+from tests.inference.helpers import field, tiny_model
+
+
+def test_save_load_round_trip_gives_identical_outputs(model, checkpoint):
+    image = field((48, 56))
+    loaded = load_model(checkpoint)
+    assert loaded is not model
+    np.testing.assert_array_equal(
+        deblur(image, model=loaded, device="cpu"), deblur(image, model=model, device="cpu")
+    )
+    np.testing.assert_array_equal(
+        deblur(image, model=str(checkpoint), device="cpu"),
+        deblur(image, model=model, device="cpu"),
+    )
+
+
+def test_saved_config_has_depth_fusion_normalisation_provenance(checkpoint):
+    info = json.loads((checkpoint / "config.json").read_text())
+    assert info["depth_um"] == 34.0
+    assert info["fusion"] == "sum"
+    assert info["normalization"] == {"low": 1.0, "high": 99.8, "method": "percentile"}
+    assert info["provenance"]["version"] == __version__
+    assert info["provenance"]["created"][:2] == "20"
+    assert info["model"]["scales"] == 2
+    assert info["name"] == "tiny-34um"
+
+
+def test_load_model_is_cached_until_the_files_change(model, checkpoint):
+    first = load_model(checkpoint)
+    assert load_model(checkpoint) is first
+    assert first.checkpoint_name == "tiny-34um"
+    assert first.checkpoint_info["depth_um"] == 34.0
+    save_model(tiny_model(seed=5), checkpoint, depth_um=34)
+    os.utime(checkpoint / "model.safetensors", ns=(1, 10**18))
+    assert load_model(checkpoint) is not first
+
+
+def test_checkpoint_normalisation_is_used(model, tmp_path):
+    image = field((48, 56))
+    path = save_model(model, tmp_path / "minmax", normalization=PercentileNormalization(0, 100))
+    out = deblur(image, model=path, device="cpu")
+    assert np.abs(out - deblur(image, model=model, device="cpu")).max() > 1.0
+    lo, hi = float(image.min()), float(image.max())
+    import torch
+
+    with torch.no_grad():
+        x = torch.from_numpy((image.astype(np.float32) - lo) / (hi - lo))[None, None]
+        expected = model(x)[0, 0].numpy() * (hi - lo) + lo
+    np.testing.assert_allclose(out, expected, atol=1e-3 * (hi - lo))
+
+
+def test_pickle_checkpoint_is_refused(checkpoint):
+    (checkpoint / "model.pt").write_bytes(b"not loaded")
+    with pytest.raises(CheckpointError, match=r"pickle-format files .*model\.pt"):
+        load_model(checkpoint)
+
+
+def test_wrong_shapes_are_refused(checkpoint):
+    tensors = load_file(str(checkpoint / "model.safetensors"))
+    key = next(k for k in tensors if k.endswith("weight"))
+    tensors[key] = tensors[key][:1].contiguous()
+    save_file(tensors, str(checkpoint / "model.safetensors"))
+    with pytest.raises(CheckpointError, match="wrong shapes"):
+        load_model(checkpoint)
+
+
+def test_corrupt_weights_are_refused(checkpoint):
+    (checkpoint / "model.safetensors").write_bytes(b"\x00" * 20)
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_model(checkpoint)
+
+
+def test_unknown_model_name(empty_zoo):
+    with pytest.raises(CheckpointError, match="neither a checkpoint folder nor a bundled"):
+        load_model("bbbc006-34um-sum")
+
+
+def test_available_models_lists_bundled_and_user_models(zoo, checkpoint, tmp_path):
+    (tmp_path / "not-a-model").mkdir()
+    entries = available_models(extra_dirs=[tmp_path])
+    bundled = [e for e in entries if e.bundled]
+    assert [e.name for e in bundled] == ["tiny-10um-sum", "tiny-28um-concat", "tiny-34um-sum"]
+    assert {(e.depth_um, e.fusion) for e in bundled} == {(10, "sum"), (28, "concat"), (34, "sum")}
+    user = [e for e in entries if not e.bundled]
+    assert [(e.name, e.depth_um) for e in user] == [("tiny-34um", 34.0)]
+    assert user[0].parameters == count_parameters(tiny_model())
+    assert user[0].label == "head-to-tail K=2 sum"
+    assert available_models(extra_dirs=[checkpoint]) == entries[:3] + user
+
+
+def test_depth_selects_nearest_bundled_model(zoo):
+    image = field((40, 40))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exact = deblur(image, depth_um=34, device="cpu")
+    with pytest.warns(UserWarning, match="using tiny-34um-sum .trained for 34 µm"):
+        near = deblur(image, depth_um=30, device="cpu")
+    np.testing.assert_array_equal(near, exact)
+    reference = deblur(image, model=zoo / "tiny-34um-sum", device="cpu")
+    np.testing.assert_array_equal(exact, reference)
+    with pytest.warns(UserWarning, match="tiny-28um-concat"):
+        assert select_model(12, "concat").name == "tiny-28um-concat"
+    assert select_model(16, "sum").name == "tiny-10um-sum"
+    assert select_model(22, "sum").name == "tiny-34um-sum"  # tie goes to the larger depth
+
+
+def test_no_bundled_model_gives_clear_error(empty_zoo):
+    with pytest.raises(UserInputError, match=r"no pretrained model is installed.*model="):
+        deblur(field((32, 32)), device="cpu")
+
+
+def test_missing_fusion_in_zoo(zoo):
+    for path in zoo.glob("*concat*"):
+        for f in path.iterdir():
+            f.unlink()
+        path.rmdir()
+    with pytest.raises(UserInputError, match="no bundled model uses fusion 'concat'"):
+        select_model(34, "concat")

@@ -1,0 +1,178 @@
+"""run_training: learns, reproduces, stops and resumes exactly, refuses bad setups."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.model import build_model
+from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
+from napari_defocus_deblur.training import (
+    CheckpointSaved,
+    EpochEnd,
+    Finished,
+    Started,
+    StepEnd,
+    TrainConfig,
+    TrainingData,
+    TrainState,
+    run_training,
+    train,
+)
+from napari_defocus_deblur.training.engine import learning_rate
+from tests.training.helpers import TINY, blob_pairs
+
+
+@pytest.fixture(scope="module")
+def data():
+    oof, sharp = blob_pairs(5, (48, 48), seed=1)
+    return TrainingData.from_arrays(oof, sharp, val_fraction=0.2, depth_um=10.0)
+
+
+def _config(out, **kw):
+    base = dict(crop=32, batch=2, warmup=2, epoch_steps=6, lr=2e-3, steps=12, **TINY)
+    base.update(kw)
+    return TrainConfig(out, **base)
+
+
+def _weights(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_loss_falls_and_events_are_complete(tmp_path, data):
+    events = []
+    gen = run_training(_config(tmp_path / "run", steps=36), data)
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as done:
+            model = done.value
+            break
+    assert isinstance(events[0], Started) and events[0].total_steps == 36
+    steps = [e for e in events if isinstance(e, StepEnd)]
+    assert [e.step for e in steps] == list(range(1, 37))
+    assert np.mean([e.loss for e in steps[-6:]]) < 0.5 * np.mean([e.loss for e in steps[:6]])
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert [e.epoch for e in epochs] == list(range(7))
+    assert epochs[-1].val_loss < epochs[0].val_loss
+    assert epochs[-1].val_psnr > epochs[0].val_psnr
+    assert isinstance(events[-1], Finished) and events[-1].state is TrainState.FINISHED
+    assert any(isinstance(e, CheckpointSaved) for e in events)
+    assert not model.training
+    loaded, info = load_checkpoint(tmp_path / "run")
+    for k, v in loaded.state_dict().items():
+        torch.testing.assert_close(v, model.state_dict()[k], rtol=0, atol=0)
+    record = info["training"]
+    assert info["depth_um"] == 10.0 and info["normalization"]["low"] == 1.0
+    assert record["steps"] == 36 and len(record["history"]) == 7
+    assert record["device"].startswith("cpu") and record["data"]["n_val_fields"] == 1
+
+
+def test_same_seed_same_weights_other_seed_differs(tmp_path, data):
+    a = train(_config(tmp_path / "a", seed=3), data)
+    b = train(_config(tmp_path / "b", seed=3), data)
+    c = train(_config(tmp_path / "c", seed=4), data)
+    for k, v in a.state_dict().items():
+        assert torch.equal(v, b.state_dict()[k]), k
+    assert any(not torch.equal(v, c.state_dict()[k]) for k, v in a.state_dict().items())
+
+
+def test_stop_checkpoint_resume_equals_uninterrupted(tmp_path, data):
+    full = train(_config(tmp_path / "full"), data)
+    stop = threading.Event()
+    events = []
+    for ev in run_training(_config(tmp_path / "part"), data, stop=stop):
+        events.append(ev)
+        if isinstance(ev, StepEnd) and ev.step == 8:
+            stop.set()
+    assert events[-1] == Finished(TrainState.STOPPED, tmp_path / "part", 8)
+    state = json.loads((tmp_path / "part" / "training_state.json").read_text())
+    assert state["step"] == 8 and state["state"] == "stopped"
+    load_checkpoint(tmp_path / "part")  # usable checkpoint
+    resumed_events = []
+    gen = run_training(_config(tmp_path / "part", resume=True), data)
+    while True:
+        try:
+            resumed_events.append(next(gen))
+        except StopIteration as done:
+            resumed = done.value
+            break
+    assert resumed_events[0].start_step == 8
+    assert [e.step for e in resumed_events if isinstance(e, StepEnd)] == [9, 10, 11, 12]
+    for k, v in full.state_dict().items():
+        assert torch.equal(v, resumed.state_dict()[k]), k
+
+
+def test_early_stopping_restores_best(tmp_path, data):
+    cfg = _config(
+        tmp_path / "es", steps=60, lr=1e-9, warmup=0, early_stopping_patience=2, epoch_steps=3
+    )
+    events = list(run_training(cfg, data))
+    assert events[-1].state is TrainState.EARLY_STOPPED and events[-1].steps == 9
+    record = load_checkpoint(tmp_path / "es")[1]["training"]
+    assert record["best_epoch"] == 1 and record["epochs"] == 3
+
+
+def test_fine_tune_starts_from_checkpoint(tmp_path, data):
+    start = build_model(**TINY)
+    save_checkpoint(start, tmp_path / "init", info={"depth_um": 10})
+    cfg = _config(tmp_path / "ft", init=str(tmp_path / "init"), steps=1, lr=1e-9, warmup=0)
+    tuned = train(cfg, data)
+    for k, v in start.state_dict().items():
+        torch.testing.assert_close(tuned.state_dict()[k], v, atol=1e-6, rtol=0)
+    with pytest.raises(UserInputError, match="3 scales were requested"):
+        train(_config(tmp_path / "ft2", init=str(tmp_path / "init"), scales=3), data)
+    with pytest.raises(UserInputError, match="neither 'scratch'"):
+        train(_config(tmp_path / "ft3", init="no-such-model"), data)
+
+
+def test_output_dir_errors(tmp_path, data):
+    train(_config(tmp_path / "done", steps=2), data)
+    with pytest.raises(UserInputError, match="already holds a training run"):
+        next(run_training(_config(tmp_path / "done"), data))
+    with pytest.raises(UserInputError, match="no training run"):
+        next(run_training(_config(tmp_path / "fresh", resume=True), data))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(UserInputError, match="not a directory"):
+        next(run_training(_config(blocker), data))
+    with pytest.raises(UserInputError, match="cannot write to output directory"):
+        next(run_training(_config(blocker / "sub"), data))
+    with pytest.raises(UserInputError, match="crop 64 is larger"):
+        next(run_training(_config(tmp_path / "big", crop=64), data))
+
+
+def test_schedule_and_config_validation(tmp_path):
+    cfg = TrainConfig(tmp_path, lr=1e-3, warmup=10)
+    assert learning_rate(cfg, 0, 0.0, 1000) == pytest.approx(1e-4)
+    assert learning_rate(cfg, 0, 0.0, 20) == pytest.approx(5e-4)  # warm-up <= 10% of run
+    assert learning_rate(cfg, 500, 0.0, 1000) == pytest.approx(1e-3)
+    assert learning_rate(cfg, 999, 1.0, 1000) == pytest.approx(1e-5)
+    with pytest.raises(UserInputError, match="either steps or epochs"):
+        TrainConfig(tmp_path, steps=3, epochs=2)
+    with pytest.raises(UserInputError, match="crop must be at least 16"):
+        TrainConfig(tmp_path, crop=8)
+    with pytest.raises(UserInputError, match="unknown training config keys: bogus"):
+        TrainConfig.from_dict({"output_dir": "x", "bogus": 1})
+    round_trip = TrainConfig.from_dict(TrainConfig(tmp_path, fusion="concat").to_dict())
+    assert round_trip.fusion == "concat" and round_trip.output_dir == tmp_path
+
+
+def test_zoo_configs_load(tmp_path):
+    from pathlib import Path
+
+    configs = sorted((Path(__file__).parents[2] / "configs").glob("bbbc006-*.json"))
+    assert len(configs) == 20
+    for path in configs:
+        cfg = TrainConfig.from_file(path, output_dir=tmp_path)
+        depth, method = path.stem.split("-")[1:]
+        assert cfg.depth_um == float(depth.removesuffix("um"))
+        arch = {"nah": "nah"}.get(method, "head_to_tail")
+        assert cfg.architecture == arch and cfg.init == "scratch"
+        if method in ("sum", "concat"):
+            assert cfg.fusion == method and cfg.scales == 4

@@ -1,0 +1,103 @@
+"""Fixtures for the dock-widget tests (run under Xvfb through pytest-xvfb)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("qtpy")
+
+PLUGIN = "napari-defocus-deblur"
+
+
+@pytest.fixture(autouse=True)
+def _empty_registry(monkeypatch, tmp_path):
+    """Session models of one test must not leak into the next; no user models folder."""
+    from napari_defocus_deblur.widgets._registry import MODELS_DIR_ENV, registry
+
+    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "user-models"))
+    registry.clear()
+    yield
+    registry.clear()
+
+
+@pytest.fixture
+def notes(monkeypatch):
+    """Messages sent to napari notifications, by kind (error / warning / info)."""
+    from napari.utils import notifications
+
+    seen: dict[str, list[str]] = {"error": [], "warning": [], "info": []}
+    for kind in seen:
+        monkeypatch.setattr(notifications, f"show_{kind}", seen[kind].append)
+    return seen
+
+
+@pytest.fixture
+def empty_zoo(monkeypatch, tmp_path):
+    """No bundled models (so auto mode only sees the test's checkpoints)."""
+    from napari_defocus_deblur.inference import models
+
+    zoo = tmp_path / "empty-zoo"
+    zoo.mkdir()
+    monkeypatch.setattr(models, "ZOO_DIR", zoo)
+    return zoo
+
+
+def make_checkpoint(directory: Path, depth_um: float, seed: int = 0) -> Path:
+    """A random 2-scale, 8-channel summation network saved for ``depth_um``."""
+    import torch
+
+    from napari_defocus_deblur.model import build_model
+    from napari_defocus_deblur.model.checkpoint import save_checkpoint
+    from napari_defocus_deblur.normalization import PercentileNormalization
+
+    torch.manual_seed(seed)
+    model = build_model(2, base_channels=8, levels=3)
+    info = {
+        "depth_um": depth_um,
+        "fusion": "sum",
+        "channel": 1,
+        "normalization": PercentileNormalization().to_dict(),
+    }
+    return save_checkpoint(model, directory, info=info)
+
+
+@pytest.fixture
+def sharp_and_blurred() -> tuple[np.ndarray, np.ndarray]:
+    """A 96 x 96 synthetic in-focus image and a Gaussian-blurred copy (float32)."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(0)
+    sharp = gaussian_filter(rng.random((96, 96)), 1.5) * 1000 + 100
+    blurred = gaussian_filter(sharp, 3)
+    return sharp.astype(np.float32), blurred.astype(np.float32)
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path) -> Path:
+    """A random 2-scale, 8-channel network saved as a 34 um summation checkpoint."""
+    return make_checkpoint(tmp_path / "tiny-34um", 34.0)
+
+
+def dock(viewer, name: str):
+    """Dock one of our widgets through the manifest; returns the widget."""
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, name)
+    return widget
+
+
+def tiny_training(widget, output: Path, *, epochs: int = 2, epoch_steps: int = 2) -> None:
+    """Set the Train widget to a few-second run of a tiny network."""
+    s = widget.settings
+    s.scales_spin.setValue(2)
+    s.width_spin.setValue(8)
+    s.levels_spin.setValue(3)
+    s.epochs_spin.setValue(epochs)
+    s.epoch_steps_spin.setValue(epoch_steps)
+    s.crop_spin.setValue(32)
+    s.batch_spin.setValue(2)
+    s.preview_spin.setValue(1)
+    widget.init_combo.setCurrentIndex(widget.init_combo.findData("scratch"))
+    widget.device_combo.setCurrentIndex(widget.device_combo.findData("cpu"))
+    widget.output_edit.setText(str(output))

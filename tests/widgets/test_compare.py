@@ -1,0 +1,89 @@
+"""Side-by-side view and PSNR/SSIM against a reference layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.widgets.conftest import dock
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def deblurred(make_napari_viewer, sharp_and_blurred, tiny_checkpoint, qtbot):
+    viewer = make_napari_viewer()
+    sharp, blurred = sharp_and_blurred
+    viewer.add_image(sharp, name="in focus")
+    viewer.add_labels(np.zeros(sharp.shape, np.uint8), name="labels")
+    viewer.add_image(blurred, name="blurred")
+    widget = dock(viewer, "Deblur")
+    widget.layer_picker.set_layer("blurred")
+    widget.add_model(tiny_checkpoint)
+    widget.run_button.click()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=WAIT_MS)
+    return viewer, widget
+
+
+def _grid(viewer):
+    return viewer.canvas.grid if hasattr(viewer, "canvas") else viewer.grid
+
+
+def test_compare_toggles_side_by_side_and_back(deblurred):
+    viewer, widget = deblurred
+    restored = "blurred · deblurred 34 µm sum"
+    viewer.layers["labels"].visible = False
+    before = {ly.name: ly.visible for ly in viewer.layers}
+    assert not _grid(viewer).enabled
+    widget.compare.compare_button.click()
+    assert _grid(viewer).enabled
+    assert {ly.name for ly in viewer.layers if ly.visible} == {"blurred", restored}
+    # raw on the left, restored on the right, in one row
+    layers = list(viewer.layers)
+    positions = {ly.name: _grid(viewer).position(i, layers) for i, ly in enumerate(layers)}
+    assert positions["blurred"] == (0, 0) and positions[restored] == (0, 1)
+    widget.compare.compare_button.click()
+    assert not _grid(viewer).enabled
+    assert {ly.name: ly.visible for ly in viewer.layers} == before
+
+
+def test_compare_before_deblurring_is_a_notification(make_napari_viewer, notes):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((32, 32), np.float32), name="raw")
+    widget = dock(viewer, "Deblur")
+    widget.compare.compare_button.click()
+    assert not widget.compare.compare_button.isChecked()
+    assert not _grid(viewer).enabled
+    assert notes["error"] == ["nothing to compare yet: run Deblur on the chosen image first"]
+
+
+def test_metrics_match_skimage_for_the_chosen_reference(deblurred):
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    viewer, widget = deblurred
+    labels = widget.compare.labels
+    assert labels["raw"][0].text() == "–"  # no reference yet
+    widget.compare.reference_picker.set_layer("in focus")
+    ref = np.asarray(viewer.layers["in focus"].data, np.float64)
+    span = ref.max() - ref.min()
+    for key, name in (("raw", "blurred"), ("restored", "blurred · deblurred 34 µm sum")):
+        img = np.asarray(viewer.layers[name].data, np.float64)
+        p = peak_signal_noise_ratio(ref, img, data_range=span)
+        s = structural_similarity(
+            (img - ref.min()) / span, (ref - ref.min()) / span, data_range=1.0
+        )
+        got_p, got_s = widget.compare.metrics[key]
+        assert got_p == pytest.approx(p, rel=1e-9)
+        assert got_s == pytest.approx(s, rel=1e-7, abs=1e-9)
+        assert labels[key][0].text() == f"{p:.2f}"
+        assert labels[key][1].text() == f"{s:.4f}"
+    widget.compare.reference_picker.set_layer(None)
+    assert labels["restored"][1].text() == "–"
+
+
+def test_reference_of_another_shape_is_a_notification(deblurred, notes):
+    viewer, widget = deblurred
+    viewer.add_image(np.ones((40, 40), np.float32), name="other field")
+    widget.compare.reference_picker.set_layer("other field")
+    assert notes["error"][-1].startswith("the reference is 40x40 but the raw image is 96x96")
+    assert widget.compare.metrics == {}
