@@ -118,3 +118,15 @@ def test_clear_errors(sim, tmp_path, capsys):
         write_tiff(victim, np.zeros((30, 32), dtype=np.uint16))
     err = _error(capsys, ["train", str(bad), "--depth", "10", *out])
     assert "differ in shape" in err
+
+
+def test_several_depths_train_one_pooled_model(tmp_path, capsys):
+    root = simulated_set(tmp_path / "bbbc", n_fields=5, planes=(16, 21, 24), shape=(48, 64))
+    out = tmp_path / "pooled"
+    argv = ["train", str(root), "--depth", "10", "16", "--steps", "4", "-o", str(out)]
+    assert main([*argv, *TINY_ARGS]) == 0
+    text = capsys.readouterr().out
+    assert "at 10, 16 um (pooled)" in text
+    info = json.loads((out / "config.json").read_text())
+    assert info["depth_um"] is None and info["depths_um"] == [10.0, 16.0]
+    assert info["training"]["data"]["n_train_fields"] == 2 * 3

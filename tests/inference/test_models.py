@@ -139,3 +139,47 @@ def test_missing_fusion_in_zoo(zoo):
         path.rmdir()
     with pytest.raises(UserInputError, match="no bundled model uses fusion 'concat'"):
         select_model(34, "concat")
+
+
+@pytest.fixture
+def pooled_zoo(tmp_path, monkeypatch):
+    """A zoo of models trained on pooled distances (one per method), as shipped."""
+    from napari_defocus_deblur.inference import models as zoo_models
+
+    root = tmp_path / "pooled-zoo"
+    depths = [10.0, 16.0, 22.0, 28.0, 34.0]
+    for method, options in (
+        ("sum", {"fusion": "sum"}),
+        ("concat", {"fusion": "concat"}),
+        ("unet", {"scales": 1}),
+    ):
+        save_model(
+            tiny_model(3, **options), root / f"bbbc006-{method}", depths_um=depths, half=True
+        )
+    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
+    return root
+
+
+def test_pooled_models_answer_to_per_distance_names(pooled_zoo):
+    entries = {e.name: e for e in available_models()}
+    assert entries["bbbc006-sum"].depths_um == (10.0, 16.0, 22.0, 28.0, 34.0)
+    assert entries["bbbc006-sum"].depth_um is None
+    assert entries["bbbc006-unet"].method == "unet" and entries["bbbc006-unet"].fusion is None
+    assert "bbbc006-22um-concat" in entries["bbbc006-concat"].aliases
+    net = load_model("bbbc006-34um-sum")
+    assert net.checkpoint_path == (pooled_zoo / "bbbc006-sum").resolve()
+    assert load_model("bbbc006-16um-unet").config.scales == 1
+    with pytest.raises(CheckpointError, match="bundled models: bbbc006-concat"):
+        load_model("bbbc006-40um-sum")  # outside the trained distances
+
+
+def test_pooled_model_selected_inside_its_range_without_warning(pooled_zoo):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert select_model(25.0, "sum").name == "bbbc006-sum"
+        assert select_model(10.0, "concat").name == "bbbc006-concat"
+        assert select_model(34.0, "unet").name == "bbbc006-unet"
+    with pytest.warns(UserWarning, match="trained for 10, 16, 22, 28, 34 µm"):
+        assert select_model(50.0, "sum").name == "bbbc006-sum"
+    with pytest.raises(UserInputError, match="no bundled model uses fusion 'nah'"):
+        select_model(34.0, "nah")

@@ -112,3 +112,27 @@ def test_real_in_focus_content(tmp_path, real_bbbc006):
     )
     sharp = tifffile.imread(next((out / "BBBC006_v1_images_z_16").iterdir()))
     assert sharp.shape == SHAPE and 100 < np.median(sharp) < 200
+
+
+def test_content_fraction_mixes_real_and_procedural_fields(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    image = np.full(SHAPE, 120, np.uint16)
+    image[10:30, 10:30] = 1500
+    imsave(content / "cells_w1.png", image, check_contrast=False)
+    out = write_dataset(
+        tmp_path / "sim",
+        6,
+        (16,),
+        channels=(1,),
+        shape=SHAPE,
+        content_dir=content,
+        content_fraction=0.5,
+    )
+    real = json.loads((out / "simulation.json").read_text())["real_content_fields"]
+    assert len(real) == 3
+    sharp = [tifffile.imread(p) for p in sorted((out / "BBBC006_v1_images_z_16").iterdir())]
+    is_real = [set(np.unique(s)) == {120, 1500} for s in sharp]
+    assert sum(is_real) == 3 and [i for i, r in enumerate(is_real) if r] == sorted(real)
+    with pytest.raises(UserInputError, match="content fraction"):
+        write_dataset(tmp_path / "x", 1, (16,), shape=SHAPE, content_fraction=1.5)

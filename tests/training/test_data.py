@@ -116,3 +116,21 @@ def test_from_a_folder_of_z_stacks(tmp_path):
     np.testing.assert_allclose(
         field.target * (field.hi - field.lo) + field.lo, sharp[i].astype(np.uint16), atol=1e-2
     )
+
+
+def test_pooled_distances_keep_the_field_split(tmp_path):
+    from napari_defocus_deblur.io.pairs import find_pairs, split_by_field
+
+    root = simulated_set(tmp_path / "pooled", n_fields=10, planes=(16, 21, 33), shape=(40, 48))
+    data = TrainingData.from_dataset(root, [10, 34], val_fraction=0.1, seed=0)
+    assert data.depth_um is None and data.depths_um == (10.0, 34.0)
+    split = split_by_field(find_pairs(root, 10), 0.1, 0.1, seed=0)
+    train_fields = {f.field_id.split("@")[0] for f in data.train}
+    val_fields = {f.field_id.split("@")[0] for f in data.val}
+    assert val_fields == {p.field_id for p in split.val}
+    assert not train_fields & (val_fields | set(data.test_fields))
+    assert len(data.train) == 2 * 8 and len(data.val) == 2
+    assert {f.field_id.split("@")[1] for f in data.train} == {"10um", "34um"}
+    assert data.describe()["depths_um"] == [10.0, 34.0]
+    one = TrainingData.from_dataset(root, [34], val_fraction=0.1, seed=0)
+    assert one.depth_um == 34.0 and one.depths_um is None

@@ -176,3 +176,32 @@ def test_zoo_configs_load(tmp_path):
         assert cfg.architecture == arch and cfg.init == "scratch"
         if method in ("sum", "concat"):
             assert cfg.fusion == method and cfg.scales == 4
+
+
+def test_pooled_distance_config(tmp_path):
+    cfg = TrainConfig(tmp_path, depths_um=[34, 10])
+    assert cfg.depths_um == (34.0, 10.0) and cfg.depth_um is None
+    assert TrainConfig.from_dict(cfg.to_dict()).depths_um == (34.0, 10.0)
+    assert cfg.to_dict()["depths_um"] == [34.0, 10.0]
+    with pytest.raises(UserInputError, match="either depth_um or depths_um"):
+        TrainConfig(tmp_path, depth_um=34, depths_um=(10,))
+    with pytest.raises(UserInputError, match="distinct positive"):
+        TrainConfig(tmp_path, depths_um=(10, 10))
+
+
+def test_cpu_zoo_configs_load(tmp_path):
+    from pathlib import Path
+
+    from napari_defocus_deblur.model import build_model, count_parameters
+
+    expected = {"sum": 2_324_196, "concat": 2_585_316, "unet": 1_925_025, "nah": 1_777_347}
+    root = Path(__file__).parents[2] / "configs"
+    for method, parameters in expected.items():
+        cfg = TrainConfig.from_file(root / f"cpu-bbbc006-{method}.json", output_dir=tmp_path)
+        assert cfg.depths_um == (10.0, 16.0, 22.0, 28.0, 34.0)
+        assert cfg.max_minutes == 30 and cfg.device == "cpu" and cfg.init == "scratch"
+        assert count_parameters(build_model(**cfg.model_options())) == parameters
+    specialist = TrainConfig.from_file(
+        root / "cpu-bbbc006-34um-sum-specialist.json", output_dir=tmp_path
+    )
+    assert specialist.depth_um == 34.0 and specialist.max_minutes == 6  # a fifth of 30

@@ -48,6 +48,9 @@ def setup_viewer(viewer: Any) -> tuple[Any, Any]:
         viewer.layers.selection.active = target
         deblur.layer_picker.set_layer(target)
         train.choose_default_layers()
+        reference = _in_focus_partner(viewer, target, layer_depth_um)
+        if reference is not None:  # PSNR/SSIM of the result appear as soon as Run ends
+            deblur.compare.reference_picker.set_layer(reference)
         for layer in viewer.layers:
             layer.visible = layer.name == target.name
     from qtpy.QtCore import QTimer
@@ -55,6 +58,15 @@ def setup_viewer(viewer: Any) -> tuple[Any, Any]:
     deblur_dock.raise_()  # the Train widget shares the dock area as a tab
     QTimer.singleShot(0, deblur_dock.raise_)  # again once the window has laid out its tabs
     return deblur, train
+
+
+def _in_focus_partner(viewer: Any, target: Any, depth_of: Any) -> Any:
+    """The in-focus layer of the same channel as ``target`` (first word of the name)."""
+    channel = target.name.split(" ")[0]
+    for layer in viewer.layers:
+        if depth_of(layer) == 0.0 and layer.name.split(" ")[0] == channel:
+            return layer
+    return None
 
 
 def _demo_layer(viewer: Any, depth_of: Any) -> Any:

@@ -27,12 +27,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _row(entry) -> list[str]:
-    depth = "-" if entry.depth_um is None else f"{entry.depth_um:g}"
+    from napari_defocus_deblur.zoo.names import depths_text
+
     params = "?" if entry.parameters is None else f"{entry.parameters:,}"
     return [
         entry.name,
-        depth,
-        entry.fusion or "-",
+        depths_text(entry.depths_um),
+        entry.method or entry.fusion or "-",
         params,
         "bundled" if entry.bundled else "user",
         entry.label,
@@ -48,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     if not any(e.bundled for e in entries):
         print("no bundled models are installed (the model zoo is empty in this version)")
     if entries:
-        header = ["name", "depth_um", "fusion", "params", "kind", "architecture", "path"]
+        header = ["name", "depth_um", "method", "params", "kind", "architecture", "path"]
         rows = [header, *(_row(e) for e in entries)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
         for r in rows:
             print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
     elif not args.dir:
         print("pass --dir FOLDER to list your own checkpoints")
+    aliases = [a for e in entries for a in e.aliases]
+    if aliases:
+        print(f"per-distance names of bundled models: {', '.join(aliases)}")
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     return 0

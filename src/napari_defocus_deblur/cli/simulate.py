@@ -33,6 +33,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--content-dir", default=None, help="folder of real in-focus images used as content"
     )
     parser.add_argument(
+        "--content-fraction",
+        type=float,
+        default=1.0,
+        help="share of fields given real content with --content-dir (default 1; "
+        "the rest are procedural)",
+    )
+    parser.add_argument(
         "--shape",
         type=int,
         nargs=2,
@@ -58,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         channels=args.channels,
         shape=tuple(args.shape),
         content_dir=args.content_dir,
+        content_fraction=args.content_fraction,
     )
     with tqdm.tqdm(total=args.fields, unit="field", disable=args.quiet, file=sys.stderr) as bar:
         while True:

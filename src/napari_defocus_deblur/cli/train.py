@@ -28,7 +28,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("data", metavar="DATA", help="BBBC006 root or folder of z-stack TIFFs")
-    p.add_argument("--depth", type=float, required=True, help="defocus distance in um (e.g. 34)")
+    p.add_argument(
+        "--depth",
+        type=float,
+        nargs="+",
+        default=None,
+        help="defocus distance in um (e.g. 34); several (e.g. 10 16 22 28 34) train one "
+        "model for all of them",
+    )
     p.add_argument(
         "-o", "--output", required=True, metavar="MODEL_DIR", help="checkpoint directory to write"
     )
@@ -146,8 +153,13 @@ def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
         {f: getattr(args, a) for a, f in _OVERRIDES.items() if getattr(args, a) is not None}
     )
     if args.depth is not None:
-        values["depth_um"] = args.depth
-    if values.get("depth_um") is None:
+        values.pop("depth_um", None)
+        values.pop("depths_um", None)
+        if len(args.depth) == 1:
+            values["depth_um"] = args.depth[0]
+        else:
+            values["depths_um"] = list(args.depth)
+    if values.get("depth_um") is None and not values.get("depths_um"):
         raise UserInputError("give the defocus distance to train for with --depth (in um)")
     values.update(output_dir=args.output, resume=args.resume, overwrite=args.overwrite)
     if args.no_amp:
@@ -163,6 +175,12 @@ def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
             "(set --steps, --epochs or --max-minutes to change)"
         )
     return TrainConfig.from_dict(values), notes
+
+
+def _depth_text(config: Any) -> str:
+    if config.depths_um:
+        return ", ".join(f"{d:g}" for d in config.depths_um) + " um (pooled)"
+    return f"{config.depth_um:g} um"
 
 
 def _fmt_time(seconds: float) -> str:
@@ -193,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     norm = PercentileNormalization.from_dict((info or {}).get("normalization"))
     data = TrainingData.from_dataset(
         args.data,
-        config.depth_um,
+        config.depths_um or config.depth_um,
         channel=args.channel,
         val_fraction=config.val_fraction,
         seed=config.split_seed,
@@ -223,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
                 total = ev.total_steps if ev.total_steps >= 0 else None
                 print(
                     f"{ev.n_train_fields} training / {ev.n_val_fields} validation fields at "
-                    f"{config.depth_um:g} um; {ev.parameters:,} parameters on {ev.device}; "
+                    f"{_depth_text(config)}; {ev.parameters:,} parameters on {ev.device}; "
                     f"crop {config.crop}, batch {config.batch}, {ev.steps_per_epoch} steps/epoch"
                 )
                 print(

@@ -3,7 +3,8 @@
 Method names map to checkpoint configurations: ``nah`` -> the Nah et al. baseline,
 ``unet`` -> head-to-tail with one scale (the plain U-Net), ``sum`` / ``concat`` ->
 head-to-tail with K > 1 and that fusion. A model qualifies for a distance when its
-``config.json`` records that ``depth_um`` (and, when recorded, the channel).
+``config.json`` records that ``depth_um``, or lists it in ``depths_um`` (a model trained
+on pooled distances), and, when recorded, the channel.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.model.config import ModelConfig
+from napari_defocus_deblur.zoo.names import trained_depths
 
 #: Every method ``evaluate`` knows, in the paper's row order.
 METHODS = ("input", "richardson-lucy", "nah", "unet", "sum", "concat")
@@ -41,6 +43,7 @@ class ModelCandidate:
     depth_um: float | None
     channel: int | None
     info: dict[str, Any]
+    depths_um: tuple[float, ...] = ()
 
 
 def parse_methods(text: str | list[str]) -> list[str]:
@@ -91,6 +94,7 @@ def scan_models(folder: str | Path | None) -> list[ModelCandidate]:
                 None if depth is None else float(depth),
                 None if channel is None else int(channel),
                 info,
+                trained_depths(info),
             )
         )
     return found
@@ -99,13 +103,13 @@ def scan_models(folder: str | Path | None) -> list[ModelCandidate]:
 def pick_model(
     candidates: list[ModelCandidate], method: str, depth_um: float, channel: int
 ) -> ModelCandidate | None:
-    """The checkpoint for ``method`` at ``depth_um`` (most scales, then name), or None."""
+    """The checkpoint for ``method`` trained at ``depth_um`` (among others, for a model
+    trained on pooled distances), most scales first, then name; None when there is none."""
     ok = [
         c
         for c in candidates
         if method_of(c.config) == method
-        and c.depth_um is not None
-        and abs(c.depth_um - depth_um) < 1e-6
+        and any(abs(d - depth_um) < 1e-6 for d in c.depths_um)
         and (c.channel is None or c.channel == channel)
     ]
     ok.sort(key=lambda c: (-c.config.scales, c.path.name))

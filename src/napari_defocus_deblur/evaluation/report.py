@@ -108,4 +108,21 @@ class EvalReport:
         for r in self.rows:
             if r.missing:
                 lines.append(f"- missing: {r.missing}")
+        lines += self._gain_table(depths)
         return "\n".join(lines) + "\n"
+
+    def _gain_table(self, depths: list[float]) -> list[str]:
+        """PSNR gain of every method over the input, per distance (empty without input)."""
+        others = [m for m in self.methods if m != "input"]
+        if "input" not in self.methods or not others:
+            return []
+        head = ["PSNR gain over the input (dB)", *(f"{d:g} µm" for d in depths)]
+        lines = ["", "| " + " | ".join(head) + " |", "|---" + "|---:" * len(depths) + "|"]
+        for method in others:
+            cells = [LABELS.get(method, method)]
+            for d in depths:
+                base, r = self.row("input", d), self.row(method, d)
+                ok = base and r and not base.missing and not r.missing
+                cells.append(f"{r.psnr - base.psnr:+.2f}" if ok else "missing")
+            lines.append("| " + " | ".join(cells) + " |")
+        return lines

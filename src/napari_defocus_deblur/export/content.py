@@ -18,6 +18,7 @@ from torch import nn
 from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
 from napari_defocus_deblur.model.ops import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization, normalize
+from napari_defocus_deblur.zoo.names import trained_depths
 
 #: Distance used for the test image when a checkpoint does not record its own.
 FALLBACK_DEPTH_UM = 34.0
@@ -169,7 +170,7 @@ def documentation(
     """The package's README.md (markdown)."""
     cfg = model.config  # type: ignore[attr-defined]
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    trained_depth = info.get("depth_um")
+    trained = ", ".join(f"{d:g}" for d in trained_depths(info))
     stain = CHANNELS[tensors.channel][0]
     training = info.get("training") or {}
     lines = [
@@ -184,7 +185,7 @@ def documentation(
         f"- architecture: {architecture_phrase(cfg)}, {parameters:,} parameters; configuration: "
         f"`{json.dumps(cfg.to_dict())}`",
         "- trained for: "
-        + (f"{float(trained_depth):g} µm from focus" if trained_depth is not None else "unknown")
+        + (f"{trained} µm from focus" if trained else "unknown")
         + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
     ]
     data = (info.get("provenance") or {}).get("data")

@@ -30,6 +30,13 @@ from napari_defocus_deblur.model.checkpoint import (
 )
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.zoo.names import (
+    alias,
+    depth_gap,
+    method_of,
+    parse_alias,
+    trained_depths,
+)
 
 #: Folder of the bundled models (one sub-folder per model).
 ZOO_DIR = Path(__file__).resolve().parents[1] / "zoo"
@@ -56,6 +63,11 @@ class ModelEntry:
         Architecture in words, e.g. ``"head-to-tail K=4 sum"``.
     parameters
         Number of weights in ``model.safetensors`` (read from its header).
+    depths_um
+        Every distance the model was trained on (several for a model trained on
+        pooled distances, whose ``depth_um`` is then ``None``).
+    method
+        ``"sum"``, ``"concat"``, ``"unet"`` or ``"nah"`` (the evaluation's rows).
     """
 
     name: str
@@ -65,6 +77,16 @@ class ModelEntry:
     bundled: bool
     label: str = ""
     parameters: int | None = None
+    depths_um: tuple[float, ...] = ()
+    method: str = ""
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Per-distance names of a bundled model trained on pooled distances, e.g.
+        ``bbbc006-34um-sum`` for ``bbbc006-sum``."""
+        if not self.bundled or len(self.depths_um) < 2:
+            return ()
+        return tuple(alias(d, self.method) for d in self.depths_um)
 
 
 def _entry(directory: Path, bundled: bool) -> ModelEntry:
@@ -78,14 +100,17 @@ def _entry(directory: Path, bundled: bool) -> ModelEntry:
         label = ModelConfig.from_dict(config).label
     except UserInputError as exc:
         raise CheckpointError(f"{directory}/{CONFIG_FILE}: {exc}") from exc
+    method = method_of(info)
     return ModelEntry(
         name=name,
         path=directory,
         depth_um=None if depth is None else float(depth),
-        fusion=fusion,
+        fusion=fusion if method in ("sum", "concat") else None,
         bundled=bundled,
         label=label,
         parameters=_count_weights(directory / WEIGHTS_FILE),
+        depths_um=trained_depths(info),
+        method=method,
     )
 
 
@@ -154,30 +179,35 @@ def available_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Model
 def select_model(depth_um: float, fusion: str = "sum") -> ModelEntry:
     """The bundled model trained for the distance closest to ``depth_um``.
 
-    Warns (``UserWarning``) when no model was trained for exactly that distance; ties
-    go to the larger distance.
+    A model trained on several distances covers the range between them. Warns
+    (``UserWarning``) when no model covers that distance; ties go to the larger
+    distance. ``fusion`` may also be ``"unet"`` or ``"nah"`` to pick a baseline.
 
     Raises
     ------
     UserInputError
         When no model is bundled, or none uses ``fusion``.
     """
-    bundled = [e for e in available_models() if e.bundled and e.depth_um is not None]
+    bundled = [e for e in available_models() if e.bundled and e.depths_um]
     if not bundled:
         raise UserInputError(
             "no pretrained model is installed (the bundled model zoo is empty); pass "
             "model=<checkpoint folder> (--model DIR on the command line), e.g. one trained "
             "with 'defocus-deblur train' or the 'Train deblur model' widget"
         )
-    matching = [e for e in bundled if e.fusion == fusion]
+    matching = [e for e in bundled if e.method == fusion]
     if not matching:
-        have = ", ".join(sorted({str(e.fusion) for e in bundled}))
+        have = ", ".join(sorted({e.method for e in bundled}))
         raise UserInputError(f"no bundled model uses fusion {fusion!r} (bundled: {have})")
-    best = min(matching, key=lambda e: (abs(e.depth_um - depth_um), -e.depth_um))
-    if best.depth_um != depth_um:
+    best = min(
+        matching,
+        key=lambda e: (depth_gap(e.depths_um, depth_um), len(e.depths_um) == 1, -max(e.depths_um)),
+    )
+    if depth_gap(best.depths_um, depth_um) > 0:
+        trained = ", ".join(f"{d:g}" for d in best.depths_um)
         warnings.warn(
             f"no bundled model was trained for {depth_um:g} µm from focus; using "
-            f"{best.name} (trained for {best.depth_um:g} µm)",
+            f"{best.name} (trained for {trained} µm)",
             UserWarning,
             stacklevel=3,
         )
@@ -192,7 +222,13 @@ def resolve_model_path(name_or_dir: str | os.PathLike) -> Path:
     candidate = ZOO_DIR / str(name_or_dir)
     if isinstance(name_or_dir, str) and os.sep not in name_or_dir and _is_checkpoint(candidate):
         return candidate
-    bundled = [e.name for e in available_models() if e.bundled]
+    entries = [e for e in available_models() if e.bundled]
+    wanted = parse_alias(name_or_dir) if isinstance(name_or_dir, str) else None
+    if wanted is not None:
+        for entry in entries:
+            if alias(wanted[0], wanted[1]) in entry.aliases:
+                return entry.path
+    bundled = [e.name for e in entries]
     names = ", ".join(bundled) if bundled else "none are installed"
     raise CheckpointError(
         f"model {str(name_or_dir)!r} is neither a checkpoint folder nor a bundled model "

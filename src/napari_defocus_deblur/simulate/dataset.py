@@ -68,6 +68,13 @@ def _real_content(files: list[Path], index: int, shape, rng) -> tuple[np.ndarray
     return signal, np.clip(crop, 0, 4095).astype(np.uint16)
 
 
+def _real_content_fields(n_fields: int, fraction: float, seed: int) -> dict[int, int]:
+    """Field index -> running number of the real-content fields (a seeded choice)."""
+    n_real = round(n_fields * fraction)
+    order = np.random.default_rng([seed, 11]).permutation(n_fields)[:n_real]
+    return {int(i): k for k, i in enumerate(sorted(order.tolist()))}
+
+
 def iter_write_dataset(
     out_dir: str | os.PathLike,
     n_fields: int,
@@ -77,9 +84,12 @@ def iter_write_dataset(
     channels: Sequence[int] = (1, 2),
     shape: tuple[int, int] = FIELD_SHAPE,
     content_dir: str | os.PathLike | None = None,
+    content_fraction: float = 1.0,
 ) -> Generator[FieldWritten, None, Path]:
     """Like :func:`write_dataset`, yielding a :class:`FieldWritten` after every field."""
     planes = _check(planes, channels, n_fields)
+    if not 0.0 <= content_fraction <= 1.0:
+        raise UserInputError(f"content fraction must be in [0, 1], got {content_fraction}")
     out = Path(out_dir)
     for plane in planes:
         folder = out / plane_dir_name(plane)
@@ -99,13 +109,15 @@ def iter_write_dataset(
         (out / plane_dir_name(plane)).mkdir(parents=True, exist_ok=True)
     names = random.Random(f"bbbc006-sim-{seed}")
     fields = plate_fields(n_fields)
+    real_fields = _real_content_fields(n_fields, content_fraction, seed)
     for i, (well, site) in enumerate(fields):
         field_seed = int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
         for ch in channels:
             content = in_focus = None
-            if sources.get(ch):
+            if sources.get(ch) and i in real_fields:
                 crop_rng = np.random.default_rng([field_seed, 3, ch])
-                content, in_focus = _real_content(sources[ch], i, shape, crop_rng)
+                k = real_fields[i]
+                content, in_focus = _real_content(sources[ch], k, shape, crop_rng)
             images = simulate_field(
                 [plane_to_offset_um(p) for p in planes],
                 seed=field_seed,
@@ -127,6 +139,8 @@ def iter_write_dataset(
         "channels": list(channels),
         "shape": list(shape),
         "content_dir": None if content_dir is None else str(content_dir),
+        "content_fraction": content_fraction if content_dir is not None else 0.0,
+        "real_content_fields": sorted(real_fields) if content_dir is not None else [],
         "focal_shift_factor": FOCAL_SHIFT_FACTOR,
         "defocus_spread": DEFOCUS_SPREAD,
         "camera": CameraModel().to_dict(),
@@ -144,6 +158,7 @@ def write_dataset(
     channels: Sequence[int] = (1, 2),
     shape: tuple[int, int] = FIELD_SHAPE,
     content_dir: str | os.PathLike | None = None,
+    content_fraction: float = 1.0,
 ) -> Path:
     """Simulate ``n_fields`` fields (plate order a01 s1, a01 s2, ...) in BBBC006 layout.
 
@@ -165,6 +180,9 @@ def write_dataset(
         Optional folder of real in-focus images used as content instead of procedural
         cells (cycled over fields, randomly cropped and flipped); that image is then the
         in-focus plane.
+    content_fraction
+        Share of the fields that take real content when ``content_dir`` is given (a
+        seeded choice); the others get procedural cells.
 
     Returns
     -------
@@ -179,6 +197,7 @@ def write_dataset(
         channels=channels,
         shape=shape,
         content_dir=content_dir,
+        content_fraction=content_fraction,
     )
     while True:
         try:

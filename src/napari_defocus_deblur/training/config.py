@@ -27,6 +27,9 @@ class TrainConfig:
         ``optimizer.safetensors``, ``training_state.json``).
     depth_um
         Defocus distance the model is trained for; ``None`` takes it from the data.
+    depths_um
+        Several distances to train one distance-agnostic model on (fields of every
+        distance are pooled; give this or ``depth_um``, not both).
     architecture, scales, fusion, base_channels, levels
         Network built when ``init="scratch"``. ``scales``/``fusion`` ``None`` mean
         4 / ``"sum"`` from scratch, or the initial checkpoint's values otherwise.
@@ -67,6 +70,7 @@ class TrainConfig:
 
     output_dir: Path | str
     depth_um: float | None = None
+    depths_um: tuple[float, ...] | None = None
     architecture: str = "head_to_tail"
     scales: int | None = None
     fusion: str | None = None
@@ -117,6 +121,15 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise UserInputError(f"{name} must be positive, got {value!r}")
+        if self.depths_um is not None:
+            if self.depth_um is not None:
+                raise UserInputError("give either depth_um or depths_um, not both")
+            depths = tuple(float(d) for d in self.depths_um)
+            if not depths or any(not d > 0 for d in depths) or len(set(depths)) != len(depths):
+                raise UserInputError(
+                    f"depths_um must be distinct positive distances, got {self.depths_um!r}"
+                )
+            object.__setattr__(self, "depths_um", depths)
         if not 0.0 <= self.min_lr_ratio <= 1.0:
             raise UserInputError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
         if not 0.0 < self.val_fraction < 1.0:
@@ -151,6 +164,8 @@ class TrainConfig:
         """JSON-serialisable dict (paths as strings)."""
         data = asdict(self)
         data["output_dir"] = str(self.output_dir)
+        if self.depths_um is not None:
+            data["depths_um"] = list(self.depths_um)
         return data
 
     @classmethod
@@ -160,6 +175,8 @@ class TrainConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserInputError(f"unknown training config keys: {', '.join(unknown)}")
+        if isinstance(data.get("depths_um"), list):
+            data = {**data, "depths_um": tuple(data["depths_um"])}
         return cls(**data)
 
     @classmethod

@@ -127,6 +127,8 @@ class TrainingData:
         if overlap:
             raise UserInputError(f"fields in both training and validation: {sorted(overlap)}")
         self.depth_um = depth_um
+        #: Distances pooled by :meth:`from_dataset` (``None``: a single distance).
+        self.depths_um: tuple[float, ...] | None = None
         self.channel = channel
         self.normalization = normalization or PercentileNormalization()
         self.source = source
@@ -181,7 +183,7 @@ class TrainingData:
     def from_dataset(
         cls,
         root: str | os.PathLike,
-        depth_um: float,
+        depth_um: float | Sequence[float],
         channel: int = 1,
         val_fraction: float = 0.1,
         seed: int = 0,
@@ -199,8 +201,30 @@ class TrainingData:
         trained here can be evaluated on them. With fewer than three fields there is no
         test split and one field is used for validation. ``in_focus_index`` and
         ``z_step_um`` apply to folders of z-stacks (see :func:`discover_pairs`).
+
+        A sequence of distances pools the fields of every distance (ids
+        ``"<field>@<d>um"``) for one distance-agnostic model; a field is in the same
+        split at every distance, so no test field is ever trained on.
         """
         from napari_defocus_deblur.io.pairs import load_pair, split_by_field
+
+        if not isinstance(depth_um, int | float):
+            depths = [float(d) for d in depth_um]
+            if len(depths) == 1:
+                depth_um = depths[0]
+            else:
+                options = {
+                    "channel": channel,
+                    "val_fraction": val_fraction,
+                    "seed": seed,
+                    "test_fraction": test_fraction,
+                    "max_fields": max_fields,
+                    "normalization": normalization,
+                    "in_focus_index": in_focus_index,
+                    "z_step_um": z_step_um,
+                }
+                parts = [cls.from_dataset(root, d, **options) for d in depths]
+                return cls._pooled(parts, depths)
 
         pairs = discover_pairs(
             root, depth_um, channel, in_focus_index=in_focus_index, z_step_um=z_step_um
@@ -235,6 +259,26 @@ class TrainingData:
             source=str(Path(root).expanduser().resolve()),
             test_fields=sorted({p.field_id for p in split.test}),
         )
+
+    @classmethod
+    def _pooled(cls, parts: Sequence[TrainingData], depths: Sequence[float]) -> TrainingData:
+        def tag(fields: Sequence[Field], depth: float) -> list[Field]:
+            return [
+                Field(f"{f.field_id}@{depth:g}um", f.oof, f.target, f.lo, f.hi) for f in fields
+            ]
+
+        first = parts[0]
+        data = cls(
+            [f for p, d in zip(parts, depths) for f in tag(p.train, d)],
+            [f for p, d in zip(parts, depths) for f in tag(p.val, d)],
+            depth_um=None,
+            channel=first.channel,
+            normalization=first.normalization,
+            source=first.source,
+            test_fields=sorted({t for p in parts for t in p.test_fields}),
+        )
+        data.depths_um = tuple(depths)
+        return data
 
     @property
     def min_field_side(self) -> int:
@@ -278,6 +322,7 @@ class TrainingData:
         return {
             "source": self.source,
             "depth_um": self.depth_um,
+            "depths_um": None if self.depths_um is None else list(self.depths_um),
             "channel": self.channel,
             "n_train_fields": len(self.train),
             "n_val_fields": len(self.val),

@@ -90,8 +90,9 @@ def validate(model: nn.Module, data: TrainingData, device: torch.device) -> dict
     for f in data.val:
         x = torch.from_numpy(f.oof)[None, None].to(device)
         y = torch.from_numpy(f.target)[None, None].to(device)
-        outputs = model.forward_multiscale(x)
-        losses.append(float(multiscale_loss(outputs, y)))
+        with torch.no_grad():
+            outputs = model.forward_multiscale(x)
+            losses.append(float(multiscale_loss(outputs, y)))
         pred = outputs[0][0, 0].float().cpu().numpy()
         psnrs.append(psnr(pred, f.target))
         ssims.append(ssim(pred, f.target))

@@ -18,6 +18,11 @@ from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.state import RunState
 
 
+def _depths(config: TrainConfig, data: TrainingData) -> list[float] | None:
+    depths = config.depths_um or getattr(data, "depths_um", None)
+    return None if depths is None else [float(d) for d in depths]
+
+
 def _device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
@@ -43,6 +48,7 @@ def checkpoint_info(
     return {
         "name": Path(config.output_dir).name,
         "depth_um": depth,
+        "depths_um": _depths(config, data),
         "fusion": None if mc.architecture == "nah" else mc.fusion,
         "channel": data.channel,
         "normalization": data.normalization.to_dict(),

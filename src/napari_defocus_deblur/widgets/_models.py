@@ -24,12 +24,17 @@ class ModelChoice:
     depth_um: float | None
     fusion: str | None
     bundled: bool
+    depths_um: tuple[float, ...] = ()
 
     @property
     def label(self) -> str:
         """Text shown in a combo box."""
+        from napari_defocus_deblur.zoo.names import depths_text
+
         parts = []
-        if self.depth_um is not None:
+        if len(self.depths_um) > 1:
+            parts.append(f"{depths_text(self.depths_um)} µm")
+        elif self.depth_um is not None:
             parts.append(f"{self.depth_um:g} µm")
         if self.fusion:
             parts.append(self.fusion)
@@ -55,6 +60,7 @@ def list_models() -> list[ModelChoice]:
             depth_um=None if e.depth_um is None else float(e.depth_um),
             fusion=e.fusion,
             bundled=bool(e.bundled),
+            depths_um=tuple(e.depths_um),
         )
         for e in entries
     ]
@@ -82,9 +88,11 @@ def nearest_model(choices: list[ModelChoice], depth_um: float, fusion: str) -> M
     if not pool:
         return None
 
+    from napari_defocus_deblur.zoo.names import depth_gap
+
     def key(c: ModelChoice) -> tuple[float, int, int]:
-        dist = abs(c.depth_um - depth_um) if c.depth_um is not None else float("inf")
-        return (dist, int(c.fusion != fusion), int(c.bundled))
+        depths = c.depths_um or (() if c.depth_um is None else (c.depth_um,))
+        return (depth_gap(depths, depth_um), int(c.fusion != fusion), int(c.bundled))
 
     return min(pool, key=key)
 

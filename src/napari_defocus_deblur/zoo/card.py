@@ -1,0 +1,151 @@
+"""Model cards of the bundled models: rendered from ``config.json`` (and an evaluation).
+
+A card starts with a block of ``key: value`` facts between ``---`` lines that
+:func:`card_facts` reads back, so tests can check every card against its checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from napari_defocus_deblur.zoo.names import alias, method_of, trained_depths
+
+PAPER = "Defocus Deblur Microscopy via head-to-tail cross-scale fusion (arXiv:2201.02876)"
+_METHOD_WORDS = {
+    "sum": "head-to-tail cross-scale fusion network, K = 4 scales, summation fusion",
+    "concat": "head-to-tail cross-scale fusion network, K = 4 scales, concatenation fusion",
+    "unet": "plain U-Net (the head-to-tail network with K = 1), a baseline",
+    "nah": "multi-scale network of Nah et al. (CVPR 2017), a baseline",
+}
+
+
+def facts_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts a card states, taken from a checkpoint's ``config.json``."""
+    training = info.get("training") or {}
+    config = training.get("config") or {}
+    model = info.get("model") or {}
+    depths = trained_depths(info)
+    return {
+        "name": info.get("name"),
+        "method": method_of(info),
+        "architecture": model.get("architecture"),
+        "scales": model.get("scales"),
+        "fusion": info.get("fusion"),
+        "parameters": training.get("parameters"),
+        "depths_um": [float(d) for d in depths],
+        "channel": info.get("channel"),
+        "weights": "float16 safetensors",
+        "training_device": training.get("device"),
+        "training_steps": training.get("steps"),
+        "training_wall_time_s": training.get("wall_time_s"),
+        "crop": config.get("crop"),
+        "batch": config.get("batch"),
+        "input_val_psnr": _round(training.get("input_val_psnr")),
+        "final_val_psnr": _round(_last_val_psnr(training)),
+    }
+
+
+def _last_val_psnr(training: Mapping[str, Any]) -> float | None:
+    history = training.get("history") or []
+    return history[-1].get("val_psnr") if history else None
+
+
+def _round(value: Any) -> Any:
+    return round(float(value), 3) if isinstance(value, int | float) else value
+
+
+def card_facts(text: str) -> dict[str, Any]:
+    """The facts block of a card (values parsed as JSON)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}
+    facts: dict[str, Any] = {}
+    for line in lines[1:]:
+        if line.strip() == "---":
+            break
+        key, _, value = line.partition(":")
+        facts[key.strip()] = json.loads(value.strip())
+    return facts
+
+
+def _test_rows(evaluation: Mapping[str, Any] | None, method: str) -> list[str]:
+    if not evaluation:
+        return ["(no evaluation was given when the card was written)"]
+    rows = {(r["method"], r["depth_um"]): r for r in evaluation.get("rows", [])}
+    out = [
+        "| distance | input PSNR / SSIM | this model PSNR / SSIM | gain (dB) | s / image |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for depth in sorted(evaluation.get("depths_um", []), reverse=True):
+        inp, mine = rows.get(("input", depth)), rows.get((method, depth))
+        if not inp or not mine or mine.get("missing") or inp.get("missing"):
+            continue
+        out.append(
+            f"| {depth:g} µm | {inp['psnr']:.2f} / {inp['ssim']:.3f} | "
+            f"{mine['psnr']:.2f} / {mine['ssim']:.3f} | {mine['psnr'] - inp['psnr']:+.2f} | "
+            f"{mine['seconds_per_image']:.2f} |"
+        )
+    n = sorted({r["n_images"] for r in evaluation.get("rows", [])})
+    out += [
+        "",
+        f"{'/'.join(map(str, n))} held-out test fields per distance ({evaluation.get('data')}), "
+        f"device {evaluation.get('device')}. {evaluation.get('normalization', '')}",
+    ]
+    return out
+
+
+def render_card(
+    info: Mapping[str, Any], evaluation: Mapping[str, Any] | None = None, data_note: str = ""
+) -> str:
+    """Markdown model card for a bundled model."""
+    facts = facts_from_info(info)
+    method = facts["method"]
+    depths = facts["depths_um"]
+    training = info.get("training") or {}
+    lines = ["---", *(f"{k}: {json.dumps(v)}" for k, v in facts.items()), "---", ""]
+    lines += [
+        f"# {facts['name']}",
+        "",
+        f"{_METHOD_WORDS.get(method, method)}; reimplementation of {PAPER}.",
+        "",
+        'Load it with `load_model("'
+        + str(facts["name"])
+        + '")` or by a per-distance name: '
+        + ", ".join(f"`{alias(d, method)}`" for d in depths)
+        + ". One network serves every distance listed: it was trained on fields of all of "
+        "them pooled and is not told the distance.",
+        "",
+        "## Training",
+        "",
+        f"- Data: {data_note or info.get('provenance', {}).get('data')}",
+        f"- Split: by field; {training.get('data', {}).get('n_train_fields')} training and "
+        f"{training.get('data', {}).get('n_val_fields')} validation (field, distance) pairs; "
+        "the data set's test fields were never loaded.",
+        f"- Schedule: {facts['training_steps']} Adam steps of {facts['batch']} random "
+        f"{facts['crop']}x{facts['crop']} crops (flips/rotations), warm-up then cosine "
+        f"learning rate from {training.get('config', {}).get('lr')}, multi-scale L2 loss.",
+        f"- Device: {facts['training_device']}; wall time "
+        f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min. Config: "
+        "`configs/cpu-" + str(facts["name"]) + ".json`.",
+        f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
+        f"model {facts['final_val_psnr']} dB.",
+        "",
+        "## Test (held-out simulated fields)",
+        "",
+        *_test_rows(evaluation, method),
+        "",
+        "## Known limits",
+        "",
+        "- Trained on *simulated* defocus (calibrated widefield PSF and camera model, "
+        "BBBC006-like nuclei, Hoechst channel w1); real BBBC006 was not available for training.",
+        "- Trained on a CPU with a short budget (no GPU was available), far below the "
+        "paper's 80-epoch schedule: fine-tuning on your own pairs (Train widget or "
+        "`defocus-deblur train --init " + str(facts["name"]) + "`) is expected to help.",
+        "- 2-D, single channel, 20x/0.45 NA optics at 0.645 µm/pixel; other optics, stains "
+        "or pixel sizes are outside what it has seen.",
+        "- Weights are stored in float16 (run in float32 on the CPU).",
+        "",
+    ]
+    return "\n".join(lines)

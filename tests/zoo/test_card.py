@@ -1,0 +1,67 @@
+"""Model cards: the facts block is rendered from config.json and reads back exactly."""
+
+from __future__ import annotations
+
+from napari_defocus_deblur.zoo.card import card_facts, facts_from_info, render_card
+
+INFO = {
+    "name": "bbbc006-sum",
+    "depth_um": None,
+    "depths_um": [10.0, 34.0],
+    "fusion": "sum",
+    "channel": 1,
+    "model": {"architecture": "head_to_tail", "scales": 4, "fusion": "sum"},
+    "training": {
+        "parameters": 2324196,
+        "steps": 900,
+        "wall_time_s": 1800.5,
+        "device": "cpu (x86_64, 1 threads)",
+        "input_val_psnr": 25.8812345,
+        "config": {"crop": 128, "batch": 4, "lr": 0.001},
+        "data": {"n_train_fields": 500, "n_val_fields": 10},
+        "history": [{"val_psnr": 3.0}, {"val_psnr": 30.1234567}],
+    },
+}
+EVAL = {
+    "depths_um": [10.0, 34.0],
+    "rows": [
+        {
+            "method": m,
+            "depth_um": d,
+            "n_images": 5,
+            "psnr": p,
+            "ssim": 0.5,
+            "seconds_per_image": 1.0,
+            "missing": None,
+        }
+        for m, d, p in (
+            ("input", 10.0, 30.0),
+            ("sum", 10.0, 36.0),
+            ("input", 34.0, 24.0),
+            ("sum", 34.0, 27.5),
+        )
+    ],
+    "data": "test-root",
+    "device": "cpu",
+}
+
+
+def test_facts_round_trip():
+    text = render_card(INFO, EVAL)
+    facts = card_facts(text)
+    assert facts == facts_from_info(INFO)
+    assert facts["depths_um"] == [10.0, 34.0] and facts["parameters"] == 2324196
+    assert facts["final_val_psnr"] == 30.123 and facts["method"] == "sum"
+
+
+def test_card_text_names_aliases_gains_and_limits():
+    text = render_card(INFO, EVAL)
+    assert "`bbbc006-10um-sum`" in text and "`bbbc006-34um-sum`" in text
+    assert "| 34 µm | 24.00 / 0.500 | 27.50 / 0.500 | +3.50 |" in text
+    assert "| 10 µm | 30.00 / 0.500 | 36.00 / 0.500 | +6.00 |" in text
+    assert "simulated" in text and "arXiv:2201.02876" in text
+    assert "(no evaluation" in render_card(INFO)
+
+
+def test_text_without_facts_block():
+    assert card_facts("# just a title\n") == {}
