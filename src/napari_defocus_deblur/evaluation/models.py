@@ -18,7 +18,7 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.zoo.names import trained_depths
+from napari_defocus_deblur.zoo.names import method_of, trained_depths
 
 #: Every method ``evaluate`` knows, in the paper's row order.
 METHODS = ("input", "richardson-lucy", "nah", "unet", "sum", "concat")
@@ -57,15 +57,6 @@ def parse_methods(text: str | list[str]) -> list[str]:
             f"{', '.join(METHODS)}"
         )
     return list(dict.fromkeys(methods))
-
-
-def method_of(config: ModelConfig) -> str:
-    """The evaluation method a network configuration belongs to."""
-    if config.architecture == "nah":
-        return "nah"
-    if config.scales == 1:
-        return "unet"
-    return config.fusion
 
 
 def bundled_dir() -> Path:
@@ -108,7 +99,7 @@ def pick_model(
     ok = [
         c
         for c in candidates
-        if method_of(c.config) == method
+        if method_of(c.info) == method
         and any(abs(d - depth_um) < 1e-6 for d in c.depths_um)
         and (c.channel is None or c.channel == channel)
     ]
