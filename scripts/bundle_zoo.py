@@ -36,17 +36,17 @@ def bundle(run_dir: Path, name: str) -> Path:
     out = ZOO_DIR / name
     if out.exists():
         shutil.rmtree(out)
-    keep = {k: v for k, v in info.items() if k not in ("model", "name", "format")}
-    keep.pop("normalization", None)
+    #: set here, or written by save_model itself
+    own = ("model", "name", "format", "normalization", "depth_um", "fusion")
     save_model(
         model,
         out,
         name=name,
         half=True,
         normalization=info.get("normalization"),
-        **{k: v for k, v in keep.items() if k not in ("depth_um", "fusion")},
         depth_um=info.get("depth_um"),
         fusion=info.get("fusion"),
+        **{k: v for k, v in info.items() if k not in own},
     )
     for path in out.iterdir():
         path.chmod(0o644)  # safetensors writes 0600; installed files must be world-readable

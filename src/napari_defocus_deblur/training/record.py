@@ -19,7 +19,7 @@ from napari_defocus_deblur.training.state import RunState
 
 
 def _depths(config: TrainConfig, data: TrainingData) -> list[float] | None:
-    depths = config.depths_um or getattr(data, "depths_um", None)
+    depths = config.depths_um or data.depths_um
     return None if depths is None else [float(d) for d in depths]
 
 
