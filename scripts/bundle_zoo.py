@@ -1,8 +1,10 @@
 """Copy trained runs into the package's model zoo as fp16 checkpoints with model cards.
 
-Usage (after training with configs/cpu-bbbc006-*.json into RUNS/bbbc006-<method>)::
+Usage (after training with configs/cpu-bbbc006-<method>.json into RUNS/bbbc006-<method>
+and continuing with configs/cpu-bbbc006-<method>-stage2.json into
+RUNS/bbbc006-<method>-stage2)::
 
-    python scripts/bundle_zoo.py --runs RUNS            # weights + config + card
+    python scripts/bundle_zoo.py --runs RUNS --run-name "bbbc006-{method}-stage2"
     python scripts/bundle_zoo.py --cards-only --eval docs/data/zoo-eval.json
 
 The second form re-renders the cards with the test table of an evaluation
@@ -30,9 +32,47 @@ DATA_NOTE = (
 )
 
 
+def _init_dir(info: dict, run_dir: Path) -> Path | None:
+    """The checkpoint directory a run was initialised from (None from scratch)."""
+    init = (info.get("provenance") or {}).get("init")
+    if not init or init == "scratch":
+        return None
+    for candidate in (Path(init), run_dir.parent.parent / init, run_dir.parent / Path(init).name):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise SystemExit(f"{run_dir}: its --init {init!r} is not found; cannot record its stages")
+
+
+def training_stages(run_dir: Path) -> list[dict]:
+    """Summary of every run in the chain ``scratch -> ... -> run_dir``, first first."""
+    stages: list[dict] = []
+    current: Path | None = run_dir
+    while current is not None:
+        info = json.loads((current / CONFIG_FILE).read_text())
+        training = info.get("training") or {}
+        history = training.get("history") or []
+        stages.append(
+            {
+                "run": current.name,
+                "init": (info.get("provenance") or {}).get("init"),
+                "steps": training.get("steps"),
+                "wall_time_s": training.get("wall_time_s"),
+                "device": training.get("device"),
+                "lr": (training.get("config") or {}).get("lr"),
+                "seed": (training.get("config") or {}).get("seed"),
+                "final_val_psnr": history[-1].get("val_psnr") if history else None,
+            }
+        )
+        current = _init_dir(info, current)
+    return stages[::-1]
+
+
 def bundle(run_dir: Path, name: str) -> Path:
     """Write ``run_dir``'s weights as ``zoo/<name>`` in float16 with its record."""
     model, info = load_checkpoint(run_dir)
+    stages = training_stages(run_dir)
+    if len(stages) > 1:
+        info = {**info, "training": {**info["training"], "stages": stages}}
     out = ZOO_DIR / name
     if out.exists():
         shutil.rmtree(out)
@@ -62,6 +102,11 @@ def write_card(folder: Path, evaluation: dict | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, help="folder holding bbbc006-<method> runs")
+    parser.add_argument(
+        "--run-name",
+        default="bbbc006-{method}",
+        help="run folder name in RUNS, {method} = sum/concat/unet/nah (default %(default)s)",
+    )
     parser.add_argument("--eval", type=Path, help="evaluation JSON for the cards' test table")
     parser.add_argument("--cards-only", action="store_true")
     args = parser.parse_args()
@@ -71,10 +116,11 @@ def main() -> None:
         if not args.cards_only:
             if args.runs is None:
                 parser.error("--runs is needed unless --cards-only")
-            if not (args.runs / name / CONFIG_FILE).is_file():
-                print(f"{name}: no finished run in {args.runs / name}, skipped")
-                continue
-            bundle(args.runs / name, name)
+            run_dir = args.runs / args.run_name.format(method=method)
+            if (run_dir / CONFIG_FILE).is_file():
+                bundle(run_dir, name)
+            else:
+                print(f"{name}: no finished run in {run_dir}; bundled weights kept")
         if (ZOO_DIR / name / CONFIG_FILE).is_file():
             write_card(ZOO_DIR / name, evaluation)
             size = sum(p.stat().st_size for p in (ZOO_DIR / name).iterdir()) / 1e6

@@ -51,7 +51,9 @@ def _grab(viewer, path: Path) -> None:
 
 
 def _dock(viewer, name: str):
-    return viewer.window._dock_widgets[f"{name} (napari-defocus-deblur)"]
+    """The dock wrapper (QDockWidget) of one of our widgets, to raise its tab."""
+    widget = viewer.window.dock_widgets[f"{name} (napari-defocus-deblur)"]
+    return getattr(widget, "native", widget).parent()
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ def test_setup_viewer_loads_sample_docks_widgets_and_selects_34um(make_napari_vi
     assert train.oof_picker.currentText() == SAMPLE_34
     assert train.in_focus_picker.currentText() == "w1 Hoechst 33342 in focus"
     assert deblur.compare.reference_picker.currentText() == "w1 Hoechst 33342 in focus"
-    docked = set(viewer.window._dock_widgets)
+    docked = set(viewer.window.dock_widgets)
     assert "Deblur (napari-defocus-deblur)" in docked
     assert "Train deblur model (napari-defocus-deblur)" in docked
 

@@ -65,3 +65,35 @@ def test_card_text_names_aliases_gains_and_limits():
 
 def test_text_without_facts_block():
     assert card_facts("# just a title\n") == {}
+
+
+def test_two_stage_training_is_summed_and_listed():
+    stages = [
+        {
+            "run": "bbbc006-sum",
+            "steps": 900,
+            "wall_time_s": 1800.5,
+            "device": "cpu (1)",
+            "lr": 0.001,
+            "seed": 0,
+            "final_val_psnr": 29.0,
+        },
+        {
+            "run": "bbbc006-sum-stage2",
+            "steps": 2700,
+            "wall_time_s": 2000.25,
+            "device": "cpu (2)",
+            "lr": 0.001,
+            "seed": 1,
+            "final_val_psnr": 30.1234567,
+        },
+    ]
+    info = {**INFO, "training": {**INFO["training"], "stages": stages}}
+    text = render_card(info, EVAL)
+    facts = card_facts(text)
+    assert facts["training_steps"] == 3600 and facts["training_stages"] == 2
+    assert facts["training_wall_time_s"] == 3800.75
+    assert "`configs/cpu-bbbc006-sum-stage2.json`: 2700 steps" in text
+    assert "3600 Adam steps in all" in text and "63.3 min in all" in text
+    single = card_facts(render_card(INFO))
+    assert single["training_steps"] == 900 and single["training_stages"] == 1

@@ -27,6 +27,7 @@ def facts_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
     config = training.get("config") or {}
     model = info.get("model") or {}
     depths = trained_depths(info)
+    stages = training.get("stages") or [training]
     return {
         "name": info.get("name"),
         "method": method_of(info),
@@ -38,13 +39,37 @@ def facts_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
         "channel": info.get("channel"),
         "weights": "float16 safetensors",
         "training_device": training.get("device"),
-        "training_steps": training.get("steps"),
-        "training_wall_time_s": training.get("wall_time_s"),
+        "training_stages": len(stages),
+        "training_steps": _total(stages, "steps"),
+        "training_wall_time_s": _total(stages, "wall_time_s"),
         "crop": config.get("crop"),
         "batch": config.get("batch"),
         "input_val_psnr": _round(training.get("input_val_psnr")),
         "final_val_psnr": _round(_last_val_psnr(training)),
     }
+
+
+def _total(stages: list[Mapping[str, Any]], key: str) -> Any:
+    values = [s.get(key) for s in stages]
+    if any(v is None for v in values):
+        return None
+    return round(sum(values), 2) if any(isinstance(v, float) for v in values) else sum(values)
+
+
+def _stage_lines(training: Mapping[str, Any], name: str) -> list[str]:
+    """One bullet per training stage (a run continued from the previous one)."""
+    stages = training.get("stages") or []
+    if len(stages) < 2:
+        return []
+    out = ["- Stages (each continues the previous one's weights, a new warm-up + cosine):"]
+    for i, st in enumerate(stages, start=1):
+        config = f"configs/cpu-{name}{'' if i == 1 else f'-stage{i}'}.json"
+        out.append(
+            f"  {i}. `{config}`: {st.get('steps')} steps, {(st.get('wall_time_s') or 0) / 60:.1f} "
+            f"min on {st.get('device')}, learning rate from {st.get('lr')}, seed "
+            f"{st.get('seed')}; validation PSNR after it {_round(st.get('final_val_psnr'))} dB."
+        )
+    return out
 
 
 def _last_val_psnr(training: Mapping[str, Any]) -> float | None:
@@ -123,12 +148,16 @@ def render_card(
         f"- Split: by field; {training.get('data', {}).get('n_train_fields')} training and "
         f"{training.get('data', {}).get('n_val_fields')} validation (field, distance) pairs; "
         "the data set's test fields were never loaded.",
-        f"- Schedule: {facts['training_steps']} Adam steps of {facts['batch']} random "
-        f"{facts['crop']}x{facts['crop']} crops (flips/rotations), warm-up then cosine "
+        f"- Schedule: {facts['training_steps']} Adam steps in all, each on {facts['batch']} "
+        f"random {facts['crop']}x{facts['crop']} crops (flips/rotations), warm-up then cosine "
         f"learning rate from {training.get('config', {}).get('lr')}, multi-scale L2 loss.",
         f"- Device: {facts['training_device']}; wall time "
-        f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min. Config: "
-        "`configs/cpu-" + str(facts["name"]) + ".json`.",
+        f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min in all. Config: "
+        "`configs/cpu-"
+        + str(facts["name"])
+        + ".json`"
+        + (" and its stage-2 continuation." if facts["training_stages"] > 1 else "."),
+        *_stage_lines(training, str(facts["name"])),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
         f"model {facts['final_val_psnr']} dB.",
         "",
