@@ -37,7 +37,7 @@ def _init_dir(info: dict, run_dir: Path) -> Path | None:
     init = (info.get("provenance") or {}).get("init")
     if not init or init == "scratch":
         return None
-    for candidate in (Path(init), run_dir.parent.parent / init, run_dir.parent / Path(init).name):
+    for candidate in (Path(init), run_dir.parent / Path(init).name):  # as given, or a sibling
         if (candidate / CONFIG_FILE).is_file():
             return candidate
     raise SystemExit(f"{run_dir}: its --init {init!r} is not found; cannot record its stages")

@@ -56,18 +56,19 @@ def _total(stages: list[Mapping[str, Any]], key: str) -> Any:
     return round(sum(values), 2) if any(isinstance(v, float) for v in values) else sum(values)
 
 
-def _stage_lines(training: Mapping[str, Any], name: str) -> list[str]:
+def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     """One bullet per training stage (a run continued from the previous one)."""
     stages = training.get("stages") or []
     if len(stages) < 2:
         return []
     out = ["- Stages (each continues the previous one's weights, a new warm-up + cosine):"]
     for i, st in enumerate(stages, start=1):
-        config = f"configs/cpu-{name}{'' if i == 1 else f'-stage{i}'}.json"
+        minutes = (st.get("wall_time_s") or 0) / 60
         out.append(
-            f"  {i}. `{config}`: {st.get('steps')} steps, {(st.get('wall_time_s') or 0) / 60:.1f} "
-            f"min on {st.get('device')}, learning rate from {st.get('lr')}, seed "
-            f"{st.get('seed')}; validation PSNR after it {_round(st.get('final_val_psnr'))} dB."
+            f"  {i}. `configs/cpu-{st.get('run')}.json`: {st.get('steps')} steps, "
+            f"{minutes:.1f} min on {st.get('device')}, learning rate from {st.get('lr')}, "
+            f"seed {st.get('seed')}; validation PSNR after it "
+            f"{_round(st.get('final_val_psnr'))} dB."
         )
     return out
 
@@ -157,7 +158,7 @@ def render_card(
         + str(facts["name"])
         + ".json`"
         + (" and its stage-2 continuation." if facts["training_stages"] > 1 else "."),
-        *_stage_lines(training, str(facts["name"])),
+        *_stage_lines(training),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
         f"model {facts['final_val_psnr']} dB.",
         "",
