@@ -30,3 +30,14 @@ def _few_threads():
         return
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     yield
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Run a test on one torch thread: small networks are fastest without OpenMP hand-offs."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -12,14 +12,7 @@ from napari_defocus_deblur.inference import deblur, save_model
 from napari_defocus_deblur.inference import models as zoo_models
 from tests.inference.helpers import field, tiny_model
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny networks run fastest on one thread (no OpenMP hand-offs on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

@@ -38,11 +38,5 @@ def empty_zoo(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny networks run fastest on one thread (no OpenMP hand-offs on a busy machine)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_torch_thread(one_torch_thread):
+    """Every inference test runs on one torch thread (see ``tests/conftest.py``)."""

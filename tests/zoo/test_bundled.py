@@ -24,14 +24,7 @@ EXPECTED = ("bbbc006-sum", "bbbc006-concat", "bbbc006-unet", "bbbc006-nah")
 MAX_ZOO_MB = 40
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def bundled() -> dict:
