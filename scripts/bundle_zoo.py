@@ -37,18 +37,26 @@ def _init_dir(info: dict, run_dir: Path) -> Path | None:
     init = (info.get("provenance") or {}).get("init")
     if not init or init == "scratch":
         return None
-    for candidate in (Path(init), run_dir.parent / Path(init).name):  # as given, or a sibling
+    candidates = (Path(init), run_dir.parent / Path(init).name, ZOO_DIR / init)
+    for candidate in candidates:  # as given, a sibling, or a bundled model
         if (candidate / CONFIG_FILE).is_file():
             return candidate
     raise SystemExit(f"{run_dir}: its --init {init!r} is not found; cannot record its stages")
 
 
 def training_stages(run_dir: Path) -> list[dict]:
-    """Summary of every run in the chain ``scratch -> ... -> run_dir``, first first."""
+    """Summary of every run in the chain ``scratch -> ... -> run_dir``, first first.
+
+    A chain that starts from a bundled model takes that model's recorded stages.
+    """
     stages: list[dict] = []
     current: Path | None = run_dir
     while current is not None:
         info = json.loads((current / CONFIG_FILE).read_text())
+        if current.parent.resolve() == ZOO_DIR.resolve():  # a bundled starting point
+            recorded = (info.get("training") or {}).get("stages")
+            stages.extend(reversed(recorded or []))
+            break
         training = info.get("training") or {}
         history = training.get("history") or []
         stages.append(
@@ -93,10 +101,21 @@ def bundle(run_dir: Path, name: str) -> Path:
     return out
 
 
+DATA_NOTE_V2 = (
+    "fields simulated in memory from the `wide` prior (`--prior wide --prior-fields 320`, "
+    "256 x 256, distances 2-44 µm, 6 % in focus, 20 % above focus; Gibson-Lanni PSF with "
+    "the dry-objective/water index mismatch; randomised optics, camera and content; a "
+    "quarter with the 8 real in-focus BBBC006 images in ../shared as content); validation: "
+    "12 prior fields + 5 nominal fields at the paper's distances"
+)
+
+
 def write_card(folder: Path, evaluation: dict | None) -> None:
     """(Re)write ``MODEL_CARD.md`` of a bundled model."""
     info = json.loads((folder / CONFIG_FILE).read_text())
-    (folder / "MODEL_CARD.md").write_text(render_card(info, evaluation, DATA_NOTE))
+    source = str((info.get("provenance") or {}).get("data") or "")
+    note = DATA_NOTE_V2 if source.startswith("prior:") else DATA_NOTE
+    (folder / "MODEL_CARD.md").write_text(render_card(info, evaluation, note))
 
 
 def main() -> None:

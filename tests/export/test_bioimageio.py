@@ -52,7 +52,8 @@ def test_bioimageio_core_test_passes(summary):
     failed = [d.name for d in summary.details if d.status == "failed"]
     assert summary.status == "passed", failed
     names = " ".join(d.name for d in summary.details)
-    assert "Reproduce test outputs from test inputs (pytorch_state_dict)" in names
+    for weights in ("pytorch_state_dict", "torchscript", "onnx"):
+        assert f"Reproduce test outputs from test inputs ({weights})" in names
 
 
 def test_package_contents_and_description(exported):
@@ -60,10 +61,14 @@ def test_package_contents_and_description(exported):
     assert result.name == "defocus deblur tiny-28um (head-to-tail K2 sum)"
     assert result.test_shape == (1, 1, 80, 80)
     assert result.standalone_max_abs_diff == 0.0
+    assert result.weights_max_abs_diff["pytorch_state_dict"] == 0.0
+    assert result.weights_max_abs_diff["torchscript"] < 1e-4
+    assert result.weights_max_abs_diff["onnx"] < 1e-4
     with zipfile.ZipFile(result.path) as zf:
         files = set(zf.namelist())
     assert files == {
         "rdf.yaml", "README.md", "cover.png", "weights.pt", "defocus_deblur_architecture.py",
+        "weights_torchscript.pt", "weights.onnx",
         "test_input.npy", "test_output.npy", "sample_input.tif", "sample_output.tif",
     }  # fmt: skip
     rdf = yaml.safe_load(_read(result.path, "rdf.yaml"))
@@ -86,6 +91,10 @@ def test_package_contents_and_description(exported):
         "halo": 32, "size": {"tensor_id": "input", "axis_id": "x"}, "id": "x",
         "type": "space", "unit": "micrometer", "scale": 0.645,
     }  # fmt: skip
+    assert set(rdf["weights"]) == {"pytorch_state_dict", "torchscript", "onnx"}
+    assert rdf["weights"]["torchscript"]["parent"] == "pytorch_state_dict"
+    assert rdf["weights"]["onnx"]["parent"] == "pytorch_state_dict"
+    assert rdf["weights"]["onnx"]["opset_version"] == 17
     weights = rdf["weights"]["pytorch_state_dict"]
     assert weights["architecture"]["callable"] == "build_network"
     assert weights["architecture"]["kwargs"] == net.config.to_dict()
@@ -139,3 +148,19 @@ def test_package_names(exported):
     assert package_name(net, {}, "Nuclei deblur (34 um)") == "Nuclei deblur (34 um)"
     with pytest.raises(UserInputError, match="not allowed"):
         package_name(net, {}, "µ-deblur")
+
+
+def test_depth_conditioned_package_passes_with_a_depth_input(tmp_path):
+    torch.manual_seed(2)
+    net = build_model(scales=2, base_channels=8, levels=3, condition="depth").eval()
+    with torch.no_grad():  # make the depth matter
+        net.heads[0].enc[0].weight[:, -1] += 0.5
+    ckpt = save_model(net, tmp_path / "cond", depth_um=22, name="cond-22um")
+    result = export_bioimageio(ckpt, tmp_path / "cond.zip", test_size=16)
+    assert max(result.weights_max_abs_diff.values()) < 1e-4
+    rdf = yaml.safe_load(_read(result.path, "rdf.yaml"))
+    assert [t["id"] for t in rdf["inputs"]] == ["input", "depth"]
+    assert np.load(io.BytesIO(_read(result.path, "test_depth.npy"))).tolist() == [[22.0]]
+    summary = check_package(result.path)
+    failed = [d.name for d in summary.details if d.status == "failed"]
+    assert summary.status == "passed", failed

@@ -14,10 +14,12 @@ PLUGIN = "napari-defocus-deblur"
 
 @pytest.fixture(autouse=True)
 def _empty_registry(monkeypatch, tmp_path):
-    """Session models of one test must not leak into the next; no user models folder."""
+    """Session models of one test must not leak into the next; no user models folder;
+    last-used settings (magicgui ``persist``) in a fresh cache folder."""
     from napari_defocus_deblur.widgets._registry import MODELS_DIR_ENV, registry
 
     monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "user-models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     registry.clear()
     yield
     registry.clear()
@@ -45,8 +47,20 @@ def empty_zoo(monkeypatch, tmp_path):
     return zoo
 
 
-def make_checkpoint(directory: Path, depth_um: float, seed: int = 0) -> Path:
-    """A random 2-scale, 8-channel summation network saved for ``depth_um``."""
+def make_checkpoint(
+    directory: Path,
+    depth_um: float | None,
+    seed: int = 0,
+    *,
+    channel: int = 1,
+    condition: str = "none",
+    depths_um: tuple[float, ...] | None = None,
+) -> Path:
+    """A random 2-scale, 8-channel summation network saved for ``depth_um``.
+
+    ``condition="depth"`` makes a depth-conditioned network (its output depends on the
+    depth it is told); ``channel`` is recorded in its ``config.json``.
+    """
     import torch
 
     from napari_defocus_deblur.model import build_model
@@ -54,13 +68,16 @@ def make_checkpoint(directory: Path, depth_um: float, seed: int = 0) -> Path:
     from napari_defocus_deblur.normalization import PercentileNormalization
 
     torch.manual_seed(seed)
-    model = build_model(2, base_channels=8, levels=3)
+    options = {"condition": condition} if condition != "none" else {}
+    model = build_model(2, base_channels=8, levels=3, **options)
     info = {
         "depth_um": depth_um,
         "fusion": "sum",
-        "channel": 1,
+        "channel": channel,
         "normalization": PercentileNormalization().to_dict(),
     }
+    if depths_um is not None:
+        info["depths_um"] = list(depths_um)
     return save_checkpoint(model, directory, info=info)
 
 
@@ -88,16 +105,22 @@ def dock(viewer, name: str):
 
 
 def tiny_training(widget, output: Path, *, epochs: int = 2, epoch_steps: int = 2) -> None:
-    """Set the Train widget to a few-second run of a tiny network."""
-    s = widget.settings
-    s.scales_spin.setValue(2)
-    s.width_spin.setValue(8)
-    s.levels_spin.setValue(3)
-    s.epochs_spin.setValue(epochs)
-    s.epoch_steps_spin.setValue(epoch_steps)
-    s.crop_spin.setValue(32)
-    s.batch_spin.setValue(2)
-    s.preview_spin.setValue(1)
-    widget.init_combo.setCurrentIndex(widget.init_combo.findData("scratch"))
-    widget.device_combo.setCurrentIndex(widget.device_combo.findData("cpu"))
-    widget.output_edit.setText(str(output))
+    """Set the Train widget to a few-second run of a tiny network from scratch."""
+    a = widget.advanced
+    widget.form.start_from.value = "scratch"
+    a.scales.value = 2
+    a.base_channels.value = 8
+    a.levels.value = 3
+    a.epochs.value = epochs
+    a.epoch_steps.value = epoch_steps
+    a.crop.value = 32
+    a.batch.value = 2
+    a.val_fraction.value = 0.25
+    a.preview_every.value = 1
+    a.device.value = "cpu"
+    a.output.value = str(output)
+
+
+def settle(qtbot, ms: int = 50) -> None:
+    """Let queued Qt events run (timers at 0 ms, deferred layouts)."""
+    qtbot.wait(ms)

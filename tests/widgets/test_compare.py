@@ -18,10 +18,11 @@ def deblurred(make_napari_viewer, sharp_and_blurred, tiny_checkpoint, qtbot):
     viewer.add_labels(np.zeros(sharp.shape, np.uint8), name="labels")
     viewer.add_image(blurred, name="blurred")
     widget = dock(viewer, "Deblur")
-    widget.layer_picker.set_layer("blurred")
+    widget.settings.live_preview.value = False
+    widget.select_image(viewer.layers["blurred"])
     widget.add_model(tiny_checkpoint)
-    widget.run_button.click()
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=WAIT_MS)
+    widget.run_button.native.click()
+    qtbot.waitUntil(lambda: not widget.jobs.busy, timeout=WAIT_MS)
     return viewer, widget
 
 
@@ -29,30 +30,36 @@ def _grid(viewer):
     return viewer.canvas.grid if hasattr(viewer, "canvas") else viewer.grid
 
 
-def test_compare_toggles_side_by_side_and_back(deblurred):
+def test_compare_toggles_labelled_side_by_side_and_back(deblurred):
     viewer, widget = deblurred
     restored = "blurred · deblurred 34 µm sum"
     viewer.layers["labels"].visible = False
     before = {ly.name: ly.visible for ly in viewer.layers}
+    viewer.camera.zoom = 50.0  # zoomed far in: the panes would show slivers
     assert not _grid(viewer).enabled
-    widget.compare.compare_button.click()
-    assert _grid(viewer).enabled
+    widget.compare.compare_button.native.click()
+    assert _grid(viewer).enabled and widget.compare.comparing
     assert {ly.name for ly in viewer.layers if ly.visible} == {"blurred", restored}
-    # raw on the left, restored on the right, in one row
+    # raw on the left, restored on the right, in one row, each pane says what it shows
     layers = list(viewer.layers)
     positions = {ly.name: _grid(viewer).position(i, layers) for i, ly in enumerate(layers)}
     assert positions["blurred"] == (0, 0) and positions[restored] == (0, 1)
-    widget.compare.compare_button.click()
+    for name in ("blurred", restored):
+        assert viewer.layers[name].name_overlay.visible
+    assert viewer.camera.zoom < 50.0  # the camera was reset to fit both panes
+    assert widget.compare.compare_button.text == "Back to normal view"
+    widget.compare.compare_button.native.click()
     assert not _grid(viewer).enabled
     assert {ly.name: ly.visible for ly in viewer.layers} == before
+    assert not viewer.layers[restored].name_overlay.visible
 
 
 def test_compare_before_deblurring_is_a_notification(make_napari_viewer, notes):
     viewer = make_napari_viewer()
     viewer.add_image(np.zeros((32, 32), np.float32), name="raw")
     widget = dock(viewer, "Deblur")
-    widget.compare.compare_button.click()
-    assert not widget.compare.compare_button.isChecked()
+    widget.compare.compare_button.native.click()
+    assert not widget.compare.compare_button.native.isChecked()
     assert not _grid(viewer).enabled
     assert notes["error"] == ["nothing to compare yet: run Deblur on the chosen image first"]
 
@@ -61,9 +68,9 @@ def test_metrics_match_skimage_for_the_chosen_reference(deblurred):
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
     viewer, widget = deblurred
-    labels = widget.compare.labels
-    assert labels["raw"][0].text() == "–"  # no reference yet
-    widget.compare.reference_picker.set_layer("in focus")
+    labels = widget.compare.cells
+    assert labels["raw"][0].value == "–"  # no reference yet (no metadata says in focus)
+    widget.compare.reference.value = viewer.layers["in focus"]
     ref = np.asarray(viewer.layers["in focus"].data, np.float64)
     span = ref.max() - ref.min()
     for key, name in (("raw", "blurred"), ("restored", "blurred · deblurred 34 µm sum")):
@@ -75,15 +82,15 @@ def test_metrics_match_skimage_for_the_chosen_reference(deblurred):
         got_p, got_s = widget.compare.metrics[key]
         assert got_p == pytest.approx(p, rel=1e-9)
         assert got_s == pytest.approx(s, rel=1e-7, abs=1e-9)
-        assert labels[key][0].text() == f"{p:.2f}"
-        assert labels[key][1].text() == f"{s:.4f}"
-    widget.compare.reference_picker.set_layer(None)
-    assert labels["restored"][1].text() == "–"
+        assert labels[key][0].value == f"{p:.2f}"
+        assert labels[key][1].value == f"{s:.4f}"
+    widget.compare.reference.value = None
+    assert labels["restored"][1].value == "–"
 
 
 def test_reference_of_another_shape_is_a_notification(deblurred, notes):
     viewer, widget = deblurred
     viewer.add_image(np.ones((40, 40), np.float32), name="other field")
-    widget.compare.reference_picker.set_layer("other field")
+    widget.compare.reference.value = viewer.layers["other field"]
     assert notes["error"][-1].startswith("the reference is 40x40 but the raw image is 96x96")
     assert widget.compare.metrics == {}

@@ -9,6 +9,8 @@ NAME = "demo"
 PLUGIN = "napari-defocus-deblur"
 SAMPLE = "simulated_field"
 DEMO_DEPTH_UM = 34.0
+#: Smallest demo window (the canvas keeps ~60 % of the width next to the docks).
+MIN_WINDOW = (1400, 900)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,18 +48,41 @@ def setup_viewer(viewer: Any) -> tuple[Any, Any]:
     target = _demo_layer(viewer, layer_depth_um)
     if target is not None:
         viewer.layers.selection.active = target
-        deblur.layer_picker.set_layer(target)
+        deblur.select_image(target)
         train.choose_default_layers()
         reference = _in_focus_partner(viewer, target, layer_depth_um)
         if reference is not None:  # PSNR/SSIM of the result appear as soon as Run ends
-            deblur.compare.reference_picker.set_layer(reference)
+            deblur.compare.reference.value = reference
         for layer in viewer.layers:
             layer.visible = layer.name == target.name
     from qtpy.QtCore import QTimer
 
     deblur_dock.raise_()  # the Train widget shares the dock area as a tab
     QTimer.singleShot(0, deblur_dock.raise_)  # again once the window has laid out its tabs
+    viewer.reset_view()
     return deblur, train
+
+
+def show_window(viewer: Any) -> tuple[int, int]:
+    """Show the demo maximised, then fit the camera to the image.
+
+    The window is first sized to the screen's free area, so it is large (at least
+    :data:`MIN_WINDOW` on screens that have room) even where a window manager ignores
+    "maximised"; napari's remembered size of the last session is not used.
+
+    Returns
+    -------
+    tuple
+        The window's ``(width, height)``.
+    """
+    window = viewer.window._qt_window
+    free = window.screen().availableGeometry()
+    window.resize(free.width(), free.height())
+    window.showMaximized()
+    from napari_defocus_deblur.widgets._layout import call_soon
+
+    call_soon(window, viewer.reset_view)  # once the canvas has its final size
+    return window.width(), window.height()
 
 
 def _in_focus_partner(viewer: Any, target: Any, depth_of: Any) -> Any:
@@ -82,15 +107,16 @@ def run(args: argparse.Namespace) -> int:
     """Open the demo window (blocks until it is closed, unless ``--no-run``)."""
     import napari
 
-    viewer = napari.Viewer(title="napari-defocus-deblur demo", show=not args.no_run)
+    viewer = napari.Viewer(title="napari-defocus-deblur demo", show=False)
     try:
         deblur, train = setup_viewer(viewer)
         if args.no_run:
             names = ", ".join(layer.name for layer in viewer.layers)
             print(f"demo ready: {len(viewer.layers)} layers ({names})")
-            print(f"selected: {deblur.layer_picker.currentText()}")
+            print(f"selected: {deblur.image.value.name}")
             print(f"widgets: {type(deblur).__name__}, {type(train).__name__}")
             return 0
+        show_window(viewer)
         napari.run()
         return 0
     finally:

@@ -49,6 +49,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--json", default=None, metavar="OUT", help="write the results as JSON")
     p.add_argument("--markdown", default=None, metavar="OUT", help="write the table as markdown")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing --json/--markdown files (default: refuse before any work)",
+    )
     p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1)")
     p.add_argument(
         "--max-images",
@@ -76,6 +81,44 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _check_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Every output path checked before the evaluation starts (exit status 2)."""
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.io.atomic import check_output_file
+
+    outputs = {}
+    for option in ("json", "markdown"):
+        value = getattr(args, option)
+        if value:
+            outputs[option] = check_output_file(
+                value, overwrite=args.overwrite, option=f"--{option}"
+            )
+    if len(outputs) == 2 and outputs["json"].resolve() == outputs["markdown"].resolve():
+        raise UserInputError("--json and --markdown name the same file")
+    return outputs
+
+
+def _write(outputs: dict[str, Path], report: Any, overwrite: bool) -> None:
+    import json
+
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.io.atomic import atomic_write_text
+
+    texts = {
+        "json": json.dumps(report.to_dict(), indent=2) + "\n",
+        "markdown": report.markdown(),
+    }
+    for option, path in outputs.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, texts[option], overwrite=overwrite)
+        except OSError as exc:
+            raise UserInputError(
+                f"cannot write {path}: {exc.strerror or exc} (the table is printed above)"
+            ) from exc
+        print(f"{'JSON' if option == 'json' else option} written to {path}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from tqdm import tqdm
@@ -89,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--max-images must be at least 1, got {args.max_images}")
     if args.rl_iterations is not None and args.rl_iterations < 0:
         raise UserInputError(f"--rl-iterations must be >= 0, got {args.rl_iterations}")
+    outputs = _check_outputs(args)
     options = EvalOptions(
         channel=args.channel,
         max_images=args.max_images,
@@ -113,13 +157,7 @@ def run(args: argparse.Namespace) -> int:
             bar.set_description(f"{ev.method} {ev.depth_um:g} um")
             bar.update(ev.done - bar.n)
     print(report.markdown(), end="")
-    if args.json:
-        print(f"JSON written to {report.write_json(args.json)}")
-    if args.markdown:
-        path = Path(args.markdown)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report.markdown())
-        print(f"markdown written to {path}")
+    _write(outputs, report, args.overwrite)
     if not any(r.missing is None for r in report.rows):
         print(f"no method could be evaluated ({NORMALIZATION})", file=sys.stderr)
         return 1

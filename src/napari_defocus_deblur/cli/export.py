@@ -1,8 +1,8 @@
-"""``defocus-deblur export``: write a model as a bioimage.io model package.
+"""``defocus-deblur export``: write a model as ONNX, TorchScript or a bioimage.io package.
 
-Exit status: 0 when the package was written (and, with ``--test``, passed
-``bioimageio.core``'s test), 1 when ``--test`` failed, 2 for bad arguments, a missing
-model, an unwritable output or a missing ``bioimageio`` extra.
+Exit status: 0 when every requested file was written (and, with ``--test``, the package
+passed ``bioimage.core``'s test), 1 when ``--test`` failed, 2 for bad arguments, a
+missing model, an unwritable output or a missing ``bioimageio`` extra.
 """
 
 from __future__ import annotations
@@ -18,17 +18,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
     parser = subparsers.add_parser(
         NAME,
-        help="export a model as a bioimage.io model package (zip)",
-        description="Export a checkpoint folder or bundled model as a bioimage.io model "
-        "package (rdf.yaml format 0.5, PyTorch state-dict weights with a standalone "
-        "architecture file, simulated test tensors, cover image, README), so it runs in "
-        "bioimage.io consumers. Needs the 'bioimageio' extra: "
-        "pip install 'napari-defocus-deblur[bioimageio]'.",
+        help="export a model as ONNX, TorchScript or a bioimage.io model package",
+        description="Export a checkpoint folder or bundled model as an ONNX file, a "
+        "TorchScript file and/or a bioimage.io model package (rdf.yaml format 0.5; "
+        "PyTorch state-dict weights with a standalone architecture file, TorchScript and "
+        "ONNX weights, simulated test tensors, cover image, README), so it runs in "
+        "bioimage.io consumers, ONNX Runtime, OpenVINO or deepImageJ. The ONNX and "
+        "TorchScript files take normalised (N, C, H, W) float32 images of any size "
+        "(and depth-conditioned models a (N, 1) depth in micrometres). The package needs "
+        "the 'bioimageio' extra: pip install 'napari-defocus-deblur[bioimageio]'.",
     )
     parser.add_argument("model", metavar="MODEL", help="checkpoint folder or bundled model name")
-    parser.add_argument(
-        "--bioimageio", required=True, metavar="OUT.zip", help="the package file to write"
-    )
+    parser.add_argument("--bioimageio", metavar="OUT.zip", help="the package file to write")
+    parser.add_argument("--onnx", metavar="OUT.onnx", help="the ONNX file to write")
+    parser.add_argument("--torchscript", metavar="OUT.pt", help="the TorchScript file to write")
     parser.add_argument("--name", help="model name in rdf.yaml (default: from the checkpoint)")
     parser.add_argument(
         "--author",
@@ -50,7 +53,37 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="run 'bioimageio test' (bioimageio.core) on the written package",
     )
+    parser.set_defaults(_parser=parser)
     return parser
+
+
+def _check_file(path: str, suffixes: tuple[str, ...], option: str):
+    from napari_defocus_deblur.io.atomic import check_output_file
+
+    out = check_output_file(path, overwrite=True, option=option)
+    if out.suffix.lower() not in suffixes:
+        from napari_defocus_deblur.errors import UserInputError
+
+        raise UserInputError(f"{option} {out} must end in {' or '.join(suffixes)}")
+    return out
+
+
+def _export_traced(args: argparse.Namespace) -> None:
+    """Write the ``--onnx`` and ``--torchscript`` files and say how close they are."""
+    from napari_defocus_deblur.export.traced import check_traced, export_onnx, export_torchscript
+    from napari_defocus_deblur.inference import load_model
+
+    targets = {}
+    if args.onnx:
+        targets["onnx"] = _check_file(args.onnx, (".onnx",), "--onnx")
+    if args.torchscript:
+        targets["torchscript"] = _check_file(args.torchscript, (".pt", ".pth"), "--torchscript")
+    net = load_model(args.model)
+    for kind, path in targets.items():
+        write = export_onnx if kind == "onnx" else export_torchscript
+        write(net, path)
+        diff = check_traced(net, path)
+        print(f"wrote {path} ({kind}; reproduces the model: max |difference| = {diff:.3g})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(
             f"--test-size must be a positive number of pixels, got {args.test_size}"
         )
+    if not (args.bioimageio or args.onnx or args.torchscript):
+        args._parser.error("give at least one of --bioimageio, --onnx, --torchscript")
+    if args.onnx or args.torchscript:
+        _export_traced(args)
+    if not args.bioimageio:
+        return 0
     result = export_bioimageio(
         args.model,
         args.bioimageio,
@@ -72,8 +111,11 @@ def run(args: argparse.Namespace) -> int:
     )
     shape = "x".join(str(n) for n in result.test_shape)
     print(f"wrote {result.path} ('{result.name}', test input {shape})")
+    diffs = result.weights_max_abs_diff or {}
     print(
-        "standalone architecture reproduces the model: max |difference| = "
+        f"torchscript and onnx weights reproduce the model: max |difference| = "
+        f"{diffs.get('torchscript', float('nan')):.3g}, {diffs.get('onnx', float('nan')):.3g}; "
+        "standalone architecture with the state dict: max |difference| = "
         f"{result.standalone_max_abs_diff:.3g}"
     )
     if not args.test:

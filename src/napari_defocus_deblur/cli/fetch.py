@@ -38,10 +38,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
+    from pathlib import Path
+
+    from napari_defocus_deblur.errors import UserInputError
     from napari_defocus_deblur.io.download import fetch_bbbc006
 
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"output {out} exists and is not a folder")
+    if not args.base_url.lower().startswith(("http://", "https://", "file://")):
+        raise UserInputError(f"--base-url must be an http(s):// address, got {args.base_url!r}")
     paths = fetch_bbbc006(
-        args.out,
+        out,
         args.planes,
         base_url=args.base_url,
         extract=not args.no_extract,

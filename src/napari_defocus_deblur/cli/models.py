@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 NAME = "models"
 
@@ -41,11 +42,46 @@ def _row(entry) -> list[str]:
     ]
 
 
+def _scan_dir(root: Path, seen: set[Path]) -> tuple[list, list[str]]:
+    """User checkpoints in ``root`` (a checkpoint or a folder of them), one at a time, so
+    a bad folder is reported without hiding the others."""
+    from napari_defocus_deblur.inference.models import scan_models
+    from napari_defocus_deblur.model.checkpoint import CONFIG_FILE
+
+    if not root.is_dir():
+        return [], [f"{root}: no such folder"]
+    try:
+        if (root / CONFIG_FILE).is_file():
+            candidates = [root]
+        else:
+            candidates = sorted(p for p in root.iterdir() if (p / CONFIG_FILE).is_file())
+    except OSError as exc:
+        return [], [f"{root}: cannot be listed ({exc.strerror or exc})"]
+    entries, problems = [], []
+    for folder in candidates:
+        key = folder.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            found, bad = scan_models([folder])
+        except Exception as exc:  # any damage: report this folder, list the others
+            found, bad = [], [f"{folder}: {' '.join(str(exc).split()) or type(exc).__name__}"]
+        entries += [e for e in found if not e.bundled]
+        problems += bad
+    return entries, problems
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from napari_defocus_deblur.inference.models import scan_models
 
-    entries, problems = scan_models(args.dir)
+    entries, problems = scan_models([])
+    seen = {e.path.resolve() for e in entries}
+    for root in args.dir:
+        found, bad = _scan_dir(Path(root).expanduser(), seen)
+        entries += found
+        problems += bad
     if not any(e.bundled for e in entries):
         print("no bundled models are installed (the model zoo is empty in this version)")
     if entries:

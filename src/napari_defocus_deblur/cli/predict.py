@@ -1,16 +1,30 @@
 """``defocus-deblur predict``: deblur TIFF files, folders and BBBC006 roots.
 
 Exit status: 0 when every file was written, 1 when some files were skipped (each is
-reported on stderr with the reason), 2 for bad arguments, missing inputs or no model.
+reported on stderr with the reason), 2 for bad arguments, missing inputs, outputs that
+exist already (without ``--overwrite``), an unwritable or busy output folder, or no
+model. Every option and output path is checked before the first file is read.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+from typing import Any
 
 NAME = "predict"
 EXIT_SKIPPED = 1
+_SCHEDULER_RE = re.compile(
+    r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+    r"(?::(?P<port>\d{1,5}))?/?$"
+)
+
+
+def max_workers() -> int:
+    """Largest ``--workers``: the CPU cores here (at least 4)."""
+    return max(4, os.cpu_count() or 1)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -51,66 +65,117 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default="float32",
         help="output pixel type: float32 (default) or the input's (rounded, clipped)",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace output files that exist already (default: refuse before any work)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="run on a local Dask cluster")
     where.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask scheduler")
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the sub-command."""
+def check_options(args: argparse.Namespace) -> None:
+    """Check the options that need no file or model (UserInputError, exit status 2)."""
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.inference.checks import check_depth, positive_int
+
+    if args.workers is not None and not 1 <= args.workers <= max_workers():
+        raise UserInputError(
+            f"--workers must be at least 1 and at most {max_workers()}, got {args.workers}"
+        )
+    if args.scheduler is not None:
+        match = _SCHEDULER_RE.match(args.scheduler.strip())
+        if match is None or (match["port"] and not 0 < int(match["port"]) < 65536):
+            raise UserInputError(
+                f"--scheduler {args.scheduler!r} is not a Dask scheduler address; expected "
+                "tcp://HOST:PORT"
+            )
+    check_depth(args.depth, "--depth", allow_auto=False)
+    if args.tile is not None:
+        positive_int(args.tile, "--tile", 16)
+    if args.overlap is not None:
+        positive_int(args.overlap, "--overlap", 0)
+
+
+def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
+    """Model and options, checked against each other before any file is read."""
     from pathlib import Path
 
-    from tqdm import tqdm
-
-    from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.inference.batch import PredictOptions, run_dask, run_serial
-    from napari_defocus_deblur.inference.device import resolve_device
-    from napari_defocus_deblur.inference.files import collect_jobs
+    from napari_defocus_deblur.inference.batch import PredictOptions
+    from napari_defocus_deblur.inference.checks import check_tile
+    from napari_defocus_deblur.inference.device import resolve_device, resolve_precision
     from napari_defocus_deblur.inference.models import (
         load_model,
         resolve_model_path,
         select_model,
     )
 
-    if args.workers is not None and args.workers < 1:
-        raise UserInputError(f"--workers must be at least 1, got {args.workers}")
-    if args.depth < 0:
-        raise UserInputError(f"--depth must be >= 0 µm, got {args.depth:g}")
-    jobs = collect_jobs(args.inputs, args.out, args.depth)
     if args.model:
         model_dir = resolve_model_path(args.model)
     else:
         model_dir = select_model(args.depth, args.fusion).path
     model = load_model(model_dir)  # fails early on a bad checkpoint
     device = resolve_device(args.device)  # fails early on an unavailable device
+    resolve_precision(args.precision, device)  # e.g. fp16 on the CPU
+    check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
     info = model.checkpoint_info
+    local = args.workers is None and args.scheduler is None
     options = PredictOptions(
         model_dir=str(Path(model_dir).resolve()),
         model_name=model.checkpoint_name,
         depth_um=args.depth,
         model_depth_um=None if info.get("depth_um") is None else float(info["depth_um"]),
         fusion=info.get("fusion", args.fusion),
-        device=str(device) if args.workers is None and args.scheduler is None else args.device,
+        device=str(device) if local else args.device,
         tile=args.tile,
         overlap=args.overlap,
         precision=args.precision,
         output_dtype=args.dtype,
     )
+    return options, device
+
+
+def _deblur_all(args: argparse.Namespace, jobs: list, options: Any, device: Any) -> list:
+    """Run the jobs; returns the skipped ones (each reported on stderr)."""
+    from tqdm import tqdm
+
+    from napari_defocus_deblur.inference.batch import run_dask, run_serial
+
     if args.workers or args.scheduler:
         results = run_dask(jobs, options, workers=args.workers, scheduler=args.scheduler)
     else:
         results = run_serial(jobs, options, group=8 if device.type == "cuda" else 1)
     skipped = []
-    with tqdm(total=len(jobs), unit="file", desc="deblur", disable=None) as bar:
-        for result in results:
-            if result.error:
-                skipped.append(result)
-                reason = result.error
-                if result.source not in reason:
-                    reason = f"{result.source}: {reason}"
-                tqdm.write(f"skipped {reason}", file=sys.stderr)
-            bar.update(1)
+    try:
+        with tqdm(total=len(jobs), unit="file", desc="deblur", disable=None) as bar:
+            for result in results:
+                if result.error:
+                    skipped.append(result)
+                    reason = result.error
+                    if result.source not in reason:
+                        reason = f"{result.source}: {reason}"
+                    tqdm.write(f"skipped {reason}", file=sys.stderr)
+                bar.update(1)
+    finally:  # Ctrl-C: wait for the file being written, then stop the workers
+        results.close()
+    return skipped
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sub-command."""
+    from napari_defocus_deblur.inference.files import plan_jobs
+    from napari_defocus_deblur.inference.outputs import output_run
+
+    check_options(args)
+    plan = plan_jobs(args.inputs, args.out, args.depth, overwrite=args.overwrite)
+    jobs = plan.jobs
+    options, device = _prepare(args, jobs)
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    with output_run(args.out, jobs):
+        skipped = _deblur_all(args, jobs, options, device)
     written = len(jobs) - len(skipped)
     print(
         f"deblurred {written} of {len(jobs)} file(s) into {args.out} with model "

@@ -47,6 +47,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar=("ROWS", "COLS"),
         help="image shape (default 520 696)",
     )
+    parser.add_argument(
+        "--preset",
+        choices=("nominal", "wide"),
+        default=None,
+        help="simulator v2 prior: Gibson-Lanni PSF with index mismatch; 'nominal' is "
+        "calibrated BBBC006, 'wide' randomises optics, camera and content (default: the "
+        "first-round simulator)",
+    )
+    parser.add_argument(
+        "--robustness-set",
+        action="store_true",
+        help="write the fixed robustness test set (paper distances at nominal optics, and "
+        "10/22/34 um x 6 optics settings x 3 content types) instead of a BBBC006 layout",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -57,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
     from napari_defocus_deblur.simulate.dataset import iter_write_dataset
 
+    if args.robustness_set:
+        return _robustness(args)
     gen = iter_write_dataset(
         args.out,
         args.fields,
@@ -66,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         shape=tuple(args.shape),
         content_dir=args.content_dir,
         content_fraction=args.content_fraction,
+        preset=args.preset,
     )
     with tqdm.tqdm(total=args.fields, unit="field", disable=args.quiet, file=sys.stderr) as bar:
         while True:
@@ -80,4 +97,21 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {args.fields} field(s) x {len(planes)} plane(s) x {len(args.channels)} "
         f"channel(s) to {out}"
     )
+    return 0
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    import tqdm
+
+    from napari_defocus_deblur.progress import drive
+    from napari_defocus_deblur.simulate.robustness import iter_write_robustness_set
+
+    with tqdm.tqdm(unit="pair", disable=args.quiet, file=sys.stderr) as bar:
+
+        def show(event: tuple[int, int]) -> None:
+            bar.total = event[1]
+            bar.update(1)
+
+        out = drive(iter_write_robustness_set(args.out), show)
+    print(f"wrote the robustness set ({bar.n} pairs) to {out}")
     return 0

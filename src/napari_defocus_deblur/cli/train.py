@@ -27,7 +27,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             f"{CPU_DEFAULT_MINUTES:g} minutes with crops of 128 and batches of 2."
         ),
     )
-    p.add_argument("data", metavar="DATA", help="BBBC006 root or folder of z-stack TIFFs")
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        nargs="?",
+        default=None,
+        help="BBBC006 root or folder of z-stack TIFFs (not needed with --prior)",
+    )
+    p.add_argument(
+        "--prior",
+        default=None,
+        metavar="PRESET",
+        help="train on fields simulated from a simulator preset (wide, nominal) instead",
+    )
+    p.add_argument("--prior-fields", type=int, default=None, help="simulated fields (256)")
+    p.add_argument(
+        "--condition",
+        choices=("none", "depth"),
+        default=None,
+        help="'depth': a depth-conditioned network (default: the --init model's)",
+    )
+    p.add_argument("--content-dir", default=None, help="real in-focus images used as content")
     p.add_argument(
         "--depth",
         type=float,
@@ -134,6 +154,10 @@ _OVERRIDES = {  # CLI attribute -> TrainConfig field
     "device": "device",
     "seed": "seed",
     "patience": "early_stopping_patience",
+    "prior": "prior",
+    "prior_fields": "prior_fields",
+    "condition": "condition",
+    "content_dir": "content_dir",
 }
 
 
@@ -159,7 +183,7 @@ def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
             values["depth_um"] = args.depth[0]
         else:
             values["depths_um"] = list(args.depth)
-    if values.get("depth_um") is None and not values.get("depths_um"):
+    if values.get("depth_um") is None and not values.get("depths_um") and not values.get("prior"):
         raise UserInputError("give the defocus distance to train for with --depth (in um)")
     values.update(output_dir=args.output, resume=args.resume, overwrite=args.overwrite)
     if args.no_amp:
@@ -178,6 +202,9 @@ def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
 
 
 def _depth_text(config: Any) -> str:
+    if config.prior:
+        lo, hi = config.prior_depths_um
+        return f"{lo:g}-{hi:g} um (simulated, preset {config.prior})"
     if config.depths_um:
         return ", ".join(f"{d:g}" for d in config.depths_um) + " um (pooled)"
     return f"{config.depth_um:g} um"
@@ -199,24 +226,24 @@ def run(args: argparse.Namespace) -> int:
         Finished,
         Started,
         StepEnd,
-        TrainingData,
         TrainState,
         run_training,
     )
     from napari_defocus_deblur.training.initialize import init_info, prepare_output
+    from napari_defocus_deblur.training.sources import training_data_for
 
     config, notes = build_config(args)
     prepare_output(config)  # fail on an unwritable or occupied output before loading data
     info = init_info(config) if not config.resume else None
     norm = PercentileNormalization.from_dict((info or {}).get("normalization"))
-    data = TrainingData.from_dataset(
+    if config.prior:
+        print(f"simulating {config.prior_fields} training fields from preset {config.prior!r}")
+    data = training_data_for(
+        config,
         args.data,
-        config.depths_um or config.depth_um,
-        channel=args.channel,
-        val_fraction=config.val_fraction,
-        seed=config.split_seed,
-        test_fraction=args.test_fraction,
         normalization=norm,
+        channel=args.channel,
+        test_fraction=args.test_fraction,
         in_focus_index=args.in_focus_index,
         z_step_um=args.z_step,
     )

@@ -1,9 +1,11 @@
 """bioimage.io model packages (rdf.yaml format 0.5) of our checkpoints.
 
 The package holds ``pytorch_state_dict`` weights (``torch.save`` of the state dict, which
-the format prescribes; we only write it, never load foreign ones), the standalone
-architecture source of :mod:`napari_defocus_deblur.export.standalone`, a simulated test
-input with the model's output on it, a cover image and a README. The description is
+the format prescribes; we only write it, never load foreign ones) with the standalone
+architecture source of :mod:`napari_defocus_deblur.export.standalone`, the same network
+as ``torchscript`` and ``onnx`` weights (:mod:`.weights`), a simulated test input with
+the model's output on it, a cover image and a README. Depth-conditioned networks get a
+second input ``depth`` (micrometres from focus, axes batch and channel). The description is
 built with ``bioimageio.spec`` (the ``bioimageio`` extra) and validated while it is
 built; :func:`check_package` runs ``bioimageio.core``'s dynamic test on the zip.
 """
@@ -17,16 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import tifffile
-import torch
 from torch import nn
 
 from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.export import content
-from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME, load_standalone
-from napari_defocus_deblur.export.standalone import write_standalone as _write_arch
+from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME
+from napari_defocus_deblur.export.weights import check_weights, weights_description
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 _INSTALL_HINT = "install it with: pip install 'napari-defocus-deblur[bioimageio]'"
@@ -51,12 +50,16 @@ class ExportResult:
     standalone_max_abs_diff
         Largest difference between the standalone architecture and our network on the
         test input (0.0: identical).
+    weights_max_abs_diff
+        The same for every weights format (``pytorch_state_dict``, ``torchscript``,
+        ``onnx``).
     """
 
     path: Path
     name: str
     test_shape: tuple[int, ...]
     standalone_max_abs_diff: float
+    weights_max_abs_diff: dict[str, float] | None = None
 
 
 def _require(module: str):
@@ -167,13 +170,7 @@ def build_description(
     arch = v.ArchitectureFromFileDescr(
         source=folder / FILE_NAME, callable=v.Identifier(CALLABLE), kwargs=cfg.to_dict()
     )
-    weights = v.WeightsDescr(
-        pytorch_state_dict=v.PytorchStateDictWeightsDescr(
-            source=folder / "weights.pt",
-            architecture=arch,
-            pytorch_version=v.Version(torch.__version__.split("+")[0]),
-        )
-    )
+    weights = weights_description(v, folder, arch)
     parameters = sum(p.numel() for p in model.parameters())
     keys = ("name", "depth_um", "fusion", "channel", "provenance")
     extra = {k: info[k] for k in keys if info.get(k) is not None}
@@ -200,23 +197,22 @@ def build_description(
         tags=list(TAGS),
         documentation=v.FileDescr(source=folder / "README.md"),
         covers=[v.FileDescr(source=folder / "cover.png")],
-        inputs=[inputs],
+        inputs=[inputs] + ([_depth_input(v, folder)] if tensors.depth is not None else []),
         outputs=[outputs],
         weights=weights,
         config=config,
     )
 
 
-def _standalone_check(
-    model: nn.Module, folder: Path, tensors: content.TestTensors, norm: PercentileNormalization
-) -> float:
-    """Max |standalone(x) - ours(x)| on the test input, using the exported weights file."""
-    module = load_standalone(folder / FILE_NAME)
-    net = getattr(module, CALLABLE)(**model.config.to_dict())  # type: ignore[attr-defined]
-    state = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
-    net.load_state_dict(state, strict=True)
-    pred = content.run_network(net, content.normalise_input(tensors.input, norm))
-    return float(np.max(np.abs(pred - tensors.output)))
+def _depth_input(v, folder: Path):
+    """The ``depth`` input of depth-conditioned networks: micrometres from focus."""
+    return v.InputTensorDescr(
+        id=v.TensorId("depth"),
+        description="distance of the image from focus in micrometres (stage offset)",
+        axes=[v.BatchAxis(), v.ChannelAxis(channel_names=[v.Identifier("depth_um")])],
+        test_tensor=v.FileDescr(source=folder / "test_depth.npy"),
+        data=v.IntervalOrRatioDataDescr(type="float32", unit="µm"),
+    )
 
 
 def export_bioimageio(
@@ -261,26 +257,15 @@ def export_bioimageio(
     norm = PercentileNormalization.from_dict(info.get("normalization"))
     with tempfile.TemporaryDirectory(prefix="defocus-deblur-bioimageio-") as tmp:
         folder = Path(tmp)
-        state = {
-            k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()
-        }
-        torch.save(state, folder / "weights.pt")
-        _write_arch(folder / FILE_NAME)
-        np.save(folder / "test_input.npy", tensors.input)
-        np.save(folder / "test_output.npy", tensors.output)
-        tifffile.imwrite(folder / "sample_input.tif", tensors.input[0].squeeze())
-        tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
-        content.write_cover(folder / "cover.png", tensors, norm)
-        parameters = sum(p.numel() for p in net.parameters())
-        readme = content.documentation(net, info, tensors, parameters)
-        (folder / "README.md").write_text(readme, encoding="utf-8")
-        diff = _standalone_check(net, folder, tensors, norm)
+        content.write_package_files(folder, net, info, tensors, norm)
+        diffs = check_weights(net, folder, tensors, norm)
         descr = build_description(net, info, folder, tensors, name=name, authors=authors)
         try:
             spec.save_bioimageio_package(descr, output_path=path)
         except OSError as exc:
             raise UserInputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return ExportResult(path, name, tuple(tensors.input.shape), diff)
+    shape = tuple(tensors.input.shape)
+    return ExportResult(path, name, shape, diffs["pytorch_state_dict"], diffs)
 
 
 def check_package(path: str | os.PathLike, devices: list[str] | None = None):

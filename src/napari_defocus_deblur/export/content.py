@@ -45,6 +45,7 @@ class TestTensors:
     output: np.ndarray  # (1, C_out, S, S) float32
     depth_um: float
     channel: int
+    depth: np.ndarray | None = None  # (1, 1) float32 µm, for depth-conditioned networks
 
 
 def halo(size_multiple: int) -> int:
@@ -91,10 +92,17 @@ def normalise_input(image: np.ndarray, norm: PercentileNormalization) -> np.ndar
     return out
 
 
-def run_network(model: nn.Module, normalised: np.ndarray) -> np.ndarray:
-    """``model`` on a normalised float32 array, on the CPU in float32."""
+def run_network(
+    model: nn.Module, normalised: np.ndarray, depth: np.ndarray | None = None
+) -> np.ndarray:
+    """``model`` on a normalised float32 array, on the CPU in float32.
+
+    ``depth`` (micrometres, one per image) is passed to depth-conditioned networks.
+    """
+    net = model.to("cpu").float().eval()
     with torch.inference_mode():
-        pred = model.to("cpu").float().eval()(torch.from_numpy(normalised))
+        x = torch.from_numpy(normalised)
+        pred = net(x) if depth is None else net(x, torch.from_numpy(depth).reshape(-1))
     return pred.numpy().astype(np.float32)
 
 
@@ -110,6 +118,10 @@ def make_test_tensors(
     side = test_side(side, config.size_multiple)
     raw = simulated_input(side, depth, channel, config.in_channels, seed)
     norm = PercentileNormalization.from_dict(info.get("normalization"))
+    if getattr(config, "conditioned", False):
+        cond = np.full((1, 1), depth, np.float32)
+        out = run_network(model, normalise_input(raw, norm), depth=cond)
+        return TestTensors(raw, out, depth, channel, cond)
     out = run_network(model, normalise_input(raw, norm))
     return TestTensors(raw, out, depth, channel)
 
@@ -230,3 +242,30 @@ def documentation(
         "",
     ]
     return "\n".join(lines)
+
+
+def write_package_files(
+    folder: Path,
+    model: nn.Module,
+    info: dict[str, Any],
+    tensors: TestTensors,
+    norm: PercentileNormalization,
+) -> None:
+    """Weights (three formats), architecture, test tensors, samples, cover and README."""
+    import tifffile
+
+    from napari_defocus_deblur.export.standalone import FILE_NAME, write_standalone
+    from napari_defocus_deblur.export.weights import write_weights
+
+    write_weights(model, folder)
+    write_standalone(folder / FILE_NAME)
+    np.save(folder / "test_input.npy", tensors.input)
+    if tensors.depth is not None:
+        np.save(folder / "test_depth.npy", tensors.depth)
+    np.save(folder / "test_output.npy", tensors.output)
+    tifffile.imwrite(folder / "sample_input.tif", tensors.input[0].squeeze())
+    tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
+    write_cover(folder / "cover.png", tensors, norm)
+    parameters = sum(p.numel() for p in model.parameters())
+    readme = documentation(model, info, tensors, parameters)
+    (folder / "README.md").write_text(readme, encoding="utf-8")

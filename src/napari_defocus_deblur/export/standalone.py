@@ -58,6 +58,7 @@ from torch import nn'''
 _FOOTER = '''\
 # --- configuration and factory -------------------------------------------------------
 
+{constants}
 _DEFAULTS = {defaults}
 
 
@@ -71,7 +72,7 @@ class ModelConfig:
         for key, value in {{**_DEFAULTS, **kwargs}}.items():
             setattr(self, key, value)
 
-{size_multiple}
+{properties}
 
 def {callable}(**kwargs) -> nn.Module:
     """The network described by ``kwargs`` (fresh weights; load the state dict next)."""
@@ -116,10 +117,26 @@ def _strip(source: str, name: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def _size_multiple_source() -> str:
-    prop = ModelConfig.__dict__["size_multiple"]
-    body = textwrap.dedent(inspect.getsource(prop.fget))
-    return textwrap.indent(body, "    ")  # includes the @property line
+def _properties_source() -> str:
+    """Every property of :class:`ModelConfig` (``size_multiple``, ``conditioned``, ...)."""
+    parts = []
+    for value in vars(ModelConfig).values():
+        if isinstance(value, property) and value.fget is not None:
+            body = textwrap.dedent(inspect.getsource(value.fget))
+            parts.append(textwrap.indent(body, "    "))  # includes the @property line
+    return "\n".join(parts)
+
+
+def _constants_source() -> str:
+    """Upper-case number constants of the config module (e.g. ``DEPTH_UNIT_UM``)."""
+    from napari_defocus_deblur.model import config
+
+    items = [
+        f"{name} = {value!r}\n"
+        for name, value in vars(config).items()
+        if name.isupper() and isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return "".join(items)
 
 
 def _literal(value: object) -> str:
@@ -139,7 +156,12 @@ def standalone_source() -> str:
     )
     defaults = "{\n" + items + "}"
     parts.append(
-        _FOOTER.format(defaults=defaults, size_multiple=_size_multiple_source(), callable=CALLABLE)
+        _FOOTER.format(
+            constants=_constants_source(),
+            defaults=defaults,
+            properties=_properties_source(),
+            callable=CALLABLE,
+        )
     )
     source = "\n\n\n".join(parts)
     ast.parse(source)  # fail here, not in a consumer, if the assembly went wrong

@@ -23,8 +23,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from napari_defocus_deblur.inference.backends import build_backend
 from napari_defocus_deblur.inference.bounds import plane_bounds
 from napari_defocus_deblur.inference.checks import (
+    check_depth,
     check_finite,
     check_image,
     convert_dtype,
@@ -35,17 +37,17 @@ from napari_defocus_deblur.inference.checks import (
 from napari_defocus_deblur.inference.device import (
     free_memory_bytes,
     release_memory,
+    resolve_backend,
     resolve_device,
-    resolve_precision,
 )
-from napari_defocus_deblur.inference.runner import prepare, resolve_model, run_batches
+from napari_defocus_deblur.inference.runner import resolve_model, run_batches
 from napari_defocus_deblur.inference.tiling import (
     Blender,
     auto_tile_side,
     batch_size,
-    default_overlap,
     extract_tile,
     plan_tiles,
+    tile_overlap,
 )
 from napari_defocus_deblur.model.ops import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization
@@ -76,7 +78,7 @@ class TileProgress:
 
 def deblur(
     image: Any,
-    depth_um: float = 34.0,
+    depth_um: float | str = 34.0,
     fusion: str = "sum",
     model: ModelArg = None,
     device: str | torch.device = "auto",
@@ -86,6 +88,7 @@ def deblur(
     output_dtype: Any = None,
     progress: Callable[[TileProgress], Any] | None = None,
     channel_axis: int | None = None,
+    backend: str = "auto",
 ) -> np.ndarray:
     """Deblur an out-of-focus image; returns an array of the input's shape.
 
@@ -95,9 +98,11 @@ def deblur(
         2-D (Y, X) array, or N-D with the last two axes Y, X (leading axes are processed
         plane by plane). Integer or float pixels; not RGB.
     depth_um
-        Distance from focus (micrometres) of the image; picks the bundled model trained
-        for the nearest distance (warning when not exact). Ignored when ``model`` is
-        given.
+        Distance from focus (micrometres of stage offset) of the image, or ``"auto"`` to
+        estimate it from every plane (:func:`~napari_defocus_deblur.estimate.
+        estimate_defocus`). Depth-conditioned models (the bundled zoo) are told this
+        distance, so it changes the result; it also picks the bundled model for the
+        nearest distance when ``model`` is not given.
     fusion
         ``"sum"`` or ``"concat"``: which bundled model family to pick.
     model
@@ -110,11 +115,11 @@ def deblur(
         Largest tile side in pixels; ``None`` chooses from free memory (images smaller
         than the tile are processed whole).
     overlap
-        Smallest overlap of neighbouring tiles (default 128 pixels, at most half the
-        tile).
+        Smallest overlap of neighbouring tiles; default: derived from the model's
+        measured reach (measured once per weights and cached), at most half the tile.
     precision
-        ``"auto"`` (bf16/fp16 autocast on CUDA, fp32 elsewhere), ``"fp32"``, ``"bf16"``,
-        ``"fp16"``.
+        ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``; see ``backend``. ``"fp32"`` keeps
+        PyTorch's fused fp32 path on the CPU.
     output_dtype
         ``None``/``"float32"`` (default), ``"input"`` for the input's dtype (rounded and
         clipped), or a numpy dtype.
@@ -122,6 +127,11 @@ def deblur(
         Called with every :class:`TileProgress`.
     channel_axis
         For models with several input channels: the channel axis (default -3).
+    backend
+        ``"auto"``: OpenVINO on the CPU (bf16 where the CPU has AMX/AVX512-BF16, fp32
+        elsewhere), PyTorch autocast bf16/fp16 on CUDA, PyTorch fp32 on MPS;
+        ``"torch"`` or ``"openvino"`` force a runtime
+        (:func:`~napari_defocus_deblur.inference.device.resolve_backend`).
 
     Raises
     ------
@@ -140,6 +150,7 @@ def deblur(
         precision,
         output_dtype,
         channel_axis=channel_axis,
+        backend=backend,
     )
     while True:
         try:
@@ -152,7 +163,7 @@ def deblur(
 
 def iter_deblur(
     image: Any,
-    depth_um: float = 34.0,
+    depth_um: float | str = 34.0,
     fusion: str = "sum",
     model: ModelArg = None,
     device: str | torch.device = "auto",
@@ -162,6 +173,7 @@ def iter_deblur(
     output_dtype: Any = None,
     *,
     channel_axis: int | None = None,
+    backend: str = "auto",
 ) -> Generator[TileProgress, None, np.ndarray]:
     """Generator version of :func:`deblur`: yields :class:`TileProgress`, returns the array.
 
@@ -169,17 +181,28 @@ def iter_deblur(
     generator) leaves no state behind.
     """
     arr = check_image(image)
+    depth = check_depth(depth_um)
     out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
-    net, info, _name = resolve_model(model, depth_um, fusion)
+    estimated = None
+    if depth == "auto":  # estimate every plane; the median picks the bundled model
+        planes, _ = split_units(arr, 1, channel_axis)
+        check_finite(planes)
+        estimated = unit_depths(planes, "auto")
+    pick = float(np.median(estimated)) if estimated is not None else depth
+    net, info, _name = resolve_model(model, pick, fusion)
     cfg = net.config
     dev = resolve_device(device)
-    dtype = resolve_precision(precision, dev)
+    choice = resolve_backend(backend, precision, dev)
     units, restore = split_units(arr, cfg.in_channels, channel_axis)
     check_finite(units)
+    depths = None
+    if cfg.conditioned:
+        reuse = estimated is not None and cfg.in_channels == 1
+        depths = estimated if reuse else unit_depths(units, depth)
     norm = PercentileNormalization.from_dict(info.get("normalization"))
     multiple = cfg.size_multiple
     width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
-    nbytes = 4 if dtype == torch.float32 else 2
+    nbytes = 4 if choice.dtype == torch.float32 else 2
     free = free_memory_bytes(dev)
     if tile is None:
         side = auto_tile_side(
@@ -191,8 +214,8 @@ def iter_deblur(
         )
     else:
         side = positive_int(tile, "tile", MIN_SIZE)
-    ov = default_overlap(side) if overlap is None else positive_int(overlap, "overlap", 0)
-    plan = plan_tiles(units.shape[-2:], side, ov, multiple)
+    ov, margin = tile_overlap(net, units.shape, side, overlap, dev)
+    plan = plan_tiles(units.shape[-2:], side, ov, multiple, margin)
     batch = batch_size(
         plan.tile_shape[0] * plan.tile_shape[1],
         width=width,
@@ -200,7 +223,7 @@ def iter_deblur(
         bytes_per_value=nbytes,
         free_bytes=free,
     )
-    module = prepare(net, dev, dtype)
+    module = build_backend(net, choice)
     n = units.shape[0]
     out = np.zeros(units.shape, np.float32)
     bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -221,7 +244,9 @@ def iter_deblur(
                 part *= scale
                 yield (u, y0, x0), part
 
-    for tags, pred in run_batches(module, _batched(tiles(), batch), dev, dtype):
+    depth_of = None if depths is None else (lambda tags: depths[[t[0] for t in tags]])
+    batches = _batched(tiles(), batch)
+    for tags, pred in run_batches(module, batches, dev, choice.autocast_dtype, depth_of):
         for (u, y0, x0), p in zip(tags, pred):
             if plan.single:  # the whole plane in one piece: nothing to blend
                 out[u] = p
@@ -243,6 +268,17 @@ def iter_deblur(
     if dev.type != "cpu" and out.size > _RELEASE_AFTER_PIXELS:
         release_memory(dev)
     return convert_dtype(restore(out), out_dtype)
+
+
+def unit_depths(units: np.ndarray, depth: float | str) -> np.ndarray:
+    """Defocus distance (µm) of every plane of ``units`` (N, C, H, W): the given number,
+    or with ``"auto"`` each plane's own estimate from its first channel."""
+    if depth != "auto":
+        return np.full(units.shape[0], float(depth), dtype=np.float32)
+    from napari_defocus_deblur.estimate import estimate_defocus
+
+    estimates = [estimate_defocus(unit[0]).depth_um for unit in units]
+    return np.asarray(estimates, dtype=np.float32)
 
 
 def _batched(items: Iterator, size: int) -> Iterator[tuple[list, np.ndarray]]:

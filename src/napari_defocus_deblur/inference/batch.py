@@ -36,6 +36,7 @@ class PredictOptions:
     overlap: int | None = None
     precision: str = "auto"
     output_dtype: str = "float32"
+    backend: str = "auto"
     threads: int | None = None
 
 
@@ -79,6 +80,7 @@ def _deblur(image: np.ndarray, options: PredictOptions) -> np.ndarray:
         overlap=options.overlap,
         precision=options.precision,
         output_dtype=None if options.output_dtype == "float32" else options.output_dtype,
+        backend=options.backend,
     )
 
 

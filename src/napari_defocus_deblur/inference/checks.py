@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +80,77 @@ def split_units(
     )
 
 
+#: Largest distance from focus (micrometres) accepted anywhere.
+MAX_DEPTH_UM = 10_000.0
+
+
+def check_depth(value: Any, name: str = "depth_um", *, allow_auto: bool = True) -> float | str:
+    """A distance from focus in micrometres, checked; ``"auto"`` when allowed.
+
+    Numbers and numeric strings give a float; ``"auto"`` (any case) gives ``"auto"``.
+
+    Raises
+    ------
+    UserInputError
+        Anything else: other strings, booleans, NaN, infinities, negative or absurdly
+        large values.
+    """
+    if isinstance(value, str) and allow_auto and value.strip().lower() == "auto":
+        return "auto"
+    expected = "a number of micrometres" + (" or 'auto'" if allow_auto else "")
+    if isinstance(value, bool) or value is None:
+        raise UserInputError(f"{name} must be {expected}, got {value!r}")
+    try:
+        depth = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise UserInputError(f"{name} must be {expected}, got {value!r:.60}") from None
+    if not math.isfinite(depth) or not 0 <= depth <= MAX_DEPTH_UM:
+        raise UserInputError(
+            f"{name} must be a finite distance from 0 to {MAX_DEPTH_UM:g} µm, got {value!r:.60}"
+        )
+    return depth
+
+
+def check_tile(tile: Any, overlap: Any, multiple: int, *, prefix: str = "") -> None:
+    """Check ``tile``/``overlap`` for a network whose sizes are multiples of ``multiple``.
+
+    Tiles are cut in multiples of ``multiple`` pixels and must be larger than the
+    overlap by at least one multiple (see :func:`~napari_defocus_deblur.inference.
+    tiling.plan_axis`), so a tile that is too small is refused before any work with
+    the size that would work. ``prefix`` is put before option names (``"--"`` on the
+    command line). ``None`` means automatic and is always fine.
+    """
+    from napari_defocus_deblur.inference.tiling import default_overlap
+
+    if overlap is not None:
+        positive_int(overlap, f"{prefix}overlap", 0)
+    if tile is None:
+        return
+    side = positive_int(tile, f"{prefix}tile", MIN_SIZE)
+    ov = default_overlap(side) if overlap is None else int(overlap)
+    smallest = max(2 * multiple, -(-ov // multiple) * multiple + multiple)
+    if side // multiple * multiple < smallest:
+        with_ov = f"{prefix}overlap {ov}" if overlap is not None else f"its default overlap {ov}"
+        raise UserInputError(
+            f"{prefix}tile {side} is too small for this model, which cuts tiles in "
+            f"multiples of {multiple} pixels: with {with_ov} use a tile of at least "
+            f"{smallest} pixels"
+        )
+
+
+def check_finite_output(out: np.ndarray, where: str = "") -> None:
+    """Raise UserInputError when a result holds NaN or infinite values.
+
+    ``where`` (e.g. ``"cannot convert to uint16"``) starts the message when given.
+    """
+    if out.dtype.kind in "fc" and not np.isfinite(out).all():
+        raise UserInputError(
+            (f"{where}: " if where else "")
+            + "the result contains NaN or infinite values (damaged model weights, or input "
+            "values out of range)"
+        )
+
+
 def positive_int(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise UserInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -106,6 +178,7 @@ def convert_dtype(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == out.dtype:
         return out
     if dtype.kind in "ui":
+        check_finite_output(out, f"cannot convert to {dtype}")
         info = np.iinfo(dtype)
         np.rint(out, out=out)
         np.clip(out, info.min, info.max, out=out)

@@ -1,22 +1,27 @@
-"""Devices, precision and free memory for inference.
+"""Devices, precision and inference backends: the one place that decides how to run.
 
 ``"auto"`` picks CUDA, then Apple MPS, then the CPU. Asking for a device PyTorch cannot
 use is a :class:`~napari_defocus_deblur.errors.UserInputError`, never a silent fallback.
-Precision ``"auto"`` runs bf16 autocast on CUDA GPUs that support it (fp16 on older
-ones) and float32 elsewhere.
+:func:`resolve_precision` is PyTorch's compute dtype: bf16 autocast on CUDA GPUs that
+support it (fp16 on older ones), float32 elsewhere. :func:`resolve_backend` adds the
+runtime (PyTorch or OpenVINO) and its precision; see its docstring for the rule.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
+import functools
 import os
+import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.inference import hardware
+from napari_defocus_deblur.inference.memory import free_memory_bytes as free_memory_bytes
+from napari_defocus_deblur.inference.memory import release_memory as release_memory
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
@@ -88,6 +93,15 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     return torch.device(text)
 
 
+def _precision_key(precision: str) -> str:
+    key = _PRECISION_ALIASES.get(str(precision).strip().lower())
+    if key is None:
+        raise UserInputError(
+            f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}"
+        )
+    return key
+
+
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     """The compute dtype for ``precision`` on ``device``.
 
@@ -95,11 +109,7 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     float32 on CPU and MPS. ``"fp32"``, ``"bf16"`` and ``"fp16"`` are taken as given
     (fp16 is refused on the CPU, where PyTorch has no fast fp16 convolutions).
     """
-    key = _PRECISION_ALIASES.get(str(precision).strip().lower())
-    if key is None:
-        raise UserInputError(
-            f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}"
-        )
+    key = _precision_key(precision)
     if key == "auto":
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -120,54 +130,156 @@ def compute_context(device: torch.device, dtype: torch.dtype) -> Iterator[None]:
                 yield
 
 
-def free_memory_bytes(device: torch.device) -> int:
-    """Memory inference may use now on ``device``, in bytes.
+@functools.lru_cache(maxsize=1)
+def cpu_bf16_speedup() -> float:
+    """How much faster bfloat16 matrix products run than float32 on this CPU (cached).
 
-    CUDA: free memory reported by the driver (``torch.cuda.mem_get_info``) plus what
-    PyTorch's caching allocator holds but does not use. CPU and MPS: available RAM
-    (``MemAvailable`` of ``/proc/meminfo`` or ``sysconf``), capped by a cgroup limit
-    when the process runs in a container.
+    A short probe (a few 512 x 512 products, ~50 ms): CPUs with bf16 matrix units (Intel
+    AMX, AVX512-BF16) give 2-6x, others below 1 (bf16 is emulated). Environment variable
+    ``DEFOCUS_DEBLUR_CPU_BF16=0``/``1`` overrides the probe (returns 0.0 / 2.0).
     """
+    forced = os.environ.get("DEFOCUS_DEBLUR_CPU_BF16")
+    if forced in ("0", "1"):
+        return 2.0 if forced == "1" else 0.0
+    import time
+
+    a = torch.randn(512, 512)
+    times = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        x = a.to(dtype)
+        torch.mm(x, x)  # warm-up
+        t0 = time.perf_counter()
+        for _ in range(6):
+            torch.mm(x, x)
+        times[dtype] = time.perf_counter() - t0
+    return times[torch.float32] / max(times[torch.bfloat16], 1e-9)
+
+
+def training_uses_bf16(device: torch.device, allowed: bool = True) -> bool:
+    """Whether training on ``device`` runs under bfloat16 autocast.
+
+    CUDA: when the GPU supports bf16. CPU: when the probe finds bf16 matrix products at
+    least 1.3x faster than float32 (:func:`cpu_bf16_speedup`); float32 elsewhere.
+    """
+    if not allowed:
+        return False
     if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
-        return int(free + max(cached, 0))
-    return _available_ram()
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        return cpu_bf16_speedup() >= 1.3
+    return False
 
 
-def _available_ram() -> int:
-    available = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                available = int(line.split()[1]) * 1024
-                break
-    except (OSError, ValueError, IndexError):
-        available = None
-    if available is None:
-        try:
-            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            available = 4 * 1024**3  # unknown platform (Windows): assume 4 GiB
-    return min(available, _cgroup_room())
+# --- backends ---------------------------------------------------------------------------
+
+BACKEND_CHOICES = ("auto", "torch", "openvino")
+#: Names of the runtimes in descriptions.
+_RUNTIME = {"torch": "PyTorch", "openvino": "OpenVINO"}
+_PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
+_WARNED: set[str] = set()
 
 
-def _cgroup_room() -> int:
-    """Room left under a cgroup v2 memory limit; a huge number when there is none."""
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit == "max":
-            return 1 << 62
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        return max(int(limit) - used, 0)
-    except (OSError, ValueError):
-        return 1 << 62
+@dataclass(frozen=True)
+class Backend:
+    """How a network runs: runtime, device, compute precision and why.
+
+    Attributes
+    ----------
+    name
+        ``"torch"`` or ``"openvino"``.
+    device
+        Where PyTorch tensors live (OpenVINO runs on the CPU).
+    dtype
+        Compute precision (float32, bfloat16 or float16).
+    reason
+        Why this was chosen, in a few words (shown by :meth:`describe`).
+    """
+
+    name: str
+    device: torch.device
+    dtype: torch.dtype
+    reason: str = ""
+
+    @property
+    def precision(self) -> str:
+        """``"fp32"``, ``"bf16"`` or ``"fp16"``."""
+        return _PRECISION_NAMES[self.dtype]
+
+    @property
+    def autocast_dtype(self) -> torch.dtype:
+        """The dtype for :func:`compute_context` (float32 unless PyTorch autocasts)."""
+        return self.dtype if self.name == "torch" else torch.float32
+
+    def describe(self) -> str:
+        """One line, e.g. ``"OpenVINO bf16 on the CPU (AMX bf16 units)"``."""
+        where = "the CPU" if self.device.type == "cpu" else str(self.device)
+        if self.device.type == "cuda":
+            where += f" ({torch.cuda.get_device_name(self.device)})"
+        mode = " autocast" if self.name == "torch" and self.dtype != torch.float32 else ""
+        text = f"{_RUNTIME[self.name]} {self.precision}{mode} on {where}"
+        return f"{text} ({self.reason})" if self.reason else text
 
 
-def release_memory(device: torch.device) -> None:
-    """Give cached GPU memory back to the driver (after large jobs)."""
-    gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    elif device.type == "mps" and hasattr(torch, "mps"):
-        torch.mps.empty_cache()
+def _warn_once(key: str, message: str) -> None:
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def resolve_backend(
+    backend: str = "auto", precision: str = "auto", device: str | torch.device = "auto"
+) -> Backend:
+    """The runtime and precision for ``backend``, ``precision`` and ``device``.
+
+    ``backend="auto"``: on a GPU, PyTorch (:func:`resolve_precision`: bf16/fp16 autocast
+    on CUDA, fp32 on MPS). On the CPU, OpenVINO from a cached ONNX export, in bf16 when
+    the CPU has bf16 matrix units (:func:`.hardware.cpu_bf16_units`: AMX or AVX512-BF16) or bf16 is
+    asked for, else fp32; without OpenVINO, PyTorch's fused fp32 path with one
+    ``UserWarning`` per process. ``precision="fp32"`` keeps PyTorch's fused fp32 path.
+    ``"torch"`` and ``"openvino"`` force a runtime (OpenVINO: CPU only, fp32 or bf16).
+
+    Raises
+    ------
+    UserInputError
+        Unknown names, an unusable device, OpenVINO asked for but missing or off the CPU,
+        fp16 on the CPU.
+    """
+    name = str(backend).strip().lower()
+    if name not in BACKEND_CHOICES:
+        raise UserInputError(
+            f"unknown backend {backend!r}; choose one of {', '.join(BACKEND_CHOICES)}"
+        )
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
+    key = _precision_key(precision)
+    if name == "torch" or (name == "auto" and dev.type != "cpu"):
+        why = "requested" if name == "torch" else ""
+        return Backend("torch", dev, resolve_precision(key, dev), why)
+    if key == "fp16":
+        resolve_precision(key, dev)  # the one message for fp16 on the CPU
+    units = hardware.cpu_bf16_units()
+    bf16 = key == "bf16" or (key == "auto" and units is not None)
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    why = f"{units} bf16 units" if bf16 and units else ("requested" if bf16 else "")
+    if name == "openvino":
+        if dev.type != "cpu":
+            raise UserInputError(f"backend 'openvino' runs on the CPU only, not on {dev}")
+        if not hardware.openvino_available():
+            raise UserInputError("backend 'openvino' needs OpenVINO: pip install openvino")
+        return Backend("openvino", dev, dtype, why or "requested")
+    if key == "fp32":
+        return Backend("torch", dev, torch.float32, "fp32 requested: fused oneDNN path")
+    if hardware.openvino_available():
+        return Backend("openvino", dev, dtype, why or "no bf16 matrix units")
+    _warn_once(
+        "openvino",
+        "OpenVINO is not installed, so deblurring on the CPU uses PyTorch, which is slower "
+        "(pip install openvino)",
+    )
+    return Backend("torch", dev, dtype, "OpenVINO not installed")
+
+
+def describe_backend(
+    device: str | torch.device = "auto", precision: str = "auto", backend: str = "auto"
+) -> str:
+    """What :func:`resolve_backend` picks, as one line for a status bar or ``-v`` output."""
+    return resolve_backend(backend, precision, device).describe()

@@ -3,14 +3,16 @@
 Inputs may be TIFF files, folders (searched recursively for ``*.tif``/``*.tiff``) and
 BBBC006 roots (a folder holding ``BBBC006_v1_images_z_NN`` plane folders or ``.zip``
 archives), of which only the planes at the requested distance from focus are taken.
-Outputs keep the inputs' paths relative to their common base folder under OUTDIR and
-never replace an input.
+Outputs keep the inputs' paths relative to their common base folder under OUTDIR,
+never replace an input, and replace an existing file only when asked (``overwrite``).
+Folder scans skip OUTDIR and the results of earlier runs (TIFFs this package wrote),
+so a run with ``-o`` inside an input folder never deblurs deblurred images again.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +43,30 @@ def _bbbc006_planes(folder: Path) -> bool:
         return any(plane_from_name(e.name) is not None for e in entries)
 
 
-def _scan_folder(folder: Path, outdir: Path) -> list[Path]:
+@dataclass
+class JobPlan:
+    """The jobs of a run and notes for the user about files that were left out."""
+
+    jobs: list[Job]
+    notes: list[str] = field(default_factory=list)
+
+
+def _scan_folder(folder: Path, outdir: Path, earlier: list[Path]) -> list[Path]:
+    """TIFFs under ``folder``, except in ``outdir`` and earlier results (added to
+    ``earlier``)."""
+    from napari_defocus_deblur.inference.outputs import written_by_us
+
     found = []
     for root, dirs, names in os.walk(folder):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if not _same_or_inside(here / d, outdir))
-        found += [here / n for n in sorted(names) if _is_tiff(n)]
+        for name in sorted(names):
+            if not _is_tiff(name):
+                continue
+            if written_by_us(here / name):
+                earlier.append(here / name)
+            else:
+                found.append(here / name)
     return found
 
 
@@ -81,20 +101,48 @@ def _bbbc006_jobs(root: Path, outdir: Path, depth_um: float) -> list[Job]:
 
 
 def collect_jobs(
-    inputs: list[str | os.PathLike], outdir: str | os.PathLike, depth_um: float
+    inputs: list[str | os.PathLike],
+    outdir: str | os.PathLike,
+    depth_um: float,
+    *,
+    overwrite: bool = False,
 ) -> list[Job]:
-    """The files to deblur and their output paths.
+    """The files to deblur and their output paths (:func:`plan_jobs` without notes)."""
+    return plan_jobs(inputs, outdir, depth_um, overwrite=overwrite).jobs
+
+
+def plan_jobs(
+    inputs: list[str | os.PathLike],
+    outdir: str | os.PathLike,
+    depth_um: float,
+    *,
+    overwrite: bool = False,
+) -> JobPlan:
+    """The files to deblur, their output paths, and notes on files left out.
+
+    Parameters
+    ----------
+    inputs
+        TIFF files, folders and BBBC006 roots.
+    outdir
+        The output folder (never scanned for inputs).
+    depth_um
+        Distance from focus: which planes of a BBBC006 root are taken.
+    overwrite
+        Allow outputs that replace existing files.
 
     Raises
     ------
     UserInputError
-        Missing inputs, no TIFFs found, or an output path equal to an input file.
+        Missing inputs, no TIFFs found, an output path equal to an input file, or
+        (without ``overwrite``) outputs that exist already.
     """
     outdir = Path(outdir).expanduser()
     if not inputs:
         raise UserInputError("no input given: pass TIFF files, folders or BBBC006 roots")
     plain: list[tuple[Path, Path]] = []  # (file, folder it was found under)
     jobs: list[Job] = []
+    earlier: list[Path] = []
     for item in inputs:
         path = Path(item).expanduser()
         if not path.exists():
@@ -102,8 +150,8 @@ def collect_jobs(
         if path.is_dir() and _bbbc006_planes(path):
             jobs += _bbbc006_jobs(path, outdir, depth_um)
         elif path.is_dir():
-            found = _scan_folder(path, outdir)
-            if not found:
+            found = _scan_folder(path, outdir, earlier)
+            if not found and not earlier:
                 raise UserInputError(f"no .tif/.tiff files found in {path}")
             plain += [(f, path) for f in found]
         elif _is_tiff(path.name):
@@ -115,7 +163,19 @@ def collect_jobs(
         for file, _base in plain:
             rel = os.path.relpath(os.path.abspath(file), common)
             jobs.append(Job(str(file), outdir / rel))
-    return _check_targets(_dedupe(jobs))
+    if not jobs:
+        raise UserInputError(
+            f"nothing to deblur: the only TIFFs found were results of earlier runs "
+            f"(e.g. {earlier[0]})"
+        )
+    jobs = _check_targets(_dedupe(jobs), overwrite)
+    notes = []
+    if earlier:
+        notes.append(
+            f"left out {len(earlier)} result(s) of earlier predict runs found in the input "
+            f"folders (e.g. {earlier[0]}); name such files explicitly to deblur them again"
+        )
+    return JobPlan(jobs, notes)
 
 
 def _dedupe(jobs: list[Job]) -> list[Job]:
@@ -125,9 +185,10 @@ def _dedupe(jobs: list[Job]) -> list[Job]:
     return list(seen.values())
 
 
-def _check_targets(jobs: list[Job]) -> list[Job]:
+def _check_targets(jobs: list[Job], overwrite: bool) -> list[Job]:
     sources = {os.path.realpath(j.source) for j in jobs}
     targets: dict[str, str] = {}
+    existing: list[Path] = []
     for job in jobs:
         target = os.path.realpath(job.target)
         if target in sources:
@@ -140,6 +201,15 @@ def _check_targets(jobs: list[Job]) -> list[Job]:
                 f"{targets[target]} and {job.source} would both be written to {job.target}"
             )
         targets[target] = job.source
+        if os.path.lexists(job.target):
+            if os.path.isdir(job.target):
+                raise UserInputError(f"output {job.target} is a folder; choose another -o")
+            existing.append(job.target)
+    if existing and not overwrite:
+        raise UserInputError(
+            f"{len(existing)} output file(s) exist already (e.g. {existing[0]}); pass "
+            "--overwrite to replace them, or choose another output folder"
+        )
     return jobs
 
 
@@ -150,7 +220,13 @@ def read_input(source: str) -> tuple[np.ndarray, dict[str, Any]]:
     return read_image(source)
 
 
-def write_output(path: str | os.PathLike, array: np.ndarray, metadata: dict[str, Any]) -> Path:
+def write_output(
+    path: str | os.PathLike,
+    array: np.ndarray,
+    metadata: dict[str, Any],
+    *,
+    overwrite: bool = True,
+) -> Path:
     """Write a result TIFF with ``metadata`` as JSON in the ImageDescription.
 
     Integer images are zlib-compressed (level 1); float images are stored uncompressed
@@ -158,10 +234,24 @@ def write_output(path: str | os.PathLike, array: np.ndarray, metadata: dict[str,
 
     ``metadata`` may hold ``axes`` (kept as the TIFF's axes) and ``pixel_size_um``
     (also written as the resolution tags, in centimetre units).
+
+    The file is written under a temporary name unique to this call and renamed onto
+    ``path`` when complete; a failed write leaves nothing behind. With
+    ``overwrite=False`` an existing ``path`` is never replaced.
+
+    Raises
+    ------
+    UserInputError
+        The result holds NaN or infinite values (nothing is written), or ``path``
+        exists and ``overwrite`` is False.
     """
     import tifffile
 
+    from napari_defocus_deblur.inference.checks import check_finite_output
+    from napari_defocus_deblur.io.atomic import atomic_write
+
     path = Path(path)
+    check_finite_output(array)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {k: v for k, v in metadata.items() if v is not None}
     axes = meta.get("axes")
@@ -171,9 +261,10 @@ def write_output(path: str | os.PathLike, array: np.ndarray, metadata: dict[str,
     px = meta.get("pixel_size_um")
     if isinstance(px, int | float) and px > 0:
         kwargs.update(resolution=(1e4 / px, 1e4 / px), resolutionunit=3)
-    tmp = path.with_name(f".{path.name}.partial")
     if array.dtype.kind in "ui":
         kwargs.update(compression="zlib", compressionargs={"level": 1})
-    tifffile.imwrite(tmp, array, metadata=meta, photometric="minisblack", **kwargs)
-    os.replace(tmp, path)
-    return path
+
+    def write(tmp: Path) -> None:
+        tifffile.imwrite(tmp, array, metadata=meta, photometric="minisblack", **kwargs)
+
+    return atomic_write(path, write, overwrite=overwrite)

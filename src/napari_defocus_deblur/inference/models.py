@@ -186,8 +186,12 @@ def select_model(depth_um: float, fusion: str = "sum") -> ModelEntry:
     Raises
     ------
     UserInputError
-        When no model is bundled, or none uses ``fusion``.
+        When ``depth_um`` is not a distance, no model is bundled, or none uses
+        ``fusion``.
     """
+    from napari_defocus_deblur.inference.checks import check_depth
+
+    depth_um = float(check_depth(depth_um, allow_auto=False))
     bundled = [e for e in available_models() if e.bundled and e.depths_um]
     if not bundled:
         raise UserInputError(
@@ -247,11 +251,18 @@ def load_model(name_or_dir: str | os.PathLike, device: str | torch.device = "cpu
 
     Raises
     ------
+    UserInputError
+        ``name_or_dir`` is not a string or path.
     CheckpointError
         Missing, pickle-based, corrupt or mismatched checkpoints.
     """
     from napari_defocus_deblur.inference.device import resolve_device
 
+    if not isinstance(name_or_dir, str | os.PathLike):
+        raise UserInputError(
+            "load_model needs a bundled model name or a checkpoint folder, got "
+            f"{type(name_or_dir).__name__} {name_or_dir!r:.60}"
+        )
     path = resolve_model_path(name_or_dir).resolve()
     stamps = tuple(_stamp(path / f) for f in (CONFIG_FILE, WEIGHTS_FILE))
     return _load_cached(str(path), stamps, str(resolve_device(device)))

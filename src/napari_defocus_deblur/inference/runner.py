@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +97,12 @@ def run_batches(
     batches: Iterator[tuple[Any, np.ndarray]],
     device: torch.device,
     dtype: torch.dtype,
+    depth_of: Callable[[Any], np.ndarray] | None = None,
 ) -> Iterator[tuple[Any, np.ndarray]]:
     """Run ``(tag, (B, C, h, w) float32 array)`` batches; yield ``(tag, float32 output)``.
 
+    ``depth_of(tag)`` gives the defocus distance (µm) of every image of a batch for
+    depth-conditioned networks (called as ``module(x, depth)``); None calls ``module(x)``.
     On a GPU the next batch is prepared and copied while the current one computes
     (outputs are fetched one batch late), so the GPU does not wait for the CPU.
     """
@@ -111,7 +114,11 @@ def run_batches(
         if device.type != "mps":
             x = x.contiguous(memory_format=torch.channels_last)
         with compute_context(device, dtype):
-            y = module(x)
+            if depth_of is None:
+                y = module(x)
+            else:
+                depth = torch.from_numpy(np.asarray(depth_of(tag), dtype=np.float32))
+                y = module(x, depth.to(device))
         if pending is not None:
             yield pending[0], _fetch(pending[1])
         pending = (tag, y)

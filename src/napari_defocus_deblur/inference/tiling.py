@@ -5,11 +5,14 @@ origins are multiples of the network's ``size_multiple`` (so pooling grids line 
 with the whole-image computation). Rows and columns are planned independently; the
 bottom/right edge is reflect-padded to that multiple exactly as the network pads a
 whole image. Neighbouring tiles overlap by at least ``overlap`` pixels. Inside an
-overlap of ``n`` pixels each tile's weight is zero on the quarter next to its own edge
-(where zero padding inside the network distorts the prediction), rises along a
-squared-sine ramp over the middle half and is one beyond; the two weights of a pair
-sum to one. The 2-D weight of a tile is the outer product of its row and column
-weights, so the weight sum is separable and no full-size weight image is needed.
+overlap of ``n`` pixels each tile's weight is zero on a band of ``margin`` pixels next
+to its own edge (where padding inside the network distorts the prediction), rises along
+a squared-sine ramp over the ``n - 2 * margin`` pixels between and is one beyond; the
+two weights of a pair sum to one. The default overlap and margin come from the model's
+measured reach (:func:`overlap_for`, :mod:`.reach`); an overlap given by the caller uses
+a margin of a quarter of the overlap. The 2-D weight of a tile is the outer product of
+its row and column weights, so the weight sum is separable and no full-size weight image
+is needed.
 """
 
 from __future__ import annotations
@@ -32,13 +35,46 @@ GPU_BATCH_CAP = 64
 _FEATURE_MAPS_PER_PIXEL = 9.0
 
 
-#: Default overlap of neighbouring tiles (pixels), reduced for small tiles.
+#: Overlap of neighbouring tiles (pixels) when the model's reach is not measured.
 DEFAULT_OVERLAP = 128
 
 
 def default_overlap(tile: int) -> int:
-    """:data:`DEFAULT_OVERLAP`, but at most half the tile side."""
+    """:data:`DEFAULT_OVERLAP`, but at most half the tile side (no measured reach)."""
     return int(min(DEFAULT_OVERLAP, tile // 2))
+
+
+def overlap_for(margin: int, ramp: int, tile: int) -> tuple[int, int]:
+    """``(overlap, margin)`` for a measured blending window and a tile side.
+
+    The overlap is ``2 * margin + ramp``, at most half the tile; when the tile is too
+    small for it, margin and ramp shrink in proportion.
+    """
+    want = 2 * int(margin) + int(ramp)
+    room = max(int(tile) // 2, 1)
+    if want <= room:
+        return want, int(margin)
+    return room, int(margin * room // want)
+
+
+def tile_overlap(
+    model, shape: tuple[int, ...], tile: int, overlap: int | None, device: object = "cpu"
+) -> tuple[int, int | None]:
+    """``(overlap, margin)``: the caller's ``overlap`` (margin: a quarter of each overlap),
+    or with None the window derived from ``model``'s measured reach
+    (:func:`.reach.model_reach`), measured once per weights only when a plane of
+    ``shape`` needs more than one tile of side ``tile``.
+    """
+    if overlap is not None:
+        from napari_defocus_deblur.inference.checks import positive_int
+
+        return positive_int(overlap, "overlap", 0), None
+    if max(int(n) for n in shape[-2:]) <= int(tile):
+        return default_overlap(tile), None
+    from napari_defocus_deblur.inference.reach import model_reach
+
+    reach = model_reach(model, device)
+    return overlap_for(reach.margin, reach.ramp, tile)
 
 
 @dataclass(frozen=True)
@@ -53,6 +89,7 @@ class AxisPlan:
     size: int
     starts: tuple[int, ...]
     padded: int
+    margin: int | None = None
 
     @property
     def single(self) -> bool:
@@ -65,22 +102,34 @@ class AxisPlan:
             w = np.ones(self.size, np.float32)
             if i > 0:  # overlap with the previous tile: ramp up
                 n = self.starts[i - 1] + self.size - s
-                w[:n] *= _ramp(n)
+                w[:n] *= ramp_weights(n, self._margin(n))
             if i + 1 < len(self.starts):  # overlap with the next tile: ramp down
                 n = s + self.size - self.starts[i + 1]
-                w[self.size - n :] *= 1.0 - _ramp(n)
+                w[self.size - n :] *= 1.0 - ramp_weights(n, self._margin(n))
             out.append(w)
         return out
 
+    def _margin(self, n: int) -> float:
+        if self.margin is None or 2 * self.margin >= n:
+            return n / 4
+        return float(self.margin)
 
-def _ramp(n: int) -> np.ndarray:
-    """0 on the first quarter, sin^2 ramp over the middle half, 1 on the last quarter."""
-    u = (np.arange(n, dtype=np.float64) + 0.5) / n
-    v = np.clip((u - 0.25) / 0.5, 0.0, 1.0)
+
+def ramp_weights(n: int, margin: float | None = None) -> np.ndarray:
+    """Weight of the later tile across an overlap of ``n`` pixels (float32).
+
+    0 on the first ``margin`` pixels (default ``n / 4``), a sin^2 ramp over the middle
+    ``n - 2 * margin``, 1 on the last ``margin``; ``1 - w`` is the earlier tile's weight.
+    """
+    margin = n / 4 if margin is None else margin
+    u = np.arange(n, dtype=np.float64) + 0.5
+    v = np.clip((u - margin) / max(n - 2 * margin, 1e-9), 0.0, 1.0)
     return np.sin(0.5 * np.pi * v).astype(np.float32) ** 2
 
 
-def plan_axis(length: int, tile: int, overlap: int, multiple: int) -> AxisPlan:
+def plan_axis(
+    length: int, tile: int, overlap: int, multiple: int, margin: int | None = None
+) -> AxisPlan:
     """Plan tiles along an axis of ``length`` pixels.
 
     Parameters
@@ -94,9 +143,11 @@ def plan_axis(length: int, tile: int, overlap: int, multiple: int) -> AxisPlan:
         Smallest overlap between neighbouring tiles.
     multiple
         Tile origins and sides are multiples of this (the network's ``size_multiple``).
+    margin
+        Zero-weight band along tile borders (default: a quarter of each overlap).
     """
     if length <= tile:
-        return AxisPlan(length, length, (0,), length)
+        return AxisPlan(length, length, (0,), length, margin)
     padded = -(-length // multiple) * multiple
     tile = (tile // multiple) * multiple
     smallest = max(2 * multiple, _round_up(overlap, multiple) + multiple)
@@ -112,7 +163,7 @@ def plan_axis(length: int, tile: int, overlap: int, multiple: int) -> AxisPlan:
         tile -= multiple
     last = (padded - tile) // multiple
     starts = tuple((i * last // steps) * multiple for i in range(steps + 1)) if steps else (0,)
-    return AxisPlan(length, tile, starts, padded)
+    return AxisPlan(length, tile, starts, padded, margin)
 
 
 def _round_up(value: int, multiple: int) -> int:
@@ -150,12 +201,17 @@ class TilePlan:
 
 
 def plan_tiles(
-    shape: tuple[int, int], tile: int | tuple[int, int], overlap: int, multiple: int
+    shape: tuple[int, int],
+    tile: int | tuple[int, int],
+    overlap: int,
+    multiple: int,
+    margin: int | None = None,
 ) -> TilePlan:
-    """Plan the tiles of a plane of ``shape`` (rows, columns)."""
+    """Plan the tiles of a plane of ``shape`` (rows, columns); see :func:`plan_axis`."""
     th, tw = (tile, tile) if isinstance(tile, int) else tile
     return TilePlan(
-        plan_axis(shape[0], th, overlap, multiple), plan_axis(shape[1], tw, overlap, multiple)
+        plan_axis(shape[0], th, overlap, multiple, margin),
+        plan_axis(shape[1], tw, overlap, multiple, margin),
     )
 
 

@@ -3,19 +3,28 @@
 Each plane ``z_NN`` is ``<base>/BBBC006_v1_images_z_NN.zip`` (~560 MB). Bytes go to
 ``OUT/BBBC006_v1_images_z_NN.zip.part``; an interrupted download continues from there
 with an HTTP ``Range`` request. The size is checked against ``Content-Length`` /
-``Content-Range``, the archive's CRCs are verified, and it is extracted to
-``OUT/BBBC006_v1_images_z_NN/`` — the layout :mod:`napari_defocus_deblur.io.reader` reads.
+``Content-Range``, and the archive is extracted to ``OUT/BBBC006_v1_images_z_NN/`` — the
+layout :mod:`napari_defocus_deblur.io.reader` reads.
+
+Every member is written under a temporary name and renamed once its CRC is verified; a
+plane counts as done only when ``OUT/.BBBC006_v1_images_z_NN.complete.json``, written
+after the last member, lists every member with its size and all are there. A re-run after an
+interruption (kill, disk full) keeps the members already verified and completes the
+plane from the archive (downloading it again when it was removed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +35,8 @@ from napari_defocus_deblur.io.bbbc006 import plane_dir_name
 BASE_URL = "https://data.broadinstitute.org/bbbc/BBBC006/"
 _CHUNK = 1 << 20
 _RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+#: Written beside a plane folder once every member of its archive is extracted and verified.
+DONE_SUFFIX = ".complete.json"
 
 
 def plane_url(plane: int, base_url: str = BASE_URL) -> str:
@@ -98,32 +109,117 @@ def download(url: str, dest: Path, *, progress: bool = True, timeout: float = 60
     return dest
 
 
+def _members(zf: zipfile.ZipFile, archive: Path, folder: str) -> list[tuple[zipfile.ZipInfo, str]]:
+    """``(member, path relative to the plane folder)`` of every file, checked."""
+    from napari_defocus_deblur.io.archive import check_archive
+
+    out = []
+    for info in check_archive(zf, archive):
+        member = PurePosixPath(info.filename)
+        if info.is_dir():
+            continue
+        if member.is_absolute() or ".." in member.parts or "\\" in info.filename:
+            raise UserInputError(f"{archive.name}: unsafe member path {info.filename}")
+        parts = member.parts[1:] if member.parts[0] == folder else member.parts
+        out.append((info, "/".join(parts)))
+    return out
+
+
+def _verified(path: Path, info: zipfile.ZipInfo) -> bool:
+    """Whether ``path`` holds exactly the member (size and CRC-32)."""
+    try:
+        if not path.is_file() or path.stat().st_size != info.file_size:
+            return False
+        crc = 0
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                crc = zlib.crc32(chunk, crc)
+        return crc == info.CRC
+    except OSError:
+        return False
+
+
 def extract_plane(archive: Path, out_dir: Path, plane: int) -> Path:
-    """Verify and extract a plane archive to ``out_dir/BBBC006_v1_images_z_NN``."""
+    """Extract and verify a plane archive to ``out_dir/BBBC006_v1_images_z_NN``.
+
+    Members already present and verified (size and CRC) are kept; the others are
+    extracted under temporary names, CRC-checked and renamed. The completion marker
+    (:func:`done_marker`) is written last.
+    """
+    from napari_defocus_deblur.io.atomic import atomic_write, atomic_write_text, make_dirs
+
     folder = plane_dir_name(plane)
+    target = out_dir / folder
+    created: list[Path] = []
     try:
         with zipfile.ZipFile(archive) as zf:
-            bad = zf.testzip()
-            if bad is not None:
-                raise UserInputError(
-                    f"{archive} is corrupt (CRC error in {bad}); delete it and run again"
-                )
-            target = out_dir / folder
-            target.mkdir(parents=True, exist_ok=True)
-            for info in zf.infolist():
-                member = PurePosixPath(info.filename)
-                if info.is_dir():
+            members = _members(zf, archive, folder)
+            created = make_dirs(target)
+            _remove_temporaries(target)
+            for info, rel in members:
+                dest = target / rel
+                if _verified(dest, info):
                     continue
-                if member.is_absolute() or ".." in member.parts:
-                    raise UserInputError(f"{archive.name}: unsafe member path {info.filename}")
-                parts = member.parts[1:] if member.parts[0] == folder else member.parts
-                dest = target.joinpath(*parts)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(dest, "wb") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
+
+                def copy(tmp: Path, info: zipfile.ZipInfo = info) -> None:
+                    with zf.open(info) as src, open(tmp, "wb") as dst:
+                        shutil.copyfileobj(src, dst, _CHUNK)  # the CRC is checked at EOF
+
+                atomic_write(dest, copy)
+        done = {rel: info.file_size for info, rel in members}
+        record = {"archive": archive.name, "members": done}
+        text = json.dumps(record, indent=0) + "\n"
+        atomic_write_text(done_marker(target), text, durable=True)
     except zipfile.BadZipFile as exc:
-        raise UserInputError(f"{archive.name} is not a valid zip archive ({exc})") from exc
+        _remove_empty(created)
+        raise UserInputError(
+            f"{archive} is not a valid zip archive, or is corrupt ({exc}); delete it and run again"
+        ) from exc
+    except OSError as exc:
+        _remove_empty(created)
+        raise UserInputError(
+            f"cannot extract {archive.name} to {target}: {exc.strerror or exc}; the files "
+            "extracted so far are kept, run the command again to complete the plane"
+        ) from exc
     return target
+
+
+def _remove_temporaries(folder: Path) -> None:
+    from napari_defocus_deblur.io.atomic import TEMP_SUFFIX
+
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(root, name))
+
+
+def _remove_empty(created: list[Path]) -> None:
+    from napari_defocus_deblur.io.atomic import remove_empty_dirs
+
+    remove_empty_dirs(created)
+
+
+def done_marker(folder: Path) -> Path:
+    """The completion record of a plane folder (hidden, beside it)."""
+    return folder.parent / f".{folder.name}{DONE_SUFFIX}"
+
+
+def plane_complete(folder: Path) -> bool:
+    """Whether ``folder`` holds every member recorded in its :func:`done_marker`."""
+    marker = done_marker(folder)
+    if not marker.is_file():
+        return False
+    try:
+        record = json.loads(marker.read_text())
+        members = record["members"]
+        return bool(members) and all(
+            (folder / rel).is_file() and (folder / rel).stat().st_size == size
+            for rel, size in members.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def fetch_bbbc006(
@@ -137,7 +233,8 @@ def fetch_bbbc006(
 ) -> list[Path]:
     """Download (and extract) BBBC006 planes; returns the plane folders (or archives).
 
-    Planes already extracted (a non-empty plane folder) are skipped.
+    Planes already complete (see :func:`plane_complete`) are skipped; incomplete ones
+    are completed.
     """
     bad = [p for p in planes if not 0 <= int(p) < N_PLANES]
     if bad or not planes:
@@ -147,11 +244,11 @@ def fetch_bbbc006(
     results = []
     for plane in dict.fromkeys(int(p) for p in planes):
         folder = out / plane_dir_name(plane)
-        if folder.is_dir() and any(folder.iterdir()):
+        if extract and plane_complete(folder):
             results.append(folder)
             continue
         archive = out / (plane_dir_name(plane) + ".zip")
-        if not archive.exists():
+        if not archive.is_file():
             download(plane_url(plane, base_url), archive, progress=progress)
         if not extract:
             results.append(archive)

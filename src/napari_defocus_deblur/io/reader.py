@@ -6,7 +6,7 @@
   which napari reads only the plane on screen, so opening the full set (768 fields x 34
   planes x 2 channels) lists names and reads one file. Missing planes are zero-filled and
   unreadable or odd-shaped images are replaced by zeros; both are reported with
-  ``warnings.warn``.
+  ``warnings.warn``. Zip bombs are refused before anything is read (io.archive).
 * **TIFF**: BBBC006 TIFFs and generic 2-D images / z-stacks; ImageJ and OME axes and
   pixel sizes are honoured, ``C`` axes become one layer per channel and RGB stays RGB.
 
@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM, Z_STEP_UM, plane_to_offset_um
+from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM, plane_to_offset_um
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io import bbbc006 as b6
+from napari_defocus_deblur.io.display import channel_display, z_step_um
 from napari_defocus_deblur.io.tiff import TIFF_SUFFIXES, read_header, read_image
 
 LayerData = tuple[Any, dict, str]
@@ -119,6 +120,7 @@ def read_bbbc006(path: str | os.PathLike | list) -> list[LayerData]:
     """Layers of a BBBC006 root, plane folder or plane archive (see module docstring)."""
     if isinstance(path, list | tuple):
         path = path[0]
+    _check_archives(Path(path))
     index = b6.discover(path)
     for message in index.skipped:
         warnings.warn(message, stacklevel=2)
@@ -128,6 +130,15 @@ def read_bbbc006(path: str | os.PathLike | list) -> list[LayerData]:
         if layer is not None:
             layers.append(layer)
     return layers
+
+
+def _check_archives(path: Path) -> None:
+    """Refuse archives with too many or too expanding members before reading any."""
+    from napari_defocus_deblur.io.archive import check_archive_file
+
+    for archive in sorted(path.iterdir()) if path.is_dir() else [path]:
+        if archive.suffix.lower() == ".zip":
+            check_archive_file(archive)
 
 
 def _reference(table: list[list[str | None]], planes: list[int]):
@@ -204,7 +215,7 @@ def _channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
     known = [z for z in planes if z != b6.UNKNOWN_PLANE]
     z_axis = bool(known)
     scale: tuple = (
-        (Z_STEP_UM, PIXEL_SIZE_UM, PIXEL_SIZE_UM)
+        (z_step_um(known), PIXEL_SIZE_UM, PIXEL_SIZE_UM)
         if z_axis
         else (1.0, PIXEL_SIZE_UM, PIXEL_SIZE_UM)
     )
@@ -243,8 +254,7 @@ def _channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
         "axis_labels": labels,
         "metadata": metadata,
         "contrast_limits": limits,
-        "colormap": "gray",
-        "blending": "additive",
+        **channel_display(channel),
     }
     return data, kwargs, "image"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +33,27 @@ def split_zip_path(path: str | os.PathLike) -> tuple[Path, str] | None:
 
 
 def _source(path: Path) -> Any:
-    """A path or an in-memory file object for a member of a zip archive."""
+    """A path or an in-memory file object for a member of a zip archive.
+
+    Only regular files are opened: a named pipe, device or socket would block or
+    never end (UserInputError instead). Archive members are size-checked first
+    (:mod:`napari_defocus_deblur.io.archive`).
+    """
+    from napari_defocus_deblur.io.archive import read_member
+
     inside = split_zip_path(path)
     if inside is None:
         if not path.exists():
             raise UserInputError(f"file not found: {path}")
         if path.is_dir():
             raise UserInputError(f"{path}: is a folder, not an image file")
+        if not path.is_file():
+            raise UserInputError(
+                f"{path}: not a regular file (a named pipe, device or socket); not read"
+            )
         return path
     archive, member = inside
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            return io.BytesIO(zf.read(member))
-    except KeyError as exc:
-        raise UserInputError(f"file not found: {member} in archive {archive}") from exc
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UserInputError(f"cannot read {member} from archive {archive}: {exc}") from exc
+    return io.BytesIO(read_member(archive, member))
 
 
 def read_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
@@ -238,6 +242,7 @@ def write_tiff(
     Without ``metadata`` a plain single-series TIFF is written (like BBBC006). With
     ``metadata`` an ImageJ-compatible file is written: ``axes`` (e.g. ``"ZYX"``),
     ``pixel_size_um`` and ``z_step_um`` are stored so :func:`read_image` returns them.
+    The file appears complete or not at all (written under a temporary name).
     """
     import tifffile
 
@@ -256,5 +261,6 @@ def write_tiff(
         kwargs.update(imagej=True, metadata=ij)
         if array.dtype == np.float64:  # ImageJ stores float32 at most
             array = array.astype(np.float32)
-    tifffile.imwrite(path, array, **kwargs)
-    return path
+    from napari_defocus_deblur.io.atomic import atomic_write
+
+    return atomic_write(path, lambda tmp: tifffile.imwrite(tmp, array, **kwargs))

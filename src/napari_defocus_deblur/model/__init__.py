@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from torch import nn
 
+from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.model.head_to_tail import HeadToTailNet
 from napari_defocus_deblur.model.loss import multiscale_loss
@@ -18,6 +20,7 @@ __all__ = [
     "ModelConfig",
     "NahNet",
     "build_model",
+    "condition_on_depth",
     "count_parameters",
     "multiscale_loss",
 ]
@@ -39,6 +42,12 @@ def build_model(
         Any other :class:`ModelConfig` field, e.g. ``architecture="nah"``,
         ``base_channels=16``, ``pairing="shifted"``.
 
+    Raises
+    ------
+    UserInputError
+        Unknown options, wrong types, unsupported choices, or sizes beyond
+        :data:`~napari_defocus_deblur.model.schema.BOUNDS`.
+
     Returns
     -------
     torch.nn.Module
@@ -50,12 +59,16 @@ def build_model(
     >>> net = build_model(scales=4, fusion="sum")
     >>> baseline = build_model(scales=3, architecture="nah")
     """
+    from napari_defocus_deblur.model.schema import validate_model_config
+
     if isinstance(scales, ModelConfig):
         if options:
-            raise TypeError("pass either a ModelConfig or keyword options, not both")
+            raise UserInputError("pass either a ModelConfig or keyword options, not both")
         config = scales
     else:
-        config = ModelConfig(scales=scales, fusion=fusion, **options)  # type: ignore[arg-type]
+        config = validate_model_config(
+            {"scales": scales, "fusion": fusion, **options}, "build_model"
+        )
     if config.architecture == "nah":
         return NahNet(config)
     return HeadToTailNet(config)
@@ -64,3 +77,27 @@ def build_model(
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def condition_on_depth(model: nn.Module) -> nn.Module:
+    """A depth-conditioned copy of an unconditioned network that computes the same thing.
+
+    The first convolution of every scale gains an input plane for the defocus distance,
+    with zero weights: the copy's output equals the original's until fine-tuning teaches
+    it to use the depth. Conditioned networks are returned unchanged.
+    """
+    import torch
+
+    cfg = model.config
+    if cfg.conditioned:
+        return model
+    new = build_model(replace(cfg, condition="depth"))
+    state = model.state_dict()
+    for key, target in new.state_dict().items():
+        old = state[key]
+        if old.shape != target.shape:  # first convolution: add the depth plane's weights
+            grown = torch.zeros_like(target)
+            grown[:, : old.shape[1]] = old
+            state[key] = grown
+    new.load_state_dict(state)
+    return new.train(model.training)

@@ -13,6 +13,7 @@ Layout of a checkpoint directory::
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from napari_defocus_deblur.errors import CheckpointError
+from napari_defocus_deblur.errors import CheckpointError, UserInputError
 from napari_defocus_deblur.model.config import ModelConfig
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 FORMAT = "napari-defocus-deblur/checkpoint-v1"
+MAX_CONFIG_BYTES = 64 * 1024**2
 _FORBIDDEN_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
 
 
@@ -38,6 +40,10 @@ def save_checkpoint(
 ) -> Path:
     """Write ``model`` (which must carry ``.config``) and ``info`` to ``directory``.
 
+    The weights and ``config.json`` are replaced together (see
+    :mod:`napari_defocus_deblur.io.fileset`): a save interrupted at any point leaves
+    the previous checkpoint or the new one, never a mix.
+
     Parameters
     ----------
     model
@@ -49,32 +55,55 @@ def save_checkpoint(
     half
         Store weights as float16 (bundled models) instead of float32.
     """
-    from safetensors.torch import save_file
+    from napari_defocus_deblur.io.fileset import file_set
 
-    config = getattr(model, "config", None)
-    if not isinstance(config, ModelConfig):
-        raise CheckpointError("only models built by build_model() can be saved")
     directory = Path(directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CheckpointError(f"cannot create checkpoint directory {directory}: {exc}") from exc
-    dtype = torch.float16 if half else torch.float32
-    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
-    meta = {"format": FORMAT, **(info or {}), "model": config.to_dict()}
-    try:
-        save_file(tensors, str(directory / WEIGHTS_FILE), metadata={"format": FORMAT})
-        (directory / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        with file_set(directory) as staging:
+            write_checkpoint_files(model, staging, info=info, half=half)
     except OSError as exc:
         raise CheckpointError(f"cannot write checkpoint to {directory}: {exc}") from exc
     return directory
 
 
+def write_checkpoint_files(
+    model: nn.Module, directory: Path, *, info: dict[str, Any] | None = None, half: bool = False
+) -> None:
+    """Write ``model.safetensors`` and ``config.json`` into an existing ``directory``.
+
+    The building block of :func:`save_checkpoint` and of training's checkpoint sets,
+    which call it on a staging folder.
+    """
+    from safetensors.torch import save_file
+
+    config = getattr(model, "config", None)
+    if not isinstance(config, ModelConfig):
+        raise CheckpointError("only models built by build_model() can be saved")
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    meta = {"format": FORMAT, **(info or {}), "model": config.to_dict()}
+    save_file(tensors, str(directory / WEIGHTS_FILE), metadata={"format": FORMAT})
+    (directory / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+
+
 def read_checkpoint_info(directory: str | Path) -> dict[str, Any]:
-    """The parsed ``config.json`` of a checkpoint directory (weights not touched)."""
+    """The parsed and validated ``config.json`` of a checkpoint directory.
+
+    The weights are not touched. A save that was interrupted after its commit point is
+    completed first (when the folder is writable).
+
+    Raises
+    ------
+    CheckpointError
+        Missing folder or config, pickle files present, invalid JSON, or values that
+        fail the schema of :mod:`napari_defocus_deblur.model.schema`.
+    """
+    from napari_defocus_deblur.model.schema import validate_info
+
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"checkpoint directory not found: {directory}")
+    _finish_interrupted_save(directory)
     pickles = [p.name for p in directory.iterdir() if p.suffix.lower() in _FORBIDDEN_SUFFIXES]
     if pickles:
         raise CheckpointError(
@@ -84,13 +113,23 @@ def read_checkpoint_info(directory: str | Path) -> dict[str, Any]:
     path = directory / CONFIG_FILE
     if not path.is_file():
         raise CheckpointError(f"{directory} is not a checkpoint: {CONFIG_FILE} is missing")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise CheckpointError(f"{path} is too large for a checkpoint config (over 64 MiB)")
     try:
         info = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # JSON and Unicode errors
         raise CheckpointError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(info, dict) or "model" not in info:
-        raise CheckpointError(f"{path} has no 'model' section")
-    return info
+    try:
+        return validate_info(info, str(path))
+    except UserInputError as exc:
+        raise CheckpointError(str(exc)) from None
+
+
+def _finish_interrupted_save(directory: Path) -> None:
+    from napari_defocus_deblur.io.fileset import recover
+
+    with contextlib.suppress(OSError):  # read-only folder: read what is there
+        recover(directory)
 
 
 def load_checkpoint(
@@ -104,10 +143,11 @@ def load_checkpoint(
     from safetensors.torch import load_file
 
     from napari_defocus_deblur.model import build_model
+    from napari_defocus_deblur.model.schema import validate_model_config
 
     directory = Path(directory)
     info = read_checkpoint_info(directory)
-    config = ModelConfig.from_dict(info["model"])
+    config = validate_model_config(info["model"], f"{directory / CONFIG_FILE}: model")
     weights = directory / WEIGHTS_FILE
     if not weights.is_file():
         raise CheckpointError(f"{directory} has no {WEIGHTS_FILE}")

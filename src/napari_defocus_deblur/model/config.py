@@ -16,7 +16,10 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "pairing": ("upsample", "shifted"),
     "norm": ("none", "batch", "group"),
     "activation": ("relu", "leaky_relu", "gelu"),
+    "condition": ("none", "depth"),
 }
+#: A depth-conditioned network sees ``depth_um / DEPTH_UNIT_UM`` as an extra input plane.
+DEPTH_UNIT_UM = 34.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class ModelConfig:
         Normalisation and nonlinearity inside convolution blocks.
     nah_channels, nah_resblocks
         Width and residual blocks per scale of the Nah et al. baseline.
+    condition
+        ``"none"``, or ``"depth"``: the network is told the defocus distance (an extra
+        constant input plane ``depth_um / 34`` at every scale), so one network serves
+        every distance and the caller's depth changes its output.
     """
 
     architecture: Architecture = "head_to_tail"
@@ -64,6 +71,7 @@ class ModelConfig:
     activation: str = "relu"
     nah_channels: int = 64
     nah_resblocks: int = 8
+    condition: str = "none"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():
@@ -85,10 +93,23 @@ class ModelConfig:
     def label(self) -> str:
         """Short human-readable name, e.g. ``"head-to-tail K=4 sum"``."""
         if self.architecture == "nah":
-            return f"Nah et al. K={self.scales}"
+            return f"Nah et al. K={self.scales}" + (
+                ", depth-conditioned" if self.condition == "depth" else ""
+            )
+        suffix = ", depth-conditioned" if self.condition == "depth" else ""
         if self.scales == 1:
-            return "U-Net"
-        return f"head-to-tail K={self.scales} {self.fusion}"
+            return "U-Net" + suffix
+        return f"head-to-tail K={self.scales} {self.fusion}{suffix}"
+
+    @property
+    def conditioned(self) -> bool:
+        """Whether the network takes the defocus distance as an input."""
+        return self.condition == "depth"
+
+    @property
+    def input_planes(self) -> int:
+        """Planes the first convolution of every scale sees (image + condition)."""
+        return self.in_channels + (1 if self.conditioned else 0)
 
     @property
     def size_multiple(self) -> int:

@@ -15,8 +15,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from napari_defocus_deblur.model.blocks import DoubleConv, init_weights
-from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.ops import check_input, pad_to_multiple, pyramid, scaled_size
+from napari_defocus_deblur.model.config import DEPTH_UNIT_UM, ModelConfig
+from napari_defocus_deblur.model.ops import (
+    check_input,
+    depth_tensor,
+    pad_to_multiple,
+    pyramid,
+    scaled_size,
+    with_condition,
+)
 
 
 def _up2(x: torch.Tensor) -> torch.Tensor:
@@ -48,7 +55,7 @@ class _Head(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         c = cfg.base_channels
-        self.enc = DoubleConv(cfg.in_channels, c, cfg.norm, cfg.activation)
+        self.enc = DoubleConv(cfg.input_planes, c, cfg.norm, cfg.activation)
         self.up = nn.ConvTranspose2d(2 * c, c, 2, stride=2)
         self.dec = DoubleConv(2 * c, c, cfg.norm, cfg.activation)
         self.out = nn.Conv2d(c, cfg.out_channels, 1)
@@ -128,19 +135,26 @@ class HeadToTailNet(nn.Module):
         decoded.append(d)
         return head.out(d), decoded[::-1]  # decoder features ordered level 1..L
 
-    def forward_multiscale(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Per-scale predictions, finest first, each cropped to the input's footprint."""
+    def forward_multiscale(
+        self, x: torch.Tensor, depth: torch.Tensor | float | None = None
+    ) -> list[torch.Tensor]:
+        """Per-scale predictions, finest first, each cropped to the input's footprint.
+
+        ``depth`` (micrometres, a number or one value per image) is required by
+        depth-conditioned networks and ignored by the others.
+        """
         cfg = self.config
         check_input(x, cfg.in_channels)
+        cond = depth_tensor(depth, x) if cfg.conditioned else None
         h, w = x.shape[-2:]
         inputs = pyramid(pad_to_multiple(x, cfg.size_multiple), cfg.scales)
         outputs: list[torch.Tensor] = [None] * cfg.scales  # type: ignore[list-item]
         coarse = None
         for s in range(cfg.scales - 1, -1, -1):
-            out, coarse = self._subnet(s, inputs[s], coarse)
+            out, coarse = self._subnet(s, with_condition(inputs[s], cond, DEPTH_UNIT_UM), coarse)
             hk, wk = scaled_size(h, w, 2**s)
             outputs[s] = out[..., :hk, :wk]
         return outputs
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_multiscale(x)[0]
+    def forward(self, x: torch.Tensor, depth: torch.Tensor | float | None = None) -> torch.Tensor:
+        return self.forward_multiscale(x, depth)[0]

@@ -12,8 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from napari_defocus_deblur.model.blocks import ResBlock, init_weights
-from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.ops import check_input, pad_to_multiple, pyramid, scaled_size
+from napari_defocus_deblur.model.config import DEPTH_UNIT_UM, ModelConfig
+from napari_defocus_deblur.model.ops import (
+    check_input,
+    depth_tensor,
+    pad_to_multiple,
+    pyramid,
+    scaled_size,
+    with_condition,
+)
 
 
 class NahNet(nn.Module):
@@ -26,6 +33,7 @@ class NahNet(nn.Module):
         self.scales = nn.ModuleList()
         for s in range(cfg.scales):
             first = cin if s == cfg.scales - 1 else 2 * cin  # finer scales see up(I_{k+1})
+            first += cfg.input_planes - cin  # the depth plane of conditioned networks
             self.scales.append(
                 nn.Sequential(
                     nn.Conv2d(first, c, 3, padding=1),
@@ -37,9 +45,12 @@ class NahNet(nn.Module):
         for seq in self.scales:  # residual branches start near identity
             nn.init.normal_(seq[-1].weight, std=1e-3)
 
-    def forward_multiscale(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def forward_multiscale(
+        self, x: torch.Tensor, depth: torch.Tensor | float | None = None
+    ) -> list[torch.Tensor]:
         cfg = self.config
         check_input(x, cfg.in_channels)
+        cond = depth_tensor(depth, x) if cfg.conditioned else None
         h, w = x.shape[-2:]
         inputs = pyramid(pad_to_multiple(x, cfg.size_multiple), cfg.scales)
         outputs: list[torch.Tensor] = [None] * cfg.scales  # type: ignore[list-item]
@@ -47,7 +58,7 @@ class NahNet(nn.Module):
         for s in range(cfg.scales - 1, -1, -1):
             b = inputs[s]
             feats = b if prev is None else torch.cat([b, self._up_to(prev, b)], dim=1)
-            prev = b + self.scales[s](feats)
+            prev = b + self.scales[s](with_condition(feats, cond, DEPTH_UNIT_UM))
             hk, wk = scaled_size(h, w, 2**s)
             outputs[s] = prev[..., :hk, :wk]
         return outputs
@@ -56,5 +67,5 @@ class NahNet(nn.Module):
     def _up_to(img: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         return F.interpolate(img, size=ref.shape[-2:], mode="bilinear", align_corners=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_multiscale(x)[0]
+    def forward(self, x: torch.Tensor, depth: torch.Tensor | float | None = None) -> torch.Tensor:
+        return self.forward_multiscale(x, depth)[0]

@@ -64,3 +64,23 @@ def pyramid(x: torch.Tensor, scales: int) -> list[torch.Tensor]:
         hk, wk = scaled_size(h, w, f)
         out.append(downsample(x, f)[..., :hk, :wk])
     return out
+
+
+def depth_tensor(depth: torch.Tensor | float | None, x: torch.Tensor) -> torch.Tensor:
+    """The defocus distance of each image of ``x`` as a float tensor of shape (N,)."""
+    if depth is None:
+        raise ValueError("this network is depth-conditioned: pass depth (micrometres)")
+    d = torch.as_tensor(depth, dtype=torch.float32, device=x.device).reshape(-1)
+    if d.numel() == 1:
+        d = d.expand(x.shape[0])
+    if d.numel() != x.shape[0]:
+        raise ValueError(f"depth has {d.numel()} values for a batch of {x.shape[0]} images")
+    return d
+
+
+def with_condition(x: torch.Tensor, depth: torch.Tensor | None, unit: float) -> torch.Tensor:
+    """``x`` with a constant plane ``depth / unit`` appended (``x`` itself when None)."""
+    if depth is None:
+        return x
+    plane = (depth / unit).to(x.dtype).view(-1, 1, 1, 1)
+    return torch.cat([x, plane.expand(-1, 1, *x.shape[-2:])], dim=1)

@@ -19,6 +19,38 @@ _CHANNEL_RE = re.compile(r"(?:^|_)w(\d)")
 
 
 @dataclass(frozen=True)
+class ContentStyle:
+    """How procedural nuclei look (one draw of the content prior; defaults: BBBC006-like).
+
+    Parameters
+    ----------
+    radius_px
+        Range of the nuclei's semi-major axes, pixels (diameters 8-40 px span the prior).
+    count
+        Range of the number of nuclei in a 520 x 696 field (scaled by area).
+    clustered
+        Share of nuclei placed around cluster centres (the rest uniformly).
+    fine_texture, coarse_texture
+        Relative amplitude of fine (chromatin grain) and coarse intensity texture.
+    grain_sigma_px
+        Spatial scale of the fine texture.
+    bright_bodies
+        Mean number of very bright compact (mitotic) bodies per 520 x 696 field.
+    brightness
+        Range of the field's typical nucleus brightness, ADU above background.
+    """
+
+    radius_px: tuple[float, float] = (9.0, 16.0)
+    count: tuple[int, int] = (40, 230)
+    clustered: float = 0.75
+    fine_texture: float = 0.12
+    coarse_texture: float = 0.08
+    grain_sigma_px: float = 1.2
+    bright_bodies: float = 1.5
+    brightness: tuple[float, float] = (400.0, 950.0)
+
+
+@dataclass(frozen=True)
 class FieldLayout:
     """Nuclei of one field: one row per nucleus (pixels; angle in radians)."""
 
@@ -29,23 +61,27 @@ class FieldLayout:
     angle: np.ndarray
     brightness: np.ndarray
     mitotic: np.ndarray  # bool
+    style: ContentStyle = ContentStyle()
 
 
-def random_layout(shape: tuple[int, int], rng: np.random.Generator) -> FieldLayout:
+def random_layout(
+    shape: tuple[int, int], rng: np.random.Generator, style: ContentStyle | None = None
+) -> FieldLayout:
     """Clustered nuclei with varied size, density and brightness, plus a few mitoses."""
+    style = style or ContentStyle()
     h, w = shape
     area = h * w / (520 * 696)
-    n_target = max(1, int(rng.integers(40, 230) * area))
+    n_target = max(1, int(rng.integers(style.count[0], style.count[1]) * area))
     centres = rng.uniform((0, 0), (h, w), size=(int(rng.integers(2, 7)), 2))
     spreads = rng.uniform(30, 110, size=len(centres))
-    base = rng.uniform(400, 950)
+    base = rng.uniform(*style.brightness)
     rows: list[tuple] = []
     for _ in range(n_target * 4):
         if len(rows) >= n_target:
             break
-        a = rng.uniform(9.0, 16.0)
+        a = rng.uniform(*style.radius_px)
         b = a * rng.uniform(0.55, 0.9)
-        if rng.random() < 0.75:
+        if rng.random() < style.clustered:
             k = int(rng.integers(len(centres)))
             y, x = centres[k] + rng.normal(0, spreads[k], size=2)
         else:
@@ -55,7 +91,7 @@ def random_layout(shape: tuple[int, int], rng: np.random.Generator) -> FieldLayo
         if any(np.hypot(y - r[0], x - r[1]) < 0.8 * (a + r[2]) for r in rows):
             continue
         rows.append((y, x, a, b, rng.uniform(0, np.pi), base * rng.lognormal(0, 0.25), False))
-    for _ in range(min(int(rng.poisson(1.5 * area)), 6)):
+    for _ in range(min(int(rng.poisson(style.bright_bodies * area)), 12)):
         a = rng.uniform(3.0, 6.0)
         y, x = rng.uniform((0, 0), (h, w))
         rows.append(
@@ -71,7 +107,7 @@ def random_layout(shape: tuple[int, int], rng: np.random.Generator) -> FieldLayo
         )
     cols = list(zip(*rows)) if rows else [()] * 7
     return FieldLayout(
-        *(np.asarray(c, dtype=bool if i == 6 else float) for i, c in enumerate(cols))
+        *(np.asarray(c, dtype=bool if i == 6 else float) for i, c in enumerate(cols)), style
     )
 
 
@@ -94,8 +130,9 @@ def render_nuclei(layout: FieldLayout, shape: tuple[int, int], rng: np.random.Ge
     """Hoechst-like image: textured soft-edged ellipses, bright compact mitotic bodies."""
     from scipy import ndimage
 
+    style = layout.style
     image = np.zeros(shape)
-    fine = ndimage.gaussian_filter(rng.standard_normal(shape), 1.2)
+    fine = ndimage.gaussian_filter(rng.standard_normal(shape), style.grain_sigma_px)
     coarse = ndimage.gaussian_filter(rng.standard_normal(shape), 4.0)
     fine /= fine.std() or 1.0
     coarse /= coarse.std() or 1.0
@@ -114,7 +151,8 @@ def render_nuclei(layout: FieldLayout, shape: tuple[int, int], rng: np.random.Ge
             sl, dy, dx = box
             rho = _rho(dy, dx, a, b, ang)
             edge = 1.0 / (1.0 + np.exp(np.clip((rho - 1.0) * b / 0.8, -50, 50)))
-            texture = 1.0 + (0.3 if mit else 0.12) * fine[sl] + 0.08 * coarse[sl]
+            grain = 0.3 if mit else style.fine_texture
+            texture = 1.0 + grain * fine[sl] + style.coarse_texture * coarse[sl]
             image[sl] += level * edge * (1.0 - 0.2 * rho**2).clip(0.6) * texture.clip(0.2)
     return image
 

@@ -30,8 +30,9 @@ from napari_defocus_deblur.io.bbbc006 import format_name, plane_dir_name, plate_
 from napari_defocus_deblur.io.tiff import read_image, write_tiff
 from napari_defocus_deblur.simulate.camera import CameraModel
 from napari_defocus_deblur.simulate.content import content_files, fit_to_shape
-from napari_defocus_deblur.simulate.field import simulate_field
+from napari_defocus_deblur.simulate.field import simulate_field, simulate_prior_field
 from napari_defocus_deblur.simulate.optics import DEFOCUS_SPREAD, FOCAL_SHIFT_FACTOR
+from napari_defocus_deblur.simulate.prior import get_prior
 
 DEFAULT_PLANES = (16, 21, 24, 27, 30, 33)
 
@@ -85,9 +86,17 @@ def iter_write_dataset(
     shape: tuple[int, int] = FIELD_SHAPE,
     content_dir: str | os.PathLike | None = None,
     content_fraction: float = 1.0,
+    preset: str | None = None,
 ) -> Generator[FieldWritten, None, Path]:
-    """Like :func:`write_dataset`, yielding a :class:`FieldWritten` after every field."""
+    """Like :func:`write_dataset`, yielding a :class:`FieldWritten` after every field.
+
+    ``preset`` (``"nominal"``, ``"wide"``) draws every field's optics, camera and
+    content from that prior with the Gibson-Lanni PSF (:func:`simulate_prior_field`);
+    None keeps the first-round simulator.
+    """
     planes = _check(planes, channels, n_fields)
+    if preset is not None:
+        get_prior(preset)
     if not 0.0 <= content_fraction <= 1.0:
         raise UserInputError(f"content fraction must be in [0, 1], got {content_fraction}")
     out = Path(out_dir)
@@ -118,14 +127,14 @@ def iter_write_dataset(
                 crop_rng = np.random.default_rng([field_seed, 3, ch])
                 k = real_fields[i]
                 content, in_focus = _real_content(sources[ch], k, shape, crop_rng)
-            images = simulate_field(
-                [plane_to_offset_um(p) for p in planes],
-                seed=field_seed,
-                channel=ch,
-                shape=shape,
-                content=content,
-                in_focus=in_focus,
-            )
+            offsets = [plane_to_offset_um(p) for p in planes]
+            common = {"seed": field_seed, "channel": ch, "shape": shape}
+            if preset is None:
+                images = simulate_field(offsets, content=content, in_focus=in_focus, **common)
+            else:
+                images, _ = simulate_prior_field(
+                    offsets, prior=preset, content=content, in_focus=in_focus, **common
+                )
             for plane in planes:
                 uid = str(uuid.UUID(int=names.getrandbits(128), version=4))
                 path = out / plane_dir_name(plane) / format_name(well, site, ch, uid)
@@ -141,6 +150,7 @@ def iter_write_dataset(
         "content_dir": None if content_dir is None else str(content_dir),
         "content_fraction": content_fraction if content_dir is not None else 0.0,
         "real_content_fields": sorted(real_fields) if content_dir is not None else [],
+        "preset": preset,
         "focal_shift_factor": FOCAL_SHIFT_FACTOR,
         "defocus_spread": DEFOCUS_SPREAD,
         "camera": CameraModel().to_dict(),
@@ -159,6 +169,7 @@ def write_dataset(
     shape: tuple[int, int] = FIELD_SHAPE,
     content_dir: str | os.PathLike | None = None,
     content_fraction: float = 1.0,
+    preset: str | None = None,
 ) -> Path:
     """Simulate ``n_fields`` fields (plate order a01 s1, a01 s2, ...) in BBBC006 layout.
 
@@ -183,6 +194,8 @@ def write_dataset(
     content_fraction
         Share of the fields that take real content when ``content_dir`` is given (a
         seeded choice); the others get procedural cells.
+    preset
+        Simulator prior (one of ``PRESETS``) or None for the first-round simulator.
 
     Returns
     -------
@@ -198,9 +211,8 @@ def write_dataset(
         shape=shape,
         content_dir=content_dir,
         content_fraction=content_fraction,
+        preset=preset,
     )
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+    from napari_defocus_deblur.progress import drive
+
+    return drive(gen)

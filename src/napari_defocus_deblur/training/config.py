@@ -56,7 +56,15 @@ class TrainConfig:
     grad_clip
         Maximum global gradient norm (``None``: no clipping).
     amp
-        bfloat16 autocast on CUDA (ignored on CPU, which trains in float32).
+        Allow bfloat16 autocast: on CUDA, and on CPUs whose bf16 matrix products are
+        measured faster than float32 (``inference.device.training_uses_bf16``).
+    condition
+        ``"depth"`` trains a depth-conditioned network (an unconditioned ``init`` gains a
+        zero-initialised depth input); ``None`` keeps the initial network's choice.
+    prior, prior_fields, prior_depths_um, content_dir
+        Train on fields simulated from a simulator preset (``"wide"``, ``"nominal"``)
+        instead of a data folder: number of fields, range of distances (µm) and an
+        optional folder of real in-focus images used as content for a quarter of them.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -93,6 +101,11 @@ class TrainConfig:
     seed: int = 0
     grad_clip: float | None = 1.0
     amp: bool = True
+    condition: str | None = None
+    prior: str | None = None
+    prior_fields: int = 256
+    prior_depths_um: tuple[float, float] = (2.0, 44.0)
+    content_dir: str | None = None
     early_stopping_patience: int | None = 10
     checkpoint_every: int | None = None
     resume: bool = False
@@ -142,6 +155,18 @@ class TrainConfig:
             )
         if self.fusion is not None and self.fusion not in ("sum", "concat"):
             raise UserInputError(f"fusion must be 'sum' or 'concat', got {self.fusion!r}")
+        if self.condition not in (None, "none", "depth"):
+            raise UserInputError(f"condition must be 'none' or 'depth', got {self.condition!r}")
+        if self.prior is not None:
+            from napari_defocus_deblur.simulate.prior import get_prior
+
+            get_prior(self.prior)
+        if not isinstance(self.prior_fields, int) or self.prior_fields < 2:
+            raise UserInputError(f"prior_fields must be an integer >= 2, got {self.prior_fields}")
+        depths = tuple(float(d) for d in self.prior_depths_um)
+        if len(depths) != 2 or not 0 <= depths[0] <= depths[1] <= 200:
+            raise UserInputError(f"prior_depths_um must be [lo, hi] µm, got {depths}")
+        object.__setattr__(self, "prior_depths_um", depths)
         if self.steps is not None and self.epochs is not None:
             raise UserInputError("give either steps or epochs, not both")
 
@@ -158,6 +183,7 @@ class TrainConfig:
             "fusion": self.fusion or "sum",
             "base_channels": self.base_channels,
             "levels": self.levels,
+            "condition": self.condition or "none",
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,6 +192,7 @@ class TrainConfig:
         data["output_dir"] = str(self.output_dir)
         if self.depths_um is not None:
             data["depths_um"] = list(self.depths_um)
+        data["prior_depths_um"] = list(self.prior_depths_um)
         return data
 
     @classmethod
@@ -175,8 +202,9 @@ class TrainConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserInputError(f"unknown training config keys: {', '.join(unknown)}")
-        if isinstance(data.get("depths_um"), list):
-            data = {**data, "depths_um": tuple(data["depths_um"])}
+        for key in ("depths_um", "prior_depths_um"):
+            if isinstance(data.get(key), list):
+                data = {**data, key: tuple(data[key])}
         return cls(**data)
 
     @classmethod

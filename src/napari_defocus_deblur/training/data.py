@@ -32,6 +32,7 @@ class Field:
     target: np.ndarray  # float32, normalised with the same (lo, hi)
     lo: float
     hi: float
+    depth_um: float | None = None  # defocus distance (depth-conditioned training)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -86,7 +87,11 @@ def _as_list(images: Any, what: str) -> list[np.ndarray]:
 
 
 def _make_field(
-    field_id: str, oof: np.ndarray, sharp: np.ndarray, norm: PercentileNormalization
+    field_id: str,
+    oof: np.ndarray,
+    sharp: np.ndarray,
+    norm: PercentileNormalization,
+    depth_um: float | None = None,
 ) -> Field:
     if oof.shape != sharp.shape:
         raise UserInputError(
@@ -96,7 +101,7 @@ def _make_field(
     if min(oof.shape) < 16:
         raise UserInputError(f"field {field_id}: {oof.shape} is too small (16 pixels minimum)")
     lo, hi = norm.bounds(oof)
-    return Field(field_id, normalize(oof, lo, hi), normalize(sharp, lo, hi), lo, hi)
+    return Field(field_id, normalize(oof, lo, hi), normalize(sharp, lo, hi), lo, hi, depth_um)
 
 
 class TrainingData:
@@ -168,7 +173,7 @@ class TrainingData:
         if len(ids) != n or len(set(ids)) != n:
             raise UserInputError("field_ids must be unique, one per image pair")
         norm = normalization or PercentileNormalization()
-        fields = [_make_field(i, o, s, norm) for i, o, s in zip(ids, oofs, sharps)]
+        fields = [_make_field(i, o, s, norm, depth_um) for i, o, s in zip(ids, oofs, sharps)]
         n_val = min(n - 1, max(1, round(n * val_fraction)))
         order = np.random.default_rng(seed).permutation(n)
         val_idx = set(order[:n_val].tolist())
@@ -248,7 +253,7 @@ class TrainingData:
         train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
 
         def load(pair: Any) -> Field:
-            return _make_field(pair.field_id, *load_pair(pair), norm)
+            return _make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
 
         return cls(
             [load(p) for p in train_pairs],
@@ -264,7 +269,8 @@ class TrainingData:
     def _pooled(cls, parts: Sequence[TrainingData], depths: Sequence[float]) -> TrainingData:
         def tag(fields: Sequence[Field], depth: float) -> list[Field]:
             return [
-                Field(f"{f.field_id}@{depth:g}um", f.oof, f.target, f.lo, f.hi) for f in fields
+                Field(f"{f.field_id}@{depth:g}um", f.oof, f.target, f.lo, f.hi, depth)
+                for f in fields
             ]
 
         first = parts[0]
@@ -291,12 +297,13 @@ class TrainingData:
         return max(1, math.ceil(pixels / (crop * crop * batch)))
 
     def sample(
-        self, rng: np.random.Generator, batch: int, crop: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, rng: np.random.Generator, batch: int, crop: int, *, with_depth: bool = False
+    ) -> tuple[np.ndarray, ...]:
         """A batch of random augmented crops, ``(input, target)`` each ``(batch, 1, crop, crop)``.
 
         Fields are drawn with probability proportional to their area; each crop gets one
-        of the 8 flips/right-angle rotations, identically for input and target.
+        of the 8 flips/right-angle rotations, identically for input and target. With
+        ``with_depth`` a third array holds each crop's defocus distance (float32, µm).
         """
         if crop > self.min_field_side:
             raise UserInputError(
@@ -315,7 +322,19 @@ class TrainingData:
             for arr, out in ((field.oof, xs), (field.target, ys)):
                 patch = np.rot90(arr[top : top + crop, left : left + crop], k)
                 out[b, 0] = patch[:, ::-1] if flip else patch
+        if with_depth:
+            return xs, ys, self.depths_of([self.train[int(i)] for i in picks])
         return xs, ys
+
+    def depths_of(self, fields: Sequence[Field]) -> np.ndarray:
+        """Defocus distances of ``fields`` (float32, µm); the data's depth when unset."""
+        default = self.depth_um
+        depths = [f.depth_um if f.depth_um is not None else default for f in fields]
+        if any(d is None for d in depths):
+            raise UserInputError(
+                "a depth-conditioned model needs the defocus distance of every field; give --depth"
+            )
+        return np.asarray(depths, dtype=np.float32)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able description for the training record."""

@@ -1,7 +1,9 @@
 """The training loop: a generator of typed events that returns the trained network.
 
 Multi-scale loss (Eq. 6 of arXiv:2201.02876), Adam with linear warm-up and a cosine
-schedule, gradient clipping, bfloat16 autocast on CUDA, validation by field after every
+schedule, gradient clipping, bfloat16 autocast on CUDA and on CPUs with fast bf16 matrix
+units (measured at run time, float32 elsewhere), depth-conditioned networks fed each
+crop's defocus distance, validation by field after every
 epoch, early stopping on validation PSNR, and checkpoints that resume exactly: on CPU,
 a run stopped and resumed gives bitwise the same weights as an uninterrupted run.
 """
@@ -20,6 +22,7 @@ from torch import nn
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.evaluation.metrics import psnr, ssim
+from napari_defocus_deblur.inference.device import training_uses_bf16
 from napari_defocus_deblur.model import count_parameters, multiscale_loss
 from napari_defocus_deblur.training.config import DEFAULT_EPOCHS, TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
@@ -47,7 +50,7 @@ from napari_defocus_deblur.training.state import (
     restore_rng,
     run_from_dict,
     save_best,
-    save_training_state,
+    save_training_checkpoint,
 )
 
 #: Smallest validation PSNR gain (dB) that counts as an improvement for early stopping.
@@ -87,11 +90,13 @@ def validate(model: nn.Module, data: TrainingData, device: torch.device) -> dict
     was_training = model.training
     model.eval()
     losses, psnrs, ssims = [], [], []
+    conditioned = model.config.conditioned  # type: ignore[union-attr]
     for f in data.val:
         x = torch.from_numpy(f.oof)[None, None].to(device)
         y = torch.from_numpy(f.target)[None, None].to(device)
+        depth = torch.from_numpy(data.depths_of([f])).to(device) if conditioned else None
         with torch.no_grad():
-            outputs = model.forward_multiscale(x)
+            outputs = model.forward_multiscale(x, depth)
             losses.append(float(multiscale_loss(outputs, y)))
         pred = outputs[0][0, 0].float().cpu().numpy()
         psnrs.append(psnr(pred, f.target))
@@ -149,7 +154,8 @@ def run_training(
         model = initial_model(config)
         run = RunState()
     model.to(device)
-    use_amp = config.amp and device.type == "cuda"
+    use_amp = training_uses_bf16(device, config.amp)
+    conditioned = model.config.conditioned
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     best_weights = None
     if previous is not None:
@@ -172,12 +178,10 @@ def run_training(
         return time.perf_counter() - t0
 
     def save(state: TrainState) -> CheckpointSaved:
-        from napari_defocus_deblur.model.checkpoint import save_checkpoint
-
         run.elapsed_s, run.state = elapsed(), state.value
         info = checkpoint_info(config, data, model, run, device, baseline, n_total)
-        save_checkpoint(model, out, info=info)
-        save_training_state(out, optimizer, run, rng, {"config": config.to_dict()})
+        extra = {"config": config.to_dict()}  # all files, best weights too: one atomic set
+        save_training_checkpoint(out, model, info, optimizer, run, rng, extra, best_weights)
         return CheckpointSaved(out, run.step)
 
     def end_epoch(train_losses: list[float]) -> EpochEnd:
@@ -232,10 +236,11 @@ def run_training(
             lr = learning_rate(config, run.step, progress, n_total)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            xb, yb = data.sample(rng, config.batch, config.crop)
+            xb, yb, *db = data.sample(rng, config.batch, config.crop, with_depth=conditioned)
             x, y = torch.from_numpy(xb).to(device), torch.from_numpy(yb).to(device)
+            depth = torch.from_numpy(db[0]).to(device) if conditioned else None
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                outputs = model.forward_multiscale(x)
+                outputs = model.forward_multiscale(x, depth)
             loss = multiscale_loss([o.float() for o in outputs], y)
             if not torch.isfinite(loss):
                 raise UserInputError(

@@ -103,8 +103,12 @@ def initial_model(config: TrainConfig) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             return build_model(**config.model_options()).train()
+    from napari_defocus_deblur.model import condition_on_depth
+
     model = _load(find_init_checkpoint(config.init)).float().cpu().train()
     check_compatible(config, model, f"--init {config.init}")
+    if config.condition == "depth":
+        model = condition_on_depth(model)
     return model
 
 

@@ -12,6 +12,7 @@ from torch import nn
 
 from napari_defocus_deblur import __version__
 from napari_defocus_deblur.evaluation.metrics import NORMALIZATION
+from napari_defocus_deblur.inference.device import training_uses_bf16
 from napari_defocus_deblur.model import count_parameters
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
@@ -67,7 +68,8 @@ def checkpoint_info(
             "epochs": run.epoch,
             "wall_time_s": round(run.elapsed_s, 2),
             "device": _device_name(device),
-            "amp_bf16": bool(config.amp and device.type == "cuda"),
+            "amp_bf16": training_uses_bf16(device, config.amp),
+            "precision": "bf16 autocast" if training_uses_bf16(device, config.amp) else "fp32",
             "parameters": count_parameters(model),
             "data": data.describe(),
             "config": config.to_dict(),

@@ -8,13 +8,18 @@ Files added to a checkpoint directory by training:
     Weights of the epoch with the best validation PSNR (for early stopping).
 ``training_state.json``
     Step, epoch, RNG states, best validation PSNR, history, optimizer scalars and
-    parameter groups. Written last, so its presence means the other files are complete.
+    parameter groups, and the SHA-256 of every other file of the checkpoint.
+
+:func:`save_training_checkpoint` writes all of them and the weights and
+``config.json`` as one set (:mod:`napari_defocus_deblur.io.fileset`): a run killed at
+any moment leaves the previous checkpoint or the new one. Resuming checks the hashes,
+so it continues exactly from the saved step or refuses with a message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,7 @@ OPTIMIZER_FILE = "optimizer.safetensors"
 BEST_FILE = "best_model.safetensors"
 STATE_FILE = "training_state.json"
 STATE_FORMAT = "napari-defocus-deblur/training-state-v1"
+_HASH_CHUNK = 1 << 20
 
 
 @dataclass
@@ -122,36 +128,95 @@ def save_training_state(
     rng: np.random.Generator,
     extra: dict[str, Any],
 ) -> None:
-    """Write ``optimizer.safetensors`` then ``training_state.json`` (atomically)."""
+    """Write ``optimizer.safetensors`` and ``training_state.json`` into ``directory``.
+
+    ``training_state.json`` records the SHA-256 of every other file in ``directory``
+    (call it last, on a staging folder; see :func:`save_training_checkpoint`).
+    """
     from safetensors.torch import save_file
 
     tensors, meta = optimizer_to_files(optimizer)
     save_file(tensors, str(directory / OPTIMIZER_FILE), metadata={"format": STATE_FORMAT})
+    files = {p.name: file_hash(p) for p in sorted(directory.iterdir()) if p.name != STATE_FILE}
     payload = {
         "format": STATE_FORMAT,
         **run.to_dict(),
         "rng": rng_states(rng),
         "optimizer": meta,
         **extra,
+        "files": files,
     }
-    tmp = directory / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    os.replace(tmp, directory / STATE_FILE)
+    (directory / STATE_FILE).write_text(json.dumps(payload, indent=1) + "\n")
+
+
+def save_training_checkpoint(
+    directory: Path,
+    model: nn.Module,
+    info: dict[str, Any],
+    optimizer: torch.optim.Optimizer,
+    run: RunState,
+    rng: np.random.Generator,
+    extra: dict[str, Any],
+    best: dict[str, torch.Tensor] | None = None,
+) -> None:
+    """Write a resumable checkpoint as one atomic set.
+
+    Weights and ``config.json`` (``info``), the best-epoch weights ``best`` (when there
+    are any), the optimizer and ``training_state.json`` replace the previous
+    checkpoint together, whatever moment the process is killed at.
+    """
+    from safetensors.torch import save_file
+
+    from napari_defocus_deblur.io.fileset import file_set
+    from napari_defocus_deblur.model.checkpoint import write_checkpoint_files
+
+    try:
+        with file_set(directory, first=(STATE_FILE,)) as staging:
+            write_checkpoint_files(model, staging, info=info)
+            if best is not None:
+                save_file(best, str(staging / BEST_FILE), metadata={"format": STATE_FORMAT})
+            save_training_state(staging, optimizer, run, rng, extra)
+    except OSError as exc:
+        raise CheckpointError(f"cannot write checkpoint to {directory}: {exc}") from exc
 
 
 def save_best(directory: Path, model: nn.Module) -> dict[str, torch.Tensor]:
-    """Write the current weights as the best ones; returns a CPU copy of them."""
-    from safetensors.torch import save_file
+    """A CPU copy of the current weights as the best ones.
 
-    weights = {
-        k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()
-    }
-    save_file(weights, str(directory / BEST_FILE), metadata={"format": STATE_FORMAT})
-    return weights
+    The copy is written to ``best_model.safetensors`` in ``directory`` with the next
+    checkpoint (:func:`save_training_checkpoint`), so that it always belongs to the
+    same step as the rest of the checkpoint.
+    """
+    return {k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()}
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def load_training_state(directory: Path) -> dict[str, Any]:
-    """The parsed ``training_state.json`` of ``directory``."""
+    """The parsed ``training_state.json`` of ``directory``, checked against its files.
+
+    An interrupted save is completed or discarded first, then every file recorded in
+    the state must have the recorded SHA-256, so a resumed run starts from exactly the
+    saved step.
+
+    Raises
+    ------
+    CheckpointError
+        No run, an unreadable state, or files that differ from the ones saved with it.
+    """
+    from napari_defocus_deblur.io.fileset import recover
+
+    try:
+        recover(directory, first=(STATE_FILE,), discard_stale=True)
+    except OSError as exc:
+        raise CheckpointError(f"cannot resume: {directory} cannot be repaired: {exc}") from exc
     path = directory / STATE_FILE
     if not path.is_file():
         raise CheckpointError(
@@ -159,11 +224,32 @@ def load_training_state(directory: Path) -> dict[str, Any]:
         )
     try:
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"cannot resume: {path} is unreadable: {exc}") from exc
-    if data.get("format") != STATE_FORMAT:
+    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
         raise CheckpointError(f"cannot resume: {path} has an unknown format")
+    _check_files(directory, data.get("files"), data.get("step"))
     return data
+
+
+def _check_files(directory: Path, files: Any, step: Any) -> None:
+    if files is None:  # written before states recorded their files
+        return
+    if not isinstance(files, dict):
+        raise CheckpointError(f"cannot resume: {directory / STATE_FILE} has an unknown format")
+    for name, expected in files.items():
+        path = directory / str(name)
+        try:
+            actual = file_hash(path) if path.is_file() else None
+        except OSError:
+            actual = None
+        if actual != expected:
+            what = "is missing" if actual is None else "differs from the file saved"
+            raise CheckpointError(
+                f"cannot resume: {path} {what} at step {step} ({STATE_FILE}); resuming "
+                "would not continue the saved run exactly. Start a new run with "
+                "--overwrite, or restore the file"
+            )
 
 
 def load_optimizer(directory: Path, optimizer: torch.optim.Optimizer, meta: dict) -> None:
@@ -177,10 +263,16 @@ def load_optimizer(directory: Path, optimizer: torch.optim.Optimizer, meta: dict
 
 
 def load_best(directory: Path) -> dict[str, torch.Tensor] | None:
-    """Best-epoch weights saved in ``directory``, or None."""
+    """Best-epoch weights saved with the checkpoint in ``directory``, or None."""
     from safetensors.torch import load_file
 
     path = directory / BEST_FILE
+    try:
+        files = json.loads((directory / STATE_FILE).read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        files = None
+    if isinstance(files, dict) and BEST_FILE not in files:
+        return None  # left by an earlier run in this folder
     return load_file(str(path)) if path.is_file() else None
 
 

@@ -1,17 +1,21 @@
-"""Qt helpers shared by the dock widgets: layer pickers, notifications, input checks.
+"""Helpers shared by the dock widgets: layer combo boxes, notifications, input checks.
 
 Nothing here imports torch; the core is imported inside the functions that need it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qtpy.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from magicgui.widgets import ComboBox, Container, create_widget
+from qtpy.QtWidgets import QWidget
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.widgets._layout import compact
 
 if TYPE_CHECKING:
     import napari
@@ -76,138 +80,70 @@ def is_alive(widget: QWidget) -> bool:
     return True
 
 
-class FolderEdit(QWidget):
-    """A line edit for a folder path with a "…" button opening a folder dialog."""
+def image_layers(viewer: napari.Viewer) -> list[Layer]:
+    """The viewer's image layers, top of the layer list first."""
+    from napari.layers import Image
 
-    def __init__(self, title: str, text: str = "", placeholder: str = "") -> None:
-        super().__init__()
-        self.edit = QLineEdit(text)
-        self.edit.setPlaceholderText(placeholder)
-        browse = QPushButton("…")
-        browse.setMaximumWidth(32)
-        browse.clicked.connect(self._browse)
-        self._title = title
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
-        row.addWidget(browse)
-
-    def text(self) -> str:
-        """The path as typed (stripped)."""
-        return self.edit.text().strip()
-
-    def setText(self, text: str) -> None:  # Qt naming, like QLineEdit
-        """Replace the path."""
-        self.edit.setText(text)
-
-    def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self._title, self.text())
-        if path:
-            self.edit.setText(path)
+    return [layer for layer in reversed(viewer.layers) if isinstance(layer, Image)]
 
 
-class LayerPicker(QComboBox):
-    """A combo box listing the viewer's layers of some types, kept in sync with the viewer.
+def layer_combo(
+    viewer: napari.Viewer,
+    name: str,
+    label: str,
+    *,
+    nullable: bool = False,
+    tooltip: str = "",
+) -> ComboBox:
+    """A magicgui combo box of the viewer's image layers (``napari.layers.Image``).
 
-    Parameters
-    ----------
-    viewer
-        The napari viewer.
-    layer_types
-        Layer classes to list (default: ``napari.layers.Image``).
-    none_text
-        If given, a first entry with this text meaning "no layer".
+    The choices follow the layer list: napari resets them when layers are added,
+    removed, moved or renamed (for docked widgets), and :func:`follow_layers` does it
+    for widgets that are not docked.
     """
+    from napari.layers import Image
 
-    def __init__(
-        self,
-        viewer: napari.Viewer,
-        layer_types: tuple[type, ...] | None = None,
-        none_text: str | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        from napari.layers import Image
+    widget = create_widget(
+        annotation=Image,
+        name=name,
+        label=label,
+        options={"choices": lambda _w: image_layers(viewer), "nullable": nullable},
+    )
+    widget.tooltip = tooltip or None
+    compact(widget)
+    return widget
 
-        self._viewer = viewer
-        self._types = layer_types or (Image,)
-        self._none_text = none_text
-        self.setMinimumContentsLength(12)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        events = viewer.layers.events
-        for event in (events.inserted, events.removed, events.moved, events.reordered):
-            event.connect(self._on_layers_changed)
-        self.destroyed.connect(self._disconnect_all)
-        self._watched: list[Any] = []
-        self.refresh()
 
-    # -- public -----------------------------------------------------------------------
-    def layers(self) -> list[Layer]:
-        """Layers of the accepted types, top of the layer list first."""
-        return [ly for ly in reversed(self._viewer.layers) if isinstance(ly, self._types)]
+def follow_layers(viewer: napari.Viewer, container: Container) -> None:
+    """Reset ``container``'s layer choices on layer-list changes until it is deleted."""
+    events = viewer.layers.events
+    emitters = [events.inserted, events.removed, events.reordered]
+    if hasattr(events, "renamed"):
+        emitters.append(events.renamed)
 
-    def layer(self) -> Layer | None:
-        """The chosen layer, or None."""
-        name = self.currentData()
-        if not name:
-            return None
-        try:
-            layer = self._viewer.layers[name]
-        except KeyError:
-            return None
-        return layer if isinstance(layer, self._types) else None
+    def reset(*_: Any) -> None:
+        if is_alive(container.native):
+            container.reset_choices()
 
-    def set_layer(self, layer: Layer | str | None) -> None:
-        """Choose ``layer`` (a layer or its name; None chooses the "none" entry)."""
-        name = getattr(layer, "name", layer)
-        index = self.findData(name) if name is not None else self.findData("")
-        if index >= 0:
-            self.setCurrentIndex(index)
+    for emitter in emitters:
+        emitter.connect(reset)
 
-    def refresh(self) -> None:
-        """Rebuild the list, keeping the current choice when it still exists."""
-        if not is_alive(self):
-            return
-        current = self.currentData()
-        self.blockSignals(True)
-        self.clear()
-        if self._none_text is not None:
-            self.addItem(self._none_text, "")
-        for layer in self.layers():
-            self.addItem(layer.name, layer.name)
-        self._watch_names()
-        index = self.findData(current) if current else -1
-        if index < 0 and self._none_text is None:
-            index = self._default_index()
-        self.setCurrentIndex(max(index, 0))
-        self.blockSignals(False)
-        if self.currentData() != current:
-            self.currentIndexChanged.emit(self.currentIndex())
+    def disconnect(*_: Any) -> None:
+        for emitter in emitters:
+            emitter.disconnect(reset)
 
-    # -- internals --------------------------------------------------------------------
-    def _default_index(self) -> int:
-        active = self._viewer.layers.selection.active
-        if active is not None and isinstance(active, self._types):
-            return self.findData(active.name)
-        return 0 if self.count() else -1
+    container.native.destroyed.connect(disconnect)
 
-    def _on_layers_changed(self, event: Any = None) -> None:
-        self.refresh()
 
-    def _watch_names(self) -> None:
-        for emitter in self._watched:
-            emitter.disconnect(self._on_layers_changed)
-        self._watched = [ly.events.name for ly in self._viewer.layers]
-        for emitter in self._watched:
-            emitter.connect(self._on_layers_changed)
-
-    def _disconnect_all(self, *_: Any) -> None:
-        events = self._viewer.layers.events
-        for event in (events.inserted, events.removed, events.moved, events.reordered):
-            event.disconnect(self._on_layers_changed)
-        for emitter in self._watched:
-            emitter.disconnect(self._on_layers_changed)
-        self._watched = []
+@contextlib.contextmanager
+def quietly(flag_owner: Any, flag: str = "_updating") -> Iterator[None]:
+    """Set ``flag_owner.<flag>`` while the widget itself changes values (not the user)."""
+    previous = getattr(flag_owner, flag, False)
+    setattr(flag_owner, flag, True)
+    try:
+        yield
+    finally:
+        setattr(flag_owner, flag, previous)
 
 
 def check_image_layer(layer: Layer | None, viewer: napari.Viewer, role: str = "image") -> Any:

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from magicgui.widgets import Container, Label, PushButton
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QFormLayout, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.widgets._common import LayerPicker, report_exception
+from napari_defocus_deblur.widgets._common import layer_combo, report_exception
 
 if TYPE_CHECKING:
     import napari
     from napari.layers import Layer
+
+
+COMPARE_TEXT = "Compare side by side"
+#: Rows of the metrics table: key and the label a user reads.
+METRIC_ROWS = (("raw", "raw input"), ("restored", "deblurred"))
 
 
 def _grid(viewer: napari.Viewer) -> Any:
@@ -42,6 +47,7 @@ class SideBySide:
             self._saved = {
                 "grid": {k: getattr(grid, k) for k in ("enabled", "stride", "shape")},
                 "visible": [(ly, ly.visible) for ly in self._viewer.layers],
+                "labels": [(ly, _name_shown(ly)) for ly in (left, right)],
             }
         for layer in self._viewer.layers:
             layer.visible = layer.name in (left.name, right.name)
@@ -51,6 +57,9 @@ class SideBySide:
         grid.stride = stride
         grid.shape = (1, 2)
         grid.enabled = True
+        for layer in (left, right):  # each pane says what it shows
+            _show_name(layer, True)
+        self._viewer.reset_view()  # fit both panes instead of two slivers
 
     def leave(self) -> None:
         """Restore the grid settings and layer visibility saved by :meth:`enter`."""
@@ -64,6 +73,22 @@ class SideBySide:
         for layer, visible in saved["visible"]:
             if layer in self._viewer.layers:
                 layer.visible = visible
+        for layer, shown in saved["labels"]:
+            if shown is not None and layer in self._viewer.layers:
+                _show_name(layer, shown)
+        self._viewer.reset_view()
+
+
+def _name_shown(layer: Layer) -> bool | None:
+    """Whether napari draws the layer's name in its grid pane (None: napari < 0.6)."""
+    overlay = getattr(layer, "name_overlay", None)
+    return None if overlay is None else bool(overlay.visible)
+
+
+def _show_name(layer: Layer, on: bool) -> None:
+    overlay = getattr(layer, "name_overlay", None)
+    if overlay is not None:
+        overlay.visible = on
 
 
 @dataclass(frozen=True)
@@ -108,8 +133,8 @@ def compute_metrics(raw: np.ndarray, restored: np.ndarray, reference: np.ndarray
     }
 
 
-class CompareSection(QWidget):
-    """Compare button + reference picker + a PSNR/SSIM table.
+class CompareSection(Container):
+    """Compare toggle + reference layer + a PSNR/SSIM table (magicgui widgets).
 
     Parameters
     ----------
@@ -120,57 +145,37 @@ class CompareSection(QWidget):
         been deblurred yet.
     """
 
-    def __init__(
-        self,
-        viewer: napari.Viewer,
-        pair: Callable[[], ComparePair | None],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def __init__(self, viewer: napari.Viewer, pair: Callable[[], ComparePair | None]) -> None:
         self._viewer = viewer
         self._pair = pair
         self.side_by_side = SideBySide(viewer)
-
-        self.compare_button = QPushButton("Compare side by side")
-        self.compare_button.setCheckable(True)
-        self.compare_button.setToolTip("Raw and deblurred next to each other, cameras linked")
-        self.compare_button.toggled.connect(self._on_toggled)
-
-        self.reference_picker = LayerPicker(viewer, none_text="(none)")
-        self.reference_picker.setToolTip("An in-focus image of the same field (ground truth)")
-        self.reference_picker.currentIndexChanged.connect(lambda *_: self.update_metrics())
-
-        table = QGridLayout()
-        table.addWidget(QLabel(""), 0, 0)
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        for col, title in enumerate(("PSNR (dB)", "SSIM"), start=1):
-            header = QLabel(title)
-            header.setAlignment(right)
-            table.addWidget(header, 0, col)
-        self.labels: dict[str, tuple[QLabel, QLabel]] = {}
-        for row, key in enumerate(("raw", "restored"), start=1):
-            table.addWidget(QLabel(key), row, 0)
-            cells = (QLabel("–"), QLabel("–"))
-            for col, cell in enumerate(cells, start=1):
-                cell.setAlignment(right)
-                cell.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                table.addWidget(cell, row, col)
-            self.labels[key] = cells
+        self.compare_button = PushButton(text=COMPARE_TEXT)
+        self.compare_button.native.setCheckable(True)
+        self.compare_button.tooltip = "Raw and deblurred next to each other, cameras linked"
+        self.reference = layer_combo(
+            viewer,
+            "reference",
+            "Reference",
+            nullable=True,
+            tooltip="An in-focus image of the same field (ground truth) for PSNR/SSIM",
+        )
+        self.cells: dict[str, tuple[Label, Label]] = {}
+        rows = [_row("", "PSNR (dB)", "SSIM")[0]]
+        for key, title in METRIC_ROWS:
+            row, cells = _row(title, "–", "–")
+            rows.append(row)
+            self.cells[key] = cells
         self.metrics: dict[str, tuple[float, float]] = {}
-
-        form = QFormLayout()
-        form.addRow("Reference (in focus)", self.reference_picker)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.compare_button)
-        layout.addLayout(form)
-        layout.addLayout(table)
+        super().__init__(widgets=[self.compare_button, self.reference, *rows], labels=True)
+        self.margins = (0, 0, 0, 0)
+        self.compare_button.native.toggled.connect(self._on_toggled)
+        self.reference.changed.connect(lambda *_: self.update_metrics())
 
     # -- compare view -----------------------------------------------------------------
     def _on_toggled(self, checked: bool) -> None:
         if not checked:
             self.side_by_side.leave()
-            self.compare_button.setText("Compare side by side")
+            self.compare_button.text = COMPARE_TEXT
             return
         try:
             pair = self._pair()
@@ -179,26 +184,31 @@ class CompareSection(QWidget):
                     "nothing to compare yet: run Deblur on the chosen image first"
                 )
         except Exception as exc:
-            self.compare_button.blockSignals(True)
-            self.compare_button.setChecked(False)
-            self.compare_button.blockSignals(False)
+            self.compare_button.native.blockSignals(True)
+            self.compare_button.native.setChecked(False)
+            self.compare_button.native.blockSignals(False)
             report_exception(exc, "Compare")
             return
         self.side_by_side.enter(pair.raw_layer, pair.restored_layer)
-        self.compare_button.setText("Back to normal view")
+        self.compare_button.text = "Back to normal view"
 
     def set_compare(self, on: bool) -> None:
         """Turn the side-by-side view on or off (same as clicking the button)."""
-        self.compare_button.setChecked(on)
+        self.compare_button.native.setChecked(on)
+
+    @property
+    def comparing(self) -> bool:
+        """True while the side-by-side view is shown."""
+        return self.side_by_side.active
 
     # -- metrics ----------------------------------------------------------------------
     def update_metrics(self) -> None:
         """Recompute the table for the chosen reference (cleared when there is none)."""
         self.metrics = {}
-        for cells in self.labels.values():
+        for cells in self.cells.values():
             for cell in cells:
-                cell.setText("–")
-        reference = self.reference_picker.layer()
+                cell.value = "–"
+        reference = self.reference.value
         if reference is None:
             return
         try:
@@ -210,5 +220,38 @@ class CompareSection(QWidget):
             report_exception(exc, "Computing PSNR/SSIM")
             return
         for key, (p, s) in self.metrics.items():
-            self.labels[key][0].setText(f"{p:.2f}")
-            self.labels[key][1].setText(f"{s:.4f}")
+            self.cells[key][0].value = f"{p:.2f}"
+            self.cells[key][1].value = f"{s:.4f}"
+
+
+def _row(title: str, *values: str) -> tuple[Container, tuple[Label, Label]]:
+    """One table row: a right-aligned title cell and two value cells."""
+    cells = tuple(Label(value=v) for v in values)
+    for cell in cells:
+        cell.native.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        cell.native.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    row = Container(widgets=list(cells), layout="horizontal", labels=False, label=title)
+    row.margins = (0, 0, 0, 0)
+    return row, cells  # type: ignore[return-value]
+
+
+def pair_for(viewer: napari.Viewer, raw_layer: Layer | None) -> ComparePair | None:
+    """Raw and restored planes of ``raw_layer``, or None before its first result.
+
+    For a stack the plane is the one the result holds (a single restored plane) or the
+    one shown by the dims slider (a restored stack).
+    """
+    from napari_defocus_deblur.widgets._common import current_plane_index
+    from napari_defocus_deblur.widgets._results import find_result
+
+    restored = find_result(viewer, raw_layer) if raw_layer is not None else None
+    if restored is None or raw_layer is None:
+        return None
+    raw_data = raw_layer.data[0] if raw_layer.multiscale else raw_layer.data
+    out = np.asarray(restored.data)
+    if raw_data.ndim == 2:
+        return ComparePair(np.asarray(raw_data), out.reshape(raw_data.shape), raw_layer, restored)
+    plane = restored.metadata.get("plane")
+    index = tuple(plane) if plane is not None else current_plane_index(raw_layer, viewer)
+    restored_plane = out.reshape(out.shape[-2:]) if plane is not None else out[index]
+    return ComparePair(np.asarray(raw_data[index]), restored_plane, raw_layer, restored, index)

@@ -5,6 +5,7 @@ torch and the inference package are imported inside the functions, never at impo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class ModelChoice:
     fusion: str | None
     bundled: bool
     depths_um: tuple[float, ...] = ()
+    channel: int | None = None
 
     @property
     def label(self) -> str:
@@ -48,6 +50,7 @@ def list_models() -> list[ModelChoice]:
     Session models come first (most recent first), then models found in
     :func:`~napari_defocus_deblur.widgets._registry.user_models_dir`, then bundled ones.
     """
+    from napari_defocus_deblur.channels import model_channel
     from napari_defocus_deblur.inference import available_models
 
     extra = registry.directories()
@@ -61,6 +64,7 @@ def list_models() -> list[ModelChoice]:
             fusion=e.fusion,
             bundled=bool(e.bundled),
             depths_um=tuple(e.depths_um),
+            channel=model_channel(e.path),
         )
         for e in entries
     ]
@@ -79,12 +83,18 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def nearest_model(choices: list[ModelChoice], depth_um: float, fusion: str) -> ModelChoice | None:
-    """The bundled model closest in depth to ``depth_um``, preferring ``fusion``.
+def nearest_model(
+    choices: list[ModelChoice], depth_um: float, fusion: str, channel: int | None = None
+) -> ModelChoice | None:
+    """The model for ``channel`` closest in depth to ``depth_um``, preferring ``fusion``.
 
-    Falls back to session models when nothing is bundled; None when there is no model.
+    Bundled models of the channel first, then any model of the channel (yours), then
+    models of other channels (a warning is the widget's job); models that do not record
+    a channel count as any channel. None when there is no model at all.
     """
-    pool = [c for c in choices if c.bundled] or list(choices)
+    fits = [c for c in choices if channel is None or c.channel in (None, channel)]
+    bundled = [c for c in choices if c.bundled]
+    pool = [c for c in fits if c.bundled] or fits or bundled or list(choices)
     if not pool:
         return None
 
@@ -134,21 +144,57 @@ def plane_depths_um(layer: Any) -> list[float] | None:
     return [abs(float(v)) for v in offsets]
 
 
-def detect_devices() -> list[tuple[str, str]]:
-    """``(label, device name)`` pairs for the device picker, 'auto' first.
+_DEVICE_NAMES = {"cpu": "CPU", "cuda": "GPU", "mps": "Apple GPU"}
 
-    The auto label says what auto resolves to on this machine, e.g. ``auto (CPU)``.
+
+@functools.cache
+def device_choices() -> tuple[tuple[str, str], ...]:
+    """``(label, device)`` pairs for the device box: auto (saying what it resolves to),
+    every GPU kind PyTorch can use here, then the CPU.
+
+    Asks the core's resolver (:func:`~napari_defocus_deblur.inference.device.resolve_device`)
+    so the widget offers exactly what inference accepts.
     """
-    import torch
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.inference.device import DEVICE_CHOICES, resolve_device
 
-    gpus: list[tuple[str, str]] = []
-    if torch.cuda.is_available():
-        gpus.append((f"GPU ({torch.cuda.get_device_name(0)})", "cuda"))
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        gpus.append(("GPU (Apple MPS)", "mps"))
-    auto = gpus[0][0] if gpus else "CPU"
-    devices = [(f"auto ({auto})", "auto"), *gpus, ("CPU", "cpu")]
-    if not gpus:
-        devices.insert(1, ("GPU (none detected)", "cuda"))
-    return devices
+    def label(kind: str) -> str:
+        if kind == "cuda":
+            import torch
+
+            return f"GPU ({torch.cuda.get_device_name(0)})"
+        return _DEVICE_NAMES.get(kind, kind)
+
+    usable = []
+    for name in DEVICE_CHOICES:
+        if name == "auto":
+            continue
+        try:
+            resolve_device(name)
+        except UserInputError:
+            continue
+        usable.append(name)
+    usable.sort(key=lambda n: n == "cpu")  # GPUs first
+    auto = resolve_device("auto").type
+    return ((f"auto ({label(auto)})", "auto"), *((label(n), n) for n in usable))
+
+
+@functools.cache
+def backend_choices() -> tuple[tuple[str, str], ...]:
+    """``(label, backend)`` pairs: auto (saying what it runs here), PyTorch, and OpenVINO
+    where it is installed; the rule is the core's
+    (:func:`~napari_defocus_deblur.inference.device.resolve_backend`)."""
+    import warnings
+
+    from napari_defocus_deblur.inference import hardware
+    from napari_defocus_deblur.inference.device import BACKEND_CHOICES, resolve_backend
+
+    with warnings.catch_warnings():  # "OpenVINO is missing" is said once, by inference
+        warnings.simplefilter("ignore")
+        auto = resolve_backend("auto")
+    names = {"torch": "PyTorch", "openvino": "OpenVINO (CPU)"}
+    usable = [n for n in BACKEND_CHOICES if n != "auto"]
+    if not hardware.openvino_available():
+        usable.remove("openvino")
+    auto_label = f"auto ({names[auto.name].split()[0]} {auto.precision})"
+    return ((auto_label, "auto"), *((names[n], n) for n in usable))

@@ -1,26 +1,36 @@
-"""Live training curves inside the dock: training loss and validation PSNR per epoch."""
+"""Live training curves inside the dock: training loss and validation PSNR per epoch.
+
+The one place the widgets use Qt directly (magicgui has no plot widget).
+"""
 
 from __future__ import annotations
 
 import math
 
-from qtpy.QtWidgets import QSizePolicy, QWidget
+from qtpy.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+EMPTY_TEXT = (
+    "After every epoch:\ntraining loss (left axis),\nvalidation PSNR (right axis);\n"
+    "dotted: the input's PSNR"
+)
 
 
 class TrainingPlot(QWidget):
-    """A small matplotlib canvas: training loss (left axis) and validation PSNR (right)."""
+    """A small matplotlib canvas: training loss (left axis) and validation PSNR (right).
+
+    Before a run it shows labelled axes without ticks and a line of explanation; once a
+    run starts, the x axis spans its planned epochs and the input's PSNR is drawn.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
-        from qtpy.QtWidgets import QVBoxLayout
 
-        self.figure = Figure(figsize=(3.6, 2.6), dpi=100, layout="constrained")
+        self.figure = Figure(figsize=(3.2, 2.2), dpi=100, layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(200)
+        self.canvas.setMinimumHeight(180)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -32,35 +42,34 @@ class TrainingPlot(QWidget):
         self.psnr_axes.set_ylabel("validation PSNR (dB)", color="tab:orange")
         (self.loss_line,) = self.loss_axes.plot([], [], "o-", color="tab:blue", ms=3)
         (self.psnr_line,) = self.psnr_axes.plot([], [], "s-", color="tab:orange", ms=3)
-        self.loss_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.placeholder = self.loss_axes.text(
-            0.5,
-            0.5,
-            "curves appear after the first epoch",
-            ha="center",
-            va="center",
-            transform=self.loss_axes.transAxes,
-            fontsize=9,
-        )
-        self.loss_axes.set_yticks([])
-        self.psnr_axes.set_yticks([])
+            0.5, 0.5, EMPTY_TEXT, ha="center", va="center",
+            transform=self.loss_axes.transAxes, fontsize=7,
+        )  # fmt: skip
         self.baseline_line = self.psnr_axes.axhline(
             math.nan, color="tab:orange", ls=":", lw=1, label="input (no processing)"
         )
         self.baseline: float | None = None
+        self.planned_epochs: int | None = None
         self.epochs: list[float] = []
         self.losses: list[float] = []
         self.psnrs: list[float] = []
-        self.canvas.draw_idle()
+        self._redraw()
 
     def clear(self) -> None:
-        """Forget all points and the baseline."""
+        """Forget all points, the plan and the baseline (back to the empty plot)."""
         self.baseline = None
+        self.planned_epochs = None
         self.baseline_line.set_ydata([math.nan, math.nan])
         self.epochs.clear()
         self.losses.clear()
         self.psnrs.clear()
         self._redraw()
+
+    def start(self, epochs: int, baseline: float) -> None:
+        """A run begins: the x axis spans ``epochs``, the input's PSNR is drawn."""
+        self.planned_epochs = max(int(epochs), 1)
+        self.set_baseline(baseline)
 
     def set_baseline(self, psnr: float) -> None:
         """Draw the validation PSNR of the unprocessed input as a dotted line."""
@@ -88,17 +97,24 @@ class TrainingPlot(QWidget):
         self.canvas.draw_idle()
 
     def _redraw(self) -> None:
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.ticker import MaxNLocator, NullLocator
 
         self.loss_line.set_data(self.epochs, self.losses)
         self.psnr_line.set_data(self.epochs, self.psnrs)
-        self.placeholder.set_visible(not self.epochs)
+        self.placeholder.set_visible(not self.epochs and self.planned_epochs is None)
+        has = {
+            "x": bool(self.epochs) or self.planned_epochs is not None,
+            self.loss_axes: bool(self.epochs),
+            self.psnr_axes: bool(self.epochs) or self.baseline is not None,
+        }
+        x_locator = MaxNLocator(nbins=6, integer=True) if has["x"] else NullLocator()
+        self.loss_axes.xaxis.set_major_locator(x_locator)
         for axes in (self.loss_axes, self.psnr_axes):
-            if self.epochs or (axes is self.psnr_axes and self.baseline is not None):
-                axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
+            axes.yaxis.set_major_locator(MaxNLocator(nbins=5) if has[axes] else NullLocator())
             axes.relim()
             axes.autoscale_view()
-        if self.epochs:
-            lo, hi = min(self.epochs), max(self.epochs)
-            self.loss_axes.set_xlim(lo - 0.5, hi + 0.5)
+        last = max([*self.epochs, float(self.planned_epochs or 0), 1.0])
+        self.loss_axes.set_xlim(0.5 if self.epochs or self.planned_epochs else 0.0, last + 0.5)
+        if self.baseline is not None and not self.epochs:
+            self.psnr_axes.set_ylim(self.baseline - 1.0, self.baseline + 4.0)
         self.canvas.draw_idle()

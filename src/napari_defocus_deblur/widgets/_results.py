@@ -1,22 +1,52 @@
-"""Adding (or replacing) the deblurred layer next to its input."""
+"""Adding, replacing or updating the deblurred layer next to its input, with a name that
+says what was done."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from napari_defocus_deblur.widgets._deblur_form import RESULT_KEY
 
 if TYPE_CHECKING:
     import napari
     from napari.layers import Image, Layer
 
 #: ``layer.metadata`` key naming the input a result layer was computed from.
-SOURCE_KEY = "deblurred_from"
+SOURCE_KEY = RESULT_KEY
+#: What :func:`show_result` did, for the status line.
+ADDED, REPLACED, UPDATED = "added", "replaced", "updated"
 
 
-def result_name(source: str, label: str) -> str:
-    """``"<input> · deblurred 34 µm sum"`` (``label`` is the job's ``"34 µm sum"``)."""
-    return f"{source} · deblurred {label}"
+def depth_text(depths: Sequence[float], estimated: bool = False) -> str:
+    """``"34 µm"``, ``"12-30 µm per plane"`` or ``"31.6 µm (estimated)"``."""
+
+    def fmt(d: float) -> str:
+        return f"{d:.1f}" if estimated else f"{d:g}"
+
+    values = sorted({round(float(d), 1) for d in depths})
+    if not values:
+        return "? µm"
+    text = f"{fmt(values[0])} µm"
+    if len(values) > 1:
+        text = f"{fmt(values[0])}-{fmt(values[-1])} µm per plane"
+    return f"{text} (estimated)" if estimated else text
+
+
+def result_name(
+    source: str,
+    depths: Sequence[float],
+    fusion: str,
+    estimated: bool = False,
+    plane: Sequence[int] | None = None,
+) -> str:
+    """``"<input> · deblurred 34 µm sum"``; a single plane of a stack says which one:
+    ``"<input> · deblurred plane 2 at 30 µm sum"``; a stack restored at each plane's own
+    distance ``"<input> · deblurred 12-30 µm per plane sum"``."""
+    where = f"plane {','.join(str(i) for i in plane)} at " if plane else ""
+    return f"{source} · deblurred {where}{depth_text(depths, estimated)} {fusion}"
 
 
 def find_result(viewer: napari.Viewer, source: Layer) -> Image | None:
@@ -41,47 +71,75 @@ def contrast_limits(image: np.ndarray) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
 
+def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: tuple) -> None:
+    """Write one restored plane into an earlier whole-stack result."""
+    data = np.array(existing.data, dtype=np.float32)
+    data[plane] = np.asarray(result.image).reshape(data.shape[-2:])
+    lead = data.shape[:-2]
+    depths = list(existing.metadata.get("depths_um") or [float("nan")] * int(np.prod(lead)))
+    depths[int(np.ravel_multi_index(plane, lead))] = result.depths_um[0]
+    estimated = bool(existing.metadata.get("estimated")) or result.estimated
+    known = [d for d in depths if d == d]
+    existing.data = data
+    existing.metadata = {**existing.metadata, "depths_um": depths, "estimated": estimated}
+    existing.name = result_name(source.name, known, job.fusion, estimated)
+
+
 def show_result(
     viewer: napari.Viewer,
     source: Image,
-    result: np.ndarray,
+    result: Any,
     job: Any,
     current: tuple[int, ...] | None,
-) -> Image:
-    """Put ``result`` in the viewer right above ``source``, replacing an earlier result.
+) -> tuple[Image, str]:
+    """Put ``result`` (a ``DeblurResult``) in the viewer right above ``source``.
 
-    The result has the source's scale, translate (shifted to the processed plane when only
-    one plane of a stack was deblurred), colormap and blending. When it is new, the source
-    is hidden so that the two are not blended together (its eye icon brings it back).
+    A whole-image result replaces an earlier one; a single plane of a stack is placed at
+    that plane, or written into an earlier whole-stack result. The layer has the source's
+    scale, translate, colormap and blending; when it is new the source is hidden so that
+    the two are not blended together (its eye icon brings it back).
+
+    Returns
+    -------
+    tuple
+        The layer and what happened to it: :data:`ADDED`, :data:`REPLACED` or
+        :data:`UPDATED` (one plane of an earlier stack result).
     """
+    existing = find_result(viewer, source)
+    full_shape = tuple((source.data[0] if source.multiscale else source.data).shape)
+    if current and existing is not None and tuple(existing.data.shape) == full_shape:
+        _update_plane(existing, source, result, job, tuple(current))
+        return existing, UPDATED
     translate = np.asarray(source.translate, dtype=float).copy()
     scale = np.asarray(source.scale, dtype=float)
     if current:
         translate[: len(current)] += np.asarray(current) * scale[: len(current)]
-    name = result_name(source.name, job.label)
+    name = result_name(source.name, result.depths_um, job.fusion, result.estimated, current)
     metadata = {
         SOURCE_KEY: source.name,
-        "model_depths_um": list(job.depths_um),
+        "depths_um": list(result.depths_um),
+        "estimated": result.estimated,
+        "confidences": list(result.confidences),
         "fusion": job.fusion,
         "models": sorted({str(p) for p in job.models}),
         "plane": list(current) if current else None,
     }
-    limits = contrast_limits(result)
-    existing = find_result(viewer, source)
-    if existing is not None and existing.data.shape == result.shape:
-        existing.data = result
+    image = result.image
+    limits = contrast_limits(image)
+    if existing is not None and existing.data.shape == image.shape:
+        existing.data = image
         existing.translate = translate
         existing.name = name
         existing.metadata = metadata
         existing.contrast_limits_range = limits
         existing.contrast_limits = limits
-        return existing
+        return existing, REPLACED
     position = viewer.layers.index(source) + 1
     if existing is not None:  # different shape (slice vs stack): swap the layer
         position = viewer.layers.index(existing)
         viewer.layers.remove(existing)
     layer = viewer.add_image(
-        result,
+        image,
         name=name,
         scale=scale,
         translate=translate,
@@ -93,4 +151,4 @@ def show_result(
     viewer.layers.move(viewer.layers.index(layer), position)
     if existing is None:  # first result: show it instead of (not summed with) the input
         source.visible = False
-    return layer
+    return layer, ADDED if existing is None else REPLACED

@@ -55,12 +55,14 @@ class DataReady:
 class Preview:
     """The model of ``step`` applied to a validation crop (input intensity units).
 
-    ``offset`` is the crop's top-left pixel in the source layer (None for folder data).
+    ``offset`` is the crop's position in the source layer's data: ``(top, left)`` for a
+    2-D image, ``(plane, top, left)`` for a field of an (N, H, W) stack; None for folder
+    data.
     """
 
     step: int
     image: np.ndarray
-    offset: tuple[int, int] | None
+    offset: tuple[int, ...] | None
 
 
 def tile_fields(oof: np.ndarray, sharp: np.ndarray, tiles: int) -> tuple[list, list, list]:
@@ -81,9 +83,12 @@ def tile_fields(oof: np.ndarray, sharp: np.ndarray, tiles: int) -> tuple[list, l
     return oofs, sharps, ids
 
 
-def _field_offset(field_id: str) -> tuple[int, int] | None:
+def _field_offset(field_id: str) -> tuple[int, ...] | None:
+    """Where a field of :func:`load_data` lies in its layer: ``(y, x)`` or ``(plane, 0, 0)``."""
     if len(field_id) == 12 and field_id[0] == "y" and field_id[6] == "x":
         return int(field_id[1:6]), int(field_id[7:])
+    if field_id.startswith("plane") and field_id[5:].isdigit():
+        return int(field_id[5:]), 0, 0
     return None
 
 
@@ -137,7 +142,7 @@ def _preview_crop(data: Any, multiple: int) -> tuple[Any, tuple[int, int], int]:
     return field, (top, left), side
 
 
-def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, int] | None]:
+def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, ...] | None]:
     """Run the checkpoint on the centre crop of the first validation field."""
     import torch
 
@@ -148,11 +153,16 @@ def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, in
     multiple = int(getattr(model.config, "size_multiple", 16))
     field, (top, left), side = _preview_crop(data, min(multiple, 64))
     crop = field.oof[top : top + side, left : left + side]
+    x = torch.from_numpy(np.ascontiguousarray(crop))[None, None]
     with torch.no_grad():
-        out = model(torch.from_numpy(np.ascontiguousarray(crop))[None, None])[0, 0].numpy()
+        if getattr(model.config, "conditioned", False):  # depth-conditioned networks
+            depth = getattr(field, "depth_um", None) or data.depth_um
+            out = model(x, float(depth))[0, 0].numpy()
+        else:
+            out = model(x)[0, 0].numpy()
     image = denormalize(out, field.lo, field.hi)
     base = _field_offset(field.field_id)
-    offset = None if base is None else (base[0] + top, base[1] + left)
+    offset = None if base is None else (*base[:-2], base[-2] + top, base[-1] + left)
     return image, offset
 
 

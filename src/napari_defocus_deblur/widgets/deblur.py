@@ -1,55 +1,66 @@
-"""The "Deblur" dock widget: pick an image, a depth/model and device, run, compare."""
+"""The "Deblur" dock widget (magicgui): image, depth, fusion, model, device, live preview,
+Apply to stack, and the compare view. Wiring only; the rules live in ``_deblur_form``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qtpy.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from magicgui.widgets import Container, Label, PushButton
 
-from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
-    LayerPicker,
     check_image_layer,
     current_plane_index,
-    is_alive,
+    follow_layers,
+    image_layers,
+    layer_combo,
+    quietly,
     report_exception,
     show_info,
     show_warning,
 )
-from napari_defocus_deblur.widgets._compare import ComparePair, CompareSection
-from napari_defocus_deblur.widgets._deblur_job import DeblurJob, PlaneProgress, plane_indices
+from napari_defocus_deblur.widgets._compare import ComparePair, CompareSection, pair_for
+from napari_defocus_deblur.widgets._deblur_checks import DeblurChecks, estimate_text
+from napari_defocus_deblur.widgets._deblur_form import (
+    AUTO_MODEL,
+    DEFAULTS,
+    build_form,
+    plane_depths,
+)
+from napari_defocus_deblur.widgets._deblur_job import DeblurJob, plane_indices, run_job, runs_on
+from napari_defocus_deblur.widgets._deblur_models import DeblurModels
+from napari_defocus_deblur.widgets._jobs import JobRunner
+from napari_defocus_deblur.widgets._layout import (
+    call_soon,
+    on_close,
+    row,
+    scroll_wrap,
+    tabify_with_siblings,
+    word_wrap,
+)
 from napari_defocus_deblur.widgets._models import (
     ModelChoice,
-    layer_depth_um,
+    backend_choices,
+    device_choices,
     nearest_model,
-    plane_depths_um,
 )
-from napari_defocus_deblur.widgets._pickers import DevicePicker, ModelPicker
 from napari_defocus_deblur.widgets._registry import registry
-from napari_defocus_deblur.widgets._results import find_result, show_result
+from napari_defocus_deblur.widgets._results import UPDATED, show_result
+from napari_defocus_deblur.widgets._settings import restore_defaults
 
 if TYPE_CHECKING:
     import napari
     from napari.layers import Layer
 
-FUSIONS = (("summation", "sum"), ("concatenation", "concat"))
-META = "metadata"
+NO_MODEL = (
+    "no deblurring model is installed: train one with 'Train deblur model' or Add… a "
+    "checkpoint folder"
+)
 
 
-class DeblurWidget(QWidget):
-    """Deblur an image layer with a head-to-tail U-Net and compare with the original.
+class DeblurWidget(DeblurModels, DeblurChecks, Container):
+    """Deblur an image layer with a head-to-tail U-Net and compare it with the original.
 
     Parameters
     ----------
@@ -57,264 +68,223 @@ class DeblurWidget(QWidget):
         The viewer the widget is docked in (napari passes it).
     """
 
-    def __init__(self, napari_viewer: napari.Viewer, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         self.viewer = napari_viewer
-        self.worker: Any = None
-        self.progress: Any = None
-
-        self.layer_picker = LayerPicker(napari_viewer)
-        self.depth_combo = QComboBox()
-        for depth in PAPER_DEPTHS_UM:
-            self.depth_combo.addItem(f"{depth} µm", float(depth))
-        self.depth_combo.setCurrentIndex(len(PAPER_DEPTHS_UM) - 1)
-        self.fusion_combo = QComboBox()
-        for label, value in FUSIONS:
-            self.fusion_combo.addItem(label, value)
-        self.model_combo = ModelPicker(lambda: (self.depth_um(), self.fusion()))
-        self.add_model_button = QPushButton("Add…")
-        self.add_model_button.setToolTip("Add a checkpoint folder (config.json + safetensors)")
-        self.device_combo = DevicePicker()
-        self.planes_combo = QComboBox()
-        self.planes_combo.addItem("current slice", "slice")
-        self.planes_combo.addItem("whole stack", "stack")
-        self.run_button = QPushButton("Run")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self._updating = False
+        self._auto_image = True
+        self.models: list[ModelChoice] = []
+        self.jobs = JobRunner(self._on_job_finished)
+        self._load_models()
+        self.image = layer_combo(napari_viewer, "image", "Image", tooltip="the image to restore")
+        self.settings = build_form(self._model_choices, device_choices(), backend_choices())
+        self.settings.insert(0, self.image)
+        self.estimate_button = PushButton(text="Estimate depth")
+        self.estimate_label = word_wrap(Label(value=""))
+        self.channel_warning = word_wrap(Label(value=""))
+        self.use_model_button = PushButton(text="Use matching model")
+        self.add_model_button = PushButton(text="Add model…")
+        self.run_button = PushButton(text="Run")
+        self.apply_button = PushButton(text="Apply to stack")
+        self.cancel_button = PushButton(text="Cancel", enabled=False)
+        self.defaults_button = PushButton(text="Restore defaults")
+        self.status = word_wrap(Label(value=""))
         self.compare = CompareSection(napari_viewer, self.comparison_pair)
+        body = Container(
+            widgets=[
+                self.settings,
+                row(self.estimate_button, self.add_model_button),
+                self.estimate_label,
+                self.channel_warning,
+                self.use_model_button,
+                row(self.run_button, self.apply_button, self.cancel_button),
+                self.status,
+                self.compare,
+                self.defaults_button,
+            ],
+            labels=False,
+        )
+        super().__init__(widgets=[body], labels=False)
+        self.margins = (0, 0, 0, 0)
+        scroll_wrap(self, body)
+        self._connect()
+        with quietly(self):
+            self.reset_choices()
+        self._sync_all()
 
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_combo, 1)
-        model_row.addWidget(self.add_model_button)
-        form = QFormLayout()
-        form.addRow("Image", self.layer_picker)
-        form.addRow("Defocus depth", self.depth_combo)
-        form.addRow("Fusion", self.fusion_combo)
-        form.addRow("Model", model_row)
-        form.addRow("Device", self.device_combo)
-        form.addRow("Planes", self.planes_combo)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        box = QGroupBox("Compare")
-        QVBoxLayout(box).addWidget(self.compare)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(box)
-        layout.addStretch(1)
-
-        self.layer_picker.currentIndexChanged.connect(self._on_layer_changed)
-        self.depth_combo.currentIndexChanged.connect(self._update_auto_model)
-        self.fusion_combo.currentIndexChanged.connect(self._update_auto_model)
-        self.add_model_button.clicked.connect(self._add_model_folder)
-        self.run_button.clicked.connect(self.run)
-        self.cancel_button.clicked.connect(self.cancel)
-        napari_viewer.dims.events.current_step.connect(self._on_dims_changed)
-
-        self.refresh_models()
-        self._on_layer_changed()
+    def _connect(self) -> None:
+        s = self.settings
+        self.image.changed.connect(self._on_image_changed)
+        s.depth_source.changed.connect(lambda *_: self._sync_all())
+        s.depth_um.changed.connect(self._on_depth_value)
+        for widget in (s.fusion, s.model):
+            widget.changed.connect(lambda *_: self._sync_model())
+        for name in ("depth_source", "depth_um", "fusion", "model", "device", "backend"):
+            s[name].changed.connect(self._request_preview)
+        s.live_preview.changed.connect(self._request_preview)
+        self.estimate_button.changed.connect(lambda *_: self.estimate())
+        self.use_model_button.changed.connect(lambda *_: self.use_offered_model())
+        self.add_model_button.changed.connect(lambda *_: self._add_model_dialog())
+        self.run_button.changed.connect(lambda *_: self.run())
+        self.apply_button.changed.connect(lambda *_: self.apply_to_stack())
+        self.cancel_button.changed.connect(lambda *_: self.cancel())
+        self.defaults_button.changed.connect(lambda *_: self.restore_defaults())
+        self.jobs.timer.timeout.connect(self._preview_now)
+        self.viewer.dims.events.current_step.connect(self._on_dims_changed)
+        registry.changed.connect(self._on_registry_changed)
+        follow_layers(self.viewer, self)
+        call_soon(self.native, lambda: tabify_with_siblings(self))
+        on_close(self, self.cancel)
 
     # -- choices ----------------------------------------------------------------------
     def depth_um(self) -> float:
-        """The chosen defocus depth in micrometres."""
-        data = self.depth_combo.currentData()
-        return float(data[1]) if isinstance(data, tuple) else float(data)
+        """The depth shown by the depth control, micrometres."""
+        return float(self.settings.depth_um.value)
 
     def fusion(self) -> str:
         """``"sum"`` or ``"concat"``."""
-        return str(self.fusion_combo.currentData())
+        return str(self.settings.fusion.value)
 
-    def model_choice(self) -> ModelChoice | None:
-        """The model that Run will use (auto resolves to the nearest bundled model)."""
-        return self.model_combo.choice()
+    def select_image(self, layer: Layer | None) -> None:
+        """Choose the input layer (as a user would, without starting a preview)."""
+        self._auto_image = False
+        with quietly(self):
+            self.image.value = layer
+        self._sync_all()
 
-    @property
-    def _models(self) -> list[ModelChoice]:
-        return self.model_combo.models
+    def reset_choices(self, *_: Any) -> None:
+        """Follow the layer list; keep preselecting the best image until one is chosen."""
+        with quietly(self):
+            super().reset_choices()
+            if self._auto_image or self.image.value is None:
+                model = self.model_choice()
+                channel = None if model is None else model.channel
+                active = self.viewer.layers.selection.active
+                best = self._default_image(active, channel)
+                if best is not None:
+                    self.image.value = best
 
-    def refresh_models(self) -> None:
-        """Re-read bundled, saved and session models."""
-        self.model_combo.refresh()
+    def _default_image(self, active: Any, channel: int | None) -> Any:
+        from napari_defocus_deblur.widgets._deblur_form import default_image
 
-    def _update_auto_model(self, *_: Any) -> None:
-        self.model_combo.update_auto()
+        return default_image(image_layers(self.viewer), active, channel)
 
-    def _add_model_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Checkpoint folder")
-        if path:
-            self.add_model(path)
-
-    def add_model(self, path: Any) -> None:
-        """Register a checkpoint folder and select it."""
-        from napari_defocus_deblur.model.checkpoint import read_checkpoint_info
-
-        try:
-            read_checkpoint_info(path)
-        except Exception as exc:
-            report_exception(exc, "Adding a model")
-            return
-        registry.add(path)
-
-    def _on_layer_changed(self, *_: Any) -> None:
-        layer = self.layer_picker.layer()
-        meta = self._metadata_depth(layer)
-        has_meta = isinstance(self.depth_combo.itemData(0), tuple)
-        was_meta = has_meta and self.depth_combo.currentIndex() == 0
-        self.depth_combo.blockSignals(True)
-        if has_meta:
-            self.depth_combo.removeItem(0)
-        if meta is not None:
-            self.depth_combo.insertItem(0, f"from metadata ({meta:g} µm)", (META, meta))
-            if was_meta or not has_meta:
-                self.depth_combo.setCurrentIndex(0)
-        elif was_meta:
-            self.depth_combo.setCurrentIndex(len(PAPER_DEPTHS_UM) - 1)
-        self.depth_combo.blockSignals(False)
-        self.planes_combo.setEnabled(layer is not None and layer.ndim > 2)
-        self._update_auto_model()
-        self.compare.update_metrics()
-
-    def _metadata_depth(self, layer: Layer | None) -> float | None:
-        if layer is None:
-            return None
-        index = current_plane_index(layer, self.viewer) if layer.ndim > 2 else None
-        return layer_depth_um(layer, index)
-
-    def _on_dims_changed(self, *_: Any) -> None:
-        if not is_alive(self):
-            return
-        layer = self.layer_picker.layer()
-        if layer is None or layer.ndim < 3:
-            return
-        if plane_depths_um(layer) is not None:
-            self._on_layer_changed()  # the depth (and auto model) follow the plane
-        else:
-            self.compare.update_metrics()  # metrics are for the plane shown
+    def restore_defaults(self) -> None:
+        """Every setting back to :data:`DEFAULTS`."""
+        with quietly(self):
+            restore_defaults(self.settings, DEFAULTS)
+        self._sync_all()
 
     # -- running ----------------------------------------------------------------------
-    def build_job(self) -> tuple[Layer, DeblurJob, tuple[int, ...] | None]:
-        """Validate the choices and describe the job (raises ``UserInputError``)."""
-        layer = self.layer_picker.layer()
+    def build_job(self, whole_stack: bool = False, preview: bool = False) -> tuple:
+        """Validate the choices: ``(layer, DeblurJob, current plane or None)``."""
+        layer = self.image.value
         data = check_image_layer(layer, self.viewer, role="input")
         choice = self.model_choice()
         if choice is None:
-            raise UserInputError(
-                "no deblurring model is installed: train one with 'Train deblur model' "
-                "or Add… a checkpoint folder"
-            )
+            raise UserInputError(NO_MODEL)
         current = None
-        if data.ndim > 2 and self.planes_combo.currentData() == "slice":
+        if data.ndim > 2 and not whole_stack:
             current = current_plane_index(layer, self.viewer)
         planes = plane_indices(data.shape, current)
         shape = tuple(data.shape) if current is None else (1,) * len(current) + data.shape[-2:]
+        source = str(self.settings.depth_source.value)
+        depths = plane_depths(layer, source, self.depth_um(), planes)
         choices = [choice] * len(planes)
-        per_plane = plane_depths_um(layer)
-        from_meta = isinstance(self.depth_combo.currentData(), tuple)
-        if per_plane is not None and from_meta and self.model_combo.is_auto():
-            depths = [per_plane[index[-1]] for index in planes]
-            choices = [nearest_model(self._models, d, self.fusion()) or choice for d in depths]
+        if self.settings.model.value == AUTO_MODEL and len(set(depths)) > 1:
+            channel = choice.channel
+            choices = [
+                nearest_model(self.models, d or self.depth_um(), self.fusion(), channel) or choice
+                for d in depths
+            ]
+        self.runs_on = runs_on(str(self.settings.device.value), str(self.settings.backend.value))
         job = DeblurJob(
             data=data,
             planes=planes,
             out_shape=shape,
             models=tuple(c.path for c in choices),
-            depths_um=tuple(
-                c.depth_um if c.depth_um is not None else self.depth_um() for c in choices
-            ),
+            depths_um=depths,
             fusion=choice.fusion or self.fusion(),
-            device=self.device_combo.device(),
+            device=str(self.settings.device.value),
+            preview=preview,
+            backend=str(self.settings.backend.value),
         )
         return layer, job, current
 
     def run(self) -> None:
-        """Start deblurring in a worker thread (errors become notifications)."""
-        if self.worker is not None:
-            show_warning("deblurring is already running; wait or Cancel")
+        """Deblur the image (a stack: its current slice) in a worker thread."""
+        self._launch(whole_stack=False, preview=False)
+
+    def apply_to_stack(self) -> None:
+        """Deblur every plane of the image in a worker thread."""
+        self._launch(whole_stack=True, preview=False)
+
+    def _launch(self, whole_stack: bool, preview: bool) -> None:
+        if self.jobs.busy and not self.jobs.preview:
+            if not preview:
+                show_warning("deblurring is already running; wait or Cancel")
             return
+        self.jobs.timer.stop()
         try:
-            layer, job, current = self.build_job()
+            layer, job, current = self.build_job(whole_stack, preview)
         except Exception as exc:
-            report_exception(exc, "Deblur")
+            if preview:
+                self.status.value = f"no preview: {exc}"
+            else:
+                report_exception(exc, "Deblur")
             return
-        from napari.qt.threading import create_worker
-        from napari.utils import progress
-
-        from napari_defocus_deblur.widgets._deblur_job import run_job
-
-        self.progress = progress(total=1000, desc=f"Deblurring {layer.name}")
-        worker = create_worker(run_job, job, _start_thread=False, _ignore_errors=True)
-        worker.yielded.connect(self._on_progress)
-        worker.returned.connect(lambda result: self._on_returned(layer, job, current, result))
-        worker.errored.connect(lambda exc: report_exception(exc, "Deblur"))
-        worker.aborted.connect(lambda: show_info("deblurring cancelled"))
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        names = ", ".join(sorted({p.name for p in job.models}))
-        self.status.setText(f"deblurring {layer.name} with {names} on {job.device}…")
-        worker.start()
+        if not preview:
+            self._auto_image = False  # the user committed to this image
+            if self.channel_message:
+                show_warning(self.channel_message)
+        started = self.jobs.start(
+            run_job,
+            job,
+            preview=preview,
+            on_returned=lambda result: self._on_returned(layer, job, current, result),
+            action="Deblur",
+            description=f"Deblurring {layer.name}",
+            on_aborted=None if preview else lambda: show_info("deblurring cancelled"),
+        )
+        if started:
+            self.cancel_button.enabled = True
+            self.run_button.enabled = self.apply_button.enabled = preview
+            names = ", ".join(sorted({p.name for p in job.models}))
+            what = "previewing" if preview else "deblurring"
+            self.status.value = f"{what} {layer.name} with {names}, {self.runs_on}…"
 
     def cancel(self) -> None:
         """Stop the running job after the current tile."""
-        if self.worker is not None:
-            self.status.setText("cancelling…")
-            self.worker.quit()
+        self.jobs.timer.stop()
+        if self.jobs.busy:
+            self.status.value = "cancelling…"
+            self.jobs.cancel()
 
-    def _on_progress(self, event: PlaneProgress) -> None:
-        bar = self.progress
-        if bar is None:
-            return
-        if event.planes > 1:
-            bar.set_description(f"Deblurring plane {event.plane + 1}/{event.planes}")
-        value = round(event.fraction * 1000)
-        if value > bar.n:
-            bar.update(value - bar.n)
-
-    def _on_returned(
-        self, layer: Layer, job: DeblurJob, current: tuple[int, ...] | None, result: np.ndarray
-    ) -> None:
+    def _on_returned(self, layer: Layer, job: DeblurJob, current: Any, result: Any) -> None:
         if layer not in self.viewer.layers:
             show_warning(f"'{layer.name}' was removed while it was being deblurred")
             return
-        out = show_result(self.viewer, layer, result, job, current)
-        self.status.setText(f"added '{out.name}'")
+        out, action = show_result(self.viewer, layer, result, job, current)
+        text = f"{action} '{out.name}'"
+        if action == UPDATED:
+            text = f"updated plane {','.join(map(str, current))} of '{out.name}'"
+        self.status.value = ("preview: " if job.preview else "") + text
+        if result.estimated:
+            self.estimate_label.value = estimate_text(
+                float(np.mean(result.depths_um)), None, min(result.confidences)
+            )
         self.compare.update_metrics()
 
-    def _on_finished(self) -> None:
-        if self.progress is not None:
-            self.progress.close()
-            self.progress = None
-        self.worker = None
-        if is_alive(self):
-            self.run_button.setEnabled(True)
-            self.cancel_button.setEnabled(False)
-            if self.status.text().endswith("…"):
-                self.status.setText("")
+    def _on_job_finished(self, preview: bool) -> None:
+        from napari_defocus_deblur.widgets._common import is_alive
+
+        if not is_alive(self.native):
+            return
+        self.run_button.enabled = self.apply_button.enabled = True
+        self.cancel_button.enabled = False
+        if str(self.status.value).endswith("…"):
+            self.status.value = ""
 
     # -- compare ----------------------------------------------------------------------
     def comparison_pair(self) -> ComparePair | None:
         """Raw and restored planes of the chosen input, or None before the first run."""
-        raw_layer = self.layer_picker.layer()
-        restored = find_result(self.viewer, raw_layer) if raw_layer is not None else None
-        if restored is None or raw_layer is None:
-            return None
-        raw_data = raw_layer.data[0] if raw_layer.multiscale else raw_layer.data
-        out = np.asarray(restored.data)
-        if raw_data.ndim == 2:
-            return ComparePair(
-                np.asarray(raw_data), out.reshape(raw_data.shape), raw_layer, restored
-            )
-        plane = restored.metadata.get("plane")
-        index = tuple(plane) if plane is not None else current_plane_index(raw_layer, self.viewer)
-        restored_plane = out.reshape(out.shape[-2:]) if plane is not None else out[index]
-        return ComparePair(np.asarray(raw_data[index]), restored_plane, raw_layer, restored, index)
-
-    def closeEvent(self, event: Any) -> None:  # Qt override
-        """Cancel a running job when the dock closes."""
-        self.cancel()
-        super().closeEvent(event)
+        return pair_for(self.viewer, self.image.value)

@@ -1,50 +1,54 @@
-"""The "Train deblur model" dock widget: data, settings, Start/Stop, live curves, preview."""
+"""The "Train deblur model" dock widget (magicgui): fine-tune (or train) on image layers
+or a folder, with Start/Stop/Resume, live curves and a preview on the data."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qtpy.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from magicgui.widgets import Container, Label, PushButton
 
-from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
-    FolderEdit,
-    check_image_layer,
+    follow_layers,
     is_alive,
+    layer_combo,
+    quietly,
     report_exception,
     show_info,
     show_warning,
 )
-from napari_defocus_deblur.widgets._models import layer_depth_um, list_models
-from napari_defocus_deblur.widgets._pickers import DevicePicker
+from napari_defocus_deblur.widgets._layout import (
+    call_soon,
+    on_close,
+    row,
+    scroll_wrap,
+    tabify_with_siblings,
+    word_wrap,
+)
+from napari_defocus_deblur.widgets._models import device_choices, list_models
 from napari_defocus_deblur.widgets._plot import TrainingPlot
-from napari_defocus_deblur.widgets._registry import registry, user_models_dir
-from napari_defocus_deblur.widgets._train_forms import DataSourceForm, TrainSettings
+from napari_defocus_deblur.widgets._registry import registry
+from napari_defocus_deblur.widgets._settings import form_values, restore_defaults
+from napari_defocus_deblur.widgets._train_choices import TrainChoices
+from napari_defocus_deblur.widgets._train_form import (
+    DEFAULTS,
+    build_forms,
+    config_kwargs,
+    output_dir,
+    resolve_start,
+)
 
 if TYPE_CHECKING:
     import napari
 
-
-def default_output_dir() -> Path:
-    """A fresh folder name in the user's model folder (``~/napari-defocus-deblur/models``)."""
-    return user_models_dir() / _dt.datetime.now().strftime("model-%Y%m%d-%H%M%S")
+ADVANCED_SHOW, ADVANCED_HIDE = "Advanced settings ▸", "Advanced settings ▾"
 
 
-class TrainWidget(QWidget):
-    """Train or fine-tune a deblurring model on image layers or a data folder.
+class TrainWidget(TrainChoices, Container):
+    """Fine-tune (by default) or train a deblurring model on image layers or a folder.
 
     Parameters
     ----------
@@ -52,120 +56,198 @@ class TrainWidget(QWidget):
         The viewer the widget is docked in (napari passes it).
     """
 
-    def __init__(self, napari_viewer: napari.Viewer, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         self.viewer = napari_viewer
+        self._updating = False
         self.worker: Any = None
         self.stop_event: threading.Event | None = None
         self.last_checkpoint: Path | None = None
         self.last_state: Any = None
+        self.last_config: Any = None
         self._source_layer: Any = None
         self.total_steps = -1
-
-        self.data_form = DataSourceForm(napari_viewer)
-        self.source_combo = self.data_form.source_combo
-        self.oof_picker = self.data_form.oof_picker
-        self.in_focus_picker = self.data_form.in_focus_picker
-        self.folder_edit = self.data_form.folder_edit
-        self.channel_spin = self.data_form.channel_spin
-
-        self.depth_spin = QDoubleSpinBox()
-        self.depth_spin.setRange(0.5, 200.0)
-        self.depth_spin.setSuffix(" µm")
-        self.depth_spin.setDecimals(1)
-        self.depth_spin.setValue(float(max(PAPER_DEPTHS_UM)))
-        self.init_combo = QComboBox()
-        self.settings = TrainSettings()
-        self.device_combo = DevicePicker(show_missing_gpu=False)
-        self.output_edit = FolderEdit("Save the model in", str(default_output_dir()))
-
-        form = QFormLayout()
-        form.addRow(self.data_form)
-        form.addRow("Defocus depth", self.depth_spin)
-        form.addRow("Start from", self.init_combo)
-        form.addRow(self.settings)
-        form.addRow("Device", self.device_combo)
-        form.addRow("Save to", self.output_edit)
-
-        self.start_button = QPushButton("Start")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.setToolTip("Stop after the current step; a usable checkpoint is saved")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.models = list_models()
+        self.form, self.advanced = build_forms(self._start_choices, device_choices())
+        self.oof = layer_combo(napari_viewer, "oof", "Out of focus", tooltip="blurred images")
+        self.in_focus = layer_combo(napari_viewer, "in_focus", "In focus", tooltip="in focus")
+        self.form.insert(1, self.oof)
+        self.form.insert(2, self.in_focus)
+        self.advanced_button = PushButton(text=ADVANCED_SHOW)
+        self.start_button = PushButton(text="Start")
+        self.stop_button = PushButton(text="Stop", enabled=False)
+        self.stop_button.tooltip = "Stop after the current step; a usable checkpoint is saved"
+        self.resume_button = PushButton(text="Resume", enabled=False)
+        self.resume_button.tooltip = "Continue the stopped run where it ended"
+        self.defaults_button = PushButton(text="Restore defaults")
+        self.status = word_wrap(Label(value="Start fine-tunes the model on your pairs."))
         self.plot = TrainingPlot()
+        body = Container(
+            widgets=[
+                self.form,
+                self.advanced_button,
+                self.advanced,
+                row(self.start_button, self.stop_button, self.resume_button),
+                self.status,
+                self.defaults_button,
+            ],
+            labels=False,
+        )
+        layout = body.native.layout()  # Qt only for the plot, above Restore defaults
+        layout.insertWidget(layout.indexOf(self.defaults_button.native), self.plot)
+        super().__init__(widgets=[body], labels=False)
+        self.margins = (0, 0, 0, 0)
+        scroll_wrap(self, body)
+        self.advanced.visible = False
         self._theme_plot()
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(self.plot, 1)
-
-        self.start_button.clicked.connect(self.start)
-        self.stop_button.clicked.connect(self.stop)
-        self.oof_picker.currentIndexChanged.connect(self._on_oof_changed)
-        self.init_combo.currentIndexChanged.connect(self._on_init_changed)
-        registry.changed.connect(self._on_registry_changed)
-        self.destroyed.connect(lambda *_: registry.changed.disconnect(self._on_registry_changed))
-        self.refresh_init_models()
+        self._connect()
         self.choose_default_layers()
+        self._sync_forms()
 
-    # -- choices ----------------------------------------------------------------------
-    def refresh_init_models(self) -> None:
-        """Fill "Start from" with scratch + bundled and session models."""
-        if not is_alive(self):
+    def _connect(self) -> None:
+        self.start_button.changed.connect(lambda *_: self.start())
+        self.stop_button.changed.connect(lambda *_: self.stop())
+        self.resume_button.changed.connect(lambda *_: self.resume())
+        self.defaults_button.changed.connect(lambda *_: self.restore_defaults())
+        self.advanced_button.changed.connect(lambda *_: self.toggle_advanced())
+        self.form.data.changed.connect(lambda *_: self._sync_forms())
+        self.form.start_from.changed.connect(lambda *_: self._sync_forms())
+        self.form.channel.changed.connect(lambda *_: self._relabel_start())
+        self.form.depth_um.changed.connect(lambda *_: self._relabel_start())
+        self.oof.changed.connect(self._on_oof_changed)
+        registry.changed.connect(self._on_registry_changed)
+        follow_layers(self.viewer, self)
+        call_soon(self.native, lambda: tabify_with_siblings(self))
+        on_close(self, self.stop)
+
+    # -- form state -------------------------------------------------------------------
+    def toggle_advanced(self) -> None:
+        """Show or hide the advanced settings."""
+        show = not self.advanced_shown
+        self.advanced.visible = show
+        self.advanced_button.text = ADVANCED_HIDE if show else ADVANCED_SHOW
+
+    @property
+    def advanced_shown(self) -> bool:
+        """True while the advanced settings are unfolded."""
+        return self.advanced_button.text == ADVANCED_HIDE
+
+    def from_folder(self) -> bool:
+        """True when the data come from a folder."""
+        return self.form.data.value == "folder"
+
+    def restore_defaults(self) -> None:
+        """Every setting back to :data:`DEFAULTS`."""
+        for form in (self.form, self.advanced):
+            restore_defaults(form, DEFAULTS)
+        self._sync_forms()
+
+    def _sync_forms(self) -> None:
+        folder = self.from_folder()
+        self.form.folder.visible = self.form.channel.visible = folder
+        self.oof.visible = self.in_focus.visible = not folder
+        scratch = self.init() == "scratch"
+        for key in ("scales", "fusion", "base_channels", "levels"):
+            self.advanced[key].visible = scratch
+        self._relabel_start()
+
+    def output_folder(self) -> Path:
+        """Where Start saves the model (a fresh folder when "Save to" is empty)."""
+        return output_dir(self.advanced.output.value)
+
+    def init(self) -> str:
+        """``TrainConfig.init`` of the chosen start ("auto": the bundled model)."""
+        value = str(self.form.start_from.value)
+        depth = float(self.form.depth_um.value)
+        return resolve_start(self.models, value, depth, self.data_channel())
+
+    # -- running ----------------------------------------------------------------------
+    def build_job(self) -> tuple[Any, Any]:
+        """Validate the form: ``(source, TrainConfig)`` (raises ``UserInputError``)."""
+        from napari_defocus_deblur.inference.device import resolve_device
+        from napari_defocus_deblur.training import TrainConfig
+
+        source = self._data_source()
+        values = form_values(self.form, self.advanced)
+        device = resolve_device(str(values["device"])).type
+        return source, TrainConfig(
+            output_dir=output_dir(values["output"]), **config_kwargs(values, self.init(), device)
+        )
+
+    def start(self, config: Any = None) -> None:
+        """Start training in a worker thread (errors become notifications)."""
+        if self.worker is not None:
+            show_warning("training is already running; Stop it first")
             return
-        current = self.init_combo.currentData()
-        self.init_combo.clear()
-        self.init_combo.addItem("scratch (random weights)", "scratch")
         try:
-            for choice in list_models():
-                self.init_combo.addItem(choice.label, str(choice.path))
+            source, built = self.build_job()
         except Exception as exc:
-            report_exception(exc, "Listing models")
-        index = self.init_combo.findData(current)
-        self.init_combo.setCurrentIndex(max(index, 0))
-        self._on_init_changed()
+            report_exception(exc, "Training")
+            return
+        config = config or built
+        from napari.qt.threading import create_worker
 
-    def _on_init_changed(self, *_: Any) -> None:
-        self.settings.set_scratch(self.init_combo.currentData() == "scratch")
+        from napari_defocus_deblur.widgets._train_job import run_train_job
+
+        self.stop_event = threading.Event()
+        self.plot.clear()
+        self.last_checkpoint = self.last_state = None
+        self.last_config = config
+        preview = int(self.advanced.preview_every.value) or None
+        worker = create_worker(
+            run_train_job, source, config, self.stop_event, preview,
+            _start_thread=False, _ignore_errors=True,
+        )  # fmt: skip
+        worker.yielded.connect(self._on_event)
+        worker.errored.connect(lambda exc: report_exception(exc, "Training"))
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        self.start_button.enabled = self.resume_button.enabled = False
+        self.stop_button.enabled = True
+        self.status.value = f"loading data, saving to {_short(config.output_dir)}…"
+        worker.start()
+
+    def resume(self) -> None:
+        """Continue the last stopped run from its checkpoint."""
+        if self.last_config is None:
+            return
+        self.start(replace(self.last_config, resume=True, overwrite=False))
+
+    def stop(self) -> None:
+        """Ask the engine to stop after the current step (it saves a checkpoint)."""
+        if self.stop_event is not None:
+            self.stop_event.set()
+            self.stop_button.enabled = False
+            self.status.value = "stopping: saving a checkpoint…"
+
+    def _on_event(self, event: Any) -> None:
+        from napari_defocus_deblur.widgets._train_events import handle_event
+
+        handle_event(self, event)
+
+    def _on_finished(self) -> None:
+        from napari_defocus_deblur.training import TrainState
+
+        self.worker = None
+        self.stop_event = None
+        if not is_alive(self.native):
+            return
+        self.start_button.enabled = True
+        self.stop_button.enabled = False
+        self.resume_button.enabled = self.last_state is TrainState.STOPPED
+
+    def model_finished(self, checkpoint: Path, state_text: str) -> None:
+        """Register the new checkpoint so Deblur widgets list it at once."""
+        self.last_checkpoint = Path(checkpoint)
+        registry.add(checkpoint)
+        show_info(f"training {state_text}: model saved to {checkpoint}")
 
     def _on_registry_changed(self, *_: Any) -> None:
-        if not is_alive(self):
+        if not is_alive(self.native):
             registry.changed.disconnect(self._on_registry_changed)
             return
-        self.refresh_init_models()
-
-    def choose_default_layers(self) -> None:
-        """Out of focus: the active or deepest defocused layer; in focus: its depth-0 twin."""
-        active = self.viewer.layers.selection.active
-        oof = active if (layer_depth_um(active) or 0) > 0 else None
-        if oof is None:
-            deep = [(layer_depth_um(ly) or 0, ly) for ly in self.oof_picker.layers()]
-            deep = [pair for pair in deep if pair[0] > 0]
-            oof = max(deep, key=lambda pair: pair[0])[1] if deep else None
-        if oof is not None:
-            self.oof_picker.set_layer(oof)
-        self._on_oof_changed()
-
-    def _on_oof_changed(self, *_: Any) -> None:
-        oof = self.oof_picker.layer()
-        depth = layer_depth_um(oof)
-        if depth:
-            self.depth_spin.setValue(depth)
-        current = self.in_focus_picker.layer()
-        if _is_twin(current, oof):
-            return
-        candidates = [ly for ly in self.in_focus_picker.layers() if not _same(ly, oof)]
-        focused = [ly for ly in candidates if layer_depth_um(ly) == 0.0]
-        twins = [ly for ly in focused if _same_channel(ly, oof)]
-        best = (twins or focused or candidates or [None])[0]
-        if best is not None:
-            self.in_focus_picker.set_layer(best)
+        self.models = list_models()
+        with quietly(self):
+            self.form.start_from.reset_choices()
 
     def _theme_plot(self, *_: Any) -> None:
         try:
@@ -176,132 +258,32 @@ class TrainWidget(QWidget):
         except Exception:  # an unknown theme keeps matplotlib's colours
             return
 
-    # -- running ----------------------------------------------------------------------
-    def build_job(self) -> tuple[Any, Any]:
-        """Validate the form: ``(source, TrainConfig)`` (raises ``UserInputError``)."""
-        from napari_defocus_deblur.training import TrainConfig
+    def _data_source(self) -> Any:
+        from napari_defocus_deblur.widgets._common import check_image_layer
         from napari_defocus_deblur.widgets._train_job import FolderSource, LayerSource
 
-        if self.data_form.from_folder():
-            text = self.folder_edit.text()
-            if not text:
+        if self.from_folder():
+            text = str(self.form.folder.value or "").strip()
+            if text in ("", "."):
                 raise UserInputError("choose the training data folder")
-            source: Any = FolderSource(Path(text).expanduser(), self.channel_spin.value())
             self._source_layer = None
-        else:
-            oof_layer = self.oof_picker.layer()
-            oof = check_image_layer(oof_layer, self.viewer, role="out-of-focus image")
-            sharp = check_image_layer(
-                self.in_focus_picker.layer(), self.viewer, role="in-focus image"
+            return FolderSource(Path(text).expanduser(), int(self.form.channel.value))
+        oof_layer, sharp_layer = self.oof.value, self.in_focus.value
+        oof = check_image_layer(oof_layer, self.viewer, role="out-of-focus image")
+        sharp = check_image_layer(sharp_layer, self.viewer, role="in-focus image")
+        if sharp_layer is oof_layer:
+            raise UserInputError("the out-of-focus and in-focus images are the same layer")
+        if tuple(oof.shape) != tuple(sharp.shape):
+            raise UserInputError(
+                f"'{oof_layer.name}' is {'x'.join(map(str, oof.shape))} but "
+                f"'{sharp_layer.name}' is {'x'.join(map(str, sharp.shape))}; "
+                "they must show the same field"
             )
-            if _same(self.in_focus_picker.layer(), oof_layer):
-                raise UserInputError("the out-of-focus and in-focus images are the same layer")
-            if tuple(oof.shape) != tuple(sharp.shape):
-                raise UserInputError(
-                    f"'{oof_layer.name}' is {'x'.join(map(str, oof.shape))} but "
-                    f"'{self.in_focus_picker.layer().name}' is "
-                    f"{'x'.join(map(str, sharp.shape))}; they must show the same field"
-                )
-            source = LayerSource(oof, sharp)
-            self._source_layer = oof_layer
-        output = self.output_edit.text()
-        if not output:
-            raise UserInputError("choose where to save the model")
-        init = str(self.init_combo.currentData() or "scratch")
-        config = TrainConfig(
-            output_dir=Path(output).expanduser(),
-            depth_um=self.depth_spin.value(),
-            init=init,
-            device=self.device_combo.device(),
-            **self.settings.config_kwargs(scratch=init == "scratch"),
-        )
-        return source, config
-
-    def start(self) -> None:
-        """Start training in a worker thread (errors become notifications)."""
-        if self.worker is not None:
-            show_warning("training is already running; Stop it first")
-            return
-        try:
-            source, config = self.build_job()
-        except Exception as exc:
-            report_exception(exc, "Training")
-            return
-        from napari.qt.threading import create_worker
-
-        from napari_defocus_deblur.widgets._train_job import run_train_job
-
-        self.stop_event = threading.Event()
-        self.plot.clear()
-        self.last_checkpoint = self.last_state = None
-        worker = create_worker(
-            run_train_job,
-            source,
-            config,
-            self.stop_event,
-            self.settings.preview_every(),
-            _start_thread=False,
-            _ignore_errors=True,
-        )
-        worker.yielded.connect(self._on_event)
-        worker.errored.connect(lambda exc: report_exception(exc, "Training"))
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        self.start_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
-        self.status.setText(f"loading data, saving to {config.output_dir}…")
-        worker.start()
-
-    def stop(self) -> None:
-        """Ask the engine to stop after the current step (it saves a checkpoint)."""
-        if self.stop_event is not None:
-            self.stop_event.set()
-            self.stop_button.setEnabled(False)
-            self.status.setText("stopping: saving a checkpoint…")
-
-    def _on_event(self, event: Any) -> None:
-        from napari_defocus_deblur.widgets._train_events import handle_event
-
-        handle_event(self, event)
-
-    def _on_finished(self) -> None:
-        self.worker = None
-        self.stop_event = None
-        if not is_alive(self):
-            return
-        self.start_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-        if self.last_checkpoint is not None:
-            self.output_edit.setText(str(default_output_dir()))
-
-    def model_finished(self, checkpoint: Path, state_text: str) -> None:
-        """Register the new checkpoint so Deblur widgets list it at once."""
-        self.last_checkpoint = Path(checkpoint)
-        registry.add(checkpoint)
-        show_info(f"training {state_text}: model saved to {checkpoint}")
-
-    def closeEvent(self, event: Any) -> None:  # Qt override
-        """Stop training when the dock closes (the checkpoint is still written)."""
-        self.stop()
-        super().closeEvent(event)
+        self._source_layer = oof_layer
+        return LayerSource(oof, sharp)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Same layer (compared by name: the viewer hands widgets fresh proxies)."""
-    return a is not None and b is not None and a.name == b.name
+def _short(path: Path) -> str:
+    from napari_defocus_deblur.widgets._train_form import _home
 
-
-def _is_twin(candidate: Any, oof: Any) -> bool:
-    """An in-focus layer of the same channel as ``oof`` (and not ``oof`` itself)."""
-    return (
-        candidate is not None
-        and not _same(candidate, oof)
-        and layer_depth_um(candidate) == 0.0
-        and _same_channel(candidate, oof)
-    )
-
-
-def _same_channel(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return False
-    return a.metadata.get("channel", 1) == b.metadata.get("channel", 1)
+    return _home(path)

@@ -37,6 +37,9 @@ def facts_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
         "parameters": training.get("parameters"),
         "depths_um": [float(d) for d in depths],
         "channel": info.get("channel"),
+        "condition": model.get("condition", "none"),
+        "training_data": (info.get("provenance") or {}).get("data"),
+        "training_precision": training.get("precision", "fp32"),
         "weights": "float16 safetensors",
         "training_device": training.get("device"),
         "training_stages": len(stages),
@@ -96,9 +99,39 @@ def card_facts(text: str) -> dict[str, Any]:
     return facts
 
 
+def _v2_rows(evaluation: Mapping[str, Any], method: str) -> list[str]:
+    """Test rows from ``scripts/evaluate_zoo_v2.py``'s record (paper layout, nominal set)."""
+    rows = {(r["method"], r["depth_um"]): r for r in evaluation["paper"]}
+    out = [
+        "| distance | input PSNR / SSIM | this model PSNR / SSIM | gain (dB) | s / image |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for depth in sorted({d for _, d in rows}, reverse=True):
+        inp, mine = rows.get(("input", depth)), rows.get((method, depth))
+        if inp and mine:
+            out.append(
+                f"| {depth:g} µm | {inp['psnr']:.2f} / {inp['ssim']:.3f} | "
+                f"{mine['psnr']:.2f} / {mine['ssim']:.3f} | {mine['gain_db']:+.2f} | "
+                f"{mine['seconds']:.2f} |"
+            )
+    robust = [r for r in evaluation.get("by_setting", []) if r["method"] == method]
+    if robust:
+        worst = min(robust, key=lambda r: r["gain_db"])
+        out += [
+            "",
+            f"Robustness set (6 optics settings x 3 content types at 10/22/34 µm): worst "
+            f"setting {worst['setting']} at {worst['depth_um']:g} µm, {worst['gain_db']:+.2f} "
+            "dB; every figure is in docs/zoo.md.",
+        ]
+    out += ["", "Paper-layout part of the robustness set: nominal optics, below focus."]
+    return out
+
+
 def _test_rows(evaluation: Mapping[str, Any] | None, method: str) -> list[str]:
     if not evaluation:
         return ["(no evaluation was given when the card was written)"]
+    if "paper" in evaluation:
+        return _v2_rows(evaluation, method)
     rows = {(r["method"], r["depth_um"]): r for r in evaluation.get("rows", [])}
     out = [
         "| distance | input PSNR / SSIM | this model PSNR / SSIM | gain (dB) | s / image |",
@@ -122,6 +155,28 @@ def _test_rows(evaluation: Mapping[str, Any] | None, method: str) -> list[str]:
     return out
 
 
+def _run_name(training: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    """The run folder the weights were written to (names its config file)."""
+    out = (training.get("config") or {}).get("output_dir")
+    return out.replace("\\", "/").rstrip("/").split("/")[-1] if out else str(facts["name"])
+
+
+def _data_limits(facts: Mapping[str, Any]) -> list[str]:
+    if str(facts.get("training_data") or "").startswith("prior:"):
+        return [
+            "- Trained on *simulated* defocus only: a Gibson-Lanni PSF of a dry 20x objective "
+            "imaging into water (index mismatch, asymmetric about focus) with randomised NA, "
+            "defocus scale, spherical aberration, emission, camera and content (the `wide` "
+            "prior; a quarter of the fields use 8 real in-focus BBBC006 images as content). "
+            "It was checked on real BBBC006 z_00 images only qualitatively (no real pairs here).",
+            "- Distances 2-44 µm (and in focus); farther defocus is extrapolation.",
+        ]
+    return [
+        "- Trained on *simulated* defocus (calibrated widefield PSF and camera model, "
+        "BBBC006-like nuclei, Hoechst channel w1); real BBBC006 was not available for training."
+    ]
+
+
 def render_card(
     info: Mapping[str, Any], evaluation: Mapping[str, Any] | None = None, data_note: str = ""
 ) -> str:
@@ -140,8 +195,14 @@ def render_card(
         + str(facts["name"])
         + '")` or by a per-distance name: '
         + ", ".join(f"`{alias(d, method)}`" for d in depths)
-        + ". One network serves every distance listed: it was trained on fields of all of "
-        "them pooled and is not told the distance.",
+        + ". "
+        + (
+            "One network serves every distance: it is told the distance (depth-conditioned), "
+            'so `deblur(img, depth_um=D)` or `depth_um="auto"` (estimated) changes its output.'
+            if facts["condition"] == "depth"
+            else "One network serves every distance listed: it was trained on fields of all "
+            "of them pooled and is not told the distance."
+        ),
         "",
         "## Training",
         "",
@@ -152,10 +213,10 @@ def render_card(
         f"- Schedule: {facts['training_steps']} Adam steps in all, each on {facts['batch']} "
         f"random {facts['crop']}x{facts['crop']} crops (flips/rotations), warm-up then cosine "
         f"learning rate from {training.get('config', {}).get('lr')}, multi-scale L2 loss.",
-        f"- Device: {facts['training_device']}; wall time "
+        f"- Device: {facts['training_device']}, {facts['training_precision']}; wall time "
         f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min in all. Config: "
         "`configs/cpu-"
-        + str(facts["name"])
+        + _run_name(training, facts)
         + ".json`"
         + (" and its stage-2 continuation." if facts["training_stages"] > 1 else "."),
         *_stage_lines(training),
@@ -168,8 +229,7 @@ def render_card(
         "",
         "## Known limits",
         "",
-        "- Trained on *simulated* defocus (calibrated widefield PSF and camera model, "
-        "BBBC006-like nuclei, Hoechst channel w1); real BBBC006 was not available for training.",
+        *_data_limits(facts),
         "- Trained on a CPU with a short budget (no GPU was available), far below the "
         "paper's 80-epoch schedule: fine-tuning on your own pairs (Train widget or "
         "`defocus-deblur train --init " + str(facts["name"]) + "`) is expected to help.",

@@ -1,0 +1,33 @@
+"""Running long jobs: every long job is a generator of small events that returns a result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+
+def drive(
+    job: Generator[Any, None, Result], on_event: Callable[[Any], Any] | None = None
+) -> Result:
+    """Run a job generator to the end and return its value.
+
+    Parameters
+    ----------
+    job
+        A generator that yields progress events and ``return``\\ s its result.
+    on_event
+        Called with every event (default: events are discarded).
+
+    Returns
+    -------
+    The generator's return value.
+    """
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as done:
+            return done.value
+        if on_event is not None:
+            on_event(event)

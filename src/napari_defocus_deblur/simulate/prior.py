@@ -1,0 +1,167 @@
+"""Domain randomisation: named priors over optics, camera and content.
+
+A :class:`Prior` is a box of ranges; :meth:`Prior.draw` turns one seed into a concrete
+:class:`Draw` (an :class:`~.pupil.Optics`, a :class:`~.camera.CameraModel` and a
+:class:`~.content.ContentStyle`). Two presets ship:
+
+``nominal``
+    BBBC006 as calibrated on the real z_00 images (``benchmarks/calibrate_prior.py``):
+    20x/0.45 dry objective into water, Gibson-Lanni PSF with the measured extra blur
+    (``NOMINAL_DEFOCUS_SCALE``), below focus, the measured camera, BBBC006-like nuclei.
+``wide``
+    The training prior: every factor randomised around the nominal wide enough to cover
+    what one real pair cannot pin down (NA 0.40-0.55, defocus scale 0.85-1.75, primary
+    spherical aberration, emission shift, 20 % of images above focus), camera gain /
+    offset / background / read noise, and content from sparse to confluent, nuclei of
+    8-40 px diameter, smooth to granular texture and 0-6 very bright compact bodies.
+
+Everything drawn is a function of the seed (``numpy.random.default_rng``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.simulate.camera import CameraModel
+from napari_defocus_deblur.simulate.content import ContentStyle
+from napari_defocus_deblur.simulate.pupil import Optics
+
+#: Extra defocus of real BBBC006 over the Gibson-Lanni model at its stage offset
+#: (fitted on the 24 real z_00 images; ``benchmarks/calibrate_prior.py``).
+NOMINAL_DEFOCUS_SCALE = 1.2
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One concrete sample of a prior."""
+
+    optics: Optics
+    camera: CameraModel
+    style: ContentStyle
+    above_focus: bool
+
+    def to_dict(self) -> dict:
+        """Plain dict (JSON provenance)."""
+        return {
+            "optics": self.optics.to_dict(),
+            "camera": self.camera.to_dict(),
+            "style": asdict(self.style),
+            "above_focus": self.above_focus,
+        }
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Ranges of the simulator's parameters (a degenerate range fixes the value)."""
+
+    name: str
+    na: Span = (0.45, 0.45)
+    defocus_scale: Span = (NOMINAL_DEFOCUS_SCALE, NOMINAL_DEFOCUS_SCALE)
+    spherical_waves: Span = (0.0, 0.0)
+    wavelength_shift_nm: Span = (0.0, 0.0)
+    above_focus: float = 0.0
+    gain: Span = (0.33, 0.33)
+    offset: Span = (100.0, 100.0)
+    background: Span = (22.0, 22.0)
+    read_noise: Span = (1.5, 1.5)
+    radius_px: Span = (9.0, 16.0)
+    count: Span = (40.0, 230.0)
+    fine_texture: Span = (0.12, 0.12)
+    coarse_texture: Span = (0.08, 0.08)
+    grain_sigma_px: Span = (1.2, 1.2)
+    bright_bodies: Span = (1.5, 1.5)
+    brightness: Span = (400.0, 950.0)
+    randomise_content: bool = False
+
+    def draw(self, rng: np.random.Generator) -> Draw:
+        """A concrete optics / camera / content sample."""
+
+        def u(span: Span) -> float:
+            return float(span[0]) if span[0] == span[1] else float(rng.uniform(*span))
+
+        optics = Optics(
+            na=u(self.na),
+            defocus_scale=u(self.defocus_scale),
+            spherical_waves=u(self.spherical_waves),
+            wavelength_shift_nm=u(self.wavelength_shift_nm),
+        )
+        camera = CameraModel(
+            offset_adu=u(self.offset),
+            background_adu=u(self.background),
+            gain_adu_per_electron=u(self.gain),
+            read_noise_adu=u(self.read_noise),
+        )
+        return Draw(optics, camera, self._style(rng, u), bool(rng.random() < self.above_focus))
+
+    def _style(self, rng: np.random.Generator, u) -> ContentStyle:
+        if not self.randomise_content:  # the ranges are the style's own ranges
+            return ContentStyle(
+                radius_px=self.radius_px,
+                count=(int(self.count[0]), int(self.count[1])),
+                fine_texture=self.fine_texture[0],
+                coarse_texture=self.coarse_texture[0],
+                grain_sigma_px=self.grain_sigma_px[0],
+                bright_bodies=self.bright_bodies[0],
+                brightness=self.brightness,
+            )
+        r0 = u((self.radius_px[0], self.radius_px[1] - 1.0))
+        r1 = min(self.radius_px[1], r0 * rng.uniform(1.2, 1.8))
+        n0 = u(self.count)
+        n1 = min(self.count[1], n0 * rng.uniform(1.3, 3.0))
+        b0 = u(self.brightness)
+        return ContentStyle(
+            radius_px=(r0, max(r0 + 1.0, r1)),
+            count=(max(1, int(n0)), max(2, int(n1) + 1)),
+            clustered=float(rng.uniform(0.3, 0.9)),
+            fine_texture=u(self.fine_texture),
+            coarse_texture=u(self.coarse_texture),
+            grain_sigma_px=u(self.grain_sigma_px),
+            bright_bodies=u(self.bright_bodies),
+            brightness=(b0, b0 * 1.6),
+        )
+
+    def to_dict(self) -> dict:
+        """Plain dict (JSON provenance)."""
+        return asdict(self)
+
+
+PRESETS: dict[str, Prior] = {
+    "nominal": Prior("nominal"),
+    "wide": Prior(
+        "wide",
+        na=(0.40, 0.55),
+        defocus_scale=(0.85, 1.75),
+        spherical_waves=(-0.6, 0.6),
+        wavelength_shift_nm=(-15.0, 25.0),
+        above_focus=0.2,
+        gain=(0.2, 0.6),
+        offset=(90.0, 110.0),
+        background=(5.0, 60.0),
+        read_noise=(0.5, 4.0),
+        radius_px=(4.0, 20.0),
+        count=(5.0, 400.0),
+        fine_texture=(0.02, 0.45),
+        coarse_texture=(0.02, 0.2),
+        grain_sigma_px=(0.7, 2.5),
+        bright_bodies=(0.0, 6.0),
+        brightness=(250.0, 1400.0),
+        randomise_content=True,
+    ),
+}
+
+
+def get_prior(name: str | Prior) -> Prior:
+    """The preset called ``name`` (a :class:`Prior` is returned as it is)."""
+    if isinstance(name, Prior):
+        return name
+    try:
+        return PRESETS[str(name)]
+    except KeyError:
+        raise UserInputError(
+            f"unknown simulator preset {name!r}; choose one of {', '.join(PRESETS)}"
+        ) from None

@@ -1,0 +1,220 @@
+"""Training data drawn from a simulator prior (domain randomisation), made in memory.
+
+Every training field gets its own optics, camera and content from the prior
+(:mod:`napari_defocus_deblur.simulate.prior`) and a defocus distance drawn uniformly
+from ``depths_um`` (a share ``in_focus_share`` is exactly in focus, so the network also
+learns to leave sharp images alone); the sign of the stage offset follows the prior's
+above/below-focus share. The label a depth-conditioned network sees is the distance
+``|offset|`` a user would type. Validation fields come from the same prior with other
+seeds plus the ``nominal`` preset at the paper's distances, so the validation PSNR
+tracks both robustness and the calibrated BBBC006 optics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.training.data import Field, TrainingData, _make_field
+
+#: Seeds of validation fields start here (training seeds are 0..n-1).
+_VAL_SEED_BASE = 1_000_000
+
+
+@dataclass(frozen=True)
+class FieldsSimulated:
+    """Progress event: ``done`` of ``total`` prior fields simulated."""
+
+    done: int
+    total: int
+
+
+def _real_signals(content_dir: str | os.PathLike | None) -> list[np.ndarray]:
+    if content_dir is None:
+        return []
+    from napari_defocus_deblur.io.tiff import read_image
+    from napari_defocus_deblur.simulate.content import content_files
+
+    if not Path(content_dir).is_dir():
+        raise UserInputError(f"content folder not found: {content_dir}")
+    return [np.asarray(read_image(p)[0], dtype=np.float64) for p in content_files(content_dir, 1)]
+
+
+def _field(
+    seed: int,
+    prior: str,
+    depth: float,
+    shape: tuple[int, int],
+    real: list[np.ndarray],
+    norm: PercentileNormalization,
+) -> Field:
+    from napari_defocus_deblur.simulate.content import fit_to_shape
+    from napari_defocus_deblur.simulate.field import simulate_prior_field
+    from napari_defocus_deblur.simulate.prior import get_prior
+
+    rng = np.random.default_rng([seed, 21])
+    content = in_focus = None
+    if real:
+        crop = fit_to_shape(real[int(rng.integers(len(real)))], shape, rng)
+        content = np.clip(crop - np.percentile(crop, 1), 0, None)
+        in_focus = np.clip(crop, 0, 4095).astype(np.uint16)
+    above = get_prior(prior).draw(np.random.default_rng([seed, 7])).above_focus
+    offset = depth if above else -depth
+    images, _ = simulate_prior_field(
+        [offset], prior=prior, seed=seed, shape=shape, content=content, in_focus=in_focus
+    )
+    return _make_field(
+        f"{prior}-{seed:07d}@{depth:.1f}um", images[offset], images[0.0], norm, depth
+    )
+
+
+def iter_prior_training_data(
+    n_fields: int,
+    *,
+    prior: str = "wide",
+    depths_um: tuple[float, float] = (2.0, 44.0),
+    in_focus_share: float = 0.06,
+    n_val: int = 12,
+    seed: int = 0,
+    shape: tuple[int, int] = (256, 256),
+    content_dir: str | os.PathLike | None = None,
+    content_fraction: float = 0.25,
+    normalization: PercentileNormalization | None = None,
+) -> Generator[FieldsSimulated, None, TrainingData]:
+    """Simulate a training set from a prior; yields progress, returns the data.
+
+    Parameters
+    ----------
+    n_fields
+        Training fields (one distance each).
+    prior
+        Preset of :mod:`napari_defocus_deblur.simulate.prior` for training and
+        validation fields; the validation also holds one ``nominal`` field per paper
+        distance.
+    depths_um
+        Range of defocus distances (µm of stage offset), drawn uniformly.
+    in_focus_share
+        Share of training fields at distance 0.
+    n_val, seed, shape
+        Validation fields from the prior, the seed of everything, field shape.
+    content_dir, content_fraction
+        Optional real in-focus images used as content for that share of the fields.
+    normalization
+        Percentile normalisation (default: 1st/99.8th of the out-of-focus image).
+    """
+    if n_fields < 1 or n_val < 1:
+        raise UserInputError("prior training needs at least one training and validation field")
+    lo, hi = (float(d) for d in depths_um)
+    if not 0 <= lo <= hi:
+        raise UserInputError(f"depths_um must be a range 0 <= lo <= hi, got {depths_um}")
+    norm = normalization or PercentileNormalization()
+    key = _cache_key(
+        n_fields, prior, (lo, hi), in_focus_share, n_val, seed, shape, content_dir, norm.to_dict()
+    )
+    cached = _load_cached(key, norm)
+    if cached is not None:
+        yield FieldsSimulated(1, 1)
+        return cached
+    real = _real_signals(content_dir)
+    rng = np.random.default_rng([seed, 31])
+    plan: list[tuple[int, str, float, list]] = []
+    for i in range(n_fields):
+        depth = 0.0 if rng.random() < in_focus_share else float(rng.uniform(lo, hi))
+        use_real = real and rng.random() < content_fraction
+        plan.append((seed * 100_000 + i, prior, round(depth, 1), real if use_real else []))
+    val_depths = np.linspace(lo, hi, n_val)
+    for k, depth in enumerate(val_depths):
+        plan.append((_VAL_SEED_BASE + seed * 1000 + k, prior, round(float(depth), 1), []))
+    for k, depth in enumerate(PAPER_DEPTHS_UM):
+        plan.append((_VAL_SEED_BASE + 500 + seed * 1000 + k, "nominal", float(depth), []))
+    fields = []
+    for done, (s, p, depth, content) in enumerate(plan, start=1):
+        fields.append(_field(s, p, depth, shape, content, norm))
+        yield FieldsSimulated(done, len(plan))
+    data = _assemble(fields[:n_fields], fields[n_fields:], norm, prior, (lo, hi))
+    _save_cached(key, data)
+    return data
+
+
+def _assemble(train, val, norm, prior: str, depths: tuple[float, float]) -> TrainingData:
+    data = TrainingData(train, val, normalization=norm, source=f"prior:{prior}")
+    data.depths_um = depths
+    return data
+
+
+#: Bump when the simulator changes what a seed produces (invalidates cached sets).
+SIMULATOR_VERSION = "2.0"
+
+
+def _cache_key(*parts) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps([SIMULATOR_VERSION, *[str(p) for p in parts]])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _cache_path(key: str) -> Path:
+    from napari_defocus_deblur.inference.cache import cache_dir
+
+    return cache_dir("prior-data") / f"{key}.npz"
+
+
+def _save_cached(key: str, data: TrainingData) -> None:
+    """Keep a simulated set for the next run with the same settings (best effort)."""
+    import contextlib
+
+    fields = [*data.train, *data.val]
+    arrays = {
+        "oof": np.stack([f.oof for f in fields]),
+        "target": np.stack([f.target for f in fields]),
+        "lo": np.array([f.lo for f in fields]),
+        "hi": np.array([f.hi for f in fields]),
+        "depth": np.array([f.depth_um for f in fields], dtype=np.float64),
+        "ids": np.array([f.field_id for f in fields]),
+        "n_train": np.array(len(data.train)),
+        "depths_um": np.array(data.depths_um),
+        "prior": np.array(data.source.removeprefix("prior:")),
+    }
+    with contextlib.suppress(OSError, ValueError):
+        path = _cache_path(key)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+
+
+def _load_cached(key: str, norm: PercentileNormalization) -> TrainingData | None:
+    try:
+        path = _cache_path(key)
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as z:
+            fields = [
+                Field(str(i), o, t, float(lo), float(hi), float(d))
+                for i, o, t, lo, hi, d in zip(
+                    z["ids"], z["oof"], z["target"], z["lo"], z["hi"], z["depth"]
+                )
+            ]
+            n = int(z["n_train"])
+            depths = tuple(float(d) for d in z["depths_um"])
+            prior = str(z["prior"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return _assemble(fields[:n], fields[n:], norm, prior, depths)
+
+
+def prior_training_data(n_fields: int, **options) -> TrainingData:
+    """:func:`iter_prior_training_data` run to the end (no progress events)."""
+    from napari_defocus_deblur.progress import drive
+
+    return drive(iter_prior_training_data(n_fields, **options))
+
+
+__all__: Sequence[str] = ("FieldsSimulated", "iter_prior_training_data", "prior_training_data")

@@ -1,0 +1,168 @@
+"""The Deblur widget's settings (one persisted magicgui form) and the rules behind them.
+
+Qt-free apart from magicgui: which image to preselect, which depth every plane gets and
+which model "auto" stands for. The choices come from the core (model catalogue, device
+resolver); nothing here imports torch.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from magicgui.widgets import FunctionGui
+
+from napari_defocus_deblur.channels import channel_of
+from napari_defocus_deblur.widgets._models import (
+    ModelChoice,
+    layer_depth_um,
+    nearest_model,
+    plane_depths_um,
+)
+from napari_defocus_deblur.widgets._settings import settings_form
+
+#: Where the defocus depth comes from.
+DEPTH_SOURCES = (
+    ("from layer metadata", "metadata"),
+    ("set here", "manual"),
+    ("auto (estimate per plane)", "auto"),
+)
+FUSIONS = (("sum", "sum"), ("concat", "concat"))
+#: Range of the depth control (micrometres of stage offset from focus).
+DEPTH_RANGE_UM = (0.0, 60.0)
+AUTO_MODEL = "auto"
+RESULT_KEY = "deblurred_from"  # = widgets._results.SOURCE_KEY (metadata of our results)
+
+#: The settings a first start (or *Restore defaults*) shows.
+DEFAULTS: dict[str, Any] = {
+    "depth_source": "metadata",
+    "depth_um": 34.0,
+    "fusion": "sum",
+    "model": AUTO_MODEL,
+    "device": "auto",
+    "backend": "auto",
+    "live_preview": True,
+}
+
+
+def deblur_settings(
+    depth_source: str,
+    depth_um: float,
+    fusion: str,
+    model: str,
+    device: str,
+    backend: str,
+    live_preview: bool,
+) -> None:
+    """Settings of the Deblur widget: magicgui builds the persisted form from this."""
+
+
+def build_form(
+    model_choices: Callable[[Any], list],
+    device_choices: Sequence[tuple[str, str]],
+    backend_choices: Sequence[tuple[str, str]],
+) -> FunctionGui:
+    """The settings form: depth source and value (µm), fusion, model, device, backend,
+    live preview."""
+    low, high = DEPTH_RANGE_UM
+    return settings_form(
+        deblur_settings,
+        DEFAULTS,
+        depth_source={
+            "widget_type": "ComboBox",
+            "label": "Depth from",
+            "choices": list(DEPTH_SOURCES),
+            "tooltip": "the layer's recorded stage offset, your value, or the estimator's",
+        },
+        depth_um={
+            "widget_type": "FloatSlider",
+            "label": "Defocus (µm)",
+            "min": low,
+            "max": high,
+            "step": 0.5,
+            "tooltip": "distance from focus the image was taken at; models conditioned "
+            "on depth use it, auto model picks by it",
+        },
+        fusion={
+            "widget_type": "RadioButtons",
+            "label": "Fusion",
+            "choices": list(FUSIONS),
+            "orientation": "horizontal",
+            "tooltip": "head-to-tail fusion (arXiv:2201.02876, Eqs. 7 and 8); "
+            "a chosen model brings its own",
+        },
+        model={"widget_type": "ComboBox", "label": "Model", "choices": model_choices},
+        device={"widget_type": "ComboBox", "label": "Device", "choices": list(device_choices)},
+        backend={
+            "widget_type": "ComboBox",
+            "label": "Backend",
+            "choices": list(backend_choices),
+            "tooltip": "runtime and precision (auto: OpenVINO on the CPU where installed, "
+            "PyTorch on GPUs)",
+        },
+        live_preview={
+            "widget_type": "CheckBox",
+            "text": "live preview (current slice)",
+            "tooltip": "re-run on the current slice shortly after every change",
+        },
+    )
+
+
+def model_choice_list(
+    models: Sequence[ModelChoice], auto: ModelChoice | None
+) -> list[tuple[str, str]]:
+    """``(label, value)`` entries of the model box: "auto → name", then every model."""
+    auto_label = f"auto → {auto.name}" if auto else "auto (no model installed: train or Add…)"
+    return [(auto_label, AUTO_MODEL), *((m.label, str(m.path)) for m in models)]
+
+
+def resolve_model(
+    models: Sequence[ModelChoice], value: str, depth_um: float, fusion: str, layer: Any
+) -> ModelChoice | None:
+    """The model of the box's ``value``; "auto" resolves by depth, fusion and channel."""
+    if value != AUTO_MODEL:
+        for model in models:
+            if str(model.path) == value:
+                return model
+    return nearest_model(list(models), depth_um, fusion, channel_of(layer))
+
+
+def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> Any:
+    """The image to preselect: of the model's channel, the active one, else the deepest.
+
+    After *File > Open Sample* the top (active) layer is the w2 phalloidin image; with a
+    nuclei (w1) model the w1 image at the largest distance is the one to restore.
+    Results of this widget are never preselected.
+    """
+    layers = [ly for ly in layers if RESULT_KEY not in (getattr(ly, "metadata", None) or {})]
+    if not layers:
+        return None
+
+    def score(layer: Any) -> tuple[int, int, float]:
+        own = channel_of(layer)
+        fits = int(channel is None or own is None or own == channel)
+        return (fits, int(layer is active), layer_depth_um(layer) or 0.0)
+
+    return max(layers, key=score)
+
+
+def plane_depths(
+    layer: Any,
+    source: str,
+    value_um: float,
+    planes: Sequence[tuple[int, ...]],
+) -> tuple[float | None, ...]:
+    """The depth of every plane to process (None: estimate it when it runs).
+
+    ``metadata`` takes each plane's own stage offset when the layer records one per
+    plane (BBBC006 z-stacks), else the layer's single value, else ``value_um``;
+    ``manual`` uses ``value_um`` everywhere; ``auto`` estimates every plane.
+    """
+    if source == "auto":
+        return (None,) * len(planes)
+    if source == "metadata":
+        per_plane = plane_depths_um(layer)
+        if per_plane is not None and all(planes):
+            return tuple(per_plane[index[-1]] for index in planes)
+        single = layer_depth_um(layer)
+        if single is not None:
+            return (single,) * len(planes)
+    return (float(value_um),) * len(planes)

@@ -1,0 +1,177 @@
+"""The Train widget's settings: small persisted magicgui forms and one DEFAULTS table.
+
+Essentials stay visible (data, depth, start model, duration); everything else is under
+*Advanced*. Defaults come from the core: :class:`~napari_defocus_deblur.training.TrainConfig`
+(learning rate, crop, validation share, network shape), its per-device batch size and the
+``train`` command's CPU time budget.
+"""
+
+import datetime as _dt
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from magicgui.widgets import FunctionGui
+
+from napari_defocus_deblur.cli.train import CPU_DEFAULT_MINUTES
+from napari_defocus_deblur.constants import CHANNELS
+from napari_defocus_deblur.training.config import TrainConfig, device_defaults
+from napari_defocus_deblur.widgets._models import ModelChoice, nearest_model
+from napari_defocus_deblur.widgets._registry import user_models_dir
+from napari_defocus_deblur.widgets._settings import settings_form
+
+START_AUTO, SCRATCH = "auto", "scratch"
+_CONFIG = {f.name: f.default for f in fields(TrainConfig)}
+_NETWORK = TrainConfig(output_dir=".").model_options()  # the from-scratch network
+
+#: The settings a first start (or *Restore defaults*) shows. 0 means "automatic".
+DEFAULTS: dict[str, Any] = {
+    "data": "layers",
+    "folder": None,
+    "channel": 1,
+    "depth_um": 34.0,
+    "start_from": START_AUTO,
+    "minutes": CPU_DEFAULT_MINUTES,
+    "epochs": 0,
+    "epoch_steps": 0,
+    "lr": _CONFIG["lr"],
+    "crop": _CONFIG["crop"],
+    "batch": 0,
+    "val_fraction": _CONFIG["val_fraction"],
+    "preview_every": 20,
+    "device": "auto",
+    "output": None,
+    "scales": _NETWORK["scales"],
+    "fusion": _NETWORK["fusion"],
+    "base_channels": _NETWORK["base_channels"],
+    "levels": _NETWORK["levels"],
+}
+#: Settings that only matter from scratch (hidden when fine-tuning).
+NETWORK_KEYS = ("scales", "fusion", "base_channels", "levels")
+
+
+def train_essentials(
+    data: str, folder: Path | None, channel: int, depth_um: float, start_from: str, minutes: float
+) -> None:
+    """What to train on, from which model, for how long (always visible)."""
+
+
+def train_advanced(
+    epochs: int,
+    epoch_steps: int,
+    lr: float,
+    crop: int,
+    batch: int,
+    val_fraction: float,
+    preview_every: int,
+    device: str,
+    output: Path | None,
+    scales: int,
+    fusion: str,
+    base_channels: int,
+    levels: int,
+) -> None:
+    """Everything else in ``TrainConfig`` a user may want to change."""
+
+
+def _spin(label: str, low: float, high: float, step: float = 1, tip: str = "") -> dict:
+    kind = "SpinBox" if all(float(v).is_integer() for v in (low, high, step)) else "FloatSpinBox"
+    return {"widget_type": kind, "label": label, "min": low, "max": high, "step": step,
+            "tooltip": tip or None}  # fmt: skip
+
+
+def build_forms(
+    start_choices: Callable[[Any], list], devices: Sequence[tuple[str, str]]
+) -> tuple[FunctionGui, FunctionGui]:
+    """``(essentials, advanced)`` forms of the Train widget."""
+    channels = [(f"w{c} {stain}", c) for c, (stain, _) in CHANNELS.items()]
+    essentials = settings_form(
+        train_essentials,
+        DEFAULTS,
+        data={"widget_type": "RadioButtons", "label": "Data", "orientation": "horizontal",
+              "choices": [("image layers", "layers"), ("folder", "folder")]},
+        folder={"widget_type": "FileEdit", "mode": "d", "label": "Folder", "nullable": True,
+                "tooltip": "BBBC006 root (plane folders or zips) or a folder of z-stack TIFFs"},
+        channel={"widget_type": "ComboBox", "label": "Channel", "choices": channels},
+        depth_um=_spin("Defocus (µm)", 0.5, 200.0, 0.5, "distance from focus of the data"),
+        start_from={"widget_type": "ComboBox", "label": "Start from", "choices": start_choices,
+                    "tooltip": "fine-tune a model (default: the bundled one for this channel)"
+                    " or train from random weights"},
+        minutes=_spin("Duration (min)", 0.5, 10000.0, 0.5, "wall-time budget of the run"),
+    )  # fmt: skip
+    advanced = settings_form(
+        train_advanced,
+        DEFAULTS,
+        epochs=_spin("Epochs", 0, 1000, tip="0: as many as the duration allows"),
+        epoch_steps=_spin("Steps/epoch", 0, 100000, tip="0: one pass over the training pixels"),
+        lr=_spin("Learning rate", 1e-6, 1.0, 1e-4, "Adam, with warm-up and cosine decay"),
+        crop=_spin("Crop size", 16, 1024, 16, "side of the random training crops (pixels)"),
+        batch=_spin("Batch", 0, 256, tip="crops per step; 0: the device's default"),
+        val_fraction=_spin("Validation", 0.01, 0.9, 0.05, "share of fields held out"),
+        preview_every=_spin("Preview every", 0, 100000, tip="steps; 0: after every epoch"),
+        device={"widget_type": "ComboBox", "label": "Device", "choices": list(devices)},
+        output={"widget_type": "FileEdit", "mode": "d", "label": "Save to", "nullable": True,
+                "tooltip": f"checkpoint folder; empty: new in {_home(user_models_dir())}"},
+        scales=_spin("Scales K", 1, 5, tip="sub-networks (1 = plain U-Net)"),
+        fusion={"widget_type": "RadioButtons", "label": "Fusion", "orientation": "horizontal",
+                "choices": [("sum", "sum"), ("concat", "concat")]},
+        base_channels=_spin("Base channels", 4, 64, 4, "features of the first level"),
+        levels=_spin("U-Net levels", 2, 5),
+    )  # fmt: skip
+    advanced.lr.native.setDecimals(6)
+    essentials.folder.line_edit.native.setPlaceholderText("BBBC006 root or z-stack folder")
+    advanced.output.line_edit.native.setPlaceholderText(f"new in {_home(user_models_dir())}")
+    return essentials, advanced
+
+
+def start_choice_list(models: Sequence[ModelChoice], auto: ModelChoice | None) -> list:
+    """``(label, value)`` entries of "Start from": auto → bundled model, models, scratch."""
+    auto_label = f"auto → {auto.name}" if auto else "auto → scratch (no model installed)"
+    entries = [(m.label, str(m.path)) for m in models]
+    return [(auto_label, START_AUTO), *entries, ("scratch (random weights)", SCRATCH)]
+
+
+def resolve_start(
+    models: Sequence[ModelChoice], value: str, depth_um: float, channel: int | None
+) -> str:
+    """``TrainConfig.init`` for a "Start from" value ("auto": nearest bundled model)."""
+    if value != START_AUTO:
+        return value
+    best = nearest_model([m for m in models if m.bundled], depth_um, "sum", channel)
+    return SCRATCH if best is None else str(best.path)
+
+
+def config_kwargs(values: dict[str, Any], init: str, device_type: str) -> dict[str, Any]:
+    """``TrainConfig`` keyword arguments (besides output, data) for the form's values."""
+    kwargs: dict[str, Any] = {
+        "depth_um": float(values["depth_um"]),
+        "init": init,
+        "epochs": values["epochs"] or None,
+        "max_minutes": float(values["minutes"]) or None,
+        "epoch_steps": values["epoch_steps"] or None,
+        "lr": float(values["lr"]),
+        "crop": int(values["crop"]),
+        "batch": values["batch"] or device_defaults(device_type)["batch"],
+        "val_fraction": float(values["val_fraction"]),
+        "device": str(values["device"]),
+    }
+    if init == SCRATCH:
+        kwargs.update({key: values[key] for key in NETWORK_KEYS})
+    return kwargs
+
+
+def output_dir(value: Any) -> Path:
+    """The chosen checkpoint folder, or a fresh one in the user's model folder."""
+    text = str(value or "").strip()
+    if text in ("", "."):
+        return user_models_dir() / _dt.datetime.now().strftime("model-%Y%m%d-%H%M%S")
+    return Path(text).expanduser()
+
+
+def _home(path: Path) -> str:
+    """``~/…`` for paths in the home folder (short enough to read in a narrow dock)."""
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,41 @@
+"""The defocus estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.estimate import DefocusEstimate, estimate_defocus
+from napari_defocus_deblur.simulate.field import simulate_prior_field
+
+
+@pytest.fixture(scope="module")
+def fields():
+    out = {}
+    for depth in (10.0, 34.0):
+        images, _ = simulate_prior_field([-depth], prior="nominal", seed=42, shape=(256, 384))
+        out[depth] = images[-depth]
+    return out
+
+
+def test_estimates_order_the_distances(fields):
+    near, far = estimate_defocus(fields[10.0]), estimate_defocus(fields[34.0])
+    assert isinstance(near, DefocusEstimate)
+    assert near.depth_um < far.depth_um
+    assert abs(near.depth_um - 10.0) < 8.0 and abs(far.depth_um - 34.0) < 8.0
+    assert near.blur_radius_px < far.blur_radius_px
+    assert 0.0 <= far.confidence <= 1.0 and far.tiles >= 1
+
+
+@pytest.mark.parametrize("bad", [np.zeros((64, 64)), np.zeros((3, 256, 256))])
+def test_unusable_images_are_one_readable_error(bad):
+    with pytest.raises(UserInputError, match="2-D image of at least"):
+        estimate_defocus(bad)
+
+
+def test_nan_is_refused():
+    img = np.ones((200, 200))
+    img[5, 5] = np.nan
+    with pytest.raises(UserInputError, match="finite"):
+        estimate_defocus(img)

@@ -1,0 +1,99 @@
+"""ONNX and TorchScript files reproduce the PyTorch network; ``defocus-deblur export``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_defocus_deblur.cli import main
+from napari_defocus_deblur.export.traced import (
+    check_traced,
+    export_onnx,
+    export_torchscript,
+    load_torchscript,
+    run_onnx,
+)
+from napari_defocus_deblur.inference import save_model
+from tests.inference.helpers import tiny_model
+
+NETWORKS = {
+    "head-to-tail": {},
+    "conditioned": {"condition": "depth"},
+    "nah": {"architecture": "nah", "scales": 2, "nah_channels": 8, "nah_resblocks": 1},
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread):
+    """Small networks run fastest on one thread."""
+
+
+def _inputs(net, shape):
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(1))
+    if not net.config.conditioned:
+        return x, None
+    return x, torch.linspace(10.0, 34.0, shape[0]).reshape(-1, 1)
+
+
+def _expected(net, x, depth):
+    with torch.no_grad():
+        return (net(x) if depth is None else net(x, depth.reshape(-1))).numpy()
+
+
+@pytest.mark.parametrize("options", NETWORKS.values(), ids=NETWORKS.keys())
+def test_exports_reproduce_the_network_at_any_size(tmp_path, options):
+    net = tiny_model(**options)
+    if net.config.conditioned:  # make the depth matter
+        with torch.no_grad():
+            net.heads[0].enc[0].weight[:, -1] += 0.5
+    onnx = export_onnx(net, tmp_path / "m.onnx")
+    script = export_torchscript(net, tmp_path / "m.pt")
+    traced = load_torchscript(script)
+    for shape in [(1, 1, 37, 45), (3, 1, 64, 80), (2, 1, 131, 100)]:
+        x, depth = _inputs(net, shape)
+        expected = _expected(net, x, depth)
+        args = [x] if depth is None else [x, depth]
+        got_onnx = run_onnx(onnx, [a.numpy() for a in args])
+        got_script = traced(*args).numpy()
+        assert got_onnx.shape == got_script.shape == shape
+        np.testing.assert_allclose(got_onnx, expected, rtol=1e-5, atol=2e-5)
+        np.testing.assert_allclose(got_script, expected, rtol=1e-5, atol=2e-5)
+    if net.config.conditioned:  # the depth input is really used
+        x, depth = _inputs(net, (2, 1, 40, 40))
+        other = run_onnx(onnx, [x.numpy(), (depth + 20.0).numpy()])
+        assert np.abs(other - _expected(net, x, depth)).max() > 1e-3
+
+
+def test_onnx_runs_without_onnxruntime_too(tmp_path, monkeypatch):
+    import sys
+
+    net = tiny_model()
+    path = export_onnx(net, tmp_path / "m.onnx")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # OpenVINO runs it instead
+    assert check_traced(net, path) < 1e-4
+
+
+def test_cli_writes_onnx_and_torchscript(tmp_path, capsys):
+    net = tiny_model(seed=3)
+    save_model(net, tmp_path / "ckpt", depth_um=22)
+    onnx, script = tmp_path / "out" / "m.onnx", tmp_path / "m.pt"
+    (tmp_path / "out").mkdir()
+    argv = ["export", str(tmp_path / "ckpt"), "--onnx", str(onnx), "--torchscript", str(script)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"wrote {onnx} (onnx; reproduces the model: max |difference| = ")
+    assert lines[1].startswith(f"wrote {script} (torchscript; reproduces")
+    assert check_traced(net, onnx) < 1e-4 and check_traced(net, script) < 1e-4
+    assert not list(tmp_path.glob("**/*.partial"))  # written atomically
+
+
+def test_cli_export_errors_are_one_line(tmp_path, capsys):
+    save_model(tiny_model(), tmp_path / "ckpt", depth_um=22)
+    assert main(["export", str(tmp_path / "ckpt"), "--onnx", str(tmp_path / "m.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--onnx" in err and "must end in .onnx" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["export", str(tmp_path / "ckpt")])
+    assert exc.value.code == 2
+    assert "at least one of --bioimageio, --onnx, --torchscript" in capsys.readouterr().err

@@ -1,0 +1,55 @@
+"""Simulator priors: presets reproducible by seed, draws within their ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.simulate.field import simulate_prior_field
+from napari_defocus_deblur.simulate.prior import PRESETS, get_prior
+
+
+@pytest.mark.parametrize("preset", ["nominal", "wide"])
+def test_presets_are_reproducible_by_seed(preset):
+    a, da = simulate_prior_field([-20.0], prior=preset, seed=5, shape=(64, 80))
+    b, db = simulate_prior_field([-20.0], prior=preset, seed=5, shape=(64, 80))
+    c, _ = simulate_prior_field([-20.0], prior=preset, seed=6, shape=(64, 80))
+    assert da == db
+    np.testing.assert_array_equal(a[-20.0], b[-20.0])
+    assert not np.array_equal(a[-20.0], c[-20.0])
+    assert a[0.0].dtype == np.uint16 and a[-20.0].shape == (64, 80)
+
+
+def test_wide_draws_stay_within_their_ranges_and_vary():
+    wide = PRESETS["wide"]
+    draws = [wide.draw(np.random.default_rng(s)) for s in range(60)]
+    nas = [d.optics.na for d in draws]
+    scales = [d.optics.defocus_scale for d in draws]
+    assert wide.na[0] <= min(nas) and max(nas) <= wide.na[1]
+    assert wide.defocus_scale[0] <= min(scales) and max(scales) <= wide.defocus_scale[1]
+    assert max(scales) - min(scales) > 0.5
+    assert 0 < sum(d.above_focus for d in draws) < 30
+    radii = [d.style.radius_px for d in draws]
+    assert all(wide.radius_px[0] <= lo <= hi <= wide.radius_px[1] for lo, hi in radii)
+
+
+def test_nominal_draws_are_fixed():
+    nominal = PRESETS["nominal"]
+    a = nominal.draw(np.random.default_rng(1))
+    b = nominal.draw(np.random.default_rng(2))
+    assert a == b and not a.above_focus
+
+
+def test_unknown_preset_is_one_readable_error():
+    with pytest.raises(UserInputError, match="unknown simulator preset"):
+        get_prior("banana")
+
+
+def test_wider_optics_blur_more():
+    sharp_edges = []
+    for scale in (0.9, 1.7):
+        prior = PRESETS["nominal"].__class__("t", defocus_scale=(scale, scale))
+        images, _ = simulate_prior_field([-34.0], prior=prior, seed=3, shape=(128, 128))
+        sharp_edges.append(np.abs(np.diff(images[-34.0].astype(float), axis=1)).mean())
+    assert sharp_edges[1] < sharp_edges[0]
