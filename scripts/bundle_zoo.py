@@ -72,7 +72,8 @@ def training_stages(run_dir: Path) -> list[dict]:
             }
         )
         current = _init_dir(info, current)
-    return stages[::-1]
+    unique = {st["run"]: st for st in stages[::-1]}  # a re-bundle meets its own stages
+    return list(unique.values())
 
 
 def bundle(run_dir: Path, name: str) -> Path:

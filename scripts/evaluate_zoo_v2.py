@@ -18,6 +18,7 @@ import numpy as np
 
 from napari_defocus_deblur.evaluation.robustness import (
     METHODS,
+    Score,
     iter_score_set,
     scores_to_json,
     summarise,
@@ -107,16 +108,37 @@ def render(paper: list[dict], robust: list[dict], est: dict, settings: list[dict
     return "\n".join(parts)
 
 
+def method_scores(folder: Path, method: str, cache: Path) -> list[Score]:
+    """Scores of one method on the set, from ``cache`` when kept there."""
+    path = cache / f"{method}.json"
+    if path.is_file():
+        return [Score(**row) for row in json.loads(path.read_text())]
+    scores = drive(iter_score_set(folder, [method]), lambda ev: print(method, *ev, end="\r"))
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scores_to_json(scores)) + "\n")
+    return scores
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--set", default="runs/robustness-set", help="robustness set folder")
     ap.add_argument("--methods", nargs="+", default=list(METHODS))
     ap.add_argument("--json", default=str(REPO / "docs/data/zoo-v2-eval.json"))
+    ap.add_argument(
+        "--scores-dir",
+        default="runs/v2-scores",
+        help="per-method scores are kept here and reused (delete a file to re-score)",
+    )
+    ap.add_argument("--only", nargs="+", default=None, help="score these methods, no tables")
     args = ap.parse_args()
     folder = Path(args.set)
     if not (folder / "manifest.json").is_file():
         drive(iter_write_robustness_set(folder))
-    scores = drive(iter_score_set(folder, args.methods), lambda ev: print(*ev, end="\r"))
+    scores = []
+    for method in args.only or args.methods:
+        scores += method_scores(folder, method, Path(args.scores_dir))
+    if args.only:
+        return
     paper = summarise([s for s in scores if s.part == "paper"], ["depth_um"])
     robust_scores = [s for s in scores if s.part == "robustness"]
     robust = summarise(robust_scores, ["depth_um", "content"])

@@ -60,6 +60,7 @@ def _raise(viewer, name: str) -> None:
 
 def _deblur_states(viewer, deblur, out: Path) -> None:
     source = deblur.image.value
+    _raise(viewer, "Deblur")
     _grab(viewer, out / "screenshot-deblur-before.png")
     deblur.run()
     _wait(lambda: not deblur.jobs.busy)
@@ -80,11 +81,11 @@ def _deblur_states(viewer, deblur, out: Path) -> None:
         layer.visible = layer is source
 
 
-def _train_state(viewer, train, out: Path, minutes: float) -> None:
+def _train_state(viewer, train, out: Path, epochs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        train.form.minutes.value = minutes
-        train.advanced.epoch_steps.value = 8
-        train.advanced.preview_every.value = 8
+        train.advanced.epochs.value = epochs  # within the default time budget
+        train.advanced.epoch_steps.value = 3
+        train.advanced.preview_every.value = 3
         train.advanced.lr.value = 2e-4
         train.advanced.output.value = str(Path(tmp) / "fine-tuned")
         _raise(viewer, "Train deblur model")
@@ -98,7 +99,7 @@ def _train_state(viewer, train, out: Path, minutes: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
-    parser.add_argument("--train-minutes", type=float, default=1.0)
+    parser.add_argument("--train-epochs", type=int, default=3)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     cache = tempfile.mkdtemp(prefix="screenshots-settings-")
@@ -114,7 +115,7 @@ def main() -> int:
     print(f"window {width} x {height}; deblurring with {deblur.model_choice().name}")
     _settle(1.0)
     _deblur_states(viewer, deblur, args.out)
-    _train_state(viewer, train, args.out, args.train_minutes)
+    _train_state(viewer, train, args.out, args.train_epochs)
     viewer.close()
     return 0
 

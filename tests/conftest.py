@@ -41,3 +41,22 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def use_zoo(monkeypatch):
+    """``use_zoo(folder)`` makes ``folder`` the bundled model zoo (patches the catalogue)."""
+    from napari_defocus_deblur.inference import catalogue
+
+    def use(folder: Path) -> Path:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setattr(catalogue, "ZOO_DIR", Path(folder))
+        return Path(folder)
+
+    return use
+
+
+@pytest.fixture
+def empty_zoo(tmp_path, use_zoo) -> Path:
+    """No bundled models: every lookup of the catalogue sees an empty zoo."""
+    return use_zoo(tmp_path / "empty-zoo")

@@ -19,10 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from napari_defocus_deblur.constants import CHANNELS
+from napari_defocus_deblur.constants import CHANNEL_COLORMAPS, CHANNELS  # noqa: F401 - re-exported
 
-#: napari colormap per channel (the sample data and the reader use the same).
-CHANNEL_COLORMAPS = {1: "cyan", 2: "magenta"}
 #: Stain words (lower case) that name a channel, besides the stains of ``CHANNELS``.
 STAIN_ALIASES = {"hoechst": 1, "dapi": 1, "nuclei": 1, "nucleus": 1, "phalloidin": 2, "actin": 2}
 #: Metadata keys that may hold the channel index or the stain.

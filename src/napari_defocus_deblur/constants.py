@@ -35,3 +35,7 @@ def depth_to_plane(depth_um: float, above: bool = True) -> int:
     """The BBBC006 plane at ``depth_um`` of stage offset (above focus by default)."""
     steps = round(abs(depth_um) / Z_STEP_UM)
     return IN_FOCUS_PLANE + steps if above else IN_FOCUS_PLANE - steps
+
+
+#: napari colormap per channel (the sample data and the reader use the same).
+CHANNEL_COLORMAPS = {1: "cyan", 2: "magenta"}

@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from napari_defocus_deblur.cli import main
-from napari_defocus_deblur.inference import models as zoo_models
 from napari_defocus_deblur.inference import save_model
 from tests.inference.helpers import make_zoo, tiny_model
 
@@ -73,9 +72,9 @@ def test_round_trip_with_bioimageio_test(tmp_path, capsys):
     assert rdf["name"] == "My deblur model" and rdf["authors"] == [{"name": "A. Tester"}]
 
 
-def test_exports_a_bundled_model_by_name(tmp_path, monkeypatch, capsys):
+def test_exports_a_bundled_model_by_name(tmp_path, use_zoo, capsys):
     pytest.importorskip("bioimageio.spec")
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", make_zoo(tmp_path / "zoo"))
+    use_zoo(make_zoo(tmp_path / "zoo"))
     out = tmp_path / "zoo.zip"
     assert main(["export", "tiny-28um-concat", "--bioimageio", str(out), "--test-size", "16"]) == 0
     assert "(head-to-tail K2 concat)" in capsys.readouterr().out

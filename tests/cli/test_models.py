@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from napari_defocus_deblur.cli import main
-from napari_defocus_deblur.inference import models as zoo_models
 from napari_defocus_deblur.inference import save_model
 from napari_defocus_deblur.model import count_parameters
 from tests.inference.helpers import make_zoo, tiny_model
-
-
-@pytest.fixture
-def empty_zoo(tmp_path, monkeypatch):
-    (tmp_path / "zoo").mkdir()
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", tmp_path / "zoo")
 
 
 def test_no_bundled_models(empty_zoo, capsys):
@@ -36,8 +27,8 @@ def test_lists_user_checkpoints(empty_zoo, tmp_path, capsys):
     assert "broken" in captured.err and "not valid JSON" in captured.err
 
 
-def test_lists_bundled_models(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", make_zoo(tmp_path / "zoo"))
+def test_lists_bundled_models(tmp_path, use_zoo, capsys):
+    use_zoo(make_zoo(tmp_path / "zoo"))
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "no bundled models" not in out

@@ -9,7 +9,6 @@ import torch
 
 from napari_defocus_deblur.cli import main
 from napari_defocus_deblur.inference import deblur, save_model
-from napari_defocus_deblur.inference import models as zoo_models
 from tests.inference.helpers import field, tiny_model
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -29,12 +28,6 @@ def inputs(tmp_path):
         root / "plate" / "two.tif", np.stack([field((36, 40), seed=s) for s in (2, 3)])
     )
     return root
-
-
-@pytest.fixture
-def empty_zoo(tmp_path, monkeypatch):
-    (tmp_path / "zoo").mkdir()
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", tmp_path / "zoo")
 
 
 def test_round_trip(tmp_path, inputs, checkpoint, capsys):

@@ -29,9 +29,9 @@ def train_data() -> Any:
 
 
 def train_config(out: str | Path, **kw: Any) -> Any:
-    """A 12-step run of a tiny network that checkpoints after every step."""
+    """An 8-step run of a tiny network that checkpoints after every step."""
     from napari_defocus_deblur.training import TrainConfig
 
-    base = {"crop": 32, "batch": 2, "warmup": 2, "epoch_steps": 4, "lr": 2e-3, "steps": 12}
+    base = {"crop": 32, "batch": 2, "warmup": 2, "epoch_steps": 4, "lr": 2e-3, "steps": 8}
     base.update(checkpoint_every=1, scales=2, base_channels=4, levels=2, amp=False)
     return TrainConfig(out, **{**base, "early_stopping_patience": None, **kw})

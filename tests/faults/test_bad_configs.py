@@ -11,7 +11,6 @@ import pytest
 from napari_defocus_deblur.cli import main
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
 from napari_defocus_deblur.inference import deblur, load_model, save_model
-from napari_defocus_deblur.inference import models as zoo_models
 from napari_defocus_deblur.inference.checks import check_depth
 from napari_defocus_deblur.model import build_model
 from napari_defocus_deblur.model.checkpoint import load_checkpoint, read_checkpoint_info
@@ -44,12 +43,6 @@ def _bad_checkpoint(root, name, change):
             info[key] = value
     (folder / "config.json").write_text(json.dumps(info))
     return folder
-
-
-@pytest.fixture
-def empty_zoo(tmp_path, monkeypatch):
-    (tmp_path / "zoo").mkdir()
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", tmp_path / "zoo")
 
 
 @pytest.mark.parametrize("case", sorted(BAD))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from napari_defocus_deblur.inference import models as zoo_models
 from napari_defocus_deblur.inference import save_model
 from tests.inference.helpers import make_zoo, tiny_model
 
@@ -22,19 +21,9 @@ def checkpoint(tmp_path, model) -> Path:
 
 
 @pytest.fixture
-def zoo(tmp_path, monkeypatch) -> Path:
+def zoo(tmp_path, use_zoo) -> Path:
     """The bundled zoo replaced by tiny models (see ``helpers.make_zoo``)."""
-    root = make_zoo(tmp_path / "zoo")
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
-    return root
-
-
-@pytest.fixture
-def empty_zoo(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "empty-zoo"
-    root.mkdir()
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
-    return root
+    return use_zoo(make_zoo(tmp_path / "zoo"))
 
 
 @pytest.fixture(autouse=True)

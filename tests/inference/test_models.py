@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from safetensors.torch import load_file, save_file
 
 from napari_defocus_deblur import __version__
@@ -48,14 +49,36 @@ def test_saved_config_has_depth_fusion_normalisation_provenance(checkpoint):
     assert info["name"] == "tiny-34um"
 
 
-def test_load_model_is_cached_until_the_files_change(model, checkpoint):
+def test_load_model_is_cached_until_the_files_change(model, checkpoint, monkeypatch):
+    from napari_defocus_deblur.model import checkpoint as checkpoints
+
     first = load_model(checkpoint)
-    assert load_model(checkpoint) is first
-    assert first.checkpoint_name == "tiny-34um"
+    reads = []
+    real = checkpoints.load_checkpoint
+    monkeypatch.setattr(
+        checkpoints, "load_checkpoint", lambda *a, **k: reads.append(a) or real(*a, **k)
+    )
+    again = load_model(checkpoint)
+    assert reads == []  # served from the cache
+    assert first.checkpoint_name == again.checkpoint_name == "tiny-34um"
     assert first.checkpoint_info["depth_um"] == 34.0
     save_model(tiny_model(seed=5), checkpoint, depth_um=34)
     os.utime(checkpoint / "model.safetensors", ns=(1, 10**18))
-    assert load_model(checkpoint) is not first
+    changed = load_model(checkpoint)
+    assert len(reads) == 1
+    assert not torch.equal(next(changed.parameters()), next(first.parameters()))
+
+
+def test_every_load_model_call_gets_its_own_copy(pooled_zoo):
+    image = field((48, 56))
+    before = deblur(image, model="bbbc006-sum", device="cpu")
+    mine = load_model("bbbc006-sum")
+    assert mine is not load_model("bbbc006-sum")
+    mine.to(torch.bfloat16).train()
+    with torch.no_grad():
+        next(mine.parameters()).mul_(0)
+    assert next(load_model("bbbc006-sum").parameters()).dtype == torch.float32
+    np.testing.assert_array_equal(deblur(image, model="bbbc006-sum", device="cpu"), before)
 
 
 def test_checkpoint_normalisation_is_used(model, tmp_path):
@@ -142,10 +165,8 @@ def test_missing_fusion_in_zoo(zoo):
 
 
 @pytest.fixture
-def pooled_zoo(tmp_path, monkeypatch):
+def pooled_zoo(tmp_path, use_zoo):
     """A zoo of models trained on pooled distances (one per method), as shipped."""
-    from napari_defocus_deblur.inference import models as zoo_models
-
     root = tmp_path / "pooled-zoo"
     depths = [10.0, 16.0, 22.0, 28.0, 34.0]
     for method, options in (
@@ -156,8 +177,7 @@ def pooled_zoo(tmp_path, monkeypatch):
         save_model(
             tiny_model(3, **options), root / f"bbbc006-{method}", depths_um=depths, half=True
         )
-    monkeypatch.setattr(zoo_models, "ZOO_DIR", root)
-    return root
+    return use_zoo(root)
 
 
 def test_pooled_models_answer_to_per_distance_names(pooled_zoo):

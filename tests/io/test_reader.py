@@ -48,7 +48,7 @@ def test_bbbc006_root_gives_lazy_plate_per_channel(tmp_path):
     assert kind == "image"
     assert data.shape == (3, 3, 12, 16) and data.dtype == np.uint16
     assert hasattr(data, "dask")  # lazy
-    assert kwargs["scale"] == (1.0, 2.0, 0.645, 0.645)
+    assert kwargs["scale"] == (1.0, 33.0, 0.645, 0.645)  # mean plane spacing, µm
     assert kwargs["axis_labels"] == ("field", "z", "y", "x")
     meta = kwargs["metadata"]
     assert meta["planes"] == [0, 16, 33]
@@ -64,7 +64,7 @@ def test_single_field_plane_folder_and_zip(tmp_path):
     root = make_tree(tmp_path, planes=(16, 21), fields=(("c03", 2),), as_zip=True)
     data, kwargs, _ = _read(root)[0]
     assert data.shape == (2, 12, 16)
-    assert kwargs["scale"] == (2.0, 0.645, 0.645)
+    assert kwargs["scale"] == (10.0, 0.645, 0.645)  # planes 16 and 21: 10 µm apart
     assert kwargs["name"] == "c03_s2 w1 Hoechst 33342"
     assert kwargs["metadata"]["well"] == "c03" and kwargs["metadata"]["site"] == 2
     np.testing.assert_array_equal(np.asarray(data[1]), image(0, 21, 1))

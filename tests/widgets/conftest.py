@@ -36,17 +36,6 @@ def notes(monkeypatch):
     return seen
 
 
-@pytest.fixture
-def empty_zoo(monkeypatch, tmp_path):
-    """No bundled models (so auto mode only sees the test's checkpoints)."""
-    from napari_defocus_deblur.inference import models
-
-    zoo = tmp_path / "empty-zoo"
-    zoo.mkdir()
-    monkeypatch.setattr(models, "ZOO_DIR", zoo)
-    return zoo
-
-
 def make_checkpoint(
     directory: Path,
     depth_um: float | None,

@@ -24,7 +24,9 @@ def sample(make_napari_viewer):
 
 def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, notes):
     viewer, widget = sample
+    narrow = widget[0].native.minimumSizeHint().width()
     widget.select_image(viewer.layers["w2 phalloidin 34 um"])
+    assert widget[0].native.minimumSizeHint().width() <= narrow  # the text wraps instead
     assert widget.model_choice().name == "bbbc006-sum" and widget.model_choice().channel == 1
     message = widget.channel_message
     assert message.startswith(

@@ -42,7 +42,10 @@ def test_both_docked_from_the_plugins_menu_keep_the_window_on_a_1280x800_screen(
     assert window.tabifiedDockWidgets(deblur) == [train]  # tabs, not stacked
     for widget in docks.values():
         assert widget.minimumSizeHint().height() < 300  # the content scrolls
-        assert widget.minimumSizeHint().width() <= 400  # the canvas keeps the width
+        assert widget.minimumSizeHint().width() <= 400
+        assert widget.width() <= 420  # opens narrow: the canvas keeps the width
+    canvas = viewer.window._qt_viewer.canvas.native
+    assert canvas.width() >= 0.45 * window.width()
 
 
 def test_train_widget_start_button_is_reachable_in_a_short_dock(make_napari_viewer, qtbot):

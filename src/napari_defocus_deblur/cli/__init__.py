@@ -67,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserInputError, FileNotFoundError, PermissionError, NotADirectoryError) as exc:
         print(f"defocus-deblur {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # disk full, I/O errors...: one line, not a traceback
+        print(f"defocus-deblur {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
 
 
 def _one_line(exc: BaseException) -> str:

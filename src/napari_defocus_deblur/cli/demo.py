@@ -55,10 +55,10 @@ def setup_viewer(viewer: Any) -> tuple[Any, Any]:
             deblur.compare.reference.value = reference
         for layer in viewer.layers:
             layer.visible = layer.name == target.name
-    from qtpy.QtCore import QTimer
+    from napari_defocus_deblur.widgets._layout import call_soon
 
     deblur_dock.raise_()  # the Train widget shares the dock area as a tab
-    QTimer.singleShot(0, deblur_dock.raise_)  # again once the window has laid out its tabs
+    call_soon(deblur_dock, deblur_dock.raise_)  # again once the window has laid out its tabs
     viewer.reset_view()
     return deblur, train
 

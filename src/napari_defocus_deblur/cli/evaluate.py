@@ -47,13 +47,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of checkpoint directories (default: bundled models)",
     )
-    p.add_argument("--json", default=None, metavar="OUT", help="write the results as JSON")
-    p.add_argument("--markdown", default=None, metavar="OUT", help="write the table as markdown")
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace existing --json/--markdown files (default: refuse before any work)",
-    )
+    _add_outputs(p)
     p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1)")
     p.add_argument(
         "--max-images",
@@ -119,14 +113,25 @@ def _write(outputs: dict[str, Path], report: Any, overwrite: bool) -> None:
         print(f"{'JSON' if option == 'json' else option} written to {path}")
 
 
+def _add_outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", default=None, metavar="OUT", help="write the results as JSON")
+    p.add_argument("--markdown", default=None, metavar="OUT", help="write the table as markdown")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing --json/--markdown files (default: refuse before any work)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from tqdm import tqdm
 
     from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.evaluation.metrics import NORMALIZATION
     from napari_defocus_deblur.evaluation.rl_tuning import default_cache_dir
     from napari_defocus_deblur.evaluation.runner import EvalOptions, iter_evaluate
+    from napari_defocus_deblur.metrics import NORMALIZATION
+    from napari_defocus_deblur.progress import drive
 
     if args.max_images is not None and args.max_images < 1:
         raise UserInputError(f"--max-images must be at least 1, got {args.max_images}")
@@ -147,15 +152,13 @@ def run(args: argparse.Namespace) -> int:
         args.data, args.depths, args.methods, models_dir=args.models, options=options
     )
     with tqdm(total=None, unit="cell", disable=None, dynamic_ncols=True) as bar:
-        while True:
-            try:
-                ev = next(gen)
-            except StopIteration as done:
-                report = done.value
-                break
+
+        def show(ev: Any) -> None:
             bar.total = ev.total
             bar.set_description(f"{ev.method} {ev.depth_um:g} um")
             bar.update(ev.done - bar.n)
+
+        report = drive(gen, show)
     print(report.markdown(), end="")
     _write(outputs, report, args.overwrite)
     if not any(r.missing is None for r in report.rows):

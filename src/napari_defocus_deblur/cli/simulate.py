@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     import tqdm
 
+    from napari_defocus_deblur.progress import drive
     from napari_defocus_deblur.simulate.dataset import iter_write_dataset
 
     if args.robustness_set:
@@ -85,13 +86,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
     )
     with tqdm.tqdm(total=args.fields, unit="field", disable=args.quiet, file=sys.stderr) as bar:
-        while True:
-            try:
-                next(gen)
-            except StopIteration as stop:
-                out = stop.value
-                break
-            bar.update(1)
+        out = drive(gen, lambda _event: bar.update(1))
     planes = sorted({16, *args.planes})
     print(
         f"wrote {args.fields} field(s) x {len(planes)} plane(s) x {len(args.channels)} "

@@ -168,9 +168,9 @@ def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
     take the device's defaults; a CPU run of unspecified length gets a time budget.
     """
     from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.inference.device import resolve_device
     from napari_defocus_deblur.training import TrainConfig, device_defaults
     from napari_defocus_deblur.training.config import read_config_file
-    from napari_defocus_deblur.training.initialize import resolve_device
 
     values = read_config_file(args.config) if args.config else {}
     values.update(

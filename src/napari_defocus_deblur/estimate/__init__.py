@@ -2,10 +2,11 @@
 
 Defocus removes image power at high spatial frequencies, more the farther from focus.
 The estimator cuts the image into tiles, measures each tile's radially averaged power
-spectrum in log-spaced frequency bands (relative to its own low-frequency power, so
-brightness and contrast drop out), maps the band profile to a distance with a
-quadratic ridge regression, and takes the median over tiles that hold signal. The
-regression was fitted on fields simulated from the ``wide`` prior (randomised optics,
+spectrum in 24 log-spaced frequency bands (relative to its strongest band, so
+brightness and contrast drop out), maps the band profile to a distance with a small
+multilayer perceptron (24-64-64-1, ReLU; evaluated here in numpy), and takes the median
+over tiles that hold signal. The perceptron was fitted on fields simulated from the
+``wide`` prior (randomised optics,
 camera and content; ``scripts/calibrate_estimator.py``), so its answer is the distance
 at which *those* optics blur as much: the depth-equivalent defocus in micrometres of
 stage offset for BBBC006-like optics. The spread of the tile estimates gives the
@@ -28,7 +29,7 @@ from napari_defocus_deblur.errors import UserInputError
 #: Tile side (pixels) of the per-tile estimates.
 TILE = 128
 #: Band edges of the spectral profile, cycles per pixel.
-BAND_EDGES = np.geomspace(0.012, 0.5, 15)
+BAND_EDGES = np.geomspace(0.012, 0.5, 25)
 #: The coefficients fitted by ``scripts/calibrate_estimator.py``.
 COEFFICIENTS_FILE = "coefficients.json"
 
@@ -57,7 +58,7 @@ class DefocusEstimate:
 
 
 def band_profile(tile: np.ndarray) -> np.ndarray:
-    """Log power of a tile in the :data:`BAND_EDGES` bands, minus its lowest band."""
+    """Log10 power of a tile in the :data:`BAND_EDGES` bands, minus its strongest band."""
     from scipy import fft
 
     t = np.asarray(tile, dtype=np.float64)
@@ -69,16 +70,22 @@ def band_profile(tile: np.ndarray) -> np.ndarray:
     radius = np.hypot(fy, fx)
     index = np.digitize(radius, BAND_EDGES) - 1
     n = len(BAND_EDGES) - 1
-    sums = np.bincount(index[index >= 0].ravel(), power[index >= 0].ravel(), minlength=n + 1)
-    counts = np.bincount(index[index >= 0].ravel(), minlength=n + 1)
-    logp = np.log10(sums[:n] / np.maximum(counts[:n], 1) + 1e-12)
-    return logp[1:] - logp[0]
+    ok = (index >= 0) & (index < n)
+    sums = np.bincount(index[ok], power[ok], minlength=n)
+    counts = np.bincount(index[ok], minlength=n)
+    logp = np.log10(sums / np.maximum(counts, 1) + 1e-12)
+    return logp - logp.max()
 
 
-def design_matrix(profiles: np.ndarray) -> np.ndarray:
-    """Quadratic features of band profiles (one row per tile): 1, p, p**2."""
-    p = np.atleast_2d(profiles)
-    return np.hstack([np.ones((p.shape[0], 1)), p, p**2])
+def predict_depths(profiles: np.ndarray, coef: dict) -> np.ndarray:
+    """The perceptron of ``coef`` applied to band profiles (one row per tile), µm."""
+    x = (np.atleast_2d(profiles) - np.asarray(coef["mu"])) / np.asarray(coef["sd"])
+    layers = coef["layers"]
+    for i, layer in enumerate(layers):
+        x = x @ np.asarray(layer["w"]).T + np.asarray(layer["b"])
+        if i < len(layers) - 1:
+            x = np.maximum(x, 0.0)
+    return x[:, 0]
 
 
 def tiles_of(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:
@@ -134,7 +141,7 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
     all_tiles = tiles_of(arr)
     tiles = [t for t in all_tiles if _has_signal(t)] or all_tiles
     profiles = np.array([band_profile(t) for t in tiles])
-    estimates = design_matrix(profiles) @ np.asarray(coef["weights"])
+    estimates = predict_depths(profiles, coef)
     estimates = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
     depth = float(np.median(estimates))
     spread = float(np.median(np.abs(estimates - depth))) if len(estimates) > 1 else 5.0

@@ -9,16 +9,14 @@ on pooled distances), and, when recorded, the channel.
 
 from __future__ import annotations
 
-import importlib.resources
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.zoo.names import method_of, trained_depths
+from napari_defocus_deblur.errors import CheckpointError, UserInputError
+from napari_defocus_deblur.inference import catalogue
+from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 #: Every method ``evaluate`` knows, in the paper's row order.
 METHODS = ("input", "richardson-lucy", "nah", "unet", "sum", "concat")
@@ -34,16 +32,8 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class ModelCandidate:
-    """A checkpoint directory and what its ``config.json`` says."""
-
-    path: Path
-    config: ModelConfig
-    depth_um: float | None
-    channel: int | None
-    info: dict[str, Any]
-    depths_um: tuple[float, ...] = ()
+#: An evaluation's candidate model is a catalogue entry.
+ModelCandidate = ModelEntry
 
 
 def parse_methods(text: str | list[str]) -> list[str]:
@@ -60,51 +50,37 @@ def parse_methods(text: str | list[str]) -> list[str]:
 
 
 def bundled_dir() -> Path:
-    """Folder of the bundled model zoo."""
-    return Path(str(importlib.resources.files("napari_defocus_deblur") / "zoo"))
+    """Folder of the bundled model zoo (the catalogue's)."""
+    return catalogue.ZOO_DIR
 
 
-def scan_models(folder: str | Path | None) -> list[ModelCandidate]:
-    """Checkpoints in ``folder`` (itself or its sub-folders); bundled ones when None."""
-    from napari_defocus_deblur.model.checkpoint import CONFIG_FILE, read_checkpoint_info
+def scan_models(folder: str | Path | None) -> list[ModelEntry]:
+    """Checkpoints in ``folder`` (itself or its sub-folders); bundled ones when None.
 
-    root = bundled_dir() if folder is None else Path(folder).expanduser()
-    if folder is not None and not root.is_dir():
+    Raises
+    ------
+    UserInputError
+        ``folder`` does not exist, or a checkpoint in it cannot be read.
+    """
+    if folder is None:
+        return [e for e in catalogue.available_models() if e.bundled]
+    root = Path(folder).expanduser()
+    if not root.is_dir():
         raise UserInputError(f"models folder not found: {root}")
-    dirs = [root] if (root / CONFIG_FILE).is_file() else []
-    dirs += sorted(p for p in root.iterdir() if p.is_dir() and (p / CONFIG_FILE).is_file())
-    found = []
-    for d in dirs:
-        info = read_checkpoint_info(d)
-        depth = info.get("depth_um")
-        channel = info.get("channel")
-        found.append(
-            ModelCandidate(
-                d,
-                ModelConfig.from_dict(info["model"]),
-                None if depth is None else float(depth),
-                None if channel is None else int(channel),
-                info,
-                trained_depths(info),
-            )
-        )
-    return found
+    entries, problems = catalogue.scan_models([root], bundled=False)
+    if problems:
+        raise CheckpointError(problems[0])
+    return entries
 
 
 def pick_model(
-    candidates: list[ModelCandidate], method: str, depth_um: float, channel: int
-) -> ModelCandidate | None:
-    """The checkpoint for ``method`` trained at ``depth_um`` (among others, for a model
-    trained on pooled distances), most scales first, then name; None when there is none."""
-    ok = [
-        c
-        for c in candidates
-        if method_of(c.info) == method
-        and any(abs(d - depth_um) < 1e-6 for d in c.depths_um)
-        and (c.channel is None or c.channel == channel)
-    ]
-    ok.sort(key=lambda c: (-c.config.scales, c.path.name))
-    return ok[0] if ok else None
+    candidates: list[ModelEntry], method: str, depth_um: float, channel: int
+) -> ModelEntry | None:
+    """The checkpoint for ``method`` trained at exactly ``depth_um`` (among others, for a
+    model trained on pooled distances) and ``channel``, ordered by the catalogue's rule
+    (:func:`~napari_defocus_deblur.inference.catalogue.rank`); None when there is none."""
+    ranked = catalogue.rank(candidates, depth_um, method, channel, exact=True)
+    return ranked[0] if ranked else None
 
 
 class LoadedModel:
@@ -115,7 +91,7 @@ class LoadedModel:
     per image are what a user gets.
     """
 
-    def __init__(self, candidate: ModelCandidate, device: Any) -> None:
+    def __init__(self, candidate: ModelEntry, device: Any) -> None:
         from napari_defocus_deblur.inference import load_model
 
         self.model = load_model(candidate.path, device=device)

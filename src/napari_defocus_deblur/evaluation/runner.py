@@ -127,9 +127,8 @@ def iter_evaluate(
     EvalReport
         Rows for every (method, distance), missing ones marked with the reason.
     """
-    from napari_defocus_deblur.io.pairs import split_by_field
-    from napari_defocus_deblur.training.data import discover_pairs
-    from napari_defocus_deblur.training.initialize import resolve_device
+    from napari_defocus_deblur.inference.device import resolve_device
+    from napari_defocus_deblur.io.pairs import discover_pairs, split_by_field
 
     opts = options or EvalOptions()
     methods = parse_methods(list(methods) if not isinstance(methods, str) else methods)
@@ -204,13 +203,3 @@ def iter_evaluate(
         notes=notes,
         extra=dict(opts.extra),
     )
-
-
-def evaluate(*args: Any, **kwargs: Any) -> EvalReport:
-    """:func:`iter_evaluate` run to the end."""
-    gen = iter_evaluate(*args, **kwargs)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as done:
-            return done.value

@@ -51,6 +51,7 @@ from napari_defocus_deblur.inference.tiling import (
 )
 from napari_defocus_deblur.model.ops import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.progress import drive
 
 ModelArg = nn.Module | str | os.PathLike | None
 #: Pixels after which GPU memory is handed back to the driver at the end of a call.
@@ -139,7 +140,7 @@ def deblur(
         Empty, too small (sides < 16), RGB, NaN/inf or otherwise unusable images; bad
         options; no model available.
     """
-    gen = iter_deblur(
+    job = iter_deblur(
         image,
         depth_um,
         fusion,
@@ -152,13 +153,7 @@ def deblur(
         channel_axis=channel_axis,
         backend=backend,
     )
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        if progress is not None:
-            progress(event)
+    return drive(job, progress)
 
 
 def iter_deblur(

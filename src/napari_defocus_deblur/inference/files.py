@@ -140,9 +140,28 @@ def plan_jobs(
     outdir = Path(outdir).expanduser()
     if not inputs:
         raise UserInputError("no input given: pass TIFF files, folders or BBBC006 roots")
+    earlier: list[Path] = []
+    jobs = _collect(inputs, outdir, depth_um, earlier)
+    if not jobs:
+        raise UserInputError(
+            f"nothing to deblur: the only TIFFs found were results of earlier runs "
+            f"(e.g. {earlier[0]})"
+        )
+    jobs = _check_targets(_dedupe(jobs), overwrite)
+    notes = []
+    if earlier:
+        notes.append(
+            f"left out {len(earlier)} result(s) of earlier predict runs found in the input "
+            f"folders (e.g. {earlier[0]}); name such files explicitly to deblur them again"
+        )
+    return JobPlan(jobs, notes)
+
+
+def _collect(
+    inputs: list[str | os.PathLike], outdir: Path, depth_um: float, earlier: list[Path]
+) -> list[Job]:
     plain: list[tuple[Path, Path]] = []  # (file, folder it was found under)
     jobs: list[Job] = []
-    earlier: list[Path] = []
     for item in inputs:
         path = Path(item).expanduser()
         if not path.exists():
@@ -163,19 +182,7 @@ def plan_jobs(
         for file, _base in plain:
             rel = os.path.relpath(os.path.abspath(file), common)
             jobs.append(Job(str(file), outdir / rel))
-    if not jobs:
-        raise UserInputError(
-            f"nothing to deblur: the only TIFFs found were results of earlier runs "
-            f"(e.g. {earlier[0]})"
-        )
-    jobs = _check_targets(_dedupe(jobs), overwrite)
-    notes = []
-    if earlier:
-        notes.append(
-            f"left out {len(earlier)} result(s) of earlier predict runs found in the input "
-            f"folders (e.g. {earlier[0]}); name such files explicitly to deblur them again"
-        )
-    return JobPlan(jobs, notes)
+    return jobs
 
 
 def _dedupe(jobs: list[Job]) -> list[Job]:

@@ -68,14 +68,12 @@ def output_run(outdir: str | os.PathLike, jobs: Sequence[Job]) -> Iterator[Path]
         created = make_dirs(outdir)
     except OSError as exc:
         raise UserInputError(f"cannot create output folder {outdir}: {_reason(exc)}") from exc
-    try:
-        with output_lock(outdir):
-            try:
-                yield outdir
-            finally:
-                remove_temporaries(jobs)
-    finally:
-        remove_empty_dirs([*created, *fresh])
+    with contextlib.ExitStack() as stack:  # clean-up runs in reverse order:
+        stack.callback(remove_empty_dirs, created)  # 3. OUTDIR itself, once unlocked
+        stack.enter_context(output_lock(outdir))
+        stack.callback(remove_empty_dirs, fresh)  # 2. sub-folders, under the lock
+        stack.callback(remove_temporaries, jobs)  # 1. temporaries of failed writes
+        yield outdir
 
 
 def _missing(folder: Path, outdir: Path) -> list[Path]:

@@ -34,12 +34,13 @@ def resolve_model(
     ``None`` picks the bundled model for ``depth_um`` and ``fusion``; a string or path
     is a bundled model name or a checkpoint directory; a module is used as it is.
     """
-    from napari_defocus_deblur.inference.models import load_model, select_model
+    from napari_defocus_deblur.inference.catalogue import shared_model
+    from napari_defocus_deblur.inference.models import select_model
 
     if model is None:
         model = select_model(depth_um, fusion).path
     if isinstance(model, str | os.PathLike):
-        model = load_model(model)
+        model = shared_model(model)  # read only: prepare() runs a copy
     if not isinstance(model, nn.Module) or not isinstance(
         getattr(model, "config", None), ModelConfig
     ):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from napari_defocus_deblur.channels import CHANNEL_COLORMAPS
-from napari_defocus_deblur.constants import Z_STEP_UM
+from napari_defocus_deblur.constants import CHANNEL_COLORMAPS, Z_STEP_UM
 
 
 def channel_display(channel: int | None) -> dict[str, Any]:

@@ -113,6 +113,36 @@ def find_pairs(root: str | os.PathLike, depth_um: float, channel: int = 1) -> li
     return pairs
 
 
+def discover_pairs(
+    root: str | os.PathLike,
+    depth_um: float,
+    channel: int = 1,
+    *,
+    in_focus_index: int | None = None,
+    z_step_um: float = 2.0,
+) -> list[FieldPair]:
+    """Field pairs of ``root``: a BBBC006 layout (real or simulated) or a folder of z-stacks.
+
+    Raises
+    ------
+    UserInputError
+        Missing or empty folder, or no pair at that depth.
+    """
+    from napari_defocus_deblur.io.bbbc006 import is_bbbc006
+
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise UserInputError(f"data folder not found: {root}")
+    if root.is_dir() and not any(root.iterdir()):
+        raise UserInputError(
+            f"data folder {root} is empty: expected a BBBC006 layout "
+            "(BBBC006_v1_images_z_NN folders) or z-stack TIFFs"
+        )
+    if is_bbbc006(root):
+        return find_pairs(root, depth_um, channel=channel)
+    return find_stack_pairs(root, depth_um, in_focus_index=in_focus_index, z_step_um=z_step_um)
+
+
 def focus_measure(image: np.ndarray) -> float:
     """Normalised variance of the Laplacian: higher is sharper (scale invariant)."""
     from scipy import ndimage

@@ -7,7 +7,6 @@ from typing import Any
 
 from torch import nn
 
-from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.model.head_to_tail import HeadToTailNet
 from napari_defocus_deblur.model.loss import multiscale_loss
@@ -63,7 +62,7 @@ def build_model(
 
     if isinstance(scales, ModelConfig):
         if options:
-            raise UserInputError("pass either a ModelConfig or keyword options, not both")
+            raise TypeError("pass either a ModelConfig or keyword options, not both")
         config = scales
     else:
         config = validate_model_config(

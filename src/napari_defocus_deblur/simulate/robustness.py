@@ -79,7 +79,7 @@ class Cell:
         return f"{self.part}_{self.setting}_{self.content}_{self.depth_um:g}um_s{self.seed}"
 
 
-def cells(per_cell: int = 2, paper_fields: int = 6) -> list[Cell]:
+def cells(per_cell: int = 1, paper_fields: int = 4) -> list[Cell]:
     """Every pair of the set (fixed seeds)."""
     out = []
     for k, depth in enumerate(PAPER_DEPTHS_UM):
@@ -107,7 +107,7 @@ def simulate_cell(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
 
 
 def iter_write_robustness_set(
-    out_dir: str | os.PathLike, per_cell: int = 2, paper_fields: int = 6
+    out_dir: str | os.PathLike, per_cell: int = 1, paper_fields: int = 4
 ) -> Generator[tuple[int, int], None, Path]:
     """Write every pair as ``NAME_blurred.tif``/``NAME_sharp.tif`` plus ``manifest.json``;
     yields ``(done, total)``, returns the folder."""

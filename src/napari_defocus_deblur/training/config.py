@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -213,10 +213,6 @@ class TrainConfig:
         data = read_config_file(path)
         data.update(overrides)
         return cls.from_dict(data)
-
-    def with_changes(self, **changes: Any) -> TrainConfig:
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

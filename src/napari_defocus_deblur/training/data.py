@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.io.pairs import discover_pairs
 from napari_defocus_deblur.normalization import PercentileNormalization, normalize
 
 
@@ -37,37 +38,6 @@ class Field:
     @property
     def shape(self) -> tuple[int, int]:
         return self.oof.shape  # type: ignore[return-value]
-
-
-def discover_pairs(
-    root: str | os.PathLike,
-    depth_um: float,
-    channel: int = 1,
-    *,
-    in_focus_index: int | None = None,
-    z_step_um: float = 2.0,
-) -> list[Any]:
-    """Field pairs of ``root``: a BBBC006 layout (real or simulated) or a folder of z-stacks.
-
-    Raises
-    ------
-    UserInputError
-        Missing or empty folder, or no pair at that depth.
-    """
-    from napari_defocus_deblur.io.bbbc006 import is_bbbc006
-    from napari_defocus_deblur.io.pairs import find_pairs, find_stack_pairs
-
-    root = Path(root).expanduser()
-    if not root.exists():
-        raise UserInputError(f"data folder not found: {root}")
-    if root.is_dir() and not any(root.iterdir()):
-        raise UserInputError(
-            f"data folder {root} is empty: expected a BBBC006 layout "
-            "(BBBC006_v1_images_z_NN folders) or z-stack TIFFs"
-        )
-    if is_bbbc006(root):
-        return find_pairs(root, depth_um, channel=channel)
-    return find_stack_pairs(root, depth_um, in_focus_index=in_focus_index, z_step_um=z_step_um)
 
 
 def _as_list(images: Any, what: str) -> list[np.ndarray]:

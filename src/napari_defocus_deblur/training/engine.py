@@ -21,9 +21,10 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.evaluation.metrics import psnr, ssim
-from napari_defocus_deblur.inference.device import training_uses_bf16
+from napari_defocus_deblur.inference.device import resolve_device, training_uses_bf16
+from napari_defocus_deblur.metrics import psnr, ssim
 from napari_defocus_deblur.model import count_parameters, multiscale_loss
+from napari_defocus_deblur.progress import drive
 from napari_defocus_deblur.training.config import DEFAULT_EPOCHS, TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.events import (
@@ -39,7 +40,6 @@ from napari_defocus_deblur.training.initialize import (
     check_compatible,
     initial_model,
     prepare_output,
-    resolve_device,
 )
 from napari_defocus_deblur.training.record import checkpoint_info
 from napari_defocus_deblur.training.state import (
@@ -281,9 +281,4 @@ def run_training(
 
 def train(config: TrainConfig, data: TrainingData, **kwargs: Any) -> nn.Module:
     """Run :func:`run_training` to the end, discarding events; returns the model."""
-    gen = run_training(config, data, **kwargs)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as done:
-            return done.value
+    return drive(run_training(config, data, **kwargs))

@@ -1,8 +1,12 @@
-"""Setting up a run: device, output folder, initial network."""
+"""Setting up a run: output folder and initial network.
+
+The device is resolved by :func:`napari_defocus_deblur.inference.device.resolve_device`
+and starting models are found and loaded by the model catalogue
+(:mod:`napari_defocus_deblur.inference.catalogue`), like everywhere else.
+"""
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +16,6 @@ from torch import nn
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.state import STATE_FILE
-
-
-def resolve_device(name: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; other names are checked."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError as exc:
-        raise UserInputError(f"unknown device {name!r}; use auto, cpu or cuda") from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UserInputError(f"device {name!r} requested but CUDA is not available here")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise UserInputError(f"device {name!r} requested but MPS is not available here")
-    return device
 
 
 def prepare_output(config: TrainConfig) -> Path:
@@ -57,19 +46,20 @@ def prepare_output(config: TrainConfig) -> Path:
 
 
 def find_init_checkpoint(init: str) -> Path:
-    """Checkpoint directory of a bundled model name or a path."""
-    path = Path(init).expanduser()
-    if path.is_dir():
-        return path
-    zoo = Path(str(importlib.resources.files("napari_defocus_deblur") / "zoo"))
-    if (zoo / init).is_dir():
-        return zoo / init
-    names = sorted(p.name for p in zoo.iterdir() if (p / "config.json").is_file())
-    hint = f"bundled models: {', '.join(names)}" if names else "no bundled models installed"
-    raise UserInputError(
-        f"--init {init!r} is neither 'scratch', a checkpoint directory nor a bundled model "
-        f"({hint})"
-    )
+    """Checkpoint directory of a path, a bundled model name or a per-distance alias
+    (``bbbc006-34um-sum``): the catalogue's :func:`resolve_model_path`, worded for ``--init``.
+    """
+    from napari_defocus_deblur.inference.catalogue import available_models, resolve_model_path
+
+    try:
+        return resolve_model_path(init)
+    except CheckpointError:
+        names = [e.name for e in available_models() if e.bundled]
+        hint = f"bundled models: {', '.join(names)}" if names else "no bundled models installed"
+        raise UserInputError(
+            f"--init {init!r} is neither 'scratch', a checkpoint directory nor a bundled "
+            f"model ({hint})"
+        ) from None
 
 
 def init_info(config: TrainConfig) -> dict[str, Any] | None:
@@ -82,14 +72,10 @@ def init_info(config: TrainConfig) -> dict[str, Any] | None:
 
 
 def _load(path: Path) -> nn.Module:
-    """A fresh, trainable copy of a checkpoint's network.
+    """A trainable copy of a checkpoint's network (the catalogue hands out copies)."""
+    from napari_defocus_deblur.inference.catalogue import load_model
 
-    (``inference.load_model`` returns a cached, frozen module shared with inference, so
-    fine-tuning loads its own copy from the same directory.)
-    """
-    from napari_defocus_deblur.model.checkpoint import load_checkpoint
-
-    model = load_checkpoint(path)[0]
+    model = load_model(path)
     for p in model.parameters():
         p.requires_grad_(True)
     return model

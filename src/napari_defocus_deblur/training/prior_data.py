@@ -139,13 +139,15 @@ def iter_prior_training_data(
         fields.append(_field(s, p, depth, shape, content, norm))
         yield FieldsSimulated(done, len(plan))
     data = _assemble(fields[:n_fields], fields[n_fields:], norm, prior, (lo, hi))
-    _save_cached(key, data)
+    _save_cached(key, data, (lo, hi))
     return data
 
 
 def _assemble(train, val, norm, prior: str, depths: tuple[float, float]) -> TrainingData:
-    data = TrainingData(train, val, normalization=norm, source=f"prior:{prior}")
-    data.depths_um = depths
+    """The data set; ``depths_um`` lists the paper distances it validates at (what the
+    model catalogue offers per-distance names for), channel 1 (nuclei)."""
+    data = TrainingData(train, val, normalization=norm, channel=1, source=f"prior:{prior}")
+    data.depths_um = tuple(float(d) for d in PAPER_DEPTHS_UM if depths[0] <= d <= depths[1])
     return data
 
 
@@ -167,7 +169,7 @@ def _cache_path(key: str) -> Path:
     return cache_dir("prior-data") / f"{key}.npz"
 
 
-def _save_cached(key: str, data: TrainingData) -> None:
+def _save_cached(key: str, data: TrainingData, depth_range: tuple[float, float]) -> None:
     """Keep a simulated set for the next run with the same settings (best effort)."""
     import contextlib
 
@@ -180,7 +182,7 @@ def _save_cached(key: str, data: TrainingData) -> None:
         "depth": np.array([f.depth_um for f in fields], dtype=np.float64),
         "ids": np.array([f.field_id for f in fields]),
         "n_train": np.array(len(data.train)),
-        "depths_um": np.array(data.depths_um),
+        "depths_um": np.array(depth_range),
         "prior": np.array(data.source.removeprefix("prior:")),
     }
     with contextlib.suppress(OSError, ValueError):

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur import __version__
-from napari_defocus_deblur.evaluation.metrics import NORMALIZATION
 from napari_defocus_deblur.inference.device import training_uses_bf16
+from napari_defocus_deblur.metrics import NORMALIZATION
 from napari_defocus_deblur.model import count_parameters
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.data import TrainingData

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from magicgui.widgets import Container
-from qtpy.QtCore import QEvent, QObject, Qt, QTimer
-from qtpy.QtWidgets import QComboBox, QFrame, QScrollArea, QWidget
+from qtpy.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from qtpy.QtWidgets import QComboBox, QFrame, QScrollArea, QSizePolicy, QWidget
 
 
 def compact(widget: Any, characters: int = 14) -> None:
@@ -18,6 +18,15 @@ def compact(widget: Any, characters: int = 14) -> None:
         native.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+
+
+class _NarrowScroll(QScrollArea):
+    """A scroll area that asks for no more width than its content needs, so a dock
+    opens narrow and leaves the canvas the room (users can still widen it)."""
+
+    def sizeHint(self) -> QSize:  # Qt override
+        """The minimum width, and the content's preferred height."""
+        return QSize(self.minimumWidth(), super().sizeHint().height())
 
 
 class _WidthFollower(QObject):
@@ -47,7 +56,7 @@ def scroll_wrap(container: Container, child: Container) -> QScrollArea:
     ``scrollable`` container, so the wrapping is done here: the dock can then be as
     short as the screen allows and the content scrolls.
     """
-    scroll = QScrollArea()
+    scroll = _NarrowScroll()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -84,7 +93,10 @@ def tabify_with_siblings(widget: Any, suffix: str = "(napari-defocus-deblur)") -
         if main.dockWidgetArea(other) == area and not other.isHidden():
             if dock not in main.tabifiedDockWidgets(other):
                 main.tabifyDockWidget(other, dock)
-            dock.raise_()
+                dock.raise_()
+            # the tab bar would ask for both titles' width: keep the content's width
+            width = max(dock.minimumSizeHint().width(), other.minimumSizeHint().width())
+            main.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
             return
 
 
@@ -109,8 +121,14 @@ def on_close(widget: Any, callback: Any) -> None:
 
 
 def word_wrap(label: Any) -> Any:
-    """Let a magicgui Label wrap long text instead of widening the dock."""
+    """Let a magicgui Label wrap long text to the dock's width instead of widening it.
+
+    A word-wrapped QLabel still asks for a wide minimum (Qt keeps its lines readable), so
+    a long warning would widen the dock; an *ignored* horizontal size hint makes it take
+    the width the other widgets give it and grow in height.
+    """
     label.native.setWordWrap(True)
+    label.native.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 
 

@@ -88,11 +88,11 @@ def nearest_model(
 ) -> ModelChoice | None:
     """The model for ``channel`` closest in depth to ``depth_um``, preferring ``fusion``.
 
-    Bundled models of the channel first, then any model of the channel (yours), then
-    models of other channels (a warning is the widget's job); models that do not record
-    a channel count as any channel. None when there is no model at all.
+    Bundled models of the channel first, then any model of the channel (yours); when no
+    model records that channel, the bundled (else any) model closest in depth, and the
+    widget warns. None when there is no model at all.
     """
-    fits = [c for c in choices if channel is None or c.channel in (None, channel)]
+    fits = [c for c in choices if channel is None or c.channel == channel]
     bundled = [c for c in choices if c.bundled]
     pool = [c for c in fits if c.bundled] or fits or bundled or list(choices)
     if not pool:

@@ -107,7 +107,9 @@ class TrainingPlot(QWidget):
             self.loss_axes: bool(self.epochs),
             self.psnr_axes: bool(self.epochs) or self.baseline is not None,
         }
-        x_locator = MaxNLocator(nbins=6, integer=True) if has["x"] else NullLocator()
+        x_locator = (
+            MaxNLocator(nbins=6, integer=True, min_n_ticks=1) if has["x"] else NullLocator()
+        )
         self.loss_axes.xaxis.set_major_locator(x_locator)
         for axes in (self.loss_axes, self.psnr_axes):
             axes.yaxis.set_major_locator(MaxNLocator(nbins=5) if has[axes] else NullLocator())
@@ -116,5 +118,5 @@ class TrainingPlot(QWidget):
         last = max([*self.epochs, float(self.planned_epochs or 0), 1.0])
         self.loss_axes.set_xlim(0.5 if self.epochs or self.planned_epochs else 0.0, last + 0.5)
         if self.baseline is not None and not self.epochs:
-            self.psnr_axes.set_ylim(self.baseline - 1.0, self.baseline + 4.0)
+            self.psnr_axes.set_ylim(self.baseline - 1.0, self.baseline + 4.0, auto=True)
         self.canvas.draw_idle()

@@ -49,13 +49,6 @@ class ModelRegistry:
         self.changed.emit(self.directories())
         return path
 
-    def remove(self, directory: str | Path) -> None:
-        """Forget a directory (no-op when unknown)."""
-        path = Path(directory).expanduser().resolve()
-        if path in self._dirs:
-            self._dirs.remove(path)
-            self.changed.emit(self.directories())
-
     def clear(self) -> None:
         """Forget every directory."""
         if self._dirs:

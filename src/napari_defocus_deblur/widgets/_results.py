@@ -85,6 +85,28 @@ def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: 
     existing.name = result_name(source.name, known, job.fusion, estimated)
 
 
+def _placement(source: Image, current: tuple[int, ...] | None) -> tuple[Any, Any]:
+    """The source's scale, and its translation moved to ``current`` (a single plane)."""
+    translate = np.asarray(source.translate, dtype=float).copy()
+    scale = np.asarray(source.scale, dtype=float)
+    if current:
+        translate[: len(current)] += np.asarray(current) * scale[: len(current)]
+    return scale, translate
+
+
+def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, Any]:
+    """What a result layer records: its input, depths (estimated?), fusion, models."""
+    return {
+        SOURCE_KEY: source.name,
+        "depths_um": list(result.depths_um),
+        "estimated": result.estimated,
+        "confidences": list(result.confidences),
+        "fusion": job.fusion,
+        "models": sorted({str(p) for p in job.models}),
+        "plane": list(current) if current else None,
+    }
+
+
 def show_result(
     viewer: napari.Viewer,
     source: Image,
@@ -110,20 +132,9 @@ def show_result(
     if current and existing is not None and tuple(existing.data.shape) == full_shape:
         _update_plane(existing, source, result, job, tuple(current))
         return existing, UPDATED
-    translate = np.asarray(source.translate, dtype=float).copy()
-    scale = np.asarray(source.scale, dtype=float)
-    if current:
-        translate[: len(current)] += np.asarray(current) * scale[: len(current)]
+    scale, translate = _placement(source, current)
     name = result_name(source.name, result.depths_um, job.fusion, result.estimated, current)
-    metadata = {
-        SOURCE_KEY: source.name,
-        "depths_um": list(result.depths_um),
-        "estimated": result.estimated,
-        "confidences": list(result.confidences),
-        "fusion": job.fusion,
-        "models": sorted({str(p) for p in job.models}),
-        "plane": list(current) if current else None,
-    }
+    metadata = _metadata(source, result, job, current)
     image = result.image
     limits = contrast_limits(image)
     if existing is not None and existing.data.shape == image.shape:

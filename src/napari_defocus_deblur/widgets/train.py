@@ -64,6 +64,7 @@ class TrainWidget(TrainChoices, Container):
         self.last_checkpoint: Path | None = None
         self.last_state: Any = None
         self.last_config: Any = None
+        self.last_source: Any = None
         self._source_layer: Any = None
         self.total_steps = -1
         self.models = list_models()
@@ -173,17 +174,19 @@ class TrainWidget(TrainChoices, Container):
             output_dir=output_dir(values["output"]), **config_kwargs(values, self.init(), device)
         )
 
-    def start(self, config: Any = None) -> None:
-        """Start training in a worker thread (errors become notifications)."""
+    def start(self, resume: tuple[Any, Any] | None = None) -> None:
+        """Start training in a worker thread (errors become notifications).
+
+        ``resume``: the ``(source, config)`` of a stopped run to continue.
+        """
         if self.worker is not None:
             show_warning("training is already running; Stop it first")
             return
         try:
-            source, built = self.build_job()
+            source, config = resume or self.build_job()
         except Exception as exc:
             report_exception(exc, "Training")
             return
-        config = config or built
         from napari.qt.threading import create_worker
 
         from napari_defocus_deblur.widgets._train_job import run_train_job
@@ -191,7 +194,7 @@ class TrainWidget(TrainChoices, Container):
         self.stop_event = threading.Event()
         self.plot.clear()
         self.last_checkpoint = self.last_state = None
-        self.last_config = config
+        self.last_config, self.last_source = config, source
         preview = int(self.advanced.preview_every.value) or None
         worker = create_worker(
             run_train_job, source, config, self.stop_event, preview,
@@ -210,7 +213,8 @@ class TrainWidget(TrainChoices, Container):
         """Continue the last stopped run from its checkpoint."""
         if self.last_config is None:
             return
-        self.start(replace(self.last_config, resume=True, overwrite=False))
+        config = replace(self.last_config, resume=True, overwrite=False)
+        self.start((self.last_source, config))
 
     def stop(self) -> None:
         """Ask the engine to stop after the current step (it saves a checkpoint)."""
