@@ -96,6 +96,7 @@ def run_backends(model, fields, rows: list[tuple[str, str, str]], reps: int) -> 
             torch.cuda.synchronize()
         return out, time.perf_counter() - t
 
+    what = {row: describe_backend(device=row[0], backend=row[1], precision=row[2]) for row in rows}
     warm = {row: call(row, fields[0][1], fields[0][0])[1] for row in rows}  # export, compile
     times = {row: [float("inf")] * len(fields) for row in rows}
     outs: dict = {row: [None] * len(fields) for row in rows}
@@ -104,10 +105,11 @@ def run_backends(model, fields, rows: list[tuple[str, str, str]], reps: int) -> 
             for row in rows:
                 outs[row][i], seconds = call(row, blurred, depth)
                 times[row][i] = min(times[row][i], seconds)
+                print(f"  {' '.join(row)} field {i}: {seconds:.2f} s", flush=True)
     return [
         {
             "label": f"{row[1]} {row[2]}" + (" (CUDA)" if row[0] == "cuda" else ""),
-            "what": describe_backend(*row),
+            "what": what[row],
             "s": float(np.mean(times[row])),
             "warm": warm[row],
             "psnr": [psnr(o, f[2]) for o, f in zip(outs[row], fields)],

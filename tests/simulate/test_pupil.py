@@ -52,7 +52,16 @@ def test_matches_psfmodels_scalar_gibson_lanni(stage):
     """Stated tolerance: Pearson r >= 0.99 and 80 %-energy radius within 1.5 px."""
     pm = pytest.importorskip("psfmodels")
     n, sub = 83, 3
-    params = dict(NA=0.45, ni=1.0, ni0=1.0, ns=1.33, ng=1.515, ng0=1.515, tg=170, tg0=170)
+    params = {
+        "NA": 0.45,
+        "ni": 1.0,
+        "ni0": 1.0,
+        "ns": 1.33,
+        "ng": 1.515,
+        "ng0": 1.515,
+        "tg": 170,
+        "tg0": 170,
+    }
     params["ti0"] = 150
     zv = np.array([stage - 1e-4, stage, stage + 1e-4])
     ref = pm.scalar_psf(zv, n * sub, dxy=0.645 / sub, pz=2.0, wvl=0.46, params=params)[1]

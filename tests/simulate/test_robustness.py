@@ -26,7 +26,7 @@ def test_the_set_spans_the_prior():
 
 
 def test_cells_are_fixed_by_their_seeds():
-    cell = [c for c in cells() if c.setting == "wide-1.8x" and c.depth_um == 34.0][0]
+    cell = next(c for c in cells() if c.setting == "wide-1.8x" and c.depth_um == 34.0)
     a, sa = simulate_cell(cell)
     b, sb = simulate_cell(cell)
     np.testing.assert_array_equal(a, b)

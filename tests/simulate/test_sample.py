@@ -14,7 +14,7 @@ def test_sample_layers():
     assert names[6] == "w2 phalloidin in focus"
     depths = [kw["metadata"]["depth_um"] for _, kw, _ in layers]
     assert depths == [0.0, 10.0, 16.0, 22.0, 28.0, 34.0] * 2
-    assert [kw["metadata"]["plane"] for _, kw, _ in layers[:6]] == [16, 21, 24, 27, 30, 33]
+    assert [kw["metadata"]["plane"] for _, kw, _ in layers[:6]] == [17, 12, 9, 6, 3, 0]
     for data, kw, kind in layers:
         assert kind == "image" and data.shape == (64, 80) and data.dtype == np.uint16
         assert kw["scale"] == (0.645, 0.645)

@@ -1,6 +1,8 @@
 """napari sample data: one simulated BBBC006 field in focus and at the paper's distances.
 
-No files are shipped: the field is simulated on demand (about a second).
+No files are shipped: the field is simulated on demand (a few seconds) with simulator v2's
+``nominal`` preset (calibrated BBBC006 optics, Gibson-Lanni PSF with the index
+mismatch), below focus like the paper's planes z_00..z_12.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from napari_defocus_deblur.constants import (
     FIELD_SHAPE,
     PAPER_DEPTHS_UM,
     PIXEL_SIZE_UM,
-    depth_to_plane,
 )
 
 _COLORMAPS = {1: "cyan", 2: "magenta"}
@@ -32,11 +33,18 @@ def make_sample_field(
         ``stain``, ``wavelength_nm``, ``in_focus`` and ``seed``. The 34 um layers are
         visible; the others can be switched on in the layer list.
     """
-    from napari_defocus_deblur.simulate.field import simulate_field
+    from napari_defocus_deblur.simulate.field import simulate_prior_field
 
     layers: list[tuple[Any, dict, str]] = []
     for channel, (stain, wavelength) in CHANNELS.items():
-        images = simulate_field(PAPER_DEPTHS_UM, seed=seed, channel=channel, shape=shape)
+        below, _ = simulate_prior_field(
+            [-float(d) for d in PAPER_DEPTHS_UM],
+            prior="nominal",
+            seed=seed,
+            channel=channel,
+            shape=shape,
+        )
+        images = {abs(offset): image for offset, image in below.items()}
         for depth in sorted(images):
             label = "in focus" if depth == 0 else f"{depth:g} um"
             kwargs = {
@@ -48,12 +56,14 @@ def make_sample_field(
                 "visible": depth == max(PAPER_DEPTHS_UM),
                 "metadata": {
                     "depth_um": float(depth),
-                    "plane": depth_to_plane(depth),
+                    "plane": 17 - round(depth / 2),  # the paper's planes: z_17 in focus
+                    "below_focus": depth > 0,
                     "channel": channel,
                     "stain": stain,
                     "wavelength_nm": wavelength,
                     "in_focus": depth == 0,
                     "simulated": True,
+                    "simulator": "v2 nominal",
                     "seed": seed,
                 },
             }
