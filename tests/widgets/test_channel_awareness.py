@@ -37,6 +37,7 @@ def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, 
     assert widget.channel_warning.value == f"⚠ {message}"
     assert not widget.channel_warning.native.isHidden()
     assert widget.use_model_button.native.isHidden()  # nothing to offer
+    assert widget.compare.reference.value.name == "w2 phalloidin in focus"  # its own twin
     widget.select_image(viewer.layers["w1 Hoechst 33342 34 um"])
     assert widget.channel_message is None and widget.channel_warning.native.isHidden()
 

@@ -131,11 +131,12 @@ class DeblurChecks:
         self._request_preview()
 
     def _default_reference(self) -> None:
-        """Pick the in-focus image of the same channel as reference, when there is one."""
-        layer = self.image.value
-        if layer is None or self.compare.reference.value is not None:
-            return
+        """Pick the in-focus image of the image's channel as reference (unless the chosen
+        reference is of that channel already)."""
+        layer, current = self.image.value, self.compare.reference.value
         channel = channel_of(layer)
+        if layer is None or (current is not None and channel_of(current) == channel):
+            return
         for other in image_layers(self.viewer):
             same = channel_of(other) == channel and other is not layer
             if same and layer_depth_um(other) == 0.0 and other.data.shape == layer.data.shape:
