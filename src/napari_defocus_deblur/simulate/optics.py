@@ -95,6 +95,15 @@ def _cached_psf(
             round(float(d), 4), wavelength_nm, na, refractive_index, round(rmax, 3)
         )
         profile = p if profile is None else profile + p
+    return render_radial(r, profile, half, pixel_size_um)
+
+
+def render_radial(r: np.ndarray, profile: np.ndarray, half: int, pixel_size_um: float):
+    """A centred ``(2 half + 1)``-pixel square kernel from a radial profile ``I(r)``.
+
+    Every pixel is the mean over 3 x 3 sub-pixel samples; the kernel sums to 1 and is
+    read-only (it is cached by the PSF functions).
+    """
     offsets = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
     x = ((np.arange(-half, half + 1)[:, None] + offsets[None, :]).ravel()) * pixel_size_um
     radius = np.hypot(x[:, None], x[None, :])

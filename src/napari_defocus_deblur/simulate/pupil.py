@@ -32,7 +32,6 @@ import numpy as np
 
 _PUPIL_SAMPLES = 1024
 _RADIAL_STEP_UM = 0.04
-_SUPERSAMPLE = 3
 
 
 @dataclass(frozen=True)
@@ -122,20 +121,12 @@ def geometric_radius_um(stage_um: float, optics: Optics) -> float:
 
 
 @lru_cache(maxsize=256)
-def _kernel(stage_um: float, wavelength_nm: float, optics: Optics, half: int | None):
-    rgeo = geometric_radius_um(stage_um, optics) * 1.3 + 4.0 * wavelength_nm * 1e-3 / optics.na
-    if half is None:
-        half = math.ceil(rgeo / optics.pixel_size_um) + 2
+def _kernel(stage_um: float, wavelength_nm: float, optics: Optics, half: int) -> np.ndarray:
+    from napari_defocus_deblur.simulate.optics import render_radial
+
     rmax = (half + 1) * optics.pixel_size_um * math.sqrt(2.0)
     r, profile = radial_psf(round(stage_um, 4), wavelength_nm, optics, round(rmax, 3))
-    offsets = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
-    x = (np.arange(-half, half + 1)[:, None] + offsets[None, :]).ravel() * optics.pixel_size_um
-    kernel = np.interp(np.hypot(x[:, None], x[None, :]), r, profile, right=0.0)
-    n = 2 * half + 1
-    kernel = kernel.reshape(n, _SUPERSAMPLE, n, _SUPERSAMPLE).mean(axis=(1, 3))
-    kernel /= kernel.sum()
-    kernel.setflags(write=False)
-    return kernel
+    return render_radial(r, profile, half, optics.pixel_size_um)
 
 
 def gibson_lanni_psf(
