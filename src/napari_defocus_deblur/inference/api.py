@@ -179,7 +179,7 @@ def iter_deblur(
     depth = check_depth(depth_um)
     out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
     estimated = None
-    if depth == "auto":  # estimate every plane; the median picks the bundled model
+    if depth == "auto" and model is None:  # estimate every plane; the median picks the model
         planes, _ = split_units(arr, 1, channel_axis)
         check_finite(planes)
         estimated = unit_depths(planes, "auto")

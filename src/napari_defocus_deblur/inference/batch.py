@@ -68,12 +68,15 @@ def _metadata(job: Job, meta: dict[str, Any], options: PredictOptions) -> dict[s
     }
 
 
-def _deblur(image: np.ndarray, options: PredictOptions) -> np.ndarray:
+def _deblur(image: np.ndarray, options: PredictOptions, depth_um: float | None) -> np.ndarray:
+    """``deblur`` with the run's settings; the file's distance, or ``"auto"`` (estimated per
+    plane) when neither the file nor ``--depth`` gives one (depth-conditioned models)."""
     from napari_defocus_deblur.inference.api import deblur
     from napari_defocus_deblur.inference.models import load_model
 
     return deblur(
         image,
+        depth_um="auto" if depth_um is None else depth_um,
         model=load_model(options.model_dir),
         device=options.device,
         tile=options.tile,
@@ -90,7 +93,7 @@ def deblur_file(job: Job, options: PredictOptions) -> FileResult:
         torch.set_num_threads(options.threads)
     try:
         image, meta = read_input(job.source)
-        out = _deblur(image, options)
+        out = _deblur(image, options, _job_depth(job, options))
         write_output(job.target, out, _metadata(job, meta, options))
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, _one_line(exc))
@@ -176,16 +179,24 @@ def _stackable(a: np.ndarray, b: np.ndarray) -> bool:
     return a.ndim == 2 and a.shape == b.shape and a.dtype == b.dtype
 
 
+def _job_depth(job: Job | None, options: PredictOptions) -> float | None:
+    return job.depth_um if job is not None and job.depth_um is not None else options.depth_um
+
+
 def _run_group(batch: list, options: PredictOptions) -> list[np.ndarray | str]:
     images = [data[0] for _job, data in batch]
+    depths = {_job_depth(job, options) for job, _data in batch}
+    if len(images) > 1 and len(depths) > 1:  # one distance per call: run them one by one
+        return [item for pair in batch for item in _run_group([pair], options)]
+    depth = depths.pop()
     try:
         if len(images) == 1:
-            return [_deblur(images[0], options)]
-        return list(_deblur(np.stack(images), options))
+            return [_deblur(images[0], options, depth)]
+        return list(_deblur(np.stack(images), options, depth))
     except SKIPPED_ERRORS as exc:
         if len(images) == 1:
             return [_one_line(exc)]
-    return [item for image in images for item in _run_group([(None, (image, {}))], options)]
+    return [item for pair in batch for item in _run_group([pair], options)]
 
 
 def _written(job: Job, fut: Future) -> FileResult:
