@@ -113,7 +113,9 @@ def method_scores(folder: Path, method: str, cache: Path) -> list[Score]:
     path = cache / f"{method}.json"
     if path.is_file():
         return [Score(**row) for row in json.loads(path.read_text())]
-    scores = drive(iter_score_set(folder, [method]), lambda ev: print(method, *ev, end="\r"))
+    scores = drive(
+        iter_score_set(folder, [method]), lambda ev: print(method, ev.done, ev.total, end="\r")
+    )
     cache.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(scores_to_json(scores)) + "\n")
     return scores

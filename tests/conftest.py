@@ -21,6 +21,20 @@ def real_bbbc006() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests write ONNX exports, reach measurements and simulated sets to a temporary
+    cache, never to the user's (``DEFOCUS_DEBLUR_CACHE_DIR``; kept if already set)."""
+    from napari_defocus_deblur.inference.cache import CACHE_ENV
+
+    if os.environ.get(CACHE_ENV):
+        yield
+        return
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    os.environ.pop(CACHE_ENV, None)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _few_threads():
     """Keep torch on the CI machine's 2 cores without oversubscription."""
     try:

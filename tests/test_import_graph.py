@@ -20,12 +20,7 @@ CORE = ("io", "simulate", "model", "inference", "training", "evaluation", "estim
 GUI = ("qtpy", "napari", "magicgui", f"{PACKAGE}.widgets")
 #: Cycles known and owned elsewhere, each with the reason it is still there. Remove an
 #: entry when its cycle is gone (the test then fails if it comes back).
-KNOWN_CYCLES = {
-    frozenset({"inference", "export"}): "inference/backends.py traces networks with "
-    "export.traced for OpenVINO; export/bioimageio.py loads models through inference",
-    frozenset({"cli", "widgets"}): "cli/demo.py opens the GUI; widgets/_train_form.py reads "
-    "the CLI's CPU time budget (to move to training/config.py with the training defaults)",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def _part(module: Path) -> str:

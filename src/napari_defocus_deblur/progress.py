@@ -31,3 +31,19 @@ def drive(
             return done.value
         if on_event is not None:
             on_event(event)
+
+
+def relay(
+    job: Generator[Any, None, Result], convert: Callable[[Any], Any]
+) -> Generator[Any, None, Result]:
+    """Re-yield a job's events through ``convert`` and return its result.
+
+    For a long job built from other long jobs: ``result = yield from relay(inner, f)``
+    passes ``inner``'s events on in the outer job's own event type.
+    """
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as done:
+            return done.value
+        yield convert(event)

@@ -23,7 +23,7 @@ def sim(tmp_path_factory):
 
 
 def test_evaluate_table_and_json(sim, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("DEFOCUS_DEBLUR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DEFOCUS_DEBLUR_CACHE_DIR", str(tmp_path / "cache"))
     models = tmp_path / "models"
     save_checkpoint(
         build_model(1, base_channels=4, levels=2),
@@ -62,7 +62,7 @@ def test_evaluate_table_and_json(sim, tmp_path, capsys, monkeypatch):
         assert rows["sum", depth]["missing"].startswith("no sum model")
     assert rows["unet", 10.0]["parameters"] > 0 and rows["unet", 10.0]["psnr"] is not None
     assert rows["unet", 16.0]["missing"] == f"no unet model for 16 um in {models}"
-    assert (tmp_path / "cache" / "rl_iterations.json").is_file()
+    assert (tmp_path / "cache" / "rl-tuning" / "rl_iterations.json").is_file()
     assert "missing" in (tmp_path / "r.md").read_text()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io import download
 from napari_defocus_deblur.io.bbbc006 import format_name
 from napari_defocus_deblur.io.pairs import find_pairs, load_pair
+from napari_defocus_deblur.progress import drive
 
 pytestmark = pytest.mark.network
 
@@ -120,18 +123,50 @@ def test_resume_with_range(tmp_path, server):
     name = "BBBC006_v1_images_z_33.zip"
     data = server.files[name]
     (tmp_path / f"{name}.part").write_bytes(data[:1000])
+    events = []
     paths = download.fetch_bbbc006(
-        tmp_path, [33], base_url=server.url, extract=False, progress=False
+        tmp_path, [33], base_url=server.url, extract=False, progress=events.append
     )
     assert paths == [tmp_path / name]
     assert server.requests == [(name, "bytes=1000-")]
     assert (tmp_path / name).read_bytes() == data
+    assert events[0] == download.DownloadProgress(name, 1000, len(data))
+    assert events[-1].done == len(data) and events[-1].fraction == 1.0
+
+
+def test_download_is_a_generator_of_byte_progress(tmp_path, server):
+    name = "BBBC006_v1_images_z_16.zip"
+    job = download.iter_download(server.url + name, tmp_path / name)
+    assert not server.requests  # nothing happens before the job runs
+    events = []
+    assert drive(job, events.append) == tmp_path / name
+    done = [e.done for e in events]
+    assert done[0] == 0 and done == sorted(done) and done[-1] == len(server.files[name])
+    assert {(e.name, e.total) for e in events} == {(name, len(server.files[name]))}
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_cli_shows_progress_bars_on_stderr(tmp_path, server, capsys):
+    out = tmp_path / "data"
+    assert main(["fetch-bbbc006", str(out), "--planes", "16", "--base-url", server.url]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split()[-1].endswith("BBBC006_v1_images_z_16")
+    assert "BBBC006_v1_images_z_16.zip" in captured.err
+
+
+def test_the_core_downloader_draws_no_progress_bar():
+    package = Path(download.__file__).parent
+    for module in package.glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [n for n in names if n.split(".")[0] == "tqdm"], module.name
 
 
 def test_complete_part_gets_416_and_is_kept(tmp_path, server):
     name = "BBBC006_v1_images_z_16.zip"
     (tmp_path / f"{name}.part").write_bytes(server.files[name])
-    download.fetch_bbbc006(tmp_path, [16], base_url=server.url, keep_zip=True, progress=False)
+    download.fetch_bbbc006(tmp_path, [16], base_url=server.url, keep_zip=True)
     assert (tmp_path / name).read_bytes() == server.files[name]
     assert len(list((tmp_path / "BBBC006_v1_images_z_16").iterdir())) == 2
 
@@ -139,11 +174,11 @@ def test_complete_part_gets_416_and_is_kept(tmp_path, server):
 def test_size_mismatch_keeps_part_for_resume(tmp_path, server):
     server.lie_about_length = True
     with pytest.raises(UserInputError, match="run the command again to resume"):
-        download.fetch_bbbc006(tmp_path, [16], base_url=server.url, progress=False)
+        download.fetch_bbbc006(tmp_path, [16], base_url=server.url)
     assert (tmp_path / "BBBC006_v1_images_z_16.zip.part").exists()
     assert not (tmp_path / "BBBC006_v1_images_z_16.zip").exists()
     server.lie_about_length = False
-    download.fetch_bbbc006(tmp_path, [16], base_url=server.url, progress=False)
+    download.fetch_bbbc006(tmp_path, [16], base_url=server.url)
     assert server.requests[-1][1] is not None  # resumed with a Range request
     assert len(list((tmp_path / "BBBC006_v1_images_z_16").iterdir())) == 2
 
@@ -156,16 +191,14 @@ def test_http_errors_and_corrupt_archives(tmp_path, server, capsys):
     assert "HTTP 404" in capsys.readouterr().err
     server.files["BBBC006_v1_images_z_05.zip"] = b"not a zip at all"
     with pytest.raises(UserInputError, match="not a valid zip archive"):
-        download.fetch_bbbc006(tmp_path, [5], base_url=server.url, progress=False)
+        download.fetch_bbbc006(tmp_path, [5], base_url=server.url)
     with pytest.raises(UserInputError, match=r"planes must be within 0\.\.33"):
         download.fetch_bbbc006(tmp_path, [34], base_url=server.url)
 
 
 def test_unreachable_server(tmp_path):
     with pytest.raises(UserInputError, match=r"cannot reach http://127\.0\.0\.1:9/"):
-        download.download(
-            "http://127.0.0.1:9/x.zip", tmp_path / "x.zip", progress=False, timeout=2
-        )
+        download.download("http://127.0.0.1:9/x.zip", tmp_path / "x.zip", timeout=2)
 
 
 def test_unsafe_member_paths_are_refused(tmp_path):

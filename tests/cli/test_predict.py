@@ -201,3 +201,24 @@ def test_real_bbbc006_fields(tmp_path, real_bbbc006, checkpoint):
     source = tifffile.imread(sources[0])
     assert result.dtype == np.uint16 and result.shape == source.shape == (520, 696)
     assert np.percentile(result, 50) > 50  # 12-bit scale kept, not squeezed to 8 bit
+
+
+def test_files_of_another_channel_warn_or_are_skipped(tmp_path, capsys):
+    """A w1 (Hoechst) model warns per w2 file with a summary, or leaves them out."""
+    model = save_model(tiny_model(), tmp_path / "nuclei", depth_um=34, channel=1)
+    root = tmp_path / "in"
+    root.mkdir()
+    for name in ("a_s1_w1.tif", "a_s1_w2.tif", "b_s2_w2.tif"):
+        tifffile.imwrite(root / name, field((40, 40), seed=len(name)))
+    args = ["predict", str(root), "--model", str(model), "--device", "cpu"]
+    assert main([*args, "-o", str(tmp_path / "all")]) == 0
+    out, err = capsys.readouterr()
+    assert "deblurred 3 of 3 file(s)" in out
+    assert err.count("warning: 'a_s1_w2.tif' is channel 2") == 1
+    assert "'b_s2_w2.tif' is channel 2" in err and "w1.tif" not in err
+    assert "2 file(s) are of another channel than nuclei's" in err
+    assert main([*args, "-o", str(tmp_path / "some"), "--skip-other-channels"]) == 0
+    out, err = capsys.readouterr()
+    assert "deblurred 1 of 3 file(s)" in out
+    assert "2 file(s) of another channel than nuclei's left out" in err
+    assert sorted(p.name for p in (tmp_path / "some").iterdir()) == ["a_s1_w1.tif"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ import torch
 
 from napari_defocus_deblur.export.standalone import (
     CALLABLE,
-    _strip,
     load_standalone,
+    network_source,
     standalone_source,
     write_standalone,
 )
@@ -105,12 +106,18 @@ np.save({str(tmp_path / "y.npy")!r}, y.numpy())
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), expected)
 
 
-def test_unknown_imports_in_model_code_are_caught():
-    with pytest.raises(RuntimeError, match="imports 'import numpy as np'"):
-        _strip('"""doc"""\nimport numpy as np\n\nX = 1\n', "ops")
-    kept = _strip(
-        '"""doc"""\nfrom __future__ import annotations\n\nimport torch\n'
-        "from napari_defocus_deblur.model.ops import (\n    pyramid,\n)\n\nX = 1  # keep\n",
-        "ops",
-    )
-    assert kept == "X = 1  # keep"
+def test_network_file_is_copied_unchanged():
+    from napari_defocus_deblur.model import network
+
+    text = Path(network.__file__).read_text(encoding="utf-8")
+    assert standalone_source().startswith(text.rstrip("\n"))
+    assert network_source() == text
+
+
+def test_an_import_the_copy_cannot_provide_is_refused(monkeypatch):
+    from napari_defocus_deblur.model import network
+
+    original = Path(network.__file__).read_text(encoding="utf-8")
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: original + "\nimport numpy as np\n")
+    with pytest.raises(RuntimeError, match="imports 'numpy'"):
+        network_source()

@@ -92,17 +92,17 @@ def test_an_interrupted_extraction_is_completed_by_the_next_run(tmp_path, monkey
         copies.append(1)
         real_copy(src, dst, *args)
 
-    monkeypatch.setattr(download.shutil, "copyfileobj", disk_fills_up)
+    monkeypatch.setattr(shutil, "copyfileobj", disk_fills_up)
     offline = "http://127.0.0.1:9/"  # the archive is here: nothing is downloaded
     with pytest.raises(UserInputError, match="run the command again to complete the plane"):
-        download.fetch_bbbc006(tmp_path, [16], base_url=offline, progress=False)
+        download.fetch_bbbc006(tmp_path, [16], base_url=offline)
     folder = tmp_path / PLANE
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         _name(s) for s in (1, 2, 3)
     )  # three verified members, no temporaries
     assert not download.plane_complete(folder) and archive.exists()
-    monkeypatch.setattr(download.shutil, "copyfileobj", real_copy)
-    assert download.fetch_bbbc006(tmp_path, [16], base_url=offline, progress=False) == [folder]
+    monkeypatch.setattr(shutil, "copyfileobj", real_copy)
+    assert download.fetch_bbbc006(tmp_path, [16], base_url=offline) == [folder]
     assert len(list(folder.iterdir())) == 6 and download.plane_complete(folder)
     assert not archive.exists()
     (folder / _name(2)).unlink()  # a member lost later: done no more

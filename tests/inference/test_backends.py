@@ -97,7 +97,7 @@ def test_fp32_forces_the_old_path(model, monkeypatch):
 
 def test_onnx_cache_is_reused_and_rebuilt_when_weights_change(model, monkeypatch):
     calls = []
-    from napari_defocus_deblur.export import traced
+    from napari_defocus_deblur.model import traced
 
     real = traced.onnx_bytes
     monkeypatch.setattr(traced, "onnx_bytes", lambda m: calls.append(1) or real(m))

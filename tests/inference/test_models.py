@@ -203,3 +203,36 @@ def test_pooled_model_selected_inside_its_range_without_warning(pooled_zoo):
         assert select_model(50.0, "sum").name == "bbbc006-sum"
     with pytest.raises(UserInputError, match="no bundled model uses fusion 'nah'"):
         select_model(34.0, "nah")
+
+
+def test_widgets_and_api_choose_the_same_model(zoo, tmp_path):
+    """One rule: the widgets' choice equals ``select_model``'s for the same inputs."""
+    from napari_defocus_deblur.inference.catalogue import choose
+    from napari_defocus_deblur.widgets._models import nearest_model
+
+    yours = tmp_path / "yours-22um-concat"
+    save_model(tiny_model(2, fusion="concat"), yours, depth_um=22.0)
+    entries = available_models(extra_dirs=[tmp_path])
+    assert any(not e.bundled for e in entries)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for depth in (4.0, 10.0, 12.0, 16.0, 22.0, 25.0, 34.0, 50.0):
+            for fusion in ("sum", "concat"):
+                api = select_model(depth, fusion)
+                assert nearest_model(entries, depth, fusion).path == api.path
+                assert choose(entries, depth, fusion).path == api.path
+    # the old widget rule put distance before fusion and picked a concat model for sum
+    assert nearest_model(entries, 28.0, "sum").fusion == "sum"
+
+
+def test_choose_falls_back_to_other_channels_and_user_models(zoo, tmp_path):
+    from napari_defocus_deblur.inference.catalogue import choose
+
+    entries = available_models()
+    assert choose([], 34.0, "sum") is None
+    bundled = choose(entries, 34.0, "sum", channel=2)  # no model of channel 2: any bundled
+    assert bundled is not None and bundled.bundled
+    mine = tmp_path / "mine"
+    save_model(tiny_model(2), mine, depth_um=34.0)
+    only_yours = [e for e in available_models(extra_dirs=[tmp_path]) if not e.bundled]
+    assert choose(only_yours, 10.0, "concat").path == mine

@@ -90,15 +90,15 @@ def test_coarsest_branch_changes_full_resolution_output(fusion, pairing, monkeyp
     x = torch.rand(1, 1, 64, 64)
     with torch.no_grad():
         before = model(x)
-    original = model._subnet
+    original = model.scale_step
 
-    def silenced(s, inp, coarse):
-        out, feats = original(s, inp, coarse)
+    def silenced(s, inp, depth, coarse):
+        out, feats = original(s, inp, depth, coarse)
         if s == model.config.scales - 1:
             feats = [torch.zeros_like(f) for f in feats]
         return out, feats
 
-    monkeypatch.setattr(model, "_subnet", silenced)
+    monkeypatch.setattr(model, "scale_step", silenced)
     with torch.no_grad():
         after = model(x)
     assert (after - before).abs().max() > 1e-3 * before.abs().max()
@@ -166,7 +166,7 @@ def test_config_round_trip_and_validation():
 
 
 def test_multiscale_loss_is_zero_for_perfect_pyramid_and_positive_otherwise():
-    from napari_defocus_deblur.model.ops import pyramid
+    from napari_defocus_deblur.model.network import pyramid
 
     y = torch.rand(2, 1, 37, 50)
     assert multiscale_loss(pyramid(y, 3), y).item() == pytest.approx(0.0, abs=1e-12)

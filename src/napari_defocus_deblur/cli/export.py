@@ -70,8 +70,8 @@ def _check_file(path: str, suffixes: tuple[str, ...], option: str):
 
 def _export_traced(args: argparse.Namespace) -> None:
     """Write the ``--onnx`` and ``--torchscript`` files and say how close they are."""
-    from napari_defocus_deblur.export.traced import check_traced, export_onnx, export_torchscript
     from napari_defocus_deblur.inference import load_model
+    from napari_defocus_deblur.model.traced import check_traced, export_onnx, export_torchscript
 
     targets = {}
     if args.onnx:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 NAME = "fetch-bbbc006"
 
@@ -41,21 +42,65 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.io.download import fetch_bbbc006
+    from napari_defocus_deblur.io.download import iter_fetch_bbbc006
+    from napari_defocus_deblur.progress import drive
 
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output {out} exists and is not a folder")
     if not args.base_url.lower().startswith(("http://", "https://", "file://")):
         raise UserInputError(f"--base-url must be an http(s):// address, got {args.base_url!r}")
-    paths = fetch_bbbc006(
+    job = iter_fetch_bbbc006(
         out,
         args.planes,
         base_url=args.base_url,
         extract=not args.no_extract,
         keep_zip=args.keep_zip,
-        progress=not args.quiet,
     )
+    with _ByteBars(enabled=not args.quiet) as bars:
+        paths = drive(job, bars.show)
     for path in paths:
         print(path)
     return 0
+
+
+class _ByteBars:
+    """One transient tqdm bar (bytes) per downloaded file, fed with ``DownloadProgress``."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.name: str | None = None
+
+    def show(self, event: Any) -> None:
+        """Start a bar for a new file, or advance the current one to ``event.done``."""
+        from tqdm import tqdm
+
+        if self.bar is None or event.name != self.name:
+            self.close()
+            self.name = event.name
+            self.bar = tqdm(
+                total=event.total,
+                initial=event.done,
+                unit="B",
+                unit_scale=True,
+                desc=event.name,
+                disable=not self.enabled,
+                leave=False,
+            )
+        else:
+            self.bar.update(event.done - self.bar.n)
+        if event.total is not None and event.done >= event.total:
+            self.close()  # this file is complete
+
+    def close(self) -> None:
+        """Close the current bar, if any."""
+        if self.bar is not None:
+            self.bar.close()
+        self.bar = None
+
+    def __enter__(self) -> _ByteBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

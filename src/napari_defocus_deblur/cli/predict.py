@@ -70,6 +70,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="replace output files that exist already (default: refuse before any work)",
     )
+    parser.add_argument(
+        "--skip-other-channels",
+        action="store_true",
+        help="leave out files whose name says another channel than the model's (default: "
+        "deblur them with a warning each)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="run on a local Dask cluster")
     where.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask scheduler")
@@ -163,6 +169,49 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any, device: Any)
     return skipped
 
 
+#: Channel warnings printed one by one before the rest are counted.
+SHOWN_WARNINGS = 5
+
+
+def _check_channels(args: argparse.Namespace, jobs: list, options: Any) -> tuple[list, int]:
+    """The jobs to run and how many files are of another channel than the model's.
+
+    Each such file gets a warning on stderr (the first :data:`SHOWN_WARNINGS`, then a
+    count); with ``--skip-other-channels`` they are left out instead of deblurred.
+    """
+    from pathlib import Path
+
+    from napari_defocus_deblur.channels import channel_of, check_channel
+
+    keep, other = [], 0
+    for job in jobs:
+        name = Path(job.source).name
+        message = check_channel(
+            options.model_dir, channel_of(name), image=name, model_name=options.model_name
+        )
+        if message is not None:
+            other += 1
+            if other <= SHOWN_WARNINGS:
+                verb = "skipped" if args.skip_other_channels else "warning"
+                print(f"{verb}: {message}", file=sys.stderr)
+        if message is None or not args.skip_other_channels:
+            keep.append(job)
+    if other > SHOWN_WARNINGS:
+        print(f"... and {other - SHOWN_WARNINGS} more file(s) like these", file=sys.stderr)
+    return keep, other
+
+
+def _channel_summary(args: argparse.Namespace, other: int, model_name: str) -> None:
+    if args.skip_other_channels:
+        print(f"{other} file(s) of another channel than {model_name}'s left out", file=sys.stderr)
+    else:
+        print(
+            f"{other} file(s) are of another channel than {model_name}'s: deblurred anyway, "
+            "results unreliable (--skip-other-channels leaves them out)",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from napari_defocus_deblur.inference.files import plan_jobs
@@ -174,13 +223,18 @@ def run(args: argparse.Namespace) -> int:
     options, device = _prepare(args, jobs)
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
-    with output_run(args.out, jobs):
-        skipped = _deblur_all(args, jobs, options, device)
+    total = len(jobs)
+    jobs, other = _check_channels(args, jobs, options)
+    skipped = []
+    if jobs:
+        with output_run(args.out, jobs):
+            skipped = _deblur_all(args, jobs, options, device)
     written = len(jobs) - len(skipped)
     print(
-        f"deblurred {written} of {len(jobs)} file(s) into {args.out} with model "
-        f"{options.model_name}"
+        f"deblurred {written} of {total} file(s) into {args.out} with model {options.model_name}"
     )
+    if other:
+        _channel_summary(args, other, options.model_name)
     if skipped:
         print(f"{len(skipped)} file(s) skipped (see above)", file=sys.stderr)
         return EXIT_SKIPPED

@@ -99,12 +99,12 @@ def _robustness(args: argparse.Namespace) -> int:
     import tqdm
 
     from napari_defocus_deblur.progress import drive
-    from napari_defocus_deblur.simulate.robustness import iter_write_robustness_set
+    from napari_defocus_deblur.simulate.robustness import PairWritten, iter_write_robustness_set
 
     with tqdm.tqdm(unit="pair", disable=args.quiet, file=sys.stderr) as bar:
 
-        def show(event: tuple[int, int]) -> None:
-            bar.total = event[1]
+        def show(event: PairWritten) -> None:
+            bar.total = event.total
             bar.update(1)
 
         out = drive(iter_write_robustness_set(args.out), show)

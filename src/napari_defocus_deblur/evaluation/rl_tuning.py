@@ -25,11 +25,12 @@ CACHE_FILE = "rl_iterations.json"
 
 
 def default_cache_dir() -> Path:
-    """``$DEFOCUS_DEBLUR_CACHE``, else ``$XDG_CACHE_HOME/napari-defocus-deblur``."""
-    if os.environ.get("DEFOCUS_DEBLUR_CACHE"):
-        return Path(os.environ["DEFOCUS_DEBLUR_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "napari-defocus-deblur"
+    """The package's one cache folder, sub-folder ``rl-tuning``
+    (:func:`~napari_defocus_deblur.inference.cache.cache_dir`: ``$DEFOCUS_DEBLUR_CACHE_DIR``,
+    else the platform's user cache folder)."""
+    from napari_defocus_deblur.inference.cache import cache_dir
+
+    return cache_dir("rl-tuning")
 
 
 def cache_key(

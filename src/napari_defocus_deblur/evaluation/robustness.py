@@ -34,6 +34,16 @@ METHODS = ("input", "rl-nominal", "rl-oracle", *LEARNED_MODELS, "default")
 
 
 @dataclass(frozen=True)
+class PairScored:
+    """Progress event: ``done`` of ``total`` (pair, method) scores computed."""
+
+    done: int
+    total: int
+    method: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Score:
     """One method on one image pair."""
 
@@ -80,8 +90,8 @@ def iter_score_set(
     folder: str | Path,
     methods: Sequence[str] = METHODS,
     parts: Sequence[str] = ("paper", "robustness"),
-) -> Generator[tuple[int, int], None, list[Score]]:
-    """Score ``methods`` on every pair of a robustness set; yields ``(done, total)``."""
+) -> Generator[PairScored, None, list[Score]]:
+    """Score ``methods`` on every pair of a robustness set; yields :class:`PairScored`."""
     from napari_defocus_deblur.io.tiff import read_image
     from napari_defocus_deblur.simulate.robustness import read_manifest
 
@@ -112,7 +122,7 @@ def iter_score_set(
                     texture,
                 )
             )
-            yield len(scores), total
+            yield PairScored(len(scores), total, method, entry["name"])
     return scores
 
 

@@ -128,7 +128,6 @@ def iter_evaluate(
         Rows for every (method, distance), missing ones marked with the reason.
     """
     from napari_defocus_deblur.inference.device import resolve_device
-    from napari_defocus_deblur.io.pairs import discover_pairs, split_by_field
 
     opts = options or EvalOptions()
     methods = parse_methods(list(methods) if not isinstance(methods, str) else methods)
@@ -142,49 +141,20 @@ def iter_evaluate(
     test_ids: set[str] = set()
     total, done = len(methods) * len(depths), 0
     for depth in depths:
-        pairs = discover_pairs(root, depth, opts.channel)
-        split = split_by_field(pairs, opts.val_fraction, opts.test_fraction, seed=opts.split_seed)
-        test = list(split.test)[: opts.max_images] if opts.max_images else list(split.test)
-        if not test:
-            raise UserInputError(
-                f"no test fields at {depth:g} um in {root} ({len(pairs)} pairs; the test "
-                f"split takes {opts.test_fraction:g} of the fields and needs at least 3)"
-            )
+        split, test = _test_split(root, depth, opts)
         test_ids.update(p.field_id for p in test)
         images = _load(test)
         for method in methods:
             row = {"method": method, "depth_um": float(depth), "n_images": len(images)}
             if method == "input":
-                p, s, sec = _score(lambda img: img, images)
-                rows.append(EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec))
+                rows.append(_input_row(row, images))
             elif method == "richardson-lucy":
-                fn, n, how = _rl_method(root, depth, opts, split)
-                p, s, sec = _score(fn, images)
-                notes[f"richardson-lucy {depth:g} um"] = f"{n} iterations ({how})"
-                rows.append(
-                    EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec, detail=f"{n} iterations")
-                )
+                result, note = _rl_row(row, images, root, depth, opts, split)
+                notes[f"richardson-lucy {depth:g} um"] = note
+                rows.append(result)
             else:
                 cand = pick_model(candidates, method, depth, opts.channel)
-                if cand is None:
-                    where = models_dir or "the bundled models"
-                    rows.append(
-                        EvalRow(**row, missing=f"no {method} model for {depth:g} um in {where}")
-                    )
-                else:
-                    net = LoadedModel(cand, device)
-                    p, s, sec = _score(net, images)
-                    rows.append(
-                        EvalRow(
-                            **row,
-                            psnr=p,
-                            ssim=s,
-                            seconds_per_image=sec,
-                            parameters=net.parameters,
-                            model=str(cand.path),
-                            detail=cand.config.label,
-                        )
-                    )
+                rows.append(_learned_row(row, images, cand, device, models_dir))
             done += 1
             yield EvalProgress(done, total, method, float(depth))
     return EvalReport(
@@ -202,4 +172,65 @@ def iter_evaluate(
         },
         notes=notes,
         extra=dict(opts.extra),
+    )
+
+
+def _test_split(root: Path, depth: float, opts: EvalOptions) -> tuple[Any, list[Any]]:
+    """``(field split, test pairs)`` at ``depth`` (at most ``opts.max_images`` pairs)."""
+    from napari_defocus_deblur.io.pairs import discover_pairs, split_by_field
+
+    pairs = discover_pairs(root, depth, opts.channel)
+    split = split_by_field(pairs, opts.val_fraction, opts.test_fraction, seed=opts.split_seed)
+    test = list(split.test)[: opts.max_images] if opts.max_images else list(split.test)
+    if not test:
+        raise UserInputError(
+            f"no test fields at {depth:g} um in {root} ({len(pairs)} pairs; the test "
+            f"split takes {opts.test_fraction:g} of the fields and needs at least 3)"
+        )
+    return split, test
+
+
+def _input_row(row: dict[str, Any], images: list[tuple[np.ndarray, np.ndarray]]) -> EvalRow:
+    """The unprocessed out-of-focus images, scored as they are."""
+    p, s, sec = _score(lambda img: img, images)
+    return EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec)
+
+
+def _rl_row(
+    row: dict[str, Any],
+    images: list[tuple[np.ndarray, np.ndarray]],
+    root: Path,
+    depth: float,
+    opts: EvalOptions,
+    split: Any,
+) -> tuple[EvalRow, str]:
+    """Richardson-Lucy scored at ``depth``, and a note on its iterations."""
+    fn, n, how = _rl_method(root, depth, opts, split)
+    p, s, sec = _score(fn, images)
+    result = EvalRow(**row, psnr=p, ssim=s, seconds_per_image=sec, detail=f"{n} iterations")
+    return result, f"{n} iterations ({how})"
+
+
+def _learned_row(
+    row: dict[str, Any],
+    images: list[tuple[np.ndarray, np.ndarray]],
+    cand: Any,
+    device: Any,
+    models_dir: str | Path | None,
+) -> EvalRow:
+    """A learned model (``cand``, None when there is none) scored, or marked missing."""
+    if cand is None:
+        where = models_dir or "the bundled models"
+        missing = f"no {row['method']} model for {row['depth_um']:g} um in {where}"
+        return EvalRow(**row, missing=missing)
+    net = LoadedModel(cand, device)
+    p, s, sec = _score(net, images)
+    return EvalRow(
+        **row,
+        psnr=p,
+        ssim=s,
+        seconds_per_image=sec,
+        parameters=net.parameters,
+        model=str(cand.path),
+        detail=cand.config.label,
     )

@@ -21,10 +21,11 @@ from typing import Any
 
 from torch import nn
 
-from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
+from napari_defocus_deblur.constants import CHANNELS
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME
+from napari_defocus_deblur.export.tensors import depth_input, image_input, image_output
 from napari_defocus_deblur.export.weights import check_weights, weights_description
 from napari_defocus_deblur.normalization import PercentileNormalization
 
@@ -116,24 +117,6 @@ def _description(info: dict[str, Any], config: Any, channel: int) -> str:
     )
 
 
-def _axes(spec, io: str, size_multiple: int, channels: int) -> list:
-    """batch, channel, y, x axes of the input (parameterized size) or output (same size)."""
-    v = spec.model.v0_5
-    names = ["channel"] if channels == 1 else [f"channel{c}" for c in range(channels)]
-    axes = [v.BatchAxis(), v.ChannelAxis(channel_names=[v.Identifier(n) for n in names])]
-    smallest = content.smallest_side(size_multiple)
-    for axis in ("y", "x"):
-        common = {"id": v.AxisId(axis), "unit": "micrometer", "scale": PIXEL_SIZE_UM}
-        if io == "input":
-            size = v.ParameterizedSize(min=smallest, step=1)
-            axes.append(v.SpaceInputAxis(size=size, **common))
-        else:
-            ref = v.SizeReference(tensor_id=v.TensorId("input"), axis_id=v.AxisId(axis))
-            halo = content.halo(size_multiple)
-            axes.append(v.SpaceOutputAxisWithHalo(size=ref, halo=halo, **common))
-    return axes
-
-
 def build_description(
     model: nn.Module, info: dict[str, Any], folder: Path, tensors: content.TestTensors, **meta
 ):
@@ -142,48 +125,12 @@ def build_description(
     v = spec.model.v0_5
     cfg = model.config  # type: ignore[attr-defined]
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    scale_range = v.ScaleRangeDescr(
-        kwargs=v.ScaleRangeKwargs(
-            axes=[v.AxisId("y"), v.AxisId("x")],
-            min_percentile=norm.low,
-            max_percentile=norm.high,
-        )
-    )
-    inputs = v.InputTensorDescr(
-        id=v.TensorId("input"),
-        description="out-of-focus image, raw intensities",
-        axes=_axes(spec, "input", cfg.size_multiple, cfg.in_channels),
-        test_tensor=v.FileDescr(source=folder / "test_input.npy"),
-        sample_tensor=v.FileDescr(source=folder / "sample_input.tif"),
-        data=v.IntervalOrRatioDataDescr(type="float32"),
-        pad=v.ReflectPadding(mode="reflect"),  # explicit, so it is written out
-        preprocessing=[scale_range],
-    )
-    outputs = v.OutputTensorDescr(
-        id=v.TensorId("output"),
-        description="deblurred image in the input's percentile-normalised units",
-        axes=_axes(spec, "output", cfg.size_multiple, cfg.out_channels),
-        test_tensor=v.FileDescr(source=folder / "test_output.npy"),
-        sample_tensor=v.FileDescr(source=folder / "sample_output.tif"),
-        data=v.IntervalOrRatioDataDescr(type="float32"),
-    )
+    inputs = image_input(spec, folder, cfg, norm)
+    outputs = image_output(spec, folder, cfg)
     arch = v.ArchitectureFromFileDescr(
         source=folder / FILE_NAME, callable=v.Identifier(CALLABLE), kwargs=cfg.to_dict()
     )
     weights = weights_description(v, folder, arch)
-    parameters = sum(p.numel() for p in model.parameters())
-    keys = ("name", "depth_um", "fusion", "channel", "provenance")
-    extra = {k: info[k] for k in keys if info.get(k) is not None}
-    config = v.Config(
-        bioimageio=v.BioimageioConfig(
-            architecture_type="CNN" if cfg.architecture == "nah" else "U-Net",
-            architecture_description=content.architecture_phrase(cfg),
-            modality="widefield fluorescence microscopy",
-            task="image restoration: defocus deblurring",
-            model_parameter_count=parameters,
-        ),
-        napari_defocus_deblur={**extra, "normalization": norm.to_dict()},
-    )
     authors = meta.get("authors") or [DEFAULT_AUTHOR]
     return v.ModelDescr(
         name=meta["name"],
@@ -197,21 +144,28 @@ def build_description(
         tags=list(TAGS),
         documentation=v.FileDescr(source=folder / "README.md"),
         covers=[v.FileDescr(source=folder / "cover.png")],
-        inputs=[inputs] + ([_depth_input(v, folder)] if tensors.depth is not None else []),
+        inputs=[inputs] + ([depth_input(spec, folder)] if tensors.depth is not None else []),
         outputs=[outputs],
         weights=weights,
-        config=config,
+        config=_config(v, model, info, norm),
     )
 
 
-def _depth_input(v, folder: Path):
-    """The ``depth`` input of depth-conditioned networks: micrometres from focus."""
-    return v.InputTensorDescr(
-        id=v.TensorId("depth"),
-        description="distance of the image from focus in micrometres (stage offset)",
-        axes=[v.BatchAxis(), v.ChannelAxis(channel_names=[v.Identifier("depth_um")])],
-        test_tensor=v.FileDescr(source=folder / "test_depth.npy"),
-        data=v.IntervalOrRatioDataDescr(type="float32", unit="µm"),
+def _config(v, model: nn.Module, info: dict[str, Any], norm: PercentileNormalization):
+    """``config``: bioimage.io architecture facts and our checkpoint's settings."""
+    cfg = model.config  # type: ignore[attr-defined]
+    parameters = sum(p.numel() for p in model.parameters())
+    keys = ("name", "depth_um", "fusion", "channel", "provenance")
+    extra = {k: info[k] for k in keys if info.get(k) is not None}
+    return v.Config(
+        bioimageio=v.BioimageioConfig(
+            architecture_type="CNN" if cfg.architecture == "nah" else "U-Net",
+            architecture_description=content.architecture_phrase(cfg),
+            modality="widefield fluorescence microscopy",
+            task="image restoration: defocus deblurring",
+            model_parameter_count=parameters,
+        ),
+        napari_defocus_deblur={**extra, "normalization": norm.to_dict()},
     )
 
 

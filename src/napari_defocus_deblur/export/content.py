@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
-from napari_defocus_deblur.model.ops import MIN_SIZE
+from napari_defocus_deblur.model.network import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization, normalize
 from napari_defocus_deblur.zoo.names import trained_depths
 
@@ -182,9 +182,6 @@ def documentation(
     """The package's README.md (markdown)."""
     cfg = model.config  # type: ignore[attr-defined]
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    trained = ", ".join(f"{d:g}" for d in trained_depths(info))
-    stain = CHANNELS[tensors.channel][0]
-    training = info.get("training") or {}
     lines = [
         f"# napari-defocus-deblur: {cfg.label}",
         "",
@@ -192,39 +189,15 @@ def documentation(
         "Exported from napari-defocus-deblur, which implements *Defocus Deblur Microscopy",
         "via head-to-tail cross-scale fusion* (arXiv:2201.02876) and its baselines.",
         "",
-        "## Model",
+        *_model_lines(cfg, info, tensors, parameters),
         "",
-        f"- architecture: {architecture_phrase(cfg)}, {parameters:,} parameters; configuration: "
-        f"`{json.dumps(cfg.to_dict())}`",
-        "- trained for: "
-        + (f"{trained} µm from focus" if trained else "unknown")
-        + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
-    ]
-    data = (info.get("provenance") or {}).get("data")
-    if data:
-        lines.append(f"- training data: {data}")
-    lines += [
-        "",
-        "## Input and output",
-        "",
-        "- input `input`: axes batch, channel, y, x; float32 intensities (camera units). "
-        f"Pre-processing `scale_range` maps percentile {norm.low:g} of each image to 0 and "
-        f"percentile {norm.high:g} to 1, the normalisation used in training.",
-        "- output `output`: same shape, **in those normalised units**. The bioimage.io "
-        "spec has no inverse of `scale_range`; to get camera units back compute "
-        f"`output * (p{norm.high:g} - p{norm.low:g}) + p{norm.low:g}` with the input's "
-        "percentiles (napari-defocus-deblur's `deblur` does this for you).",
-        f"- y and x: any size of at least {smallest_side(cfg.size_multiple)} pixels; the "
-        f"network pads to a multiple of {cfg.size_multiple} itself, so multiples of "
-        f"{cfg.size_multiple} run fastest. The output declares a halo of "
-        f"{halo(cfg.size_multiple)} pixels: consumers that predict in tiles grow each tile "
-        "by it and crop it again, which hides the tile seams.",
+        *_input_output_lines(cfg, norm),
         "",
         "## Validation",
         "",
         "- `bioimageio test` reproduces `test_output.npy` from `test_input.npy` (a simulated",
         f"  field at {tensors.depth_um:g} µm from focus) within the default tolerance.",
-        *_training_lines(training),
+        *_training_lines(info.get("training") or {}),
         "- PSNR/SSIM gains on held-out simulated test fields, with Richardson-Lucy and the",
         "  other baselines, are published in the napari-defocus-deblur documentation.",
         "",
@@ -242,6 +215,47 @@ def documentation(
         "",
     ]
     return "\n".join(lines)
+
+
+def _model_lines(
+    cfg: Any, info: dict[str, Any], tensors: TestTensors, parameters: int
+) -> list[str]:
+    """README section "Model": architecture, distances, channel and training data."""
+    trained = ", ".join(f"{d:g}" for d in trained_depths(info))
+    stain = CHANNELS[tensors.channel][0]
+    lines = [
+        "## Model",
+        "",
+        f"- architecture: {architecture_phrase(cfg)}, {parameters:,} parameters; configuration: "
+        f"`{json.dumps(cfg.to_dict())}`",
+        "- trained for: "
+        + (f"{trained} µm from focus" if trained else "unknown")
+        + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
+    ]
+    data = (info.get("provenance") or {}).get("data")
+    if data:
+        lines.append(f"- training data: {data}")
+    return lines
+
+
+def _input_output_lines(cfg: Any, norm: PercentileNormalization) -> list[str]:
+    """README section "Input and output": normalisation, units, sizes and halo."""
+    return [
+        "## Input and output",
+        "",
+        "- input `input`: axes batch, channel, y, x; float32 intensities (camera units). "
+        f"Pre-processing `scale_range` maps percentile {norm.low:g} of each image to 0 and "
+        f"percentile {norm.high:g} to 1, the normalisation used in training.",
+        "- output `output`: same shape, **in those normalised units**. The bioimage.io "
+        "spec has no inverse of `scale_range`; to get camera units back compute "
+        f"`output * (p{norm.high:g} - p{norm.low:g}) + p{norm.low:g}` with the input's "
+        "percentiles (napari-defocus-deblur's `deblur` does this for you).",
+        f"- y and x: any size of at least {smallest_side(cfg.size_multiple)} pixels; the "
+        f"network pads to a multiple of {cfg.size_multiple} itself, so multiples of "
+        f"{cfg.size_multiple} run fastest. The output declares a halo of "
+        f"{halo(cfg.size_multiple)} pixels: consumers that predict in tiles grow each tile "
+        "by it and crop it again, which hides the tile seams.",
+    ]
 
 
 def write_package_files(

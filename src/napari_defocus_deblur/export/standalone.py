@@ -1,14 +1,12 @@
-"""A self-contained copy of the network source for model packages.
+"""The network source shipped in model packages: ``model/network.py``, copied.
 
 The bioimage.io ``pytorch_state_dict`` format ships the architecture as Python source.
-:func:`standalone_source` assembles it from this package's own model modules (shape
-helpers, blocks, head-to-tail network, Nah baseline), drops the imports between them
-and adds a small configuration class and the :data:`CALLABLE` factory, so the result
-imports nothing but ``torch`` and rebuilds exactly our networks from the ``kwargs``
-stored in ``rdf.yaml`` (a :class:`~napari_defocus_deblur.model.ModelConfig` as a dict).
-
-Generating rather than hand-copying keeps the exported architecture in step with the
-model code; :func:`load_standalone` imports the result for checks.
+Our networks live in one self-contained file that imports only ``torch``
+(``napari_defocus_deblur/model/network.py``); :func:`standalone_source` copies it
+unchanged and appends a small configuration class (fields, defaults and derived
+properties of :class:`~napari_defocus_deblur.model.ModelConfig`) and the
+:data:`CALLABLE` factory, so consumers rebuild exactly our networks from the ``kwargs``
+stored in ``rdf.yaml``. :func:`load_standalone` imports the result for checks.
 """
 
 from __future__ import annotations
@@ -29,36 +27,12 @@ from napari_defocus_deblur.model.config import ModelConfig
 CALLABLE = "build_network"
 #: Module file name inside the package.
 FILE_NAME = "defocus_deblur_architecture.py"
-#: Model modules copied, in dependency order.
-_MODULES = ("ops", "blocks", "head_to_tail", "nah")
-#: Top-level imports the copied modules may use (anything else is an error).
-_ALLOWED_IMPORTS = {
-    "import torch",
-    "import torch.nn.functional as F",
-    "from torch import nn",
-}
-
-_HEADER = '''\
-"""Networks of napari-defocus-deblur, standalone: this module needs only torch.
-
-The head-to-tail multi-scale U-Net of "Defocus Deblur Microscopy via head-to-tail
-cross-scale fusion" (arXiv:2201.02876), its plain U-Net case (scales=1) and the Nah et
-al. 2017 baseline (architecture="nah"). ``{callable}(**kwargs)`` builds a network from
-the model configuration in rdf.yaml; inputs are (N, C, H, W) float tensors with H, W >= 16
-in percentile-normalised units, outputs have the same shape. Generated from
-napari-defocus-deblur {version}.
-"""
-
-from __future__ import annotations
-
-import torch
-import torch.nn.functional as F
-from torch import nn'''
+#: Imports the network file may use: the copy must run with torch alone.
+ALLOWED_IMPORTS = {"__future__", "torch", "torch.nn.functional"}
 
 _FOOTER = '''\
-# --- configuration and factory -------------------------------------------------------
+# --- added by napari-defocus-deblur {version} export: configuration and factory -------
 
-{constants}
 _DEFAULTS = {defaults}
 
 
@@ -85,38 +59,6 @@ def {callable}(**kwargs) -> nn.Module:
 '''
 
 
-def _module_path(name: str) -> Path:
-    spec = importlib.util.find_spec(f"napari_defocus_deblur.model.{name}")
-    if spec is None or spec.origin is None:
-        raise RuntimeError(f"cannot locate napari_defocus_deblur.model.{name}")
-    return Path(spec.origin)
-
-
-def _strip(source: str, name: str) -> str:
-    """``source`` without its docstring and imports (checked against the allowed set)."""
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    drop: set[int] = set()
-    for i, node in enumerate(tree.body):
-        is_doc = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            text = ast.unparse(node)
-            internal = isinstance(node, ast.ImportFrom) and (
-                node.module == "__future__"
-                or (node.module or "").startswith("napari_defocus_deblur")
-            )
-            if not internal and text not in _ALLOWED_IMPORTS:
-                raise RuntimeError(
-                    f"napari_defocus_deblur.model.{name} imports {text!r}, which the "
-                    "standalone architecture does not provide; update export/standalone.py"
-                )
-        elif not is_doc:
-            continue
-        drop.update(range(node.lineno - 1, node.end_lineno or node.lineno))
-    kept = [line for i, line in enumerate(lines) if i not in drop]
-    return "\n".join(kept).strip("\n")
-
-
 def _properties_source() -> str:
     """Every property of :class:`ModelConfig` (``size_multiple``, ``conditioned``, ...)."""
     parts = []
@@ -127,43 +69,47 @@ def _properties_source() -> str:
     return "\n".join(parts)
 
 
-def _constants_source() -> str:
-    """Upper-case number constants of the config module (e.g. ``DEPTH_UNIT_UM``)."""
-    from napari_defocus_deblur.model import config
-
-    items = [
-        f"{name} = {value!r}\n"
-        for name, value in vars(config).items()
-        if name.isupper() and isinstance(value, int | float) and not isinstance(value, bool)
-    ]
-    return "".join(items)
-
-
 def _literal(value: object) -> str:
     return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def network_source() -> str:
+    """Text of ``model/network.py``, checked to import nothing but ``torch``.
+
+    Raises
+    ------
+    RuntimeError
+        The network file gained an import the standalone copy cannot provide.
+    """
+    from napari_defocus_deblur.model import network
+
+    source = Path(inspect.getfile(network)).read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            bad = [n for n in names if n not in ALLOWED_IMPORTS]
+            if bad:
+                raise RuntimeError(
+                    f"model/network.py imports {bad[0]!r}; the standalone architecture "
+                    "may use only torch"
+                )
+    return source
 
 
 def standalone_source() -> str:
     """Python source of the standalone architecture module (imports only ``torch``)."""
     from napari_defocus_deblur import __version__
 
-    parts = [_HEADER.format(version=__version__, callable=CALLABLE)]
-    for name in _MODULES:
-        body = _strip(_module_path(name).read_text(encoding="utf-8"), name)
-        parts.append(f"# --- from napari_defocus_deblur/model/{name}.py ---\n\n\n{body}")
     items = "".join(
         f"    {_literal(f.name)}: {_literal(f.default)},\n" for f in fields(ModelConfig)
     )
-    defaults = "{\n" + items + "}"
-    parts.append(
-        _FOOTER.format(
-            constants=_constants_source(),
-            defaults=defaults,
-            properties=_properties_source(),
-            callable=CALLABLE,
-        )
+    footer = _FOOTER.format(
+        version=__version__,
+        defaults="{\n" + items + "}",
+        properties=_properties_source(),
+        callable=CALLABLE,
     )
-    source = "\n\n\n".join(parts)
+    source = network_source().rstrip("\n") + "\n\n\n" + footer
     ast.parse(source)  # fail here, not in a consumer, if the assembly went wrong
     return source
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME, load_standalone
-from napari_defocus_deblur.export.traced import (
+from napari_defocus_deblur.model.traced import (
     OPSET,
     export_onnx,
     export_torchscript,

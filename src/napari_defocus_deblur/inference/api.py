@@ -15,7 +15,7 @@ dtype (rounded and clipped to its range). Nothing is ever rescaled to 8 bit.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from napari_defocus_deblur.inference.assembly import PlaneAssembler, batched
 from napari_defocus_deblur.inference.backends import build_backend
-from napari_defocus_deblur.inference.bounds import plane_bounds
 from napari_defocus_deblur.inference.checks import (
     check_depth,
     check_finite,
@@ -35,6 +35,7 @@ from napari_defocus_deblur.inference.checks import (
     split_units,
 )
 from napari_defocus_deblur.inference.device import (
+    Backend,
     free_memory_bytes,
     release_memory,
     resolve_backend,
@@ -42,14 +43,14 @@ from napari_defocus_deblur.inference.device import (
 )
 from napari_defocus_deblur.inference.runner import resolve_model, run_batches
 from napari_defocus_deblur.inference.tiling import (
-    Blender,
+    TilePlan,
     auto_tile_side,
     batch_size,
-    extract_tile,
     plan_tiles,
     tile_overlap,
 )
-from napari_defocus_deblur.model.ops import MIN_SIZE
+from napari_defocus_deblur.model.config import ModelConfig
+from napari_defocus_deblur.model.network import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization
 from napari_defocus_deblur.progress import drive
 
@@ -178,24 +179,65 @@ def iter_deblur(
     arr = check_image(image)
     depth = check_depth(depth_um)
     out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
-    estimated = None
-    if depth == "auto" and model is None:  # estimate every plane; the median picks the model
-        planes, _ = split_units(arr, 1, channel_axis)
-        check_finite(planes)
-        estimated = unit_depths(planes, "auto")
+    estimated = _estimate_for_model_choice(arr, depth, model, channel_axis)
     pick = float(np.median(estimated)) if estimated is not None else depth
     net, info, _name = resolve_model(model, pick, fusion)
-    cfg = net.config
     dev = resolve_device(device)
     choice = resolve_backend(backend, precision, dev)
-    units, restore = split_units(arr, cfg.in_channels, channel_axis)
+    units, restore = split_units(arr, net.config.in_channels, channel_axis)
     check_finite(units)
-    depths = None
-    if cfg.conditioned:
-        reuse = estimated is not None and cfg.in_channels == 1
-        depths = estimated if reuse else unit_depths(units, depth)
+    depths = _model_depths(net.config, units, depth, estimated)
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    multiple = cfg.size_multiple
+    plan, batch = _tile_layout(net, units.shape, dev, choice, tile, overlap)
+    module = build_backend(net, choice)
+    planes = PlaneAssembler(units, plan, norm)
+    yield from _run_tiles(planes, module, batch, dev, choice, depths)
+    if dev.type != "cpu" and planes.out.size > _RELEASE_AFTER_PIXELS:
+        release_memory(dev)
+    return convert_dtype(restore(planes.out), out_dtype)
+
+
+def _estimate_for_model_choice(
+    arr: np.ndarray, depth: float | str, model: ModelArg, channel_axis: int | None
+) -> np.ndarray | None:
+    """Per-plane depth estimates when ``"auto"`` must pick the bundled model, else None.
+
+    The median of the estimates picks the model.
+    """
+    if depth != "auto" or model is not None:
+        return None
+    planes, _ = split_units(arr, 1, channel_axis)
+    check_finite(planes)
+    return unit_depths(planes, "auto")
+
+
+def _model_depths(
+    cfg: ModelConfig, units: np.ndarray, depth: float | str, estimated: np.ndarray | None
+) -> np.ndarray | None:
+    """The distance each unit is told (depth-conditioned models only), else None.
+
+    Estimates made to pick the model are reused for single-channel models.
+    """
+    if not cfg.conditioned:
+        return None
+    if estimated is not None and cfg.in_channels == 1:
+        return estimated
+    return unit_depths(units, depth)
+
+
+def _tile_layout(
+    net: nn.Module,
+    shape: tuple[int, ...],
+    dev: torch.device,
+    choice: Backend,
+    tile: int | None,
+    overlap: int | None,
+) -> tuple[TilePlan, int]:
+    """``(tile plan, tiles per batch)`` for units of ``shape`` on ``dev``.
+
+    The tile side comes from free memory unless ``tile`` is given.
+    """
+    cfg = net.config
     width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
     nbytes = 4 if choice.dtype == torch.float32 else 2
     free = free_memory_bytes(dev)
@@ -205,12 +247,12 @@ def iter_deblur(
             device_type=dev.type,
             bytes_per_value=nbytes,
             free_bytes=free,
-            multiple=multiple,
+            multiple=cfg.size_multiple,
         )
     else:
         side = positive_int(tile, "tile", MIN_SIZE)
-    ov, margin = tile_overlap(net, units.shape, side, overlap, dev)
-    plan = plan_tiles(units.shape[-2:], side, ov, multiple, margin)
+    ov, margin = tile_overlap(net, shape, side, overlap, dev)
+    plan = plan_tiles(shape[-2:], side, ov, cfg.size_multiple, margin)
     batch = batch_size(
         plan.tile_shape[0] * plan.tile_shape[1],
         width=width,
@@ -218,51 +260,28 @@ def iter_deblur(
         bytes_per_value=nbytes,
         free_bytes=free,
     )
-    module = build_backend(net, choice)
-    n = units.shape[0]
-    out = np.zeros(units.shape, np.float32)
-    bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    blenders: dict[int, tuple[Blender, int]] = {}
-    total, done = n * plan.n_tiles, 0
+    return plan, batch
+
+
+def _run_tiles(
+    planes: PlaneAssembler,
+    module: Any,
+    batch: int,
+    dev: torch.device,
+    choice: Backend,
+    depths: np.ndarray | None,
+) -> Generator[TileProgress, None, None]:
+    """Run the network over every tile of ``planes`` in batches, yielding progress."""
+    n = planes.units.shape[0]
+    total, done = n * planes.plan.n_tiles, 0
     yield TileProgress(0, total, 0, n)
-
-    def tiles() -> Iterator[tuple[tuple[int, int, int], np.ndarray]]:
-        for u in range(n):
-            lo, hi = _bounds(units[u], norm)
-            bounds[u] = (lo, hi)
-            if not plan.single:
-                blenders[u] = (Blender(plan, out[u]), plan.n_tiles)
-            scale = (1.0 / (hi - lo)).astype(np.float32)[:, None, None]
-            for y0, x0 in plan.origins():
-                part = extract_tile(units[u], plan, y0, x0).astype(np.float32)
-                part -= lo.astype(np.float32)[:, None, None]
-                part *= scale
-                yield (u, y0, x0), part
-
     depth_of = None if depths is None else (lambda tags: depths[[t[0] for t in tags]])
-    batches = _batched(tiles(), batch)
+    batches = batched(planes.tiles(), batch)
     for tags, pred in run_batches(module, batches, dev, choice.autocast_dtype, depth_of):
-        for (u, y0, x0), p in zip(tags, pred):
-            if plan.single:  # the whole plane in one piece: nothing to blend
-                out[u] = p
-                complete = True
-            else:
-                blender, left = blenders[u]
-                blender.add(p, y0, x0)
-                blenders[u] = (blender, left - 1)
-                complete = left == 1
-                if complete:  # divide by the weight sum
-                    blender.finish()
-                    del blenders[u]
-            if complete:  # plane complete: back to the input's units
-                lo, hi = bounds.pop(u)
-                out[u] *= (hi - lo).astype(np.float32)[:, None, None]
-                out[u] += lo.astype(np.float32)[:, None, None]
-            done += 1
+        for tag, p in zip(tags, pred):
+            planes.add(tag, p)
+        done += len(tags)
         yield TileProgress(done, total, tags[-1][0], n)
-    if dev.type != "cpu" and out.size > _RELEASE_AFTER_PIXELS:
-        release_memory(dev)
-    return convert_dtype(restore(out), out_dtype)
 
 
 def unit_depths(units: np.ndarray, depth: float | str) -> np.ndarray:
@@ -274,21 +293,3 @@ def unit_depths(units: np.ndarray, depth: float | str) -> np.ndarray:
 
     estimates = [estimate_defocus(unit[0]).depth_um for unit in units]
     return np.asarray(estimates, dtype=np.float32)
-
-
-def _batched(items: Iterator, size: int) -> Iterator[tuple[list, np.ndarray]]:
-    tags: list = []
-    arrays: list[np.ndarray] = []
-    for tag, array in items:
-        tags.append(tag)
-        arrays.append(array)
-        if len(arrays) == size:
-            yield tags, np.stack(arrays)
-            tags, arrays = [], []
-    if arrays:
-        yield tags, np.stack(arrays)
-
-
-def _bounds(unit: np.ndarray, norm: PercentileNormalization) -> tuple[np.ndarray, np.ndarray]:
-    pairs = [plane_bounds(channel, norm) for channel in unit]
-    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])

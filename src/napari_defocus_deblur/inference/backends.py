@@ -53,7 +53,7 @@ def build_backend(model: nn.Module, backend: Backend) -> Any:
 
 def onnx_file(model: nn.Module) -> Path:
     """The cached ONNX export of ``model`` (written on first use; atomic, pruned)."""
-    from napari_defocus_deblur.export.traced import onnx_bytes
+    from napari_defocus_deblur.model.traced import onnx_bytes
 
     folder = cache_dir("onnx")
     path = folder / f"{weights_hash(model)}.onnx"

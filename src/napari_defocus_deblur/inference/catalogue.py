@@ -23,7 +23,7 @@ import copy
 import functools
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
+from napari_defocus_deblur.inference.choosing import choose, rank  # noqa: F401  (the rule)
 from napari_defocus_deblur.model.checkpoint import CONFIG_FILE, WEIGHTS_FILE, read_checkpoint_info
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.zoo import names
@@ -173,44 +174,6 @@ def scan_models(
 def available_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[ModelEntry]:
     """Bundled models, then the checkpoints found in ``extra_dirs`` (unreadable left out)."""
     return scan_models(extra_dirs)[0]
-
-
-def rank(
-    entries: Sequence[ModelEntry],
-    depth_um: float,
-    method: str | None = None,
-    channel: int | None = None,
-    *,
-    exact: bool = False,
-) -> list[ModelEntry]:
-    """The models fit for ``depth_um``, best first, by the catalogue's one rule.
-
-    Parameters
-    ----------
-    entries
-        Candidates (e.g. :func:`available_models`).
-    depth_um
-        Distance from focus (micrometres).
-    method, channel
-        Keep only this method / models of this channel or of none recorded (None: any).
-    exact
-        Keep only models trained at exactly ``depth_um`` (evaluation tables).
-    """
-    fit = [
-        e
-        for e in entries
-        if e.depths_um
-        and (method is None or e.method == method)
-        and (channel is None or e.channel in (None, channel))
-        and (not exact or any(abs(d - depth_um) < 1e-6 for d in e.depths_um))
-    ]
-
-    def key(e: ModelEntry) -> tuple:
-        scales = e.config.scales if e.config is not None else 0
-        gap = names.depth_gap(e.depths_um, depth_um)
-        return (gap, -scales, len(e.depths_um) == 1, -max(e.depths_um), e.name)
-
-    return sorted(fit, key=key)
 
 
 def resolve_model_path(name_or_dir: str | os.PathLike) -> Path:

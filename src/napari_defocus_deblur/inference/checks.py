@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.model.ops import MIN_SIZE
+from napari_defocus_deblur.model.network import MIN_SIZE
 
 
 def check_image(image: Any) -> np.ndarray:

@@ -8,12 +8,11 @@ from typing import Any
 from torch import nn
 
 from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.head_to_tail import HeadToTailNet
 from napari_defocus_deblur.model.loss import multiscale_loss
-from napari_defocus_deblur.model.nah import NahNet
-from napari_defocus_deblur.model.ops import MIN_SIZE
+from napari_defocus_deblur.model.network import DEPTH_UNIT_UM, MIN_SIZE, HeadToTailNet, NahNet
 
 __all__ = [
+    "DEPTH_UNIT_UM",
     "MIN_SIZE",
     "HeadToTailNet",
     "ModelConfig",

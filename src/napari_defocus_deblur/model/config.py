@@ -18,8 +18,6 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "activation": ("relu", "leaky_relu", "gelu"),
     "condition": ("none", "depth"),
 }
-#: A depth-conditioned network sees ``depth_um / DEPTH_UNIT_UM`` as an extra input plane.
-DEPTH_UNIT_UM = 34.0
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from napari_defocus_deblur.model.ops import pyramid
+from napari_defocus_deblur.model.network import pyramid
 
 
 def multiscale_loss(

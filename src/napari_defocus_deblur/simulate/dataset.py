@@ -100,20 +100,8 @@ def iter_write_dataset(
     if not 0.0 <= content_fraction <= 1.0:
         raise UserInputError(f"content fraction must be in [0, 1], got {content_fraction}")
     out = Path(out_dir)
-    for plane in planes:
-        folder = out / plane_dir_name(plane)
-        if folder.is_dir() and any(folder.iterdir()):
-            raise UserInputError(
-                f"{folder} already holds files; write the simulated set to an empty folder"
-            )
-    sources: dict[int, list[Path]] = {}
-    if content_dir is not None:
-        if not Path(content_dir).is_dir():
-            raise UserInputError(f"content folder not found: {content_dir}")
-        for ch in channels:
-            sources[ch] = content_files(content_dir, ch)
-        if not any(sources.values()):
-            raise UserInputError(f"no .tif/.tiff/.png images in content folder {content_dir}")
+    _check_empty(out, planes)
+    sources = _content_sources(content_dir, channels)
     for plane in planes:
         (out / plane_dir_name(plane)).mkdir(parents=True, exist_ok=True)
     names = random.Random(f"bbbc006-sim-{seed}")
@@ -122,19 +110,10 @@ def iter_write_dataset(
     for i, (well, site) in enumerate(fields):
         field_seed = int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
         for ch in channels:
-            content = in_focus = None
-            if sources.get(ch) and i in real_fields:
-                crop_rng = np.random.default_rng([field_seed, 3, ch])
-                k = real_fields[i]
-                content, in_focus = _real_content(sources[ch], k, shape, crop_rng)
-            offsets = [plane_to_offset_um(p) for p in planes]
-            common = {"seed": field_seed, "channel": ch, "shape": shape}
-            if preset is None:
-                images = simulate_field(offsets, content=content, in_focus=in_focus, **common)
-            else:
-                images, _ = simulate_prior_field(
-                    offsets, prior=preset, content=content, in_focus=in_focus, **common
-                )
+            real = sources[ch] if sources.get(ch) and i in real_fields else None
+            images = _simulate_channel(
+                planes, ch, field_seed, shape, preset, real, real_fields.get(i, 0)
+            )
             for plane in planes:
                 uid = str(uuid.UUID(int=names.getrandbits(128), version=4))
                 path = out / plane_dir_name(plane) / format_name(well, site, ch, uid)
@@ -157,6 +136,60 @@ def iter_write_dataset(
     }
     (out / "simulation.json").write_text(json.dumps(info, indent=2) + "\n")
     return out
+
+
+def _check_empty(out: Path, planes: Sequence[int]) -> None:
+    """Refuse to write into plane folders that already hold files."""
+    for plane in planes:
+        folder = out / plane_dir_name(plane)
+        if folder.is_dir() and any(folder.iterdir()):
+            raise UserInputError(
+                f"{folder} already holds files; write the simulated set to an empty folder"
+            )
+
+
+def _content_sources(
+    content_dir: str | os.PathLike | None, channels: Sequence[int]
+) -> dict[int, list[Path]]:
+    """Real content images per channel (empty without ``content_dir``)."""
+    sources: dict[int, list[Path]] = {}
+    if content_dir is None:
+        return sources
+    if not Path(content_dir).is_dir():
+        raise UserInputError(f"content folder not found: {content_dir}")
+    for ch in channels:
+        sources[ch] = content_files(content_dir, ch)
+    if not any(sources.values()):
+        raise UserInputError(f"no .tif/.tiff/.png images in content folder {content_dir}")
+    return sources
+
+
+def _simulate_channel(
+    planes: Sequence[int],
+    channel: int,
+    field_seed: int,
+    shape: tuple[int, int],
+    preset: str | None,
+    real: list[Path] | None,
+    real_index: int,
+) -> dict[float, np.ndarray]:
+    """Images of one field and channel, keyed by stage offset.
+
+    The content is ``real[real_index]`` (cropped) when ``real`` is given, else
+    procedural cells.
+    """
+    content = in_focus = None
+    if real is not None:
+        crop_rng = np.random.default_rng([field_seed, 3, channel])
+        content, in_focus = _real_content(real, real_index, shape, crop_rng)
+    offsets = [plane_to_offset_um(p) for p in planes]
+    common = {"seed": field_seed, "channel": channel, "shape": shape}
+    if preset is None:
+        return simulate_field(offsets, content=content, in_focus=in_focus, **common)
+    images, _ = simulate_prior_field(
+        offsets, prior=preset, content=content, in_focus=in_focus, **common
+    )
+    return images
 
 
 def write_dataset(

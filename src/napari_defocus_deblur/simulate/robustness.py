@@ -106,11 +106,20 @@ def simulate_cell(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
     return images[cell.stage_um], images[0.0]
 
 
+@dataclass(frozen=True)
+class PairWritten:
+    """Progress event: ``done`` of ``total`` pairs written, the last one ``name``."""
+
+    done: int
+    total: int
+    name: str
+
+
 def iter_write_robustness_set(
     out_dir: str | os.PathLike, per_cell: int = 1, paper_fields: int = 4
-) -> Generator[tuple[int, int], None, Path]:
+) -> Generator[PairWritten, None, Path]:
     """Write every pair as ``NAME_blurred.tif``/``NAME_sharp.tif`` plus ``manifest.json``;
-    yields ``(done, total)``, returns the folder."""
+    yields :class:`PairWritten`, returns the folder."""
     from napari_defocus_deblur.io.tiff import write_tiff
 
     out = Path(out_dir)
@@ -126,7 +135,7 @@ def iter_write_robustness_set(
         entry = {k: getattr(cell, k) for k in ("part", "setting", "content", "depth_um", "seed")}
         entry.update(stage_um=cell.stage_um, name=cell.name, prior=cell.prior.to_dict())
         entries.append(entry)
-        yield done, len(todo)
+        yield PairWritten(done, len(todo), cell.name)
     manifest = {"shape": list(SET_SHAPE), "pairs": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return out

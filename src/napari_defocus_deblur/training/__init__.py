@@ -2,34 +2,42 @@
 
 Pure numpy/torch (no Qt). The trainer widget and ``defocus-deblur train`` both drive
 :func:`run_training`, a generator of :mod:`~napari_defocus_deblur.training.events`.
+Names are imported on first use (PEP 562), so ``training.config`` (the defaults the CLI
+and the widgets show) can be read without loading torch.
 """
 
 from __future__ import annotations
 
-from napari_defocus_deblur.training.config import TrainConfig, device_defaults
-from napari_defocus_deblur.training.data import TrainingData, discover_pairs
-from napari_defocus_deblur.training.engine import run_training, train, validate
-from napari_defocus_deblur.training.events import (
-    CheckpointSaved,
-    EpochEnd,
-    Finished,
-    Started,
-    StepEnd,
-    TrainState,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "CheckpointSaved",
-    "EpochEnd",
-    "Finished",
-    "Started",
-    "StepEnd",
-    "TrainConfig",
-    "TrainState",
-    "TrainingData",
-    "device_defaults",
-    "discover_pairs",
-    "run_training",
-    "train",
-    "validate",
-]
+#: Public name -> module that defines it.
+_WHERE = {
+    "TrainConfig": "config",
+    "device_defaults": "config",
+    "TrainingData": "data",
+    "discover_pairs": "data",
+    "run_training": "engine",
+    "train": "engine",
+    "validate": "engine",
+    "CheckpointSaved": "events",
+    "EpochEnd": "events",
+    "Finished": "events",
+    "Started": "events",
+    "StepEnd": "events",
+    "TrainState": "events",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,6 +14,9 @@ DEFAULT_EPOCHS = 80
 #: Crop and batch size per device type. CPU values are chosen so that fine-tuning on a
 #: laptop gives a measurable gain in minutes (see ``benchmarks/finetune_laptop.py``).
 DEVICE_DEFAULTS = {"cpu": {"crop": 128, "batch": 2}, "cuda": {"crop": 128, "batch": 8}}
+#: Time budget (minutes) of a CPU run whose length is not given (``defocus-deblur train``
+#: without --steps/--epochs/--max-minutes, and the Train widget's default).
+CPU_DEFAULT_MINUTES = 5.0
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,57 +20,11 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.pairs import discover_pairs
-from napari_defocus_deblur.normalization import PercentileNormalization, normalize
+from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.training.fields import Field, as_image_list, split_pairs
 
-
-@dataclass(frozen=True)
-class Field:
-    """One normalised field pair."""
-
-    field_id: str
-    oof: np.ndarray  # float32, normalised with (lo, hi)
-    target: np.ndarray  # float32, normalised with the same (lo, hi)
-    lo: float
-    hi: float
-    depth_um: float | None = None  # defocus distance (depth-conditioned training)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.oof.shape  # type: ignore[return-value]
-
-
-def _as_list(images: Any, what: str) -> list[np.ndarray]:
-    if isinstance(images, np.ndarray):
-        if images.ndim == 2:
-            return [images]
-        if images.ndim == 3:
-            return list(images)
-        raise UserInputError(
-            f"{what}: expected 2-D images or an (N, H, W) stack, got {images.shape}"
-        )
-    out = [np.asarray(im) for im in images]
-    for im in out:
-        if im.ndim != 2:
-            raise UserInputError(f"{what}: every image must be 2-D, got shape {im.shape}")
-    return out
-
-
-def _make_field(
-    field_id: str,
-    oof: np.ndarray,
-    sharp: np.ndarray,
-    norm: PercentileNormalization,
-    depth_um: float | None = None,
-) -> Field:
-    if oof.shape != sharp.shape:
-        raise UserInputError(
-            f"field {field_id}: out-of-focus image {oof.shape} and in-focus image "
-            f"{sharp.shape} differ in shape"
-        )
-    if min(oof.shape) < 16:
-        raise UserInputError(f"field {field_id}: {oof.shape} is too small (16 pixels minimum)")
-    lo, hi = norm.bounds(oof)
-    return Field(field_id, normalize(oof, lo, hi), normalize(sharp, lo, hi), lo, hi, depth_um)
+# ``_make_field`` keeps its old name here for modules that import it from training.data.
+from napari_defocus_deblur.training.fields import make_field as _make_field
 
 
 class TrainingData:
@@ -128,7 +81,8 @@ class TrainingData:
         ``round(n * val_fraction)`` fields (at least one) are drawn for validation with
         ``numpy.random.default_rng(seed)``.
         """
-        oofs, sharps = _as_list(oof, "out-of-focus images"), _as_list(in_focus, "in-focus images")
+        oofs = as_image_list(oof, "out-of-focus images")
+        sharps = as_image_list(in_focus, "in-focus images")
         if len(oofs) != len(sharps):
             raise UserInputError(
                 f"{len(oofs)} out-of-focus but {len(sharps)} in-focus images: they must pair up"
@@ -181,13 +135,11 @@ class TrainingData:
         ``"<field>@<d>um"``) for one distance-agnostic model; a field is in the same
         split at every distance, so no test field is ever trained on.
         """
-        from napari_defocus_deblur.io.pairs import load_pair, split_by_field
+        from napari_defocus_deblur.io.pairs import load_pair
 
         if not isinstance(depth_um, int | float):
             depths = [float(d) for d in depth_um]
-            if len(depths) == 1:
-                depth_um = depths[0]
-            else:
+            if len(depths) != 1:  # pool the fields of every distance
                 options = {
                     "channel": channel,
                     "val_fraction": val_fraction,
@@ -198,27 +150,13 @@ class TrainingData:
                     "in_focus_index": in_focus_index,
                     "z_step_um": z_step_um,
                 }
-                parts = [cls.from_dataset(root, d, **options) for d in depths]
-                return cls._pooled(parts, depths)
+                return cls._pooled([cls.from_dataset(root, d, **options) for d in depths], depths)
+            depth_um = depths[0]
 
         pairs = discover_pairs(
             root, depth_um, channel, in_focus_index=in_focus_index, z_step_um=z_step_um
         )
-        n = len({p.field_id for p in pairs})
-        if n < 2:
-            raise UserInputError(
-                f"found only {n} field pair at {depth_um:g} um in {root}; training needs at "
-                "least 2 (one to train on and one held out for validation, split by field)"
-            )
-        if n < 3:
-            split = split_by_field(pairs, val_fraction=0.5, test_fraction=0.0, seed=seed)
-        else:
-            split = split_by_field(pairs, val_fraction, test_fraction, seed=seed)
-        if not split.train or not split.val:
-            raise UserInputError(
-                f"{n} field pairs at {depth_um:g} um split into {len(split.train)} training and "
-                f"{len(split.val)} validation fields; lower --test-fraction or add data"
-            )
+        split = split_pairs(pairs, depth_um, root, val_fraction, test_fraction, seed)
         norm = normalization or PercentileNormalization()
         train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
 

@@ -6,18 +6,21 @@ resolver); nothing here imports torch.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import FunctionGui
 
 from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.widgets._models import (
-    ModelChoice,
+    choice_label,
     layer_depth_um,
     nearest_model,
     plane_depths_um,
 )
 from napari_defocus_deblur.widgets._settings import settings_form
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 #: Where the defocus depth comes from.
 DEPTH_SOURCES = (
@@ -107,16 +110,16 @@ def build_form(
 
 
 def model_choice_list(
-    models: Sequence[ModelChoice], auto: ModelChoice | None
+    models: Sequence["ModelEntry"], auto: "ModelEntry | None"
 ) -> list[tuple[str, str]]:
     """``(label, value)`` entries of the model box: "auto → name", then every model."""
     auto_label = f"auto → {auto.name}" if auto else "auto (no model installed: train or Add…)"
-    return [(auto_label, AUTO_MODEL), *((m.label, str(m.path)) for m in models)]
+    return [(auto_label, AUTO_MODEL), *((choice_label(m), str(m.path)) for m in models)]
 
 
 def resolve_model(
-    models: Sequence[ModelChoice], value: str, depth_um: float, fusion: str, layer: Any
-) -> ModelChoice | None:
+    models: Sequence["ModelEntry"], value: str, depth_um: float, fusion: str, layer: Any
+) -> "ModelEntry | None":
     """The model of the box's ``value``; "auto" resolves by depth, fusion and channel."""
     if value != AUTO_MODEL:
         for model in models:

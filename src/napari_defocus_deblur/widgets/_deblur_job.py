@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_defocus_deblur.progress import relay
+
 
 @dataclass(frozen=True)
 class PlaneProgress:
@@ -96,13 +98,10 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
             device=job.device,
             backend=job.backend,
         )
-        while True:
-            try:
-                event = next(events)
-            except StopIteration as stop:
-                out[k] = np.asarray(stop.value, dtype=np.float32).reshape(height, width)
-                break
-            yield PlaneProgress(k, len(job.planes), int(event.done), int(event.total))
+        restored = yield from relay(
+            events, lambda e, k=k: PlaneProgress(k, len(job.planes), int(e.done), int(e.total))
+        )
+        out[k] = np.asarray(restored, dtype=np.float32).reshape(height, width)
     return DeblurResult(
         out.reshape(job.out_shape), tuple(depths), bool(confidences), tuple(confidences)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napari_defocus_deblur.widgets._common import is_alive, quietly, report_exception
 from napari_defocus_deblur.widgets._deblur_form import (
@@ -11,24 +11,27 @@ from napari_defocus_deblur.widgets._deblur_form import (
     model_choice_list,
     resolve_model,
 )
-from napari_defocus_deblur.widgets._models import ModelChoice, list_models
+from napari_defocus_deblur.widgets._models import list_models
 from napari_defocus_deblur.widgets._registry import registry
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 
 class DeblurModels:
     """Mixed into :class:`~napari_defocus_deblur.widgets.deblur.DeblurWidget`."""
 
-    models: list[ModelChoice]
+    models: list[ModelEntry]
     settings: Any
     image: Any
     native: Any
 
-    def model_choice(self) -> ModelChoice | None:
+    def model_choice(self) -> ModelEntry | None:
         """The model Run uses ("auto" resolved by depth, fusion and the image's channel)."""
         value = str(self.settings.model.value)
         return resolve_model(self.models, value, self.depth_um(), self.fusion(), self.image.value)
 
-    def _auto_model(self) -> ModelChoice | None:
+    def _auto_model(self) -> ModelEntry | None:
         if "settings" not in self.__dict__:  # the form is being built: its defaults
             depth, fusion, layer = DEFAULTS["depth_um"], DEFAULTS["fusion"], None
         else:

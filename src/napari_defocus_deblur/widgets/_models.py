@@ -6,74 +6,51 @@ torch and the inference package are imported inside the functions, never at impo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napari_defocus_deblur.widgets._registry import registry, user_models_dir
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 #: Keys of ``layer.metadata`` that may carry the stage offset from focus (micrometres).
 DEPTH_KEYS = ("depth_um", "defocus_um", "stage_offset_um", "offset_um")
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """One entry of a model picker (a light copy of ``inference.ModelEntry``)."""
+def choice_label(entry: ModelEntry) -> str:
+    """Text of a model in a combo box: name, distances, fusion, bundled or yours."""
+    from napari_defocus_deblur.zoo.names import depths_text
 
-    name: str
-    path: Path
-    depth_um: float | None
-    fusion: str | None
-    bundled: bool
-    depths_um: tuple[float, ...] = ()
-    channel: int | None = None
-
-    @property
-    def label(self) -> str:
-        """Text shown in a combo box."""
-        from napari_defocus_deblur.zoo.names import depths_text
-
-        parts = []
-        if len(self.depths_um) > 1:
-            parts.append(f"{depths_text(self.depths_um)} µm")
-        elif self.depth_um is not None:
-            parts.append(f"{self.depth_um:g} µm")
-        if self.fusion:
-            parts.append(self.fusion)
-        parts.append("bundled" if self.bundled else "yours")
-        return f"{self.name} ({', '.join(parts)})"
+    parts = []
+    if len(entry.depths_um) > 1:
+        parts.append(f"{depths_text(entry.depths_um)} µm")
+    elif entry.depth_um is not None:
+        parts.append(f"{entry.depth_um:g} µm")
+    if entry.fusion:
+        parts.append(entry.fusion)
+    parts.append("bundled" if entry.bundled else "yours")
+    return f"{entry.name} ({', '.join(parts)})"
 
 
-def list_models() -> list[ModelChoice]:
+def list_models() -> list[ModelEntry]:
     """Bundled models, the checkpoints registered in this session and saved earlier.
 
-    Session models come first (most recent first), then models found in
+    The catalogue's entries (:class:`~napari_defocus_deblur.inference.ModelEntry`):
+    session models first (most recent first), then models found in
     :func:`~napari_defocus_deblur.widgets._registry.user_models_dir`, then bundled ones.
     """
-    from napari_defocus_deblur.channels import model_channel
     from napari_defocus_deblur.inference import available_models
 
     extra = registry.directories()
     home = user_models_dir()
     entries = available_models(extra_dirs=(*extra, home) if home.is_dir() else extra)
-    choices = [
-        ModelChoice(
-            name=str(e.name),
-            path=Path(e.path),
-            depth_um=None if e.depth_um is None else float(e.depth_um),
-            fusion=e.fusion,
-            bundled=bool(e.bundled),
-            depths_um=tuple(e.depths_um),
-            channel=model_channel(e.path),
-        )
-        for e in entries
-    ]
-    rank = {p: i for i, p in enumerate(extra)}
+    order = {p: i for i, p in enumerate(extra)}
 
-    def key(c: ModelChoice) -> tuple[int, int, str]:
-        return (int(c.bundled), rank.get(_resolved(c.path), len(rank)), c.name)
+    def key(e: ModelEntry) -> tuple[int, int, str]:
+        return (int(e.bundled), order.get(_resolved(e.path), len(order)), e.name)
 
-    return sorted(choices, key=key)
+    return sorted(entries, key=key)
 
 
 def _resolved(path: Path) -> Path:
@@ -84,27 +61,16 @@ def _resolved(path: Path) -> Path:
 
 
 def nearest_model(
-    choices: list[ModelChoice], depth_um: float, fusion: str, channel: int | None = None
-) -> ModelChoice | None:
-    """The model for ``channel`` closest in depth to ``depth_um``, preferring ``fusion``.
+    choices: list[ModelEntry], depth_um: float, fusion: str, channel: int | None = None
+) -> ModelEntry | None:
+    """The model the widgets use for ``depth_um``, ``fusion`` and ``channel``.
 
-    Bundled models of the channel first, then any model of the channel (yours); when no
-    model records that channel, the bundled (else any) model closest in depth, and the
-    widget warns. None when there is no model at all.
+    The catalogue's one rule (:func:`~napari_defocus_deblur.inference.catalogue.choose`),
+    so the widgets and ``deblur``/``select_model`` pick the same model for the same inputs.
     """
-    fits = [c for c in choices if channel is None or c.channel == channel]
-    bundled = [c for c in choices if c.bundled]
-    pool = [c for c in fits if c.bundled] or fits or bundled or list(choices)
-    if not pool:
-        return None
+    from napari_defocus_deblur.inference.catalogue import choose
 
-    from napari_defocus_deblur.zoo.names import depth_gap
-
-    def key(c: ModelChoice) -> tuple[float, int, int]:
-        depths = c.depths_um or (() if c.depth_um is None else (c.depth_um,))
-        return (depth_gap(depths, depth_um), int(c.fusion != fusion), int(c.bundled))
-
-    return min(pool, key=key)
+    return choose(choices, depth_um, fusion, channel)
 
 
 def layer_depth_um(layer: Any, index: tuple[int, ...] | None = None) -> float | None:

@@ -3,23 +3,29 @@
 Essentials stay visible (data, depth, start model, duration); everything else is under
 *Advanced*. Defaults come from the core: :class:`~napari_defocus_deblur.training.TrainConfig`
 (learning rate, crop, validation share, network shape), its per-device batch size and the
-``train`` command's CPU time budget.
+CPU time budget of a run of unspecified length (``training.config.CPU_DEFAULT_MINUTES``).
 """
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import FunctionGui
 
-from napari_defocus_deblur.cli.train import CPU_DEFAULT_MINUTES
 from napari_defocus_deblur.constants import CHANNELS
-from napari_defocus_deblur.training.config import TrainConfig, device_defaults
-from napari_defocus_deblur.widgets._models import ModelChoice, nearest_model
+from napari_defocus_deblur.training.config import (
+    CPU_DEFAULT_MINUTES,
+    TrainConfig,
+    device_defaults,
+)
+from napari_defocus_deblur.widgets._models import choice_label, nearest_model
 from napari_defocus_deblur.widgets._registry import user_models_dir
 from napari_defocus_deblur.widgets._settings import settings_form
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 START_AUTO, SCRATCH = "auto", "scratch"
 _CONFIG = {f.name: f.default for f in fields(TrainConfig)}
@@ -125,15 +131,15 @@ def build_forms(
     return essentials, advanced
 
 
-def start_choice_list(models: Sequence[ModelChoice], auto: ModelChoice | None) -> list:
+def start_choice_list(models: Sequence["ModelEntry"], auto: "ModelEntry | None") -> list:
     """``(label, value)`` entries of "Start from": auto → bundled model, models, scratch."""
     auto_label = f"auto → {auto.name}" if auto else "auto → scratch (no model installed)"
-    entries = [(m.label, str(m.path)) for m in models]
+    entries = [(choice_label(m), str(m.path)) for m in models]
     return [(auto_label, START_AUTO), *entries, ("scratch (random weights)", SCRATCH)]
 
 
 def resolve_start(
-    models: Sequence[ModelChoice], value: str, depth_um: float, channel: int | None
+    models: Sequence["ModelEntry"], value: str, depth_um: float, channel: int | None
 ) -> str:
     """``TrainConfig.init`` for a "Start from" value ("auto": nearest bundled model)."""
     if value != START_AUTO:

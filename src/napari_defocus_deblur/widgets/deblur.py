@@ -40,7 +40,6 @@ from napari_defocus_deblur.widgets._layout import (
     word_wrap,
 )
 from napari_defocus_deblur.widgets._models import (
-    ModelChoice,
     backend_choices,
     device_choices,
     nearest_model,
@@ -52,6 +51,8 @@ from napari_defocus_deblur.widgets._settings import restore_defaults
 if TYPE_CHECKING:
     import napari
     from napari.layers import Layer
+
+    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 NO_MODEL = (
     "no deblurring model is installed: train one with 'Train deblur model' or Add… a "
@@ -72,7 +73,7 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         self.viewer = napari_viewer
         self._updating = False
         self._auto_image = True
-        self.models: list[ModelChoice] = []
+        self.models: list[ModelEntry] = []
         self.jobs = JobRunner(self._on_job_finished)
         self._load_models()
         self.image = layer_combo(napari_viewer, "image", "Image", tooltip="the image to restore")

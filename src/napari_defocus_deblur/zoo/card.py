@@ -185,11 +185,34 @@ def render_card(
 ) -> str:
     """Markdown model card for a bundled model."""
     facts = facts_from_info(info)
-    method = facts["method"]
-    depths = facts["depths_um"]
-    training = info.get("training") or {}
     lines = ["---", *(f"{k}: {json.dumps(v)}" for k, v in facts.items()), "---", ""]
     lines += [
+        *_intro_lines(facts),
+        "",
+        *_training_lines(info, facts, data_note),
+        "",
+        "## Test (held-out simulated fields)",
+        "",
+        *_test_rows(evaluation, facts["method"]),
+        "",
+        "## Known limits",
+        "",
+        *_data_limits(facts),
+        "- Trained on a CPU with a short budget (no GPU was available), far below the "
+        "paper's 80-epoch schedule: fine-tuning on your own pairs (Train widget or "
+        "`defocus-deblur train --init " + str(facts["name"]) + "`) is expected to help.",
+        "- 2-D, single channel, 20x/0.45 NA optics at 0.645 µm/pixel; other optics, stains "
+        "or pixel sizes are outside what it has seen.",
+        "- Weights are stored in float16 (run in float32 on the CPU).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _intro_lines(facts: Mapping[str, Any]) -> list[str]:
+    """Title, method, and how to load the model and give it the distance."""
+    method = facts["method"]
+    return [
         f"# {facts['name']}",
         "",
         f"{_METHOD_WORDS.get(method, method)}; reimplementation of {PAPER}.",
@@ -197,7 +220,7 @@ def render_card(
         'Load it with `load_model("'
         + str(facts["name"])
         + '")` or by a per-distance name: '
-        + ", ".join(f"`{alias(d, method)}`" for d in depths)
+        + ", ".join(f"`{alias(d, method)}`" for d in facts["depths_um"])
         + ". "
         + (
             "One network serves every distance: it is told the distance (depth-conditioned), "
@@ -206,7 +229,15 @@ def render_card(
             else "One network serves every distance listed: it was trained on fields of all "
             "of them pooled and is not told the distance."
         ),
-        "",
+    ]
+
+
+def _training_lines(
+    info: Mapping[str, Any], facts: Mapping[str, Any], data_note: str
+) -> list[str]:
+    """Section "Training": data, split, schedule, device, stages and validation PSNR."""
+    training = info.get("training") or {}
+    return [
         "## Training",
         "",
         f"- Data: {data_note or info.get('provenance', {}).get('data')}",
@@ -225,20 +256,4 @@ def render_card(
         *_stage_lines(training),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
         f"model {facts['final_val_psnr']} dB.",
-        "",
-        "## Test (held-out simulated fields)",
-        "",
-        *_test_rows(evaluation, method),
-        "",
-        "## Known limits",
-        "",
-        *_data_limits(facts),
-        "- Trained on a CPU with a short budget (no GPU was available), far below the "
-        "paper's 80-epoch schedule: fine-tuning on your own pairs (Train widget or "
-        "`defocus-deblur train --init " + str(facts["name"]) + "`) is expected to help.",
-        "- 2-D, single channel, 20x/0.45 NA optics at 0.645 µm/pixel; other optics, stains "
-        "or pixel sizes are outside what it has seen.",
-        "- Weights are stored in float16 (run in float32 on the CPU).",
-        "",
     ]
-    return "\n".join(lines)

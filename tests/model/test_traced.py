@@ -7,14 +7,14 @@ import pytest
 import torch
 
 from napari_defocus_deblur.cli import main
-from napari_defocus_deblur.export.traced import (
+from napari_defocus_deblur.inference import save_model
+from napari_defocus_deblur.model.traced import (
     check_traced,
     export_onnx,
     export_torchscript,
     load_torchscript,
     run_onnx,
 )
-from napari_defocus_deblur.inference import save_model
 from tests.inference.helpers import tiny_model
 
 NETWORKS = {

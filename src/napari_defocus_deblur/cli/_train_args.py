@@ -1,0 +1,231 @@
+"""Options of ``defocus-deblur train`` and the :class:`TrainConfig` they build.
+
+Imports of the training package stay inside functions: building the parser must not
+import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+#: CLI attribute -> TrainConfig field, for options that override the config file.
+_OVERRIDES = {
+    "fusion": "fusion",
+    "scales": "scales",
+    "architecture": "architecture",
+    "base_channels": "base_channels",
+    "levels": "levels",
+    "steps": "steps",
+    "epochs": "epochs",
+    "max_minutes": "max_minutes",
+    "epoch_steps": "epoch_steps",
+    "crop": "crop",
+    "batch": "batch",
+    "lr": "lr",
+    "warmup": "warmup",
+    "val_fraction": "val_fraction",
+    "split_seed": "split_seed",
+    "init": "init",
+    "device": "device",
+    "seed": "seed",
+    "patience": "early_stopping_patience",
+    "prior": "prior",
+    "prior_fields": "prior_fields",
+    "condition": "condition",
+    "content_dir": "content_dir",
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add every option of the ``train`` sub-command to ``p`` (in help order)."""
+    _add_input_arguments(p)
+    _add_network_arguments(p)
+    _add_length_arguments(p)
+    _add_optimisation_arguments(p)
+    _add_run_arguments(p)
+    _add_stack_arguments(p)
+
+
+def _add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """What to train on (data folder or simulator prior, distances) and where to write."""
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        nargs="?",
+        default=None,
+        help="BBBC006 root or folder of z-stack TIFFs (not needed with --prior)",
+    )
+    p.add_argument(
+        "--prior",
+        default=None,
+        metavar="PRESET",
+        help="train on fields simulated from a simulator preset (wide, nominal) instead",
+    )
+    p.add_argument("--prior-fields", type=int, default=None, help="simulated fields (256)")
+    p.add_argument(
+        "--condition",
+        choices=("none", "depth"),
+        default=None,
+        help="'depth': a depth-conditioned network (default: the --init model's)",
+    )
+    p.add_argument("--content-dir", default=None, help="real in-focus images used as content")
+    p.add_argument(
+        "--depth",
+        type=float,
+        nargs="+",
+        default=None,
+        help="defocus distance in um (e.g. 34); several (e.g. 10 16 22 28 34) train one "
+        "model for all of them",
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="MODEL_DIR", help="checkpoint directory to write"
+    )
+    p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1, nuclei)")
+
+
+def _add_network_arguments(p: argparse.ArgumentParser) -> None:
+    """The network built from scratch (or checked against the --init model)."""
+    p.add_argument(
+        "--fusion",
+        choices=("sum", "concat"),
+        default=None,
+        help="head-to-tail fusion (default: sum, or the --init model's)",
+    )
+    p.add_argument(
+        "--scales",
+        type=int,
+        default=None,
+        help="number of scales K (default: 4, or the --init model's; 1 = U-Net)",
+    )
+    p.add_argument(
+        "--architecture",
+        choices=("head_to_tail", "nah"),
+        default=None,
+        help="network family when training from scratch (default head_to_tail)",
+    )
+    p.add_argument("--base-channels", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--levels", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def _add_length_arguments(p: argparse.ArgumentParser) -> None:
+    """How long the run lasts and how often it validates."""
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, default=None, help="optimisation steps")
+    length.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs (one epoch's crops cover the training pixels once)",
+    )
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-time budget")
+    p.add_argument("--epoch-steps", type=int, default=None, help="steps per epoch (validation)")
+
+
+def _add_optimisation_arguments(p: argparse.ArgumentParser) -> None:
+    """Crops, batches, learning rate and the field split."""
+    p.add_argument("--crop", type=int, default=None, help="crop side (default 128)")
+    p.add_argument("--batch", type=int, default=None, help="batch size (default CPU 2, GPU 8)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--warmup", type=int, default=None, help="warm-up steps (default 50)")
+    p.add_argument("--val-fraction", type=float, default=None, help="validation share (0.1)")
+    p.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.1,
+        help="share of fields held out for evaluation, never trained on (0.1)",
+    )
+    p.add_argument("--split-seed", type=int, default=None, help="seed of the field split (0)")
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """Starting model, device, seed, early stopping, config file, resuming."""
+    p.add_argument(
+        "--init",
+        default=None,
+        help="'scratch' (default), a bundled model name or a checkpoint directory",
+    )
+    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N")
+    p.add_argument("--seed", type=int, default=None, help="seed of init and sampling (0)")
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="early stopping after N epochs without better val PSNR (10)",
+    )
+    p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    p.add_argument(
+        "--config",
+        default=None,
+        metavar="JSON",
+        help="training config file (e.g. configs/*.json); options given here win",
+    )
+    p.add_argument("--resume", action="store_true", help="continue the run in MODEL_DIR")
+    p.add_argument("--overwrite", action="store_true", help="replace a run in MODEL_DIR")
+
+
+def _add_stack_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of folders of z-stack TIFFs."""
+    p.add_argument(
+        "--in-focus-index",
+        type=int,
+        default=None,
+        help="z-stack folders: in-focus plane (default: sharpest plane per stack)",
+    )
+    p.add_argument("--z-step", type=float, default=2.0, help="z-stack folders: plane step, um")
+
+
+def build_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The TrainConfig from a config file and/or options; returns it and notes to print.
+
+    Options given on the command line win over the file; crop and batch given in neither
+    take the device's defaults; a CPU run of unspecified length gets a time budget.
+    """
+    from napari_defocus_deblur.training import TrainConfig
+
+    values = _option_values(args)
+    notes = _apply_device_defaults(values)
+    return TrainConfig.from_dict(values), notes
+
+
+def _option_values(args: argparse.Namespace) -> dict[str, Any]:
+    """TrainConfig fields from the config file, overridden by the options given."""
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.training.config import read_config_file
+
+    values = read_config_file(args.config) if args.config else {}
+    values.update(
+        {f: getattr(args, a) for a, f in _OVERRIDES.items() if getattr(args, a) is not None}
+    )
+    if args.depth is not None:
+        values.pop("depth_um", None)
+        values.pop("depths_um", None)
+        if len(args.depth) == 1:
+            values["depth_um"] = args.depth[0]
+        else:
+            values["depths_um"] = list(args.depth)
+    if values.get("depth_um") is None and not values.get("depths_um") and not values.get("prior"):
+        raise UserInputError("give the defocus distance to train for with --depth (in um)")
+    values.update(output_dir=args.output, resume=args.resume, overwrite=args.overwrite)
+    if args.no_amp:
+        values["amp"] = False
+    return values
+
+
+def _apply_device_defaults(values: dict[str, Any]) -> list[str]:
+    """Fill in the device's crop and batch, and a CPU time budget; returns notes to print."""
+    from napari_defocus_deblur.inference.device import resolve_device
+    from napari_defocus_deblur.training import device_defaults
+    from napari_defocus_deblur.training.config import CPU_DEFAULT_MINUTES
+
+    device = resolve_device(values.get("device", "auto"))
+    for key, value in device_defaults(device.type).items():
+        values.setdefault(key, value)
+    notes = []
+    if device.type == "cpu" and not any(values.get(k) for k in ("steps", "epochs", "max_minutes")):
+        values["max_minutes"] = CPU_DEFAULT_MINUTES
+        notes.append(
+            f"training on the CPU for {CPU_DEFAULT_MINUTES:g} minutes "
+            "(set --steps, --epochs or --max-minutes to change)"
+        )
+    return notes
