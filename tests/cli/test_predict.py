@@ -222,3 +222,16 @@ def test_files_of_another_channel_warn_or_are_skipped(tmp_path, capsys):
     assert "deblurred 1 of 3 file(s)" in out
     assert "2 file(s) of another channel than nuclei's left out" in err
     assert sorted(p.name for p in (tmp_path / "some").iterdir()) == ["a_s1_w1.tif"]
+
+
+def test_verbose_says_what_runs_and_backend_is_passed_on(tmp_path, inputs, checkpoint, capsys):
+    from napari_defocus_deblur.inference import describe_backend
+
+    args = ["predict", str(inputs / "one.tif"), "--model", str(checkpoint), "--device", "cpu"]
+    assert main([*args, "-o", str(tmp_path / "a"), "-v", "--backend", "torch"]) == 0
+    err = capsys.readouterr().err
+    line = describe_backend("cpu", "auto", "torch")
+    assert f"model tiny-34um ({checkpoint}); {line}" in err and "PyTorch" in line
+    torch_out = tifffile.imread(tmp_path / "a" / "one.tif")
+    expected = deblur(tifffile.imread(inputs / "one.tif"), model=checkpoint, backend="torch")
+    np.testing.assert_array_equal(torch_out, expected)

@@ -60,6 +60,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="auto: bf16/fp16 on CUDA, fp32 elsewhere",
     )
     parser.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "torch", "openvino"),
+        help="auto (default): OpenVINO on CPUs where it is installed, PyTorch elsewhere",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say which model, device, backend and precision run",
+    )
+    parser.add_argument(
         "--dtype",
         choices=("float32", "input"),
         default="float32",
@@ -111,7 +123,11 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
 
     from napari_defocus_deblur.inference.batch import PredictOptions
     from napari_defocus_deblur.inference.checks import check_tile
-    from napari_defocus_deblur.inference.device import resolve_device, resolve_precision
+    from napari_defocus_deblur.inference.device import (
+        resolve_backend,
+        resolve_device,
+        resolve_precision,
+    )
     from napari_defocus_deblur.inference.models import (
         load_model,
         resolve_model_path,
@@ -125,6 +141,11 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     model = load_model(model_dir)  # fails early on a bad checkpoint
     device = resolve_device(args.device)  # fails early on an unavailable device
     resolve_precision(args.precision, device)  # e.g. fp16 on the CPU
+    backend = resolve_backend(args.backend, args.precision, device)  # e.g. no OpenVINO
+    if args.verbose:
+        print(
+            f"model {model.checkpoint_name} ({model_dir}); {backend.describe()}", file=sys.stderr
+        )
     check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
     info = model.checkpoint_info
     local = args.workers is None and args.scheduler is None
@@ -139,6 +160,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
         overlap=args.overlap,
         precision=args.precision,
         output_dtype=args.dtype,
+        backend=args.backend,
     )
     return options, device
 

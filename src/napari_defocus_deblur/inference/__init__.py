@@ -9,7 +9,12 @@ Pure numpy/torch (no Qt, no napari). See ``docs/inference.md``.
 from __future__ import annotations
 
 from napari_defocus_deblur.inference.api import TileProgress, deblur, iter_deblur
-from napari_defocus_deblur.inference.device import resolve_device, resolve_precision
+from napari_defocus_deblur.inference.device import (
+    describe_backend,
+    resolve_backend,
+    resolve_device,
+    resolve_precision,
+)
 from napari_defocus_deblur.inference.models import (
     ModelEntry,
     available_models,
@@ -23,8 +28,10 @@ __all__ = [
     "TileProgress",
     "available_models",
     "deblur",
+    "describe_backend",
     "iter_deblur",
     "load_model",
+    "resolve_backend",
     "resolve_device",
     "resolve_precision",
     "save_model",
