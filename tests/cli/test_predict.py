@@ -235,3 +235,21 @@ def test_verbose_says_what_runs_and_backend_is_passed_on(tmp_path, inputs, check
     torch_out = tifffile.imread(tmp_path / "a" / "one.tif")
     expected = deblur(tifffile.imread(inputs / "one.tif"), model=checkpoint, backend="torch")
     np.testing.assert_array_equal(torch_out, expected)
+
+
+def test_depth_auto_estimates_each_file(tmp_path, capsys):
+    """``--depth auto`` hands every file to ``deblur(..., depth_um="auto")``."""
+    from napari_defocus_deblur.model import condition_on_depth
+
+    model = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+    out = tmp_path / "out"
+    image = field((160, 192), seed=5)  # the estimator needs 128 x 128 at least
+    tifffile.imwrite(tmp_path / "big.tif", image)
+    args = ["predict", str(tmp_path / "big.tif"), "--model", str(model), "--device", "cpu"]
+    assert main([*args, "-o", str(out), "--depth", "auto"]) == 0
+    with tifffile.TiffFile(out / "big.tif") as tif:
+        result, meta = tif.asarray(), tif.shaped_metadata[0]
+    np.testing.assert_array_equal(result, deblur(image, depth_um="auto", model=model))
+    assert meta["depth_um"] == "auto"
+    assert main([*args, "-o", str(tmp_path / "x"), "--depth", "deep"]) == 2
+    assert "--depth must be a number of micrometres or 'auto'" in capsys.readouterr().err

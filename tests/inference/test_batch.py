@@ -76,6 +76,9 @@ def test_bbbc006_root_takes_the_planes_at_the_depth(tmp_path):
     assert {j.depth_um for j in jobs} == {34.0}
     with pytest.raises(UserInputError, match="no plane at 10 µm from focus"):
         collect_jobs([root], tmp_path / "out", 10)
+    with pytest.raises(UserInputError, match="BBBC006 root: its planes are chosen by distance"):
+        collect_jobs([root], tmp_path / "out", "auto")
+    assert len(collect_jobs([root / plane_dir_name(33)], tmp_path / "out", "auto")) == 2
 
 
 def test_serial_run_with_read_ahead_skips_unreadable_files(tmp_path, checkpoint):

@@ -68,16 +68,19 @@ def test_model_loads_and_matches_its_card(name):
 
 
 @pytest.mark.parametrize("depth", PAPER_DEPTHS_UM)
-def test_summation_model_improves_a_fresh_simulated_field(depth):
-    """Nominal (calibrated BBBC006) optics, below focus, a seed no training run used."""
-    images, _ = simulate_prior_field(
-        [-float(depth)], prior="nominal", seed=20261202 + depth, shape=(256, 320)
-    )
-    sharp, blurred = images[0.0], images[-float(depth)]
-    restored = deblur(blurred, depth_um=depth, fusion="sum")
-    assert restored.shape == blurred.shape and restored.dtype == np.float32
-    gain = psnr(restored, sharp) - psnr(blurred, sharp)
-    assert gain > 1.0, f"{depth} um: PSNR gain {gain:.2f} dB"
+def test_summation_model_improves_fresh_simulated_fields(depth):
+    """Nominal (calibrated BBBC006) optics, below focus, seeds no training run used: more
+    than 1 dB on average over three fields (single fields vary by +-1.5 dB), none worse."""
+    gains = []
+    for seed in (20261202 + depth, 1000 + depth, 2000 + depth):
+        images, _ = simulate_prior_field(
+            [-float(depth)], prior="nominal", seed=seed, shape=(256, 320)
+        )
+        sharp, blurred = images[0.0], images[-float(depth)]
+        restored = deblur(blurred, depth_um=depth, fusion="sum")
+        assert restored.shape == blurred.shape and restored.dtype == np.float32
+        gains.append(psnr(restored, sharp) - psnr(blurred, sharp))
+    assert np.mean(gains) > 1.0 and min(gains) > 0.0, f"{depth} um: PSNR gains {gains}"
 
 
 @pytest.mark.parametrize(("method", "least_gain"), [("concat", 1.0), ("unet", 1.0), ("nah", 0.0)])

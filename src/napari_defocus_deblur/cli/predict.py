@@ -41,7 +41,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="TIFF file, folder or root")
     parser.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="output folder")
     parser.add_argument(
-        "--depth", type=float, default=34.0, help="distance from focus in µm (default 34)"
+        "--depth",
+        default=34.0,
+        help="distance from focus in µm (default 34), or 'auto': estimated per plane "
+        "(depth-conditioned models; not for BBBC006 roots, whose planes are chosen by it)",
     )
     parser.add_argument("--fusion", choices=("sum", "concat"), default="sum")
     parser.add_argument(
@@ -50,6 +53,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="checkpoint folder or bundled model name "
         "(default: the bundled model for --depth and --fusion)",
     )
+    _add_runtime_arguments(parser)
+    _add_output_arguments(parser)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="run on a local Dask cluster")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask scheduler")
+    return parser
+
+
+def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how the network runs: device, tiles, precision, backend, verbosity."""
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     parser.add_argument("--tile", type=int, help="largest tile side in pixels (default: auto)")
     parser.add_argument("--overlap", type=int, help="smallest tile overlap in pixels")
@@ -71,6 +84,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="say which model, device, backend and precision run",
     )
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is written and which files are left out."""
     parser.add_argument(
         "--dtype",
         choices=("float32", "input"),
@@ -88,10 +105,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="leave out files whose name says another channel than the model's (default: "
         "deblur them with a warning each)",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="run on a local Dask cluster")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask scheduler")
-    return parser
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -110,7 +123,7 @@ def check_options(args: argparse.Namespace) -> None:
                 f"--scheduler {args.scheduler!r} is not a Dask scheduler address; expected "
                 "tcp://HOST:PORT"
             )
-    check_depth(args.depth, "--depth", allow_auto=False)
+    args.depth = check_depth(args.depth, "--depth", allow_auto=True)
     if args.tile is not None:
         positive_int(args.tile, "--tile", 16)
     if args.overlap is not None:
@@ -137,7 +150,8 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     if args.model:
         model_dir = resolve_model_path(args.model)
     else:
-        model_dir = select_model(args.depth, args.fusion).path
+        # "auto": the bundled models serve every distance; 34 µm only picks among them
+        model_dir = select_model(34.0 if args.depth == "auto" else args.depth, args.fusion).path
     model = load_model(model_dir)  # fails early on a bad checkpoint
     device = resolve_device(args.device)  # fails early on an unavailable device
     resolve_precision(args.precision, device)  # e.g. fp16 on the CPU
@@ -152,7 +166,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     options = PredictOptions(
         model_dir=str(Path(model_dir).resolve()),
         model_name=model.checkpoint_name,
-        depth_um=args.depth,
+        depth_um=None if args.depth == "auto" else args.depth,
         model_depth_um=None if info.get("depth_um") is None else float(info["depth_um"]),
         fusion=info.get("fusion", args.fusion),
         device=str(device) if local else args.device,

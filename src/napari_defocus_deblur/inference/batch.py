@@ -61,7 +61,7 @@ def _metadata(job: Job, meta: dict[str, Any], options: PredictOptions) -> dict[s
         "pixel_size_um": meta.get("pixel_size_um"),
         "source": str(job.source),
         "model": options.model_name,
-        "depth_um": job.depth_um if job.depth_um is not None else options.depth_um,
+        "depth_um": _job_depth(job, options) if _job_depth(job, options) is not None else "auto",
         "model_depth_um": options.model_depth_um,
         "fusion": options.fusion,
         "software": f"napari-defocus-deblur {__version__}",

@@ -103,7 +103,7 @@ def _bbbc006_jobs(root: Path, outdir: Path, depth_um: float) -> list[Job]:
 def collect_jobs(
     inputs: list[str | os.PathLike],
     outdir: str | os.PathLike,
-    depth_um: float,
+    depth_um: float | str,
     *,
     overwrite: bool = False,
 ) -> list[Job]:
@@ -114,7 +114,7 @@ def collect_jobs(
 def plan_jobs(
     inputs: list[str | os.PathLike],
     outdir: str | os.PathLike,
-    depth_um: float,
+    depth_um: float | str,
     *,
     overwrite: bool = False,
 ) -> JobPlan:
@@ -127,7 +127,8 @@ def plan_jobs(
     outdir
         The output folder (never scanned for inputs).
     depth_um
-        Distance from focus: which planes of a BBBC006 root are taken.
+        Distance from focus: which planes of a BBBC006 root are taken (``"auto"``:
+        BBBC006 roots are refused, files and folders are taken as they are).
     overwrite
         Allow outputs that replace existing files.
 
@@ -158,7 +159,7 @@ def plan_jobs(
 
 
 def _collect(
-    inputs: list[str | os.PathLike], outdir: Path, depth_um: float, earlier: list[Path]
+    inputs: list[str | os.PathLike], outdir: Path, depth_um: float | str, earlier: list[Path]
 ) -> list[Job]:
     plain: list[tuple[Path, Path]] = []  # (file, folder it was found under)
     jobs: list[Job] = []
@@ -167,6 +168,11 @@ def _collect(
         if not path.exists():
             raise UserInputError(f"input not found: {path}")
         if path.is_dir() and _bbbc006_planes(path):
+            if not isinstance(depth_um, int | float):
+                raise UserInputError(
+                    f"{path} is a BBBC006 root: its planes are chosen by distance, so give "
+                    "--depth in µm (not 'auto'), or pass plane folders or files"
+                )
             jobs += _bbbc006_jobs(path, outdir, depth_um)
         elif path.is_dir():
             found = _scan_folder(path, outdir, earlier)

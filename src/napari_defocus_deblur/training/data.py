@@ -21,10 +21,7 @@ import numpy as np
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.pairs import discover_pairs
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.training.fields import Field, as_image_list, split_pairs
-
-# ``_make_field`` keeps its old name here for modules that import it from training.data.
-from napari_defocus_deblur.training.fields import make_field as _make_field
+from napari_defocus_deblur.training.fields import Field, as_image_list, make_field, split_pairs
 
 
 class TrainingData:
@@ -97,7 +94,7 @@ class TrainingData:
         if len(ids) != n or len(set(ids)) != n:
             raise UserInputError("field_ids must be unique, one per image pair")
         norm = normalization or PercentileNormalization()
-        fields = [_make_field(i, o, s, norm, depth_um) for i, o, s in zip(ids, oofs, sharps)]
+        fields = [make_field(i, o, s, norm, depth_um) for i, o, s in zip(ids, oofs, sharps)]
         n_val = min(n - 1, max(1, round(n * val_fraction)))
         order = np.random.default_rng(seed).permutation(n)
         val_idx = set(order[:n_val].tolist())
@@ -161,7 +158,7 @@ class TrainingData:
         train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
 
         def load(pair: Any) -> Field:
-            return _make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
+            return make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
 
         return cls(
             [load(p) for p in train_pairs],

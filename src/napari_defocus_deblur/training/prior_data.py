@@ -22,7 +22,8 @@ import numpy as np
 from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.training.data import Field, TrainingData, _make_field
+from napari_defocus_deblur.training.data import TrainingData
+from napari_defocus_deblur.training.fields import Field, make_field
 
 #: Seeds of validation fields start here (training seeds are 0..n-1).
 _VAL_SEED_BASE = 1_000_000
@@ -70,7 +71,7 @@ def _field(
     images, _ = simulate_prior_field(
         [offset], prior=prior, seed=seed, shape=shape, content=content, in_focus=in_focus
     )
-    return _make_field(
+    return make_field(
         f"{prior}-{seed:07d}@{depth:.1f}um", images[offset], images[0.0], norm, depth
     )
 

@@ -248,11 +248,10 @@ def _training_lines(
         f"random {facts['crop']}x{facts['crop']} crops (flips/rotations), warm-up then cosine "
         f"learning rate from {training.get('config', {}).get('lr')}, multi-scale L2 loss.",
         f"- Device: {facts['training_device']}, {facts['training_precision']}; wall time "
-        f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min in all. Config: "
-        "`configs/cpu-"
-        + _run_name(training, facts)
-        + ".json`"
-        + (" and its stage-2 continuation." if facts["training_stages"] > 1 else "."),
+        f"{(facts['training_wall_time_s'] or 0) / 60:.1f} min in all. "
+        + ("Config of the last stage: " if facts["training_stages"] > 1 else "Config: ")
+        + f"`configs/cpu-{_run_name(training, facts)}.json`"
+        + (" (every stage is listed below)." if facts["training_stages"] > 1 else "."),
         *_stage_lines(training),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
         f"model {facts['final_val_psnr']} dB.",
