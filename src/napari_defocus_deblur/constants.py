@@ -16,6 +16,8 @@ Z_STEP_UM = 2.0
 PIXEL_SIZE_UM = 0.645
 #: The defocus distances the paper reports (micrometres of stage offset).
 PAPER_DEPTHS_UM = (10, 16, 22, 28, 34)
+#: The distance from focus assumed wherever none is given (API, CLI, widgets, demo).
+DEFAULT_DEPTH_UM = 34.0
 #: Image size of a BBBC006 field (rows, columns).
 FIELD_SHAPE = (520, 696)
 #: Fluorescence channels: BBBC006 channel index -> (stain, emission wavelength nm).

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+
 NAME = "demo"
 PLUGIN = "napari-defocus-deblur"
 SAMPLE = "simulated_field"
-DEMO_DEPTH_UM = 34.0
+DEMO_DEPTH_UM = DEFAULT_DEPTH_UM
 #: Smallest demo window (the canvas keeps ~60 % of the width next to the docks).
 MIN_WINDOW = (1400, 900)
 

@@ -14,6 +14,8 @@ import re
 import sys
 from typing import Any
 
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+
 NAME = "predict"
 EXIT_SKIPPED = 1
 _SCHEDULER_RE = re.compile(
@@ -42,9 +44,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="output folder")
     parser.add_argument(
         "--depth",
-        default=34.0,
-        help="distance from focus in µm (default 34), or 'auto': estimated per plane "
-        "(depth-conditioned models; not for BBBC006 roots, whose planes are chosen by it)",
+        default=DEFAULT_DEPTH_UM,
+        help=f"distance from focus in µm (default {DEFAULT_DEPTH_UM:g}), or 'auto': "
+        "estimated per plane (depth-conditioned models; not for BBBC006 roots, whose planes "
+        "are chosen by it)",
     )
     parser.add_argument("--fusion", choices=("sum", "concat"), default="sum")
     parser.add_argument(
@@ -150,8 +153,9 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     if args.model:
         model_dir = resolve_model_path(args.model)
     else:
-        # "auto": the bundled models serve every distance; 34 µm only picks among them
-        model_dir = select_model(34.0 if args.depth == "auto" else args.depth, args.fusion).path
+        # "auto": the bundled models serve every distance; the default only picks one
+        depth = DEFAULT_DEPTH_UM if args.depth == "auto" else args.depth
+        model_dir = select_model(depth, args.fusion).path
     model = load_model(model_dir)  # fails early on a bad checkpoint
     device = resolve_device(args.device)  # fails early on an unavailable device
     resolve_precision(args.precision, device)  # e.g. fp16 on the CPU

@@ -15,13 +15,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_defocus_deblur.constants import CHANNELS, PIXEL_SIZE_UM
+from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM, PIXEL_SIZE_UM
 from napari_defocus_deblur.model.network import MIN_SIZE
 from napari_defocus_deblur.normalization import PercentileNormalization, normalize
 from napari_defocus_deblur.zoo.names import trained_depths
 
 #: Distance used for the test image when a checkpoint does not record its own.
-FALLBACK_DEPTH_UM = 34.0
+FALLBACK_DEPTH_UM = DEFAULT_DEPTH_UM
 #: Smallest halo (pixels) declared on the output axes, for consumers that predict in tiles.
 HALO = 32
 

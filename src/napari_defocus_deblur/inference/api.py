@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.inference.assembly import PlaneAssembler, batched
 from napari_defocus_deblur.inference.backends import build_backend
 from napari_defocus_deblur.inference.checks import (
@@ -80,7 +81,7 @@ class TileProgress:
 
 def deblur(
     image: Any,
-    depth_um: float | str = 34.0,
+    depth_um: float | str = DEFAULT_DEPTH_UM,
     fusion: str = "sum",
     model: ModelArg = None,
     device: str | torch.device = "auto",
@@ -159,7 +160,7 @@ def deblur(
 
 def iter_deblur(
     image: Any,
-    depth_um: float | str = 34.0,
+    depth_um: float | str = DEFAULT_DEPTH_UM,
     fusion: str = "sum",
     model: ModelArg = None,
     device: str | torch.device = "auto",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import FunctionGui
 
 from napari_defocus_deblur.channels import channel_of
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.widgets._models import (
     choice_label,
     layer_depth_um,
@@ -37,7 +38,7 @@ RESULT_KEY = "deblurred_from"  # = widgets._results.SOURCE_KEY (metadata of our 
 #: The settings a first start (or *Restore defaults*) shows.
 DEFAULTS: dict[str, Any] = {
     "depth_source": "metadata",
-    "depth_um": 34.0,
+    "depth_um": DEFAULT_DEPTH_UM,
     "fusion": "sum",
     "model": AUTO_MODEL,
     "device": "auto",

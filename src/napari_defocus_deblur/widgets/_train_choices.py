@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from napari_defocus_deblur.channels import channel_of
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.widgets._common import image_layers, quietly
 from napari_defocus_deblur.widgets._models import layer_depth_um
 from napari_defocus_deblur.widgets._train_form import START_AUTO, resolve_start, start_choice_list
@@ -35,7 +36,7 @@ class TrainChoices:
 
     def _start_choices(self, _widget: Any = None) -> list[tuple[str, str]]:
         form = self.__dict__.get("form")  # None while the form itself is being built
-        depth = float(form.depth_um.value) if form is not None else 34.0
+        depth = float(form.depth_um.value) if form is not None else DEFAULT_DEPTH_UM
         channel = self.data_channel() if form is not None else None
         path = resolve_start(self.models, START_AUTO, depth, channel)
         auto = next((m for m in self.models if str(m.path) == path), None)

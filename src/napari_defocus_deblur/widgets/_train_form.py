@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import FunctionGui
 
-from napari_defocus_deblur.constants import CHANNELS
+from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM
 from napari_defocus_deblur.training.config import (
     CPU_DEFAULT_MINUTES,
     TrainConfig,
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "data": "layers",
     "folder": None,
     "channel": 1,
-    "depth_um": 34.0,
+    "depth_um": DEFAULT_DEPTH_UM,
     "start_from": START_AUTO,
     "minutes": CPU_DEFAULT_MINUTES,
     "epochs": 0,
