@@ -221,13 +221,14 @@ def _check_channels(args: argparse.Namespace, jobs: list, options: Any) -> tuple
     """
     from pathlib import Path
 
-    from napari_defocus_deblur.channels import channel_of, check_channel
+    from napari_defocus_deblur.channels import channel_of, check_channel, model_channel
 
+    trained = {"channel": model_channel(options.model_dir)}  # read config.json once
     keep, other = [], 0
     for job in jobs:
         name = Path(job.source).name
         message = check_channel(
-            options.model_dir, channel_of(name), image=name, model_name=options.model_name
+            trained, channel_of(name), image=name, model_name=options.model_name
         )
         if message is not None:
             other += 1

@@ -56,12 +56,13 @@ SKIPPED_ERRORS = (UserInputError, OSError, MemoryError, torch.cuda.OutOfMemoryEr
 def _metadata(job: Job, meta: dict[str, Any], options: PredictOptions) -> dict[str, Any]:
     from napari_defocus_deblur import __version__
 
+    depth = _job_depth(job, options)
     return {
         "axes": meta.get("axes"),
         "pixel_size_um": meta.get("pixel_size_um"),
         "source": str(job.source),
         "model": options.model_name,
-        "depth_um": _job_depth(job, options) if _job_depth(job, options) is not None else "auto",
+        "depth_um": "auto" if depth is None else depth,
         "model_depth_um": options.model_depth_um,
         "fusion": options.fusion,
         "software": f"napari-defocus-deblur {__version__}",
