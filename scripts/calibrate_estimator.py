@@ -1,9 +1,12 @@
 """Fit the defocus estimator's perceptron on fields simulated from the ``wide`` prior.
 
 Writes ``src/napari_defocus_deblur/estimate/coefficients.json`` and prints the held-out
-error (wide prior and nominal optics). Usage::
+error (wide prior and nominal optics) and, where ``../shared`` holds them, what it reads
+on the real BBBC006 z_00 and in-focus images. A quarter of the defocused training fields
+use the real in-focus images as content (never the in-focus fields, so the real
+in-focus check is not a training image). Usage::
 
-    python scripts/calibrate_estimator.py [--fields 360] [--cache runs/estimator-data.npz]
+    python scripts/calibrate_estimator.py [--fields 600] [--cache runs/estimator-data-v3.npz]
 
 The simulated fields are kept in ``--cache`` so a re-fit does not simulate again.
 """
@@ -31,10 +34,23 @@ OUT = (
     Path(__file__).resolve().parents[1] / "src/napari_defocus_deblur/estimate" / COEFFICIENTS_FILE
 )
 DEPTH_RANGE = (0.0, 44.0)
+REAL = Path(__file__).resolve().parents[1].parent / "shared/data/bbbc006-real"
 
 
-def simulate(n: int, seed: int, prior: str = "wide") -> tuple[np.ndarray, np.ndarray]:
-    """``n`` 256 x 256 fields (8 % in focus, else 0-44 µm) and their distances."""
+def real_images(folder: str) -> list[np.ndarray]:
+    """The real BBBC006 images of ``REAL / folder`` (empty where ../shared is absent)."""
+    from napari_defocus_deblur.io.tiff import read_image
+
+    return [read_image(p)[0] for p in sorted((REAL / folder).glob("*.*"))]
+
+
+def simulate(
+    n: int, seed: int, prior: str = "wide", real: list | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` 256 x 256 fields (8 % in focus, else 0-44 µm) and their distances; a quarter
+    of the defocused fields take a crop of one of ``real`` as content."""
+    from napari_defocus_deblur.simulate.content import fit_to_shape
+
     rng = np.random.default_rng([seed, 5])
     images, depths = [], []
     for i in range(n):
@@ -42,10 +58,39 @@ def simulate(n: int, seed: int, prior: str = "wide") -> tuple[np.ndarray, np.nda
         depth = 0.0 if rng.random() < 0.08 else float(rng.uniform(*DEPTH_RANGE))
         above = get_prior(prior).draw(np.random.default_rng([s, 7])).above_focus
         offset = depth if above else -depth
-        out, _ = simulate_prior_field([offset], prior=prior, seed=s, shape=(256, 256))
+        content = None
+        if real and depth > 0 and rng.random() < 0.25:
+            crop = fit_to_shape(real[int(rng.integers(len(real)))], (256, 256), rng)
+            content = np.clip(crop - np.percentile(crop, 1), 0, None)
+        out, _ = simulate_prior_field(
+            [offset], prior=prior, seed=s, shape=(256, 256), content=content
+        )
         images.append(out[offset] if offset else out[0.0])
         depths.append(depth)
     return np.array(images), np.array(depths)
+
+
+def real_readings() -> dict:
+    """``estimate_defocus`` (with the coefficients just written) on the real images."""
+    from napari_defocus_deblur.estimate import _coefficients, estimate_defocus
+
+    _coefficients.cache_clear()
+    out = {}
+    for folder in ("defocus-z00", "in-focus"):
+        reads = [estimate_defocus(img).depth_um for img in real_images(folder)]
+        if reads:
+            q = np.percentile(reads, (10, 50, 90))
+            print(
+                f"real {folder}: {len(reads)} images, median {q[1]:.1f} um "
+                f"(p10-p90 {q[0]:.1f}-{q[2]:.1f}, max {max(reads):.1f})"
+            )
+            out[folder] = {
+                "median": round(float(q[1]), 2),
+                "p10": round(float(q[0]), 2),
+                "p90": round(float(q[2]), 2),
+                "max": round(max(reads), 2),
+            }
+    return out
 
 
 def features(images: np.ndarray, depths: np.ndarray):
@@ -93,22 +138,60 @@ def field_errors(images: np.ndarray, depths: np.ndarray, coef: dict) -> np.ndarr
     return np.array([abs(np.median(est[owner == k]) - depths[k]) for k in np.unique(owner)])
 
 
+def field_medians(images: np.ndarray, depths: np.ndarray, coef: dict) -> np.ndarray:
+    """Median tile estimate per field (µm), with the calibration curve of ``coef``."""
+    prof, _d, owner = features(images, depths)
+    est = np.clip(predict_depths(prof, coef), *DEPTH_RANGE)
+    return np.array([np.median(est[owner == k]) for k in np.unique(owner)])
+
+
+def calibration_curve(raw: np.ndarray, depths: np.ndarray, step: float = 2.0) -> dict:
+    """Knots of the inverse calibration curve: true depth as a function of raw reading.
+
+    A regression to the distance shrinks towards the middle of the prior (in-focus
+    fields read a few µm, 34 µm fields read low), and the prior's optics are on average
+    blurrier than the nominal ones (spherical aberration, longer emission). The median
+    raw reading of *nominal-optics* fields at each true distance (bins of ``step`` µm),
+    made strictly increasing, is the calibration curve ``raw = f(depth)``; the estimator
+    applies its inverse, so that its answer is the depth-equivalent defocus at the
+    nominal (calibrated BBBC006) optics: at every distance the median reading of such
+    images is the distance itself.
+    """
+    centres = np.arange(DEPTH_RANGE[0], DEPTH_RANGE[1] + step / 2, step)
+    knots_raw, knots_depth = [], []
+    for c in centres:
+        sel = np.abs(depths - c) <= step / 2
+        if sel.sum() >= 3:
+            knots_raw.append(float(np.median(raw[sel])))
+            knots_depth.append(float(c))
+    r = np.maximum.accumulate(np.array(knots_raw))
+    r = r + 1e-3 * np.arange(len(r))  # strictly increasing for np.interp
+    return {"raw": r.round(4).tolist(), "depth": knots_depth}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--fields", type=int, default=360)
-    ap.add_argument("--cache", type=Path, default=Path("runs/estimator-data.npz"))
+    ap.add_argument("--fields", type=int, default=600)
+    ap.add_argument("--cache", type=Path, default=Path("runs/estimator-data-v3.npz"))
     args = ap.parse_args()
     if args.cache.is_file():
         z = np.load(args.cache)
         data = {k: z[k] for k in z.files}
     else:
-        (xtr, ytr), (xte, yte) = simulate(args.fields, 0), simulate(100, 1)
+        real = [r.astype(np.float64) for r in real_images("in-focus")]
+        (xtr, ytr), (xte, yte) = simulate(args.fields, 0, real=real), simulate(100, 1)
         xno, yno = simulate(60, 2, "nominal")
         data = {"xtr": xtr, "ytr": ytr, "xte": xte, "yte": yte, "xno": xno, "yno": yno}
+    if "xcn" not in data:  # nominal-optics fields for the calibration curve
+        real = [r.astype(np.float64) for r in real_images("in-focus")]
+        data["xcn"], data["ycn"] = simulate(400, 3, "nominal", real=real)
         args.cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(args.cache, **data)
     prof, d, _ = features(data["xtr"], data["ytr"])
     coef = fit(prof, d)
+    coef["calibration"] = calibration_curve(
+        field_medians(data["xcn"], data["ycn"], coef), data["ycn"]
+    )
     wide = field_errors(data["xte"], data["yte"], coef)
     nominal = field_errors(data["xno"], data["yno"], coef)
     print(
@@ -128,6 +211,8 @@ def main() -> None:
         },
         **coef,
     }
+    OUT.write_text(json.dumps(info) + "\n")
+    info["real_bbbc006_readings_um"] = real_readings()
     OUT.write_text(json.dumps(info) + "\n")
     print(f"wrote {OUT}")
 

@@ -39,3 +39,15 @@ def test_nan_is_refused():
     img[5, 5] = np.nan
     with pytest.raises(UserInputError, match="finite"):
         estimate_defocus(img)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_fresh_nominal_34_um_field_reads_in_true_micrometres(seed):
+    # calibration v3: a field never seen by the fit, nominal optics, 34 µm below focus
+    images, _ = simulate_prior_field([-34.0], prior="nominal", seed=9_900 + seed)
+    assert 31.0 <= estimate_defocus(images[-34.0]).depth_um <= 37.0
+
+
+def test_in_focus_nominal_fields_read_within_the_depth_of_field():
+    images, _ = simulate_prior_field([-10.0], prior="nominal", seed=9_950)
+    assert estimate_defocus(images[0.0]).depth_um <= 3.0

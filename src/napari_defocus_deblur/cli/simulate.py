@@ -49,11 +49,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--preset",
-        choices=("nominal", "wide"),
-        default=None,
-        help="simulator v2 prior: Gibson-Lanni PSF with index mismatch; 'nominal' is "
-        "calibrated BBBC006, 'wide' randomises optics, camera and content (default: the "
-        "first-round simulator)",
+        choices=("nominal", "wide", "nominal-v2", "wide-v2", "v1"),
+        default="nominal",
+        help="simulator preset: 'nominal' (default) is BBBC006 as calibrated on real images "
+        "(calibration v3), 'wide' randomises optics, camera and content around it; "
+        "'nominal-v2'/'wide-v2' reproduce the v2 calibration; 'v1' is the first-round "
+        "simulator (no index mismatch)",
     )
     parser.add_argument(
         "--robustness-set",
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         shape=tuple(args.shape),
         content_dir=args.content_dir,
         content_fraction=args.content_fraction,
-        preset=args.preset,
+        preset=None if args.preset == "v1" else args.preset,
     )
     with tqdm.tqdm(total=args.fields, unit="field", disable=args.quiet, file=sys.stderr) as bar:
         out = drive(gen, lambda _event: bar.update(1))

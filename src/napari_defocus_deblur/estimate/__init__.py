@@ -78,14 +78,32 @@ def band_profile(tile: np.ndarray) -> np.ndarray:
 
 
 def predict_depths(profiles: np.ndarray, coef: dict) -> np.ndarray:
-    """The perceptron of ``coef`` applied to band profiles (one row per tile), µm."""
+    """The perceptron of ``coef`` applied to band profiles (one row per tile), µm.
+
+    Where ``coef`` holds a ``calibration`` curve (knots ``raw`` -> ``depth``, fitted on
+    simulated fields apart from the perceptron's), the raw answers are mapped through it:
+    a regression shrinks towards the middle of its training range, and the curve undoes
+    that so the median reading at each distance is the distance. The map is monotone, so
+    the median over tiles commutes with it.
+    """
     x = (np.atleast_2d(profiles) - np.asarray(coef["mu"])) / np.asarray(coef["sd"])
     layers = coef["layers"]
     for i, layer in enumerate(layers):
         x = x @ np.asarray(layer["w"]).T + np.asarray(layer["b"])
         if i < len(layers) - 1:
             x = np.maximum(x, 0.0)
-    return x[:, 0]
+    raw = x[:, 0]
+    curve = coef.get("calibration")
+    if curve is None:
+        return raw
+    knots_raw, knots_depth = np.asarray(curve["raw"]), np.asarray(curve["depth"])
+    inside = np.interp(raw, knots_raw, knots_depth)
+    # beyond the end knots: continue with slope 1 rather than flatten
+    return np.where(
+        raw < knots_raw[0],
+        knots_depth[0] + raw - knots_raw[0],
+        np.where(raw > knots_raw[-1], knots_depth[-1] + raw - knots_raw[-1], inside),
+    )
 
 
 def tiles_of(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:

@@ -4,7 +4,10 @@ Methods: ``input``; Richardson-Lucy with the **nominal** PSF (what a user knows:
 calibrated BBBC006 optics at the stated distance) and with the **oracle** PSF (the
 cell's own optics); the learned models told the true distance; and ``default`` =
 ``deblur(image, depth_um="auto")`` with the bundled default model (the one-click path).
-Each row is scored with :mod:`~napari_defocus_deblur.evaluation.metrics` (PSNR/SSIM on
+Any checkpoint can join as ``"told:<model>"`` (told the true distance) or
+``"auto:<model>"`` (the one-click path with that model), where ``<model>`` is a name or
+a checkpoint folder (e.g. a training run being judged before it ships). Each row is
+scored with :mod:`~napari_defocus_deblur.evaluation.metrics` (PSNR/SSIM on
 ground-truth min/max) and an invented-texture ratio on sparse smooth fields.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_defocus_deblur.evaluation.lattice import lattice_ratio
 from napari_defocus_deblur.evaluation.metrics import psnr, ssim
 from napari_defocus_deblur.evaluation.texture import texture_ratio
 
@@ -57,6 +61,7 @@ class Score:
     ssim: float
     seconds: float
     texture_ratio: float | None
+    lattice_ratio: float | None = None
 
 
 def _psf(entry: dict, oracle: bool) -> np.ndarray:
@@ -82,6 +87,10 @@ def method_function(method: str, entry: dict) -> Callable[[np.ndarray], np.ndarr
         return lambda img: richardson_lucy(img, psf, RL_ITERATIONS)
     if method == "default":
         return lambda img: deblur(img, depth_um="auto", device="cpu")
+    mode, _, model = method.partition(":")
+    if model and mode in ("told", "auto"):
+        told = depth if mode == "told" else "auto"
+        return lambda img: deblur(img, depth_um=told, model=model, device="cpu")
     name = LEARNED_MODELS[method]
     return lambda img: deblur(img, depth_um=depth, model=name, device="cpu")
 
@@ -108,6 +117,7 @@ def iter_score_set(
             pred = np.asarray(fn(blurred), dtype=np.float64)
             seconds = time.perf_counter() - t0
             texture = texture_ratio(pred, sharp) if entry["content"] == "sparse-smooth" else None
+            lattice = None if method == "input" else lattice_ratio(pred)
             scores.append(
                 Score(
                     method,
@@ -120,6 +130,7 @@ def iter_score_set(
                     ssim(pred, sharp),
                     seconds,
                     texture,
+                    lattice,
                 )
             )
             yield PairScored(len(scores), total, method, entry["name"])
@@ -135,6 +146,7 @@ def summarise(scores: Sequence[Score], keys: Sequence[str]) -> list[dict[str, An
     rows = []
     for (method, *values), group in groups.items():
         textures = [s.texture_ratio for s in group if s.texture_ratio is not None]
+        lattices = [s.lattice_ratio for s in group if s.lattice_ratio is not None]
         rows.append(
             {
                 "method": method,
@@ -144,6 +156,7 @@ def summarise(scores: Sequence[Score], keys: Sequence[str]) -> list[dict[str, An
                 "ssim": float(np.mean([s.ssim for s in group])),
                 "seconds": float(np.mean([s.seconds for s in group])),
                 "texture_ratio": float(np.median(textures)) if textures else None,
+                "lattice_ratio_max": float(np.max(lattices)) if lattices else None,
             }
         )
     base = {tuple(r[k] for k in keys): r["psnr"] for r in rows if r["method"] == "input"}

@@ -42,6 +42,7 @@ from napari_defocus_deblur.inference.device import (
     resolve_backend,
     resolve_device,
 )
+from napari_defocus_deblur.inference.focus_gate import hold_in_focus
 from napari_defocus_deblur.inference.runner import resolve_model, run_batches
 from napari_defocus_deblur.inference.tiling import (
     TilePlan,
@@ -195,7 +196,8 @@ def iter_deblur(
     yield from _run_tiles(planes, module, batch, dev, choice, depths)
     if dev.type != "cpu" and planes.out.size > _RELEASE_AFTER_PIXELS:
         release_memory(dev)
-    return convert_dtype(restore(planes.out), out_dtype)
+    out = planes.out if depths is None else hold_in_focus(units, planes.out, depths)
+    return convert_dtype(restore(out), out_dtype)
 
 
 def _estimate_for_model_choice(

@@ -21,6 +21,7 @@ __all__ = [
     "condition_on_depth",
     "count_parameters",
     "multiscale_loss",
+    "resize_upsampling",
 ]
 
 
@@ -97,5 +98,38 @@ def condition_on_depth(model: nn.Module) -> nn.Module:
             grown = torch.zeros_like(target)
             grown[:, : old.shape[1]] = old
             state[key] = grown
+    new.load_state_dict(state)
+    return new.train(model.training)
+
+
+def resize_upsampling(model: nn.Module) -> nn.Module:
+    """A lattice-free copy of a network that upsamples by transposed convolutions.
+
+    Every ``ConvTranspose2d(kernel 2, stride 2)`` becomes a bilinear resize followed by a
+    3x3 convolution whose centre tap is the mean of the four transposed-kernel positions
+    (other taps zero) and whose bias is kept: a warm start that computes the block
+    average of what the transposed convolution computed, without its period-2 grid.
+    Fine-tuning then recovers the detail. Networks that already resize are returned
+    unchanged.
+    """
+    import torch
+
+    cfg = model.config
+    if getattr(cfg, "upsample", "resize") != "transpose":
+        return model
+    new = build_model(replace(cfg, upsample="resize"))
+    state = dict(model.state_dict())
+    target = new.state_dict()
+    for key in list(state):
+        stem = key.rsplit(".", 1)[0]
+        moved = f"{stem}.conv.{key.rsplit('.', 1)[1]}"
+        if moved not in target or key in target:
+            continue
+        old = state.pop(key)
+        if old.ndim == 4:  # (cin, cout, 2, 2) -> (cout, cin, 3, 3), centre tap only
+            grown = torch.zeros_like(target[moved])
+            grown[:, :, 1, 1] = old.mean(dim=(2, 3)).transpose(0, 1)
+            old = grown
+        state[moved] = old
     new.load_state_dict(state)
     return new.train(model.training)

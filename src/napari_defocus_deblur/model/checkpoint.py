@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
-from napari_defocus_deblur.model.config import ModelConfig
+from napari_defocus_deblur.model.config import ModelConfig, with_legacy_defaults
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -147,7 +147,9 @@ def load_checkpoint(
 
     directory = Path(directory)
     info = read_checkpoint_info(directory)
-    config = validate_model_config(info["model"], f"{directory / CONFIG_FILE}: model")
+    config = validate_model_config(
+        with_legacy_defaults(info["model"]), f"{directory / CONFIG_FILE}: model"
+    )
     weights = directory / WEIGHTS_FILE
     if not weights.is_file():
         raise CheckpointError(f"{directory} has no {WEIGHTS_FILE}")

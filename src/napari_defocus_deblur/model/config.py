@@ -17,7 +17,18 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "norm": ("none", "batch", "group"),
     "activation": ("relu", "leaky_relu", "gelu"),
     "condition": ("none", "depth"),
+    "upsample": ("resize", "transpose"),
 }
+
+#: Values of options added after checkpoints were first written: a config.json without
+#: the key was written by a network built that way (v1/v2 upsampled by transposed
+#: convolutions).
+LEGACY_DEFAULTS: dict[str, Any] = {"upsample": "transpose"}
+
+
+def with_legacy_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the :data:`LEGACY_DEFAULTS` of keys it lacks (old checkpoints)."""
+    return {**{k: v for k, v in LEGACY_DEFAULTS.items() if k not in data}, **data}
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,11 @@ class ModelConfig:
         ``"none"``, or ``"depth"``: the network is told the defocus distance (an extra
         constant input plane ``depth_um / 34`` at every scale), so one network serves
         every distance and the caller's depth changes its output.
+    upsample
+        2x upsampling in the U-Net decoders: ``"resize"`` (bilinear resize then a 3x3
+        convolution; no lattice, the default since zoo v3) or ``"transpose"`` (stride-2
+        transposed convolution as in the paper; paints a period-2/4 grid; what v1/v2
+        checkpoints without this key use).
     """
 
     architecture: Architecture = "head_to_tail"
@@ -70,6 +86,7 @@ class ModelConfig:
     nah_channels: int = 64
     nah_resblocks: int = 8
     condition: str = "none"
+    upsample: str = "resize"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():
@@ -129,4 +146,4 @@ class ModelConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserInputError(f"unknown model config keys: {', '.join(unknown)}")
-        return cls(**data)
+        return cls(**with_legacy_defaults(data))

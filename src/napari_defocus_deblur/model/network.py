@@ -122,6 +122,30 @@ class DoubleConv(nn.Sequential):
         )
 
 
+class ResizeConv(nn.Module):
+    """Upsampling by 2 without a lattice: bilinear resize, then a 3x3 convolution.
+
+    A stride-2 transposed convolution gives every output pixel one of four kernels by
+    its position in a 2x2 block, which paints a period-2 grid (Odena et al. 2016,
+    "Deconvolution and checkerboard artifacts"); resize-then-convolve treats every pixel
+    alike, so a constant input stays constant away from the borders.
+    """
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(_up2(x))
+
+
+def upsampler(cfg, cin: int, cout: int) -> nn.Module:
+    """The 2x upsampling layer of ``cfg.upsample``: ``"resize"`` or (v1/v2) ``"transpose"``."""
+    if getattr(cfg, "upsample", "transpose") == "transpose":
+        return nn.ConvTranspose2d(cin, cout, 2, stride=2)
+    return ResizeConv(cin, cout)
+
+
 class ResBlock(nn.Module):
     """conv-act-conv with an identity shortcut (no normalisation, as in Nah et al.)."""
 
@@ -176,7 +200,7 @@ def _up2(x: torch.Tensor) -> torch.Tensor:
 
 
 class _Body(nn.Module):
-    """U-Net levels 2..L: encoder blocks, transposed convs and decoder blocks."""
+    """U-Net levels 2..L: encoder blocks, 2x upsampling layers and decoder blocks."""
 
     def __init__(self, cfg) -> None:
         super().__init__()
@@ -185,7 +209,7 @@ class _Body(nn.Module):
         self.enc = nn.ModuleList(DoubleConv(ch[i - 1], ch[i], *nc) for i in range(1, cfg.levels))
         # up[i] maps level i+2 -> level i+1 (0-based level index i+1), dec likewise
         inner = range(1, cfg.levels - 1)
-        self.up = nn.ModuleList(nn.ConvTranspose2d(ch[i + 1], ch[i], 2, stride=2) for i in inner)
+        self.up = nn.ModuleList(upsampler(cfg, ch[i + 1], ch[i]) for i in inner)
         self.dec = nn.ModuleList(DoubleConv(2 * ch[i], ch[i], *nc) for i in inner)
 
 
@@ -196,7 +220,7 @@ class _Head(nn.Module):
         super().__init__()
         c = cfg.base_channels
         self.enc = DoubleConv(cfg.input_planes, c, cfg.norm, cfg.activation)
-        self.up = nn.ConvTranspose2d(2 * c, c, 2, stride=2)
+        self.up = upsampler(cfg, 2 * c, c)
         self.dec = DoubleConv(2 * c, c, cfg.norm, cfg.activation)
         self.out = nn.Conv2d(c, cfg.out_channels, 1)
 

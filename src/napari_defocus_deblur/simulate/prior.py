@@ -5,22 +5,29 @@ A :class:`Prior` is a box of ranges; :meth:`Prior.draw` turns one seed into a co
 :class:`~.content.ContentStyle`). Two presets ship:
 
 ``nominal``
-    BBBC006 as calibrated on the real z_00 images (``benchmarks/calibrate_prior.py``):
-    20x/0.45 dry objective into water, Gibson-Lanni PSF with the measured extra blur
-    (``NOMINAL_DEFOCUS_SCALE``), below focus, the measured camera, BBBC006-like nuclei.
+    BBBC006 as calibrated (v3) on the real z_00 and in-focus images
+    (``scripts/calibrate_optics.py``, ``docs/simulator.md``): a dry 20x objective of
+    effective NA ``NOMINAL_NA`` into water, Gibson-Lanni PSF with index mismatch, the
+    stage offset scaled by ``NOMINAL_DEFOCUS_SCALE``, below focus, the measured camera,
+    BBBC006-like nuclei.
 ``wide``
     The training prior: every factor randomised around the nominal wide enough to cover
-    what one real pair cannot pin down (NA 0.40-0.55, defocus scale 0.85-1.75, primary
-    spherical aberration, emission shift, 20 % of images above focus), camera gain /
-    offset / background / read noise, and content from sparse to confluent, nuclei of
-    8-40 px diameter, smooth to granular texture and 0-6 very bright compact bodies.
+    what one real pair cannot pin down (NA 0.44-0.58, defocus scale 0.65-1.20 around the
+    nominal 0.9, primary spherical aberration, emission shift, 20 % of images above
+    focus), camera gain / offset / background / read noise, and content from sparse to
+    confluent, nuclei of 8-40 px diameter, smooth to granular texture and 0-6 very bright
+    compact bodies.
+``nominal-v2``, ``wide-v2``
+    The same presets as calibrated in v2 (NA 0.45, defocus scale 1.2; wide 0.40-0.55 and
+    0.85-1.75), kept to reproduce the v2 zoo. Their micrometres read ~20 % short on real
+    BBBC006 (real z_00 estimated at ~26 µm instead of 32-34 µm).
 
 Everything drawn is a function of the seed (``numpy.random.default_rng``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -29,9 +36,15 @@ from napari_defocus_deblur.simulate.camera import CameraModel
 from napari_defocus_deblur.simulate.content import ContentStyle
 from napari_defocus_deblur.simulate.pupil import Optics
 
-#: Extra defocus of real BBBC006 over the Gibson-Lanni model at its stage offset
-#: (fitted on the 24 real z_00 images; ``benchmarks/calibrate_prior.py``).
-NOMINAL_DEFOCUS_SCALE = 1.2
+#: Effective numerical aperture of the calibrated nominal optics (calibration v3:
+#: ``scripts/calibrate_optics.py``; the paired fit in the paper notes gives NA 0.5 at
+#: -32 µm as well).
+NOMINAL_NA = 0.5
+#: Stage micrometres to Gibson-Lanni defocus micrometres at the nominal optics
+#: (calibration v3: simulated z_00 from real in-focus content reads like real z_00).
+NOMINAL_DEFOCUS_SCALE = 0.9
+#: The v2 calibration (NA 0.45, scale 1.2), kept for the ``*-v2`` presets.
+V2_NA, V2_DEFOCUS_SCALE = 0.45, 1.2
 
 Span = tuple[float, float]
 
@@ -60,7 +73,7 @@ class Prior:
     """Ranges of the simulator's parameters (a degenerate range fixes the value)."""
 
     name: str
-    na: Span = (0.45, 0.45)
+    na: Span = (NOMINAL_NA, NOMINAL_NA)
     defocus_scale: Span = (NOMINAL_DEFOCUS_SCALE, NOMINAL_DEFOCUS_SCALE)
     spherical_waves: Span = (0.0, 0.0)
     wavelength_shift_nm: Span = (0.0, 0.0)
@@ -130,28 +143,34 @@ class Prior:
         return asdict(self)
 
 
+_WIDE = Prior(
+    "wide",
+    na=(0.44, 0.58),
+    defocus_scale=(0.65, 1.20),
+    spherical_waves=(-0.6, 0.6),
+    wavelength_shift_nm=(-15.0, 25.0),
+    above_focus=0.2,
+    gain=(0.2, 0.6),
+    offset=(90.0, 110.0),
+    background=(5.0, 60.0),
+    read_noise=(0.5, 4.0),
+    radius_px=(4.0, 20.0),
+    count=(5.0, 400.0),
+    fine_texture=(0.02, 0.45),
+    coarse_texture=(0.02, 0.2),
+    grain_sigma_px=(0.7, 2.5),
+    bright_bodies=(0.0, 6.0),
+    brightness=(250.0, 1400.0),
+    randomise_content=True,
+)
+
 PRESETS: dict[str, Prior] = {
     "nominal": Prior("nominal"),
-    "wide": Prior(
-        "wide",
-        na=(0.40, 0.55),
-        defocus_scale=(0.85, 1.75),
-        spherical_waves=(-0.6, 0.6),
-        wavelength_shift_nm=(-15.0, 25.0),
-        above_focus=0.2,
-        gain=(0.2, 0.6),
-        offset=(90.0, 110.0),
-        background=(5.0, 60.0),
-        read_noise=(0.5, 4.0),
-        radius_px=(4.0, 20.0),
-        count=(5.0, 400.0),
-        fine_texture=(0.02, 0.45),
-        coarse_texture=(0.02, 0.2),
-        grain_sigma_px=(0.7, 2.5),
-        bright_bodies=(0.0, 6.0),
-        brightness=(250.0, 1400.0),
-        randomise_content=True,
+    "wide": _WIDE,
+    "nominal-v2": Prior(
+        "nominal-v2", na=(V2_NA, V2_NA), defocus_scale=(V2_DEFOCUS_SCALE, V2_DEFOCUS_SCALE)
     ),
+    "wide-v2": replace(_WIDE, name="wide-v2", na=(0.40, 0.55), defocus_scale=(0.85, 1.75)),
 }
 
 

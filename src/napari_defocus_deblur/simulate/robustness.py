@@ -1,11 +1,13 @@
 """The fixed robustness test set: distances x optics settings x content types.
 
 Every cell is a :class:`~.prior.Prior` with degenerate ranges, so one seed gives one
-image pair. Optics settings span the ``wide`` training prior; their blur at 34 µm is
-given relative to the first-round simulator's nominal (``blur_vs_v1``, ratio of the
-80 %-energy radii). The ``paper`` part is the nominal preset at the paper's five
-distances (its Table 2 layout). ``write_robustness_set`` writes the pairs as TIFFs with
-a manifest; ``defocus-deblur simulate OUT --robustness-set`` calls it.
+image pair. Optics settings span the ``wide`` training prior and are defined relative to
+the calibrated nominal optics (NA offset, defocus-scale factor), so they keep their
+meaning when the nominal is recalibrated; their blur at 34 µm is given relative to the
+first-round simulator's nominal (``blur_vs_v1``, ratio of the 80 %-energy radii, as
+first measured with the v2 calibration). The ``paper`` part is the nominal preset at
+the paper's five distances (its Table 2 layout). ``write_robustness_set`` writes the
+pairs as TIFFs with a manifest; ``defocus-deblur simulate OUT --robustness-set`` calls it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ import numpy as np
 
 from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.simulate.prior import PRESETS, Prior
+from napari_defocus_deblur.simulate.prior import (
+    NOMINAL_DEFOCUS_SCALE,
+    NOMINAL_NA,
+    PRESETS,
+    Prior,
+)
 
 #: Image shape of the set: the paper's 348 x 260 crops.
 SET_SHAPE = (260, 348)
@@ -29,13 +36,21 @@ ROBUSTNESS_DEPTHS_UM = (10.0, 22.0, 34.0)
 
 _NOMINAL = PRESETS["nominal"]
 
+
+def _relative(na_offset: float = 0.0, scale_factor: float = 1.0) -> dict:
+    """Optics overrides: the nominal NA plus ``na_offset``, its scale times a factor."""
+    na = round(NOMINAL_NA + na_offset, 3)
+    scale = round(NOMINAL_DEFOCUS_SCALE * scale_factor, 3)
+    return {"na": (na, na), "defocus_scale": (scale, scale)}
+
+
 #: name -> (optics overrides, above focus, blur at 34 µm relative to simulator v1)
 OPTICS_SETTINGS: dict[str, tuple[dict, bool, float]] = {
     "nominal": ({}, False, 1.23),
     "above-focus": ({}, True, 1.15),
-    "narrow": ({"na": (0.42, 0.42), "defocus_scale": (0.9, 0.9)}, False, 0.85),
-    "wide-1.5x": ({"defocus_scale": (1.45, 1.45)}, False, 1.5),
-    "wide-1.8x": ({"na": (0.5, 0.5), "defocus_scale": (1.53, 1.53)}, False, 1.8),
+    "narrow": (_relative(-0.03, 0.75), False, 0.85),
+    "wide-1.5x": (_relative(0.0, 1.21), False, 1.5),
+    "wide-1.8x": (_relative(+0.05, 1.275), False, 1.8),
     "aberrated": ({"spherical_waves": (0.5, 0.5)}, False, 1.03),
 }
 

@@ -64,6 +64,12 @@ class TrainConfig:
     condition
         ``"depth"`` trains a depth-conditioned network (an unconditioned ``init`` gains a
         zero-initialised depth input); ``None`` keeps the initial network's choice.
+    upsample
+        ``"resize"`` (lattice-free, zoo v3) or ``"transpose"`` decoder upsampling; an
+        ``init`` network with the other kind is converted (``"resize"`` from a
+        transposed-convolution network: warm start, see
+        :func:`~napari_defocus_deblur.model.resize_upsampling`); ``None`` keeps the
+        initial network's choice (``"resize"`` from scratch).
     prior, prior_fields, prior_depths_um, content_dir
         Train on fields simulated from a simulator preset (``"wide"``, ``"nominal"``)
         instead of a data folder: number of fields, range of distances (µm) and an
@@ -105,6 +111,7 @@ class TrainConfig:
     grad_clip: float | None = 1.0
     amp: bool = True
     condition: str | None = None
+    upsample: str | None = None
     prior: str | None = None
     prior_fields: int = 256
     prior_depths_um: tuple[float, float] = (2.0, 44.0)
@@ -160,6 +167,10 @@ class TrainConfig:
             raise UserInputError(f"fusion must be 'sum' or 'concat', got {self.fusion!r}")
         if self.condition not in (None, "none", "depth"):
             raise UserInputError(f"condition must be 'none' or 'depth', got {self.condition!r}")
+        if self.upsample not in (None, "resize", "transpose"):
+            raise UserInputError(
+                f"upsample must be 'resize' or 'transpose', got {self.upsample!r}"
+            )
         if self.prior is not None:
             from napari_defocus_deblur.simulate.prior import get_prior
 
@@ -187,6 +198,7 @@ class TrainConfig:
             "base_channels": self.base_channels,
             "levels": self.levels,
             "condition": self.condition or "none",
+            "upsample": self.upsample or "resize",
         }
 
     def to_dict(self) -> dict[str, Any]:

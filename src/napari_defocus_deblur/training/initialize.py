@@ -89,12 +89,14 @@ def initial_model(config: TrainConfig) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             return build_model(**config.model_options()).train()
-    from napari_defocus_deblur.model import condition_on_depth
+    from napari_defocus_deblur.model import condition_on_depth, resize_upsampling
 
     model = _load(find_init_checkpoint(config.init)).float().cpu().train()
     check_compatible(config, model, f"--init {config.init}")
     if config.condition == "depth":
         model = condition_on_depth(model)
+    if config.upsample == "resize":
+        model = resize_upsampling(model)
     return model
 
 
@@ -116,4 +118,9 @@ def check_compatible(config: TrainConfig, model: nn.Module, what: str) -> None:
     ):
         raise UserInputError(
             f"{what} uses {mc.fusion} fusion but --fusion {config.fusion} was requested"
+        )
+    if config.upsample == "transpose" and getattr(mc, "upsample", "transpose") != "transpose":
+        raise UserInputError(
+            f"{what} upsamples by resizing; it cannot be turned back into transposed "
+            "convolutions: drop upsample or pick a v1/v2 model"
         )

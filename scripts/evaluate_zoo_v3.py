@@ -1,0 +1,278 @@
+"""Evaluation v3 (issue 20): the shipped zoo against the zoo v3 runs, and the ship rule.
+
+One command: writes the v3 robustness set (calibration v3 optics) if missing, scores the
+shipped networks and every ``runs/v3-<method>`` run (told the true distance, and the
+one-click ``depth_um="auto"`` path of the default network), and rewrites the tables
+between the ``<!-- v3-tables -->`` markers of docs/zoo.md plus docs/data/zoo-v3-eval.json:
+
+* paper layout (nominal optics) and robustness (6 optics x 3 contents x 3 distances);
+* lattice ratio per method on the set and on the 24 restored real z_00 images;
+* the estimator on the set, on the real z_00 and on the real in-focus images;
+* do-no-harm on the 8 real in-focus images through ``depth_um="auto"``;
+* the v3 networks at equal steps (steps, precision, wall time from their runs);
+* the ship rule: the v3 default ships when it beats the shipped default on the
+  robustness set (mean gain over its 54 cells) and leaves no cell below the input.
+
+Usage::
+
+    python scripts/evaluate_zoo_v3.py [--set runs/robustness-set-v3] [--runs runs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_zoo_v2 import gain_table, paper_table
+
+from napari_defocus_deblur.evaluation.robustness import (
+    Score,
+    iter_score_set,
+    scores_to_json,
+    summarise,
+)
+from napari_defocus_deblur.progress import drive
+from napari_defocus_deblur.simulate.robustness import (
+    iter_write_robustness_set,
+    read_manifest,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+ZOO_DOC = REPO / "docs" / "zoo.md"
+MARK = re.compile(r"<!-- v3-tables -->.*<!-- /v3-tables -->", re.S)
+REAL = REPO.parent / "shared" / "data" / "bbbc006-real"
+NETWORKS = ("sum", "concat", "unet", "nah")
+SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "default")
+
+
+def candidates(runs: Path) -> dict[str, str]:
+    """Scored method name -> label, for the v3 runs that exist."""
+    out = {}
+    for net in NETWORKS:
+        run = runs / f"v3-{net}"
+        if (run / "model.safetensors").is_file():
+            out[f"told:{run}"] = f"{net} v3"
+            if net == "sum":
+                out[f"auto:{run}"] = "default v3"
+    return out
+
+
+def scores_of(folder: Path, method: str, cache: Path) -> list[Score]:
+    """Scores of one method on the set, kept in ``cache`` (a v3 run's file name carries
+    its step count, so a run trained further is scored again)."""
+    from dataclasses import replace
+
+    name = method
+    if ":" in method:
+        run = Path(method.split(":", 1)[1])
+        state = json.loads((run / "training_state.json").read_text())
+        name = f"{method.split(':')[0]}-{run.name}-{state['step']}"
+    path = cache / f"{name}.json"
+    if path.is_file():
+        return [Score(**row) for row in json.loads(path.read_text())]
+    scores = drive(iter_score_set(folder, [method]))
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scores_to_json(scores)) + "\n")
+    return [replace(s, method=method) for s in scores]
+
+
+def real_images(folder: str) -> list[np.ndarray]:
+    """The real BBBC006 images of ``REAL / folder`` (empty without ../shared)."""
+    from napari_defocus_deblur.io.tiff import read_image
+
+    return [read_image(p)[0].astype(np.float32) for p in sorted((REAL / folder).glob("*.*"))]
+
+
+def estimator_figures(folder: Path) -> dict:
+    """Median |error| on the set (per setting) and readings of the real images."""
+    from napari_defocus_deblur.estimate import estimate_defocus
+    from napari_defocus_deblur.io.tiff import read_image
+
+    per_setting: dict[str, list[float]] = {}
+    for e in read_manifest(folder):
+        if e["part"] != "robustness":
+            continue
+        img = read_image(folder / f"{e['name']}_blurred.tif")[0]
+        err = abs(estimate_defocus(img).depth_um - e["depth_um"])
+        per_setting.setdefault(e["setting"], []).append(err)
+    every = [x for v in per_setting.values() for x in v]
+    out = {"robustness_median_abs_error_um": round(float(np.median(every)), 2)}
+    out["per_setting"] = {k: round(float(np.median(v)), 2) for k, v in per_setting.items()}
+    for name in ("defocus-z00", "in-focus"):
+        reads = [estimate_defocus(img).depth_um for img in real_images(name)]
+        if reads:
+            q = np.percentile(reads, (10, 50, 90))
+            out[f"real_{name}"] = {
+                "n": len(reads),
+                "median": round(float(q[1]), 2),
+                "p10": round(float(q[0]), 2),
+                "p90": round(float(q[2]), 2),
+                "max": round(float(max(reads)), 2),
+            }
+    return out
+
+
+def real_lattice(models: dict[str, str]) -> dict[str, dict]:
+    """Per network: worst lattice ratio over the 24 restored real z_00 (told 33 µm)."""
+    from napari_defocus_deblur.evaluation.lattice import lattice_ratio
+    from napari_defocus_deblur.inference import deblur
+
+    images = real_images("defocus-z00")
+    out = {}
+    for label, model in models.items():
+        ratios = [lattice_ratio(deblur(img, model=model, depth_um=33.0)) for img in images]
+        if ratios:
+            out[label] = {
+                "max": round(max(ratios), 1),
+                "median": round(float(np.median(ratios)), 1),
+            }
+    return out
+
+
+def do_no_harm(models: dict[str, str]) -> dict[str, dict]:
+    """Per model, on the 8 real in-focus images through ``depth_um="auto"``: the lowest
+    PSNR against the input and the deepest undershoot below the input's minimum, in
+    units of the background noise (target: PSNR >= 40 dB, undershoot < 5)."""
+    from scipy.ndimage import median_filter
+
+    from napari_defocus_deblur.inference import deblur
+    from napari_defocus_deblur.metrics import psnr
+
+    images = real_images("in-focus")
+    out = {}
+    for label, model in models.items():
+        worst_psnr, worst_under = np.inf, 0.0
+        for img in images:
+            restored = deblur(img, model=model, depth_um="auto")
+            background = img < np.percentile(img, 30)
+            noise = float(np.std((img - median_filter(img, 3))[background])) or 1.0
+            worst_psnr = min(worst_psnr, psnr(restored, img))
+            worst_under = max(worst_under, float((img.min() - restored.min()) / noise))
+        if images:
+            out[label] = {
+                "min_psnr_db": round(float(worst_psnr), 2),
+                "max_undershoot_noise": round(worst_under, 2),
+            }
+    return out
+
+
+def equal_steps(runs: Path) -> list[dict]:
+    """Steps, precision and wall time of every v3 run."""
+    rows = []
+    for net in NETWORKS:
+        state = runs / f"v3-{net}" / "training_state.json"
+        info = runs / f"v3-{net}" / "config.json"
+        if state.is_file() and info.is_file():
+            s, training = json.loads(state.read_text()), json.loads(info.read_text())["training"]
+            rows.append(
+                {
+                    "network": net,
+                    "steps": s["step"],
+                    "precision": training.get("precision"),
+                    "wall_time_min": round(s.get("elapsed_s", 0) / 60, 1),
+                    "best_val_psnr": s.get("best_val_psnr"),
+                }
+            )
+    return rows
+
+
+def ship_rule(cells: list[dict]) -> dict:
+    """Mean gain over the robustness cells and cells below the input, shipped vs v3."""
+    out = {}
+    for method in ("default", "auto:v3"):
+        mine = [c for c in cells if c["method"] == method]
+        if mine:
+            gains = [c["gain_db"] for c in mine]
+            out[method] = {
+                "mean_gain_db": round(float(np.mean(gains)), 3),
+                "cells_below_input": int(sum(g < 0 for g in gains)),
+                "worst_cell_db": round(float(min(gains)), 2),
+            }
+    if len(out) == 2:
+        v3, v2 = out["auto:v3"], out["default"]
+        out["ship_v3"] = v3["cells_below_input"] == 0 and v3["mean_gain_db"] > v2["mean_gain_db"]
+    return out
+
+
+def render(record: dict) -> str:
+    """Markdown between the v3 markers."""
+    p = ["<!-- v3-tables -->", "", "### Paper layout, nominal optics v3 (PSNR / SSIM (gain dB))"]
+    p += ["", paper_table(record["paper"]), ""]
+    for depth in (34.0, 22.0, 10.0):
+        p += [f"### Robustness, {depth:g} µm: PSNR gain over the input per optics setting", ""]
+        p += [gain_table(record["by_setting"], "setting", depth), ""]
+    p += ["### Robustness, 34 µm: PSNR gain per content type", ""]
+    p += [gain_table(record["by_content"], "content", 34.0), ""]
+    p += ["### Lattice ratio (worst lattice frequency; <= 10: no visible grid)", ""]
+    p += ["| method | robustness set, max | real z_00 (24, told 33 µm), max |", "|---|---:|---:|"]
+    for m, lat in record["lattice_set"].items():
+        real = record["lattice_real"].get(m, {}).get("max")
+        p += [f"| {m} | {lat:.1f} | {'' if real is None else f'{real:.1f}'} |"]
+    p += ["", "### Estimator, do-no-harm, equal steps, ship rule", "", "```json"]
+    keys = ("estimator", "do_no_harm", "equal_steps", "ship_rule")
+    p += [json.dumps({k: record[k] for k in keys}, indent=1), "```", "", "<!-- /v3-tables -->"]
+    return "\n".join(p)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
+    ap.add_argument("--runs", type=Path, default=Path("runs"))
+    ap.add_argument("--scores-dir", type=Path, default=Path("runs/v3-scores"))
+    ap.add_argument("--json", type=Path, default=REPO / "docs/data/zoo-v3-eval.json")
+    args = ap.parse_args()
+    if not (args.set / "manifest.json").is_file():
+        drive(iter_write_robustness_set(args.set))
+    labels = {m: m for m in SHIPPED} | candidates(args.runs.resolve())
+    scores = []
+    for method, label in labels.items():
+        print(f"scoring {label}", flush=True)
+        scores += [replace(s, method=label) for s in scores_of(args.set, method, args.scores_dir)]
+    robust = [s for s in scores if s.part == "robustness"]
+    record = {
+        "paper": summarise([s for s in scores if s.part == "paper"], ["depth_um"]),
+        "by_content": summarise(robust, ["depth_um", "content"]),
+        "by_setting": summarise(robust, ["depth_um", "setting"]),
+        "cells": summarise(robust, ["depth_um", "setting", "content"]),
+    }
+    record["lattice_set"] = {
+        m: max(s.lattice_ratio for s in scores if s.method == m)
+        for m in dict.fromkeys(s.method for s in scores)
+        if m != "input"
+    }
+    nets = {
+        lab: m.split(":", 1)[1] if ":" in m else f"bbbc006-{m}"
+        for m, lab in labels.items()
+        if m.split(":")[0] in ("told", *NETWORKS)
+    }
+    record["lattice_real"] = real_lattice(nets)
+    record["estimator"] = estimator_figures(args.set)
+    defaults = {"default": "bbbc006-sum"} | {
+        lab: m.split(":", 1)[1] for m, lab in labels.items() if m.startswith("auto:")
+    }
+    record["do_no_harm"] = do_no_harm(defaults)
+    record["equal_steps"] = equal_steps(args.runs)
+    record["ship_rule"] = ship_rule(
+        [
+            {**c, "method": "auto:v3" if c["method"] == "default v3" else c["method"]}
+            for c in record["cells"]
+        ]
+    )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    text, table = ZOO_DOC.read_text(), render(record)
+    ZOO_DOC.write_text(
+        MARK.sub(lambda _: table, text) if MARK.search(text) else text + "\n" + table
+    )
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

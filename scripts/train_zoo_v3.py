@@ -1,0 +1,70 @@
+"""Zoo v3 training schedule: sum, concat, U-Net and Nah, round-robin at equal steps.
+
+Each network has one resumable run, ``runs/v3-<method>``, configured by
+``configs/cpu-v3-<method>.json`` (recalibrated ``wide`` prior, lattice-free upsampling
+warm-started from the v2 network, depth-conditioned; ``steps`` there is the horizon of
+the cosine schedule). A turn trains the network with the fewest steps up to the next
+multiple of ``--chunk`` (:mod:`napari_defocus_deblur.training.schedule`), so the four
+networks never drift more than one chunk apart and finish every round at equal steps.
+Run it again at any time, after a kill, a reboot or on another day: it continues from
+the last checkpoints (written every 25 steps). bf16 autocast is used where the run-time
+probe finds bf16 faster; precision, steps and wall time land in every run's record and
+so in the model cards (``scripts/bundle_zoo.py``).
+
+Usage::
+
+    nohup python scripts/train_zoo_v3.py [--chunk 100] [--until 6000] > runs/v3.log 2>&1 &
+
+``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
+appended to ``runs/v3-schedule.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from napari_defocus_deblur.training.schedule import Schedule, iter_schedule, progress
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("sum", "concat", "unet", "nah")
+REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunk", type=int, default=100, help="steps per turn")
+    parser.add_argument("--until", type=int, default=6000, help="stop when all reach this")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs")
+    args = parser.parse_args()
+    overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
+    schedule = Schedule(
+        tuple(args.methods),
+        ROOT / "configs",
+        args.runs,
+        chunk=args.chunk,
+        until=args.until,
+        overrides=overrides,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    ledger = args.runs / "v3-schedule.jsonl"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    print(f"== {time.strftime('%H:%M:%S')} steps so far: {progress(schedule)}", flush=True)
+    for turn in iter_schedule(schedule, stop):
+        entry = {**asdict(turn), "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        print(f"== {entry['utc']} {json.dumps(entry)}", flush=True)
+        with ledger.open("a") as fh:
+            fh.write(json.dumps(entry) + "\n")
+    print(f"== {time.strftime('%H:%M:%S')} stopped; steps: {progress(schedule)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

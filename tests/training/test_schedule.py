@@ -1,0 +1,103 @@
+"""The round-robin schedule: equal steps, and a killed schedule continues where it was."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.training import TrainingData
+from napari_defocus_deblur.training.schedule import (
+    Schedule,
+    TurnDone,
+    iter_schedule,
+    next_turn,
+    progress,
+)
+from tests.training.helpers import TINY, blob_pairs
+
+METHODS = ("sum", "unet")
+
+
+@pytest.fixture(scope="module")
+def data():
+    oof, sharp = blob_pairs(4, (48, 48), seed=3)
+    return TrainingData.from_arrays(oof, sharp, val_fraction=0.25, depth_um=10.0)
+
+
+def _schedule(tmp_path, chunk=4, until=8) -> Schedule:
+    configs = tmp_path / "configs"
+    configs.mkdir(exist_ok=True)
+    for method, scales in zip(METHODS, (2, 1)):
+        cfg = {
+            **TINY,
+            "scales": scales,
+            "crop": 32,
+            "batch": 2,
+            "warmup": 1,
+            "steps": 50,
+            "epoch_steps": 3,
+            "checkpoint_every": 1,
+            "device": "cpu",
+            "early_stopping_patience": None,
+            "seed": 1,
+        }
+        (configs / f"tiny-{method}.json").write_text(json.dumps(cfg))
+    return Schedule(
+        METHODS,
+        configs,
+        tmp_path / "runs",
+        config_prefix="tiny-",
+        run_prefix="r-",
+        chunk=chunk,
+        until=until,
+    )
+
+
+def test_turns_alternate_and_end_at_equal_steps(tmp_path, data):
+    schedule = _schedule(tmp_path)
+    job = iter_schedule(schedule, data_for=lambda config: data)
+    turns = []
+    try:
+        while True:
+            turns.append(next(job))
+    except StopIteration as end:
+        final = end.value
+    assert all(isinstance(t, TurnDone) for t in turns)
+    assert [(t.method, t.start, t.step) for t in turns] == [
+        ("sum", 0, 4),
+        ("unet", 0, 4),
+        ("sum", 4, 8),
+        ("unet", 4, 8),
+    ]
+    assert final == {"sum": 8, "unet": 8}
+
+
+def test_a_killed_schedule_continues_and_the_counters_stay_equal(tmp_path, data):
+    schedule = _schedule(tmp_path)
+    stop = threading.Event()
+    seen = []
+
+    def data_for(config):  # "kill" the schedule two steps into the second turn
+        seen.append(config.output_dir.name)
+        if len(seen) == 2:
+            threading.Timer(0.0, stop.set).start()
+        return data
+
+    list(iter_schedule(schedule, stop, data_for))
+    interrupted = progress(schedule)
+    assert interrupted["sum"] == 4 and 0 < interrupted["unet"] < 4
+    # started again: the interrupted network goes first and resumes its step counter
+    assert next_turn(schedule, interrupted) == ("unet", 4)
+    turns = list(iter_schedule(schedule, data_for=lambda config: data))
+    assert turns[0].method == "unet" and turns[0].start == interrupted["unet"]
+    assert progress(schedule) == {"sum": 8, "unet": 8}
+
+
+def test_bad_schedules_are_refused(tmp_path):
+    with pytest.raises(UserInputError, match="at least one"):
+        Schedule((), tmp_path, tmp_path)
+    with pytest.raises(UserInputError, match=">= 1"):
+        Schedule(("a",), tmp_path, tmp_path, chunk=0)
