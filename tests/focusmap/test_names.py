@@ -70,3 +70,10 @@ def test_folders_zips_channels_and_duplicates(tmp_path):
         list_fields(plate)
     with pytest.raises(UserInputError, match="no image"):
         list_fields(tmp_path / "plate" / "sub", pattern=r"(?P<well>X\d\d)")
+
+
+def test_only_the_fronts_import_focusmap():
+    from tests.test_import_graph import _graph
+
+    users = {part for part, deps in _graph().items() if "focusmap" in deps}
+    assert users == {"cli", "widgets"}

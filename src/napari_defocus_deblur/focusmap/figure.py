@@ -23,46 +23,59 @@ COLORMAP = "viridis"
 EMPTY_WELL = "#e8e8e8"
 
 
-def well_grid(fmap: FocusMap, channel: int | None = None) -> np.ndarray:
+def well_grid(fmap: FocusMap, channel: int | None = None, wells: Any = None) -> np.ndarray:
     """``(rows, columns)`` array of median well depths (µm), NaN where no depth."""
     grid = np.full(fmap.layout, np.nan)
-    for w in fmap.wells(channel).values():
+    for w in (wells or fmap.wells(channel)).values():
         grid[w.row - 1, w.column - 1] = w.depth_um
     return grid
 
 
 def draw_plate(figure: Any, fmap: FocusMap, channel: int | None = None, title: str = "") -> Any:
-    """Draw the plate map of ``fmap`` on ``figure`` (cleared first); returns the axes."""
+    """Draw the plate map of ``fmap`` on ``figure`` (cleared first); returns the axes.
+
+    The map's image is ``axes.images[0]``; :func:`update_plate` redraws new values on
+    the same axes cheaply (no new ticks, grid or colour bar).
+    """
     figure.clear()
     ax = figure.add_subplot(1, 1, 1)
-    grid = well_grid(fmap, channel)
-    finite = grid[np.isfinite(grid)]
-    vmax = max(MIN_SCALE_UM, math.ceil(float(finite.max())) if finite.size else 0.0)
-    cmap = _colormap()
-    image = ax.imshow(grid, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
-    _hatch(ax, fmap, channel)
     rows, columns = fmap.layout
+    image = ax.imshow(np.full(fmap.layout, np.nan), cmap=_colormap(), interpolation="nearest")
     step = 1 if columns <= 24 else 4
     ax.set_xticks(range(0, columns, step), [str(c + 1) for c in range(0, columns, step)])
     ax.set_yticks(range(0, rows, step), [well_name(r + 1, 1)[:-2] for r in range(0, rows, step)])
     ax.tick_params(labelsize=6, length=0)
-    ax.set_facecolor(EMPTY_WELL)
-    ax.set_xticks(np.arange(-0.5, columns, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
-    ax.grid(which="minor", color="white", linewidth=0.4 if columns <= 24 else 0.15)
-    ax.tick_params(which="minor", length=0)
     ax.xaxis.tick_top()
+    ax.set_facecolor(EMPTY_WELL)
+    width = 0.4 if columns <= 24 else 0.15
+    ax.vlines(np.arange(0.5, columns - 1), -0.5, rows - 0.5, colors="white", linewidth=width)
+    ax.hlines(np.arange(0.5, rows - 1), -0.5, columns - 0.5, colors="white", linewidth=width)
     bar = figure.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
     bar.set_label("median depth (µm)", fontsize=7)
     bar.ax.tick_params(labelsize=6)
-    n_wells = int(np.isfinite(grid).sum())
+    update_plate(ax, fmap, channel, title)
+    return ax
+
+
+def update_plate(ax: Any, fmap: FocusMap, channel: int | None = None, title: str = "") -> None:
+    """Show the wells of ``fmap`` on axes drawn by :func:`draw_plate` (same layout)."""
+    wells = fmap.wells(channel)
+    grid = well_grid(fmap, channel, wells)
+    finite = grid[np.isfinite(grid)]
+    vmax = max(MIN_SCALE_UM, math.ceil(float(finite.max())) if finite.size else 0.0)
+    image = ax.images[0]
+    image.set_data(grid)
+    image.set_clim(0.0, vmax)
+    for patch in list(ax.patches):
+        patch.remove()
+    _hatch(ax, wells)
+    rows, columns = fmap.layout
     ax.set_xlabel(
         title
-        or f"{rows * columns}-well plate, {len(fmap.rows)} field(s), {n_wells} well(s) "
+        or f"{rows * columns}-well plate, {len(fmap.rows)} field(s), {finite.size} well(s) "
         f"read; hatched: unreadable or confidence < {LOW_CONFIDENCE:g}",
         fontsize=7,
     )
-    return ax
 
 
 def _colormap() -> Any:
@@ -73,10 +86,10 @@ def _colormap() -> Any:
     return cmap
 
 
-def _hatch(ax: Any, fmap: FocusMap, channel: int | None) -> None:
+def _hatch(ax: Any, wells: dict) -> None:
     from matplotlib.patches import Rectangle
 
-    for w in fmap.wells(channel).values():
+    for w in wells.values():
         if w.hatched:
             corner = (w.column - 1.5, w.row - 1.5)
             box = Rectangle(corner, 1, 1, fill=False, hatch="////", edgecolor="#d62728", lw=0.5)

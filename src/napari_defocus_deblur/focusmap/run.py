@@ -142,10 +142,13 @@ def iter_focus_map(
     yield MapStarted(total, len(done), layout)
     for count, row in enumerate(done.values(), 1):
         yield FieldMapped(row, count, total)
-    todo = [f for f in files if f.path not in done]
-    for row in _run_pool(todo, int(workers)):
-        done[row.path] = row
-        yield FieldMapped(row, len(done), total)
+    pool = _run_pool([f for f in files if f.path not in done], int(workers))
+    try:
+        for row in pool:
+            done[row.path] = row
+            yield FieldMapped(row, len(done), total)
+    finally:  # closed early: cancel the fields not started, wait for those in flight
+        pool.close()
     rows = tuple(done[f.path] for f in files)
     label = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
     return FocusMap(rows, layout, label, tuple(skipped))

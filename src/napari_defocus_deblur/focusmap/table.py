@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,8 @@ class FocusMap:
         out = {}
         for well, rows in sorted(groups.items(), key=lambda kv: (kv[1][0].row, kv[1][0].column)):
             good = [r for r in rows if r.ok]
-            depth = float(np.median([r.depth_um for r in good])) if good else math.nan
-            conf = float(np.median([r.confidence for r in good])) if good else math.nan
+            depth = statistics.median(r.depth_um for r in good) if good else math.nan
+            conf = statistics.median(r.confidence for r in good) if good else math.nan
             first = rows[0]
             out[well] = WellSummary(
                 well, first.row, first.column, depth, conf, len(rows), len(rows) - len(good)

@@ -31,7 +31,8 @@ class PlateCanvas(QWidget):
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=(4.0, 2.8), dpi=100, layout="constrained")
+        # no layout engine: it would measure every tick label at every redraw
+        self.figure = Figure(figsize=(4.0, 2.8), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumHeight(220)
@@ -55,10 +56,15 @@ class PlateCanvas(QWidget):
 
     def show_map(self, fmap: Any, channel: int | None = None, *, now: bool = False) -> None:
         """Draw ``fmap`` (``now``: render at once instead of when Qt is idle)."""
-        from napari_defocus_deblur.focusmap import draw_plate
+        from napari_defocus_deblur.focusmap.figure import draw_plate, update_plate
 
+        same = self.fmap is not None and self.fmap.layout == fmap.layout
         self.fmap = fmap
-        self.axes = draw_plate(self.figure, fmap, channel)
+        if same and self.axes is not None:  # values only: cheap while a map fills in
+            update_plate(self.axes, fmap, channel)
+        else:
+            self.axes = draw_plate(self.figure, fmap, channel)
+            self.figure.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.1)
         if now:
             self.canvas.draw()
         else:

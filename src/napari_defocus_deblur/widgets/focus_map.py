@@ -267,6 +267,7 @@ class FocusMapWidget(Container):
         worker.returned.connect(lambda v, w=worker: self._if_current(w, on_returned, v))
         worker.errored.connect(lambda exc: report_exception(exc, action))
         worker.finished.connect(lambda w=worker: self._finished(w))
+        worker.finished.connect(job.close)  # cancelled: stop the job's threads too
         self.worker = worker
         self._sync()
         worker.start()
