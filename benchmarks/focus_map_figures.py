@@ -3,7 +3,8 @@
 
 The real plate is a temporary folder with the 24 real z_00 TIFFs (32 µm below focus,
 original names) and the 8 in-focus images (wells A02-A09, site 1) saved as TIFFs under
-BBBC006 names, so one map shows both.
+BBBC006 names, so one map shows both, plus one deliberately truncated copy (well O12)
+to show how an unreadable well looks.
 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/focus_map_figures.py docs/images
 """
@@ -34,6 +35,8 @@ def real_plate(folder: Path) -> Path:
     for f in list_fields(REAL / "in-focus", pattern=IN_FOCUS_PATTERN)[0]:
         image, _ = read_image(f.path)
         tifffile.imwrite(folder / format_name(f.well.lower(), f.site, f.channel), image)
+    first = sorted(folder.glob("*.tif"))[0].read_bytes()
+    (folder / format_name("o12", 1, 1)).write_bytes(first[: len(first) // 3])  # truncated
     return folder
 
 

@@ -38,7 +38,7 @@ def test_heat_map_shows_the_plate(widget):
     assert grid[0, 0] == pytest.approx(3.0) and grid[1, 2] == pytest.approx(14.0)
     assert int(np.isfinite(np.ma.filled(grid, np.nan)).sum()) == 2
     assert widget.fix_button.text == "Deblur fields above 8 µm (1)" and widget.fix_button.enabled
-    assert not widget.progress.visible
+    assert widget.progress.value == widget.progress.max == 3
     widget.plot.canvas.callbacks.process(
         "motion_notify_event", _event(widget, "motion_notify_event", 2, 3)
     )

@@ -41,7 +41,8 @@ def draw_plate(figure: Any, fmap: FocusMap, channel: int | None = None, title: s
     ax = figure.add_subplot(1, 1, 1)
     rows, columns = fmap.layout
     image = ax.imshow(np.full(fmap.layout, np.nan), cmap=_colormap(), interpolation="nearest")
-    step = 1 if columns <= 24 else 4
+    width_px = figure.get_size_inches()[0] * figure.dpi * 0.8
+    step = max(1, math.ceil(columns * 14 / width_px))  # about 14 px per column label
     ax.set_xticks(range(0, columns, step), [str(c + 1) for c in range(0, columns, step)])
     ax.set_yticks(range(0, rows, step), [well_name(r + 1, 1)[:-2] for r in range(0, rows, step)])
     ax.tick_params(labelsize=6, length=0)

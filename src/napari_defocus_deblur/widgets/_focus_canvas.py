@@ -8,6 +8,10 @@ from typing import Any
 
 from qtpy.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+CANVAS_HEIGHT = 230
+HATCH_TEXT = "hatched: unreadable or low confidence"
+#: The plate drawn before the first map (BBBC006's).
+DEFAULT_LAYOUT = (16, 24)
 EMPTY_TEXT = "Choose a plate folder or .zip and press Map focus"
 
 
@@ -32,15 +36,18 @@ class PlateCanvas(QWidget):
         from matplotlib.figure import Figure
 
         # no layout engine: it would measure every tick label at every redraw
-        self.figure = Figure(figsize=(4.0, 2.8), dpi=100)
+        self.figure = Figure(figsize=(3.6, 2.3), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(220)
+        # a fixed height: a resize re-renders the whole figure, so labels and bars that
+        # come and go around the canvas must not change its size
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.canvas.setFixedHeight(CANVAS_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
         self.fmap: Any = None
         self.axes: Any = None
+        self._layout: tuple[int, int] | None = None
         self._on_hover, self._on_click = on_hover, on_click
         self._hovered: str | None = None
         self.canvas.mpl_connect("motion_notify_event", self._motion)
@@ -48,27 +55,28 @@ class PlateCanvas(QWidget):
         self.clear()
 
     def clear(self) -> None:
-        """Back to the empty canvas with a line of explanation."""
-        self.fmap, self.axes = None, None
-        self.figure.clear()
-        self.figure.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", fontsize=8)
-        self.canvas.draw_idle()
+        """Back to an empty 384-well plate with a line of explanation (drawn now, so the
+        first map of that layout only updates values)."""
+        from napari_defocus_deblur.focusmap import FocusMap
 
-    def show_map(self, fmap: Any, channel: int | None = None, *, now: bool = False) -> None:
-        """Draw ``fmap`` (``now``: render at once instead of when Qt is idle)."""
+        self.fmap = None
+        self._draw(FocusMap((), DEFAULT_LAYOUT), None, EMPTY_TEXT)
+
+    def show_map(self, fmap: Any, channel: int | None = None) -> None:
+        """Draw ``fmap``; only its values when the plate layout is the one drawn."""
+        self.fmap = fmap
+        self._draw(fmap, channel, HATCH_TEXT)
+
+    def _draw(self, fmap: Any, channel: int | None, title: str) -> None:
         from napari_defocus_deblur.focusmap.figure import draw_plate, update_plate
 
-        same = self.fmap is not None and self.fmap.layout == fmap.layout
-        self.fmap = fmap
-        if same and self.axes is not None:  # values only: cheap while a map fills in
-            update_plate(self.axes, fmap, channel)
+        if self.axes is not None and self._layout == fmap.layout:
+            update_plate(self.axes, fmap, channel, title)
         else:
-            self.axes = draw_plate(self.figure, fmap, channel)
-            self.figure.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.1)
-        if now:
-            self.canvas.draw()
-        else:
-            self.canvas.draw_idle()
+            self.axes = draw_plate(self.figure, fmap, channel, title)
+            self.figure.subplots_adjust(left=0.05, right=0.97, top=0.92, bottom=0.08)
+            self._layout = fmap.layout
+        self.canvas.draw_idle()
 
     def well_image(self) -> Any:
         """The median-depth array drawn (rows x columns), or None before a map."""

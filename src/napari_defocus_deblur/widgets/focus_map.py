@@ -34,11 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "above_um": 8.0,
     "fix_folder": Path(""),
 }
-#: Redraw the partial map while computing at most this often (seconds).
-REDRAW_EVERY_S = 1.0
 #: Gap between the sites of a well when they are opened side by side (pixels).
 SITE_GAP_PX = 16
 OVERLAY_COLORMAP = "turbo"
+#: Move the progress bar at most this often (seconds).
+PROGRESS_EVERY_S = 0.2
 
 
 def focus_map_settings(
@@ -78,13 +78,11 @@ class FocusMapWidget(Container):
         self.viewer = napari_viewer
         self.fmap: Any = None
         self.worker: Any = None
-        self._rows: list = []
-        self._layout = (16, 24)
-        self._drawn_at = 0.0
+        self._shown_at = 0.0
         self.settings = build_form()
         self.map_button = PushButton(text="Map focus")
         self.cancel_button = PushButton(text="Cancel", enabled=False)
-        self.progress = ProgressBar(min=0, max=1, value=0, visible=False)
+        self.progress = ProgressBar(min=0, max=1, value=0)  # always shown: see PlateCanvas
         self.plot = PlateCanvas(self._on_hover, self.open_well)
         self.hover = word_wrap(Label(value="hover a well for its figures; click to open it"))
         self.fix_button = PushButton(text="", enabled=False)
@@ -145,24 +143,23 @@ class FocusMapWidget(Container):
             channel=int(s.channel.value) or None,
             workers=int(s.workers.value),
         )
-        self._rows, self.fmap = [], None
-        self.progress.visible, self.progress.value = True, 0
+        self.fmap = None
+        self.progress.value = 0
         self.status.value = f"mapping {plate} …"
         return self._start(job, self._on_map_event, self._on_mapped, "focus map")
 
     def _on_map_event(self, event: Any) -> None:
-        from napari_defocus_deblur.focusmap import FieldMapped, FocusMap
+        """Only the progress bar moves while the fields are read: drawing competes with
+        the reading threads for the interpreter and would stall the GUI."""
+        from napari_defocus_deblur.focusmap import FieldMapped
 
-        if not isinstance(event, FieldMapped):
-            self._layout = event.layout
+        if isinstance(event, FieldMapped):
+            now = time.monotonic()  # a progress bar repaints at once: a few times a second
+            if now - self._shown_at >= PROGRESS_EVERY_S or event.done == event.total:
+                self._shown_at = now
+                self.progress.value = event.done
+        else:
             self.progress.max = max(event.total, 1)
-            return
-        self._rows.append(event.row)
-        self.progress.value = event.done
-        now = time.monotonic()
-        if now - self._drawn_at >= REDRAW_EVERY_S:
-            self._drawn_at = now
-            self.plot.show_map(FocusMap(tuple(self._rows), self._layout), self._channel())
 
     def _on_mapped(self, fmap: Any) -> None:
         self.fmap = fmap
@@ -242,7 +239,7 @@ class FocusMapWidget(Container):
             return False
         above = float(self.settings.above_um.value)
         job = iter_fix(self.fmap, folder, above)
-        self.progress.visible, self.progress.value = True, 0
+        self.progress.value = 0
         self.progress.max = max(len(self.fmap.above(above)), 1)
         self.status.value = f"deblurring fields above {above:g} µm into {folder} …"
         return self._start(job, self._on_fix_event, self._on_fixed, "deblurring fields")
@@ -281,7 +278,6 @@ class FocusMapWidget(Container):
         if worker is not self.worker:
             return
         self.worker = None
-        self.progress.visible = False
         self._sync()
 
     def cancel(self) -> None:
