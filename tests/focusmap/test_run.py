@@ -18,6 +18,7 @@ from napari_defocus_deblur.focusmap import (
     to_json,
 )
 from napari_defocus_deblur.io.bbbc006 import format_name
+from napari_defocus_deblur.progress import drive
 from tests.focusmap.helpers import coded_estimator, coded_plate
 
 DEPTHS = {("a01", 1): 2.0, ("a01", 2): 3.0, ("a02", 1): 12.0, ("b05", 1): 20.0}
@@ -60,13 +61,7 @@ def test_resume_reuses_finished_rows_and_reads_no_finished_file(tmp_path, monkey
     out.write_text(to_csv(type(focus_map(plate))(tuple(done), (8, 12))))
     read.clear()
     events = []
-    fmap = iter_focus_map(plate, workers=2, resume_from=out)
-    while True:
-        try:
-            events.append(next(fmap))
-        except StopIteration as stop:
-            result = stop.value
-            break
+    result = drive(iter_focus_map(plate, workers=2, resume_from=out), events.append)
     assert events[0].reused == 2
     finished = {d.path for d in done}
     assert sorted(read) == sorted(r.path for r in result.rows if r.path not in finished)

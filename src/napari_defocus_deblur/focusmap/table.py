@@ -33,21 +33,17 @@ COLUMNS = (
 
 
 @dataclass(frozen=True, eq=False)
-class FieldRow:
+class FieldRow(FieldFile):
     """The focus of one field (one image): its depth, or why it could not be read.
 
-    ``depth_um``, ``confidence`` and ``blur_radius_px`` are NaN when ``error`` is set;
-    ``tile_depths_um`` is the within-field ``(ny, nx)`` depth map (µm, NaN: no signal;
-    tiles of :func:`napari_defocus_deblur.estimate.tile_grid`) or None; ``estimator``
-    names the fitted coefficients that made it.
+    The file's ``path``, ``well``, ``row``, ``column``, ``site`` and ``channel``
+    (:class:`~.names.FieldFile`), then its focus. ``depth_um``, ``confidence`` and
+    ``blur_radius_px`` are NaN when ``error`` is set; ``tile_depths_um`` is the
+    within-field ``(ny, nx)`` depth map (µm, NaN: no signal; tiles of
+    :func:`napari_defocus_deblur.estimate.tile_grid`) or None; ``estimator`` names the
+    fitted coefficients that made it.
     """
 
-    path: str
-    well: str
-    row: int
-    column: int
-    site: int
-    channel: int
     depth_um: float = math.nan
     confidence: float = math.nan
     blur_radius_px: float = math.nan
