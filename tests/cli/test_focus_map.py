@@ -70,3 +70,26 @@ def test_fix_touches_only_deep_fields_with_their_own_depths(tmp_path, plate, mon
     assert "2 output file(s) exist already" in err and "--overwrite" in err
     assert {p: p.stat().st_mtime_ns for p in fixed.iterdir()} == before
     assert main([*args, "--overwrite"]) == 0
+
+
+def test_interrupted_run_saves_and_the_rerun_resumes(tmp_path, plate, monkeypatch, capsys):
+    from napari_defocus_deblur.focusmap import run
+
+    original, read = run.read_field, []
+
+    def interrupted(path):
+        if len(read) == 2:
+            raise KeyboardInterrupt
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(run, "read_field", interrupted)
+    out = tmp_path / "out"
+    assert main(["focus-map", str(plate), "-o", str(out), "--workers", "1"]) == 130
+    assert "saved 2 mapped field(s)" in capsys.readouterr().err
+    assert len((out / "focus.csv").read_text().splitlines()) == 3
+    first = list(read)
+    monkeypatch.setattr(run, "read_field", lambda p: read.append(p) or original(p))
+    assert main(["focus-map", str(plate), "-o", str(out)]) == 0
+    assert len(read) == 5 and not set(first) & set(read[2:])  # the 3 others, once each
+    assert len((out / "focus.csv").read_text().splitlines()) == 6

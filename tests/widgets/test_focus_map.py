@@ -63,3 +63,27 @@ def test_clicking_a_well_opens_its_fields_with_depth_maps(widget):
     # the overlay covers the image's centre tiles; site 2 lies beside site 1
     assert overlay.translate[0] == pytest.approx(2 + (TILE - 1) / 2)
     assert viewer.layers[2].translate[1] == pytest.approx(image.data.shape[1] + 16)
+
+
+def test_deblur_button_runs_the_fix_on_the_map(widget, qtbot, tmp_path, monkeypatch, notes):
+    import napari_defocus_deblur.focusmap as focusmap
+    from napari_defocus_deblur.focusmap import FieldFixed, FixResult
+
+    assert not widget.run_fix() and "choose a folder" in notes["error"][-1]
+    calls = []
+
+    def fake_fix(fmap, folder, above):
+        calls.append((fmap, folder, above))
+        rows = fmap.above(above)
+        for i, r in enumerate(rows, 1):
+            yield FieldFixed(r.path, f"{folder}/x.tif", r.depth_um, None, i, len(rows))
+        return FixResult(("x.tif",), (), "fake", len(rows))
+
+    monkeypatch.setattr(focusmap, "iter_fix", fake_fix)
+    widget.settings.fix_folder.value = tmp_path / "fixed"
+    widget.settings.above_um.value = 3.5
+    assert widget.fix_button.text == "Deblur fields above 3.5 µm (2)"
+    assert widget.run_fix()
+    qtbot.waitUntil(lambda: not widget.busy, timeout=10000)
+    assert calls[0][0] is widget.fmap and calls[0][1:] == (str(tmp_path / "fixed"), 3.5)
+    assert widget.status.value == "deblurred 1 of 2 field(s)"
