@@ -50,7 +50,8 @@ def fix_jobs(
     fmap: FocusMap, outdir: str | os.PathLike, above_um: float, *, overwrite: bool
 ) -> list:
     """The ``predict`` jobs of the fields deeper than ``above_um``: outputs keep the
-    sources' paths relative to their common folder under ``outdir``.
+    sources' paths relative to the plate (its folder or archive; for a list of files
+    their common folder) under ``outdir``, as ``predict PLATE -o OUTDIR`` would.
 
     Raises
     ------
@@ -63,13 +64,20 @@ def fix_jobs(
     if not rows:
         return []
     outdir = Path(outdir).expanduser()
-    folders = [os.path.dirname(os.path.abspath(r.path)) for r in rows]
-    common = os.path.commonpath(folders)
+    common = _plate_base(fmap)
     jobs = [
         Job(r.path, outdir / os.path.relpath(os.path.abspath(r.path), common), r.depth_um)
         for r in rows
     ]
     return check_targets(jobs, overwrite)
+
+
+def _plate_base(fmap: FocusMap) -> str:
+    """The folder (or ``.zip``) the output paths are relative to."""
+    source = fmap.source
+    if source and (os.path.isdir(source) or source.lower().endswith(".zip")):
+        return os.path.abspath(source)
+    return os.path.commonpath([os.path.dirname(os.path.abspath(r.path)) for r in fmap.rows])
 
 
 def _options(model: str | None, fusion: str, device: str, depths: list[float]) -> object:
