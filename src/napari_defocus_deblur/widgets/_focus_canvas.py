@@ -48,6 +48,7 @@ class PlateCanvas(QWidget):
         self.fmap: Any = None
         self.axes: Any = None
         self._layout: tuple[int, int] | None = None
+        self.colors: tuple[str, str] | None = None  # (background, text) of the theme
         self._on_hover, self._on_click = on_hover, on_click
         self._hovered: str | None = None
         self.canvas.mpl_connect("motion_notify_event", self._motion)
@@ -76,7 +77,41 @@ class PlateCanvas(QWidget):
             self.axes = draw_plate(self.figure, fmap, channel, title)
             self.figure.subplots_adjust(left=0.05, right=0.97, top=0.92, bottom=0.08)
             self._layout = fmap.layout
+            self._theme()
         self.canvas.draw_idle()
+
+    def follow_theme(self, viewer: Any) -> None:
+        """Colour the figure like the viewer's theme, now and when it changes."""
+        from napari_defocus_deblur.widgets._common import is_alive
+
+        def apply(*_: Any) -> None:
+            if not is_alive(self):
+                viewer.events.theme.disconnect(apply)
+                return
+            try:
+                from napari.utils.theme import get_theme
+
+                theme = get_theme(viewer.theme)
+                self.colors = (theme.background.as_hex(), theme.text.as_hex())
+            except Exception:  # an unknown theme keeps matplotlib's colours
+                return
+            self._theme()
+            self.canvas.draw_idle()
+
+        viewer.events.theme.connect(apply)
+        apply()
+
+    def _theme(self) -> None:
+        if self.colors is None:
+            return
+        background, text = self.colors
+        self.figure.set_facecolor(background)
+        for axes in self.figure.axes:
+            axes.tick_params(colors=text, which="both")
+            axes.xaxis.label.set_color(text)
+            axes.yaxis.label.set_color(text)
+        for label in self.figure.texts:
+            label.set_color(text)
 
     def well_image(self) -> Any:
         """The median-depth array drawn (rows x columns), or None before a map."""

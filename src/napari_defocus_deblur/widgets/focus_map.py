@@ -110,6 +110,7 @@ class FocusMapWidget(Container):
         self.defaults_button.changed.connect(lambda *_: restore_defaults(self.settings, DEFAULTS))
         self.settings.above_um.changed.connect(lambda *_: self._sync())
         on_close(self, self.cancel)
+        self.plot.follow_theme(napari_viewer)
         self._sync()
 
     @property
