@@ -16,7 +16,7 @@ import pytest
 PACKAGE = "napari_defocus_deblur"
 SRC = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 #: Packages that must run without a GUI.
-CORE = ("io", "simulate", "model", "inference", "training", "evaluation", "estimate")
+CORE = ("io", "simulate", "model", "inference", "training", "evaluation", "estimate", "focusmap")
 GUI = ("qtpy", "napari", "magicgui", f"{PACKAGE}.widgets")
 #: Cycles known and owned elsewhere, each with the reason it is still there. Remove an
 #: entry when its cycle is gone (the test then fails if it comes back).

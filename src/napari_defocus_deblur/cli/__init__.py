@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "models": "models",
     "export": "export",
     "demo": "demo",
+    "focus-map": "focus_map",
 }
 
 #: exit status for bad arguments, missing inputs and other user errors

@@ -106,11 +106,16 @@ def predict_depths(profiles: np.ndarray, coef: dict) -> np.ndarray:
     )
 
 
-def tiles_of(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:
-    """Non-overlapping ``tile`` x ``tile`` tiles covering the image's centre."""
-    h, w = image.shape
+def tile_grid(shape: tuple[int, ...], tile: int = TILE) -> tuple[int, int, int, int]:
+    """``(ny, nx, y0, x0)``: the tiles of :func:`tiles_of` and the corner of the first."""
+    h, w = shape[-2:]
     ny, nx = max(1, h // tile), max(1, w // tile)
-    y0, x0 = (h - ny * tile) // 2, (w - nx * tile) // 2
+    return ny, nx, (h - ny * tile) // 2, (w - nx * tile) // 2
+
+
+def tiles_of(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:
+    """Non-overlapping ``tile`` x ``tile`` tiles covering the image's centre (row-major)."""
+    ny, nx, y0, x0 = tile_grid(image.shape, tile)
     return [
         image[y0 + i * tile : y0 + (i + 1) * tile, x0 + j * tile : x0 + (j + 1) * tile]
         for i in range(ny)
@@ -129,8 +134,26 @@ def _has_signal(tile: np.ndarray) -> bool:
     return (hi - lo) > 8.0 * max(math.sqrt(max(lo, 1.0)) * 0.6, 1.0)
 
 
-def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
-    """Estimate how far from focus a 2-D fluorescence image was taken.
+@dataclass(frozen=True, eq=False)
+class TileDepths:
+    """The per-tile answer of :func:`estimate_tiles`: the within-field depth map.
+
+    Attributes
+    ----------
+    depths_um
+        ``(ny, nx)`` float array, one depth-equivalent defocus (µm) per tile of
+        :func:`tiles_of`; NaN for tiles without signal (unless no tile has signal, then
+        every tile is estimated).
+    with_signal
+        Whether any tile had signal (False: all tiles were estimated regardless).
+    """
+
+    depths_um: np.ndarray
+    with_signal: bool
+
+
+def estimate_tiles(image: np.ndarray) -> TileDepths:
+    """Estimate the defocus of every tile of a 2-D fluorescence image.
 
     Parameters
     ----------
@@ -139,8 +162,10 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
 
     Returns
     -------
-    DefocusEstimate
-        Depth-equivalent defocus (µm), blur radius (px) and confidence (0..1).
+    TileDepths
+        The ``(ny, nx)`` grid of per-tile depths (µm); tile ``(i, j)`` covers rows
+        ``y0 + i * TILE`` onwards and columns ``x0 + j * TILE`` onwards
+        (:func:`tile_grid`).
 
     Raises
     ------
@@ -156,16 +181,59 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
     if not np.isfinite(arr).all():
         raise UserInputError("defocus estimation needs finite pixel values (no NaN/inf)")
     coef = _coefficients()
+    ny, nx, _y0, _x0 = tile_grid(arr.shape)
     all_tiles = tiles_of(arr)
-    tiles = [t for t in all_tiles if _has_signal(t)] or all_tiles
-    profiles = np.array([band_profile(t) for t in tiles])
+    signal = np.array([_has_signal(t) for t in all_tiles])
+    with_signal = bool(signal.any())
+    if not with_signal:
+        signal[:] = True
+    profiles = np.array([band_profile(t) for t, s in zip(all_tiles, signal) if s])
     estimates = predict_depths(profiles, coef)
-    estimates = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
+    depths = np.full(ny * nx, np.nan)
+    depths[signal] = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
+    return TileDepths(depths.reshape(ny, nx), with_signal)
+
+
+def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
+    """The field's answer from its tiles: median depth, confidence from their spread."""
+    coef = _coefficients()
+    estimates = tiles.depths_um[np.isfinite(tiles.depths_um)]
     depth = float(np.median(estimates))
     spread = float(np.median(np.abs(estimates - depth))) if len(estimates) > 1 else 5.0
-    share = len(tiles) / len(all_tiles) if tiles is not all_tiles else 0.0
+    share = len(estimates) / tiles.depths_um.size if tiles.with_signal else 0.0
     confidence = math.exp(-spread / coef["spread_scale_um"]) * (0.5 + 0.5 * share)
-    return DefocusEstimate(depth, blur_radius_px(depth), round(confidence, 3), len(tiles))
+    return DefocusEstimate(depth, blur_radius_px(depth), round(confidence, 3), len(estimates))
+
+
+def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
+    """Estimate how far from focus a 2-D fluorescence image was taken.
+
+    Parameters
+    ----------
+    image
+        2-D array (Y, X), raw camera units, at least 128 x 128 pixels.
+
+    Returns
+    -------
+    DefocusEstimate
+        Depth-equivalent defocus (µm), blur radius (px) and confidence (0..1): the
+        median of :func:`estimate_tiles`.
+
+    Raises
+    ------
+    UserInputError
+        Not 2-D, smaller than one tile, or not finite.
+    """
+    return defocus_from_tiles(estimate_tiles(image))
+
+
+def estimator_id() -> str:
+    """A short fingerprint of the fitted coefficients: estimates made with another
+    fitting carry another id (a focus map reuses only rows of the same estimator)."""
+    import hashlib
+
+    text = json.dumps(_coefficients(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def blur_radius_px(depth_um: float) -> float:

@@ -148,7 +148,7 @@ def plan_jobs(
             f"nothing to deblur: the only TIFFs found were results of earlier runs "
             f"(e.g. {earlier[0]})"
         )
-    jobs = _check_targets(_dedupe(jobs), overwrite)
+    jobs = check_targets(_dedupe(jobs), overwrite)
     notes = []
     if earlier:
         notes.append(
@@ -198,7 +198,7 @@ def _dedupe(jobs: list[Job]) -> list[Job]:
     return list(seen.values())
 
 
-def _check_targets(jobs: list[Job], overwrite: bool) -> list[Job]:
+def check_targets(jobs: list[Job], overwrite: bool) -> list[Job]:
     sources = {os.path.realpath(j.source) for j in jobs}
     targets: dict[str, str] = {}
     existing: list[Path] = []

@@ -1,0 +1,202 @@
+"""Map the focus of a plate: read every field lazily, estimate it on a thread pool.
+
+:func:`iter_focus_map` is the long job (a generator of :class:`FieldMapped` events that
+returns the :class:`FocusMap`); :func:`focus_map` runs it to the end. Only a few images
+are in memory at a time (``2 * workers``), so memory stays flat as the plate grows.
+Closing the generator (Ctrl-C, a Cancel button) stops it after the fields being read;
+a rerun given the rows mapped so far (``resume_from``) reads none of their files again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.focusmap.names import FieldFile, list_fields, plate_layout
+from napari_defocus_deblur.focusmap.table import FieldRow, FocusMap, load_rows
+
+#: Failures of one file that make an error row instead of stopping the run.
+FIELD_ERRORS = (UserInputError, OSError, ValueError, MemoryError)
+
+
+@dataclass(frozen=True)
+class MapStarted:
+    """The plate is listed: ``total`` fields, ``reused`` of them from an earlier run, on
+    a plate of ``layout`` (rows, columns)."""
+
+    total: int
+    reused: int
+    layout: tuple[int, int] = (16, 24)
+
+
+@dataclass(frozen=True)
+class FieldMapped:
+    """One more field is mapped (``done`` of ``total``, reused ones included)."""
+
+    row: FieldRow
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        """Share of the plate mapped, 0..1."""
+        return self.done / max(self.total, 1)
+
+
+def read_field(path: str) -> object:
+    """The pixels of one field (2-D; the first plane of a stack), read from disk or a zip."""
+    from napari_defocus_deblur.io.tiff import read_image
+
+    image, meta = read_image(path)
+    axes = str(meta.get("axes") or "")
+    if image.ndim == 3 and "S" in axes[-1:]:  # RGB(A): the first sample
+        image = image[..., 0]
+    while image.ndim > 2:
+        image = image[0]
+    return image
+
+
+def map_field(file: FieldFile) -> FieldRow:
+    """Read and estimate one field; a file that cannot be used becomes an error row."""
+    from napari_defocus_deblur.estimate import defocus_from_tiles, estimate_tiles, estimator_id
+
+    try:
+        tiles = estimate_tiles(read_field(file.path))
+        est = defocus_from_tiles(tiles)
+    except FIELD_ERRORS as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        return FieldRow.failed(file, text if file.path in text else f"{file.path}: {text}")
+    return FieldRow(
+        **asdict(file),
+        depth_um=est.depth_um,
+        confidence=est.confidence,
+        blur_radius_px=est.blur_radius_px,
+        estimator=estimator_id(),
+        tile_depths_um=tiles.depths_um,
+    )
+
+
+def _reusable(resume_from: str | os.PathLike | Iterable[FieldRow] | None) -> dict[str, FieldRow]:
+    """Finished rows of an earlier run made by the same estimator, by path."""
+    from napari_defocus_deblur.estimate import estimator_id
+
+    if resume_from is None:
+        return {}
+    rows = load_rows(resume_from) if isinstance(resume_from, (str, os.PathLike)) else resume_from
+    current = estimator_id()
+    return {r.path: r for r in rows if r.ok and r.estimator == current}
+
+
+def iter_focus_map(
+    source: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    pattern: str | None = None,
+    channel: int | None = None,
+    workers: int = 2,
+    resume_from: str | os.PathLike | Iterable[FieldRow] | None = None,
+) -> Generator[MapStarted | FieldMapped, None, FocusMap]:
+    """Map the focus of every field of a plate, yielding one event per field.
+
+    Parameters
+    ----------
+    source
+        A plate folder (searched recursively), a ``.zip`` archive or a list of files
+        whose names give well, site and channel.
+    pattern
+        Regular expression with named groups ``well`` (and optionally ``site``,
+        ``channel``) for names other than BBBC006's (:mod:`.names`).
+    channel
+        Map only this channel (None: every channel).
+    workers
+        Threads reading and estimating fields.
+    resume_from
+        An earlier ``focus.csv``/``focus.json`` or its rows: fields finished there (same
+        path, same estimator, no error) are reused and their files are not read.
+
+    Yields
+    ------
+    MapStarted, then FieldMapped
+        One :class:`FieldMapped` per field, reused ones first.
+
+    Returns
+    -------
+    FocusMap
+        One row per field in plate order.
+
+    Raises
+    ------
+    UserInputError
+        Nothing to map (see :func:`.names.list_fields`) or ``workers`` below 1.
+    """
+    if int(workers) < 1:
+        raise UserInputError(f"workers must be at least 1, got {workers}")
+    files, skipped = list_fields(source, pattern, channel)
+    earlier = _reusable(resume_from)
+    done: dict[str, FieldRow] = {f.path: earlier[f.path] for f in files if f.path in earlier}
+    total = len(files)
+    layout = plate_layout(files)
+    yield MapStarted(total, len(done), layout)
+    for count, row in enumerate(done.values(), 1):
+        yield FieldMapped(row, count, total)
+    pool = _run_pool([f for f in files if f.path not in done], int(workers))
+    try:
+        for row in pool:
+            done[row.path] = row
+            yield FieldMapped(row, len(done), total)
+    finally:  # closed early: cancel the fields not started, wait for those in flight
+        pool.close()
+    rows = tuple(done[f.path] for f in files)
+    label = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
+    return FocusMap(rows, layout, label, tuple(skipped))
+
+
+def _run_pool(files: list[FieldFile], workers: int) -> Generator[FieldRow, None, None]:
+    """:func:`map_field` of each file on ``workers`` threads, results in order; at most
+    ``2 * workers`` files in flight, the rest cancelled when the generator is closed."""
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="focus-map")
+    pending: deque[Future] = deque()
+    queue = iter(files)
+    try:
+        for file in queue:
+            pending.append(pool.submit(map_field, file))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            row = pending.popleft().result()
+            file = next(queue, None)
+            if file is not None:
+                pending.append(pool.submit(map_field, file))
+            yield row
+    finally:
+        for fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def focus_map(
+    source: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    pattern: str | None = None,
+    channel: int | None = None,
+    workers: int = 2,
+    resume_from: str | os.PathLike | Iterable[FieldRow] | None = None,
+) -> FocusMap:
+    """Map the focus of every field of a plate (:func:`iter_focus_map` run to the end).
+
+    Returns
+    -------
+    FocusMap
+        One row per field: well, row, column, site, channel, depth (µm), confidence,
+        blur radius (px), error, and the within-field depth map.
+    """
+    from napari_defocus_deblur.progress import drive
+
+    return drive(
+        iter_focus_map(
+            source, pattern=pattern, channel=channel, workers=workers, resume_from=resume_from
+        )
+    )
