@@ -149,6 +149,7 @@ def choose_model(
     *,
     among: Sequence[ModelEntry] | None = None,
     strict: bool = False,
+    exact: bool = False,
 ) -> ModelEntry | None:
     """THE model choice: the one entry point every front end and job calls.
 
@@ -165,8 +166,13 @@ def choose_model(
         and warn (``UserWarning``, :func:`coverage_note`) when none was trained for
         ``depth_um``. Otherwise :func:`~.choosing.choose`'s fallbacks apply (bundled
         first, then other methods and channels) and None means "no model at all".
+    exact
+        Only models of ``method`` and ``channel`` trained at exactly ``depth_um`` (among
+        others, for pooled models), else None: the rows of ``evaluate``'s tables.
     """
     pool = [e for e in available_models() if e.bundled] if among is None else list(among)
+    if exact:
+        return next(iter(rank(pool, depth_um, method, channel, exact=True)), None)
     if not strict:
         return choose(pool, depth_um, method, channel)
     fit = [e for e in pool if e.depths_um]
