@@ -40,20 +40,13 @@ from napari_defocus_deblur.inference.checks import (
     check_depth,
     check_finite,
     check_image,
-    positive_int,
     split_units,
 )
-from napari_defocus_deblur.inference.device import Backend, free_memory_bytes, resolve_backend
+from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
-from napari_defocus_deblur.inference.tiling import (
-    TilePlan,
-    auto_tile_side,
-    batch_size,
-    plan_tiles,
-    tile_overlap,
-)
+from napari_defocus_deblur.inference.layout import tile_layout
+from napari_defocus_deblur.inference.tiling import TilePlan
 from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.network import MIN_SIZE
 
 __all__ = ["ESTIMATED", "METADATA", "TOLD", "PlaneDepth", "RunPlan", "check_depth", "plan_run"]
 
@@ -191,7 +184,7 @@ def plan_run(
         check_finite(units)
         planes = _plane_depths(units, wanted, metadata_depth_um) if net.config.conditioned else ()
     notes += _depth_notes(planes)
-    tiles, batch = _tile_layout(net, units.shape, runtime, tile, overlap)
+    tiles, batch = tile_layout(net, units.shape, runtime, tile, overlap)
     return RunPlan(wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
 
 
@@ -257,38 +250,3 @@ def _network(model: Any) -> tuple[nn.Module, dict[str, Any], str]:
         Path(path).name if path else f"unsaved {cfg.label} model"
     )
     return model, info, str(name)
-
-
-def _tile_layout(
-    net: nn.Module,
-    shape: tuple[int, ...],
-    runtime: Backend,
-    tile: int | None,
-    overlap: int | None,
-) -> tuple[TilePlan, int]:
-    """``(tile plan, tiles per batch)`` for units of ``shape``; the side from free memory
-    unless ``tile`` is given."""
-    cfg, dev = net.config, runtime.device
-    width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
-    nbytes = 4 if runtime.dtype == torch.float32 else 2
-    free = free_memory_bytes(dev)
-    if tile is None:
-        side = auto_tile_side(
-            width=width,
-            device_type=dev.type,
-            bytes_per_value=nbytes,
-            free_bytes=free,
-            multiple=cfg.size_multiple,
-        )
-    else:
-        side = positive_int(tile, "tile", MIN_SIZE)
-    ov, margin = tile_overlap(net, shape, side, overlap, dev)
-    plan = plan_tiles(shape[-2:], side, ov, cfg.size_multiple, margin)
-    batch = batch_size(
-        plan.tile_shape[0] * plan.tile_shape[1],
-        width=width,
-        device_type=dev.type,
-        bytes_per_value=nbytes,
-        free_bytes=free,
-    )
-    return plan, batch
