@@ -59,8 +59,8 @@ class TrainConfig:
     grad_clip
         Maximum global gradient norm (``None``: no clipping).
     amp
-        Allow bfloat16 autocast: on CUDA, and on CPUs whose bf16 matrix products are
-        measured faster than float32 (``inference.device.training_uses_bf16``).
+        Allow bfloat16 autocast: on CUDA, and on CPUs with bf16 matrix units (the one
+        rule of training and inference, ``inference.device.training_uses_bf16``).
     condition
         ``"depth"`` trains a depth-conditioned network (an unconditioned ``init`` gains a
         zero-initialised depth input); ``None`` keeps the initial network's choice.
