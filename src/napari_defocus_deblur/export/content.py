@@ -127,10 +127,11 @@ def make_test_tensors(
     raw = simulated_input(side, depth, channel, config.in_channels, seed)
     norm = PercentileNormalization.from_dict(info.get("normalization"))
     plan = plan_run(raw[0], depth, model, "cpu", "torch", "fp32", tile=side)
-    told = plan.depths_um
-    cond = None if told is None else told.reshape(1, 1)
-    out = run_network(model, normalise_input(raw, norm), depth=cond)
-    return TestTensors(raw, out, depth, channel, cond)
+    x = normalise_input(raw, norm)
+    if plan.depths_um is None:
+        return TestTensors(raw, run_network(model, x), depth, channel)
+    cond = plan.depths_um.reshape(1, 1)
+    return TestTensors(raw, run_network(model, x, depth=cond), depth, channel, cond)
 
 
 def architecture_phrase(config: Any) -> str:
