@@ -61,7 +61,9 @@ class FileResult:
 SKIPPED_ERRORS = (UserInputError, OSError, MemoryError, torch.cuda.OutOfMemoryError)
 
 
-def _metadata(job: Job, meta: dict[str, Any], plan: RunPlan) -> dict[str, Any]:
+def _metadata(
+    job: Job, meta: dict[str, Any], plan: RunPlan, options: PredictOptions
+) -> dict[str, Any]:
     from napari_defocus_deblur import __version__
 
     trained = plan.info.get("depth_um")
@@ -72,7 +74,7 @@ def _metadata(job: Job, meta: dict[str, Any], plan: RunPlan) -> dict[str, Any]:
         "model": plan.model_name,
         "depth_um": plan.depth,
         "model_depth_um": None if trained is None else float(trained),
-        "fusion": plan.info.get("fusion"),
+        "fusion": plan.info.get("fusion", options.fusion),
         "software": f"napari-defocus-deblur {__version__}",
     }
 
@@ -110,7 +112,7 @@ def deblur_file(job: Job, options: PredictOptions) -> FileResult:
     try:
         image, meta = read_input(job.source)
         out, plan = _deblur(image, options, job)
-        write_output(job.target, out, _metadata(job, meta, plan))
+        write_output(job.target, out, _metadata(job, meta, plan, options))
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, _one_line(exc))
     return FileResult(job.source, str(job.target))
@@ -181,7 +183,8 @@ def run_serial(
                     yield FileResult(job.source, None, done)
                     continue
                 out, plan = done
-                future = writer.submit(write_output, job.target, out, _metadata(job, meta, plan))
+                tags = _metadata(job, meta, plan, options)
+                future = writer.submit(write_output, job.target, out, tags)
                 writes.append((job, future))
             while len(writes) > 2 or (writes and not reads):
                 yield _written(*writes.popleft())
