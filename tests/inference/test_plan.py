@@ -100,6 +100,8 @@ def test_deblur_runs_the_plan_and_checks_the_depth_once(conditioned, monkeypatch
     assert len(calls) == 1
     plan = plan_run(image, 16.0, model, "cpu")
     np.testing.assert_array_equal(out, deblur(image, plan=plan))
+    with pytest.raises(UserInputError, match="the run plan was made for 1 plane"):
+        deblur(field((48, 64)), plan=plan)
 
 
 def test_deblur_checks_the_depth_once_when_choosing_the_model(zoo, monkeypatch):

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.assembly import PlaneAssembler, batched
 from napari_defocus_deblur.inference.backends import build_backend
 from napari_defocus_deblur.inference.checks import (
@@ -83,7 +84,7 @@ def iter_deblur(
 
     A first event with ``done == 0`` announces the total. Stopping early (closing the
     generator) leaves no state behind. ``plan``: a :class:`~.plan.RunPlan` made for this
-    image already (then the depth, model, device and tiling arguments are not used).
+    image already (then only ``output_dtype`` of the other arguments is used).
     """
     arr = check_image(image)
     out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
@@ -100,7 +101,7 @@ def iter_deblur(
             tile=tile,
             overlap=overlap,
         )
-    return (yield from run_plan(arr, plan, out_dtype, channel_axis))
+    return (yield from run_plan(arr, plan, out_dtype))
 
 
 @with_signature_of(iter_deblur)
@@ -164,11 +165,17 @@ def deblur(
 
 
 def run_plan(
-    arr: np.ndarray, plan: RunPlan, out_dtype: np.dtype, channel_axis: int | None = None
+    arr: np.ndarray, plan: RunPlan, out_dtype: np.dtype
 ) -> Generator[TileProgress, None, np.ndarray]:
     """Run ``plan`` on the checked image ``arr``: tiles through the network, blended."""
     net = plan.network
-    units, restore = split_units(arr, net.config.in_channels, channel_axis)
+    units, restore = split_units(arr, net.config.in_channels, plan.channel_axis)
+    planned = (len(plan.planes) or units.shape[0], plan.tiles.rows.length, plan.tiles.cols.length)
+    if (units.shape[0], *units.shape[-2:]) != planned:
+        raise UserInputError(
+            f"the run plan was made for {planned[0]} plane(s) of {planned[1]}x{planned[2]} "
+            f"pixels, not for this image of shape {arr.shape}; plan it with plan_run(image)"
+        )
     norm = PercentileNormalization.from_dict(plan.info.get("normalization"))
     planes = PlaneAssembler(units, plan.tiles, norm)
     module = build_backend(net, plan.runtime)

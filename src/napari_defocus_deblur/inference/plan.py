@@ -10,7 +10,8 @@ stable (other modules and the widgets import them):
 - :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (one :class:`PlaneDepth`
   per unit the network sees), ``model`` (the catalogue's :class:`ModelEntry`, None for a
   network passed in), ``model_name``, ``runtime`` (:class:`~.device.Backend`: device,
-  runtime, precision, why), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``; and
+  runtime, precision, why), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
+  ``channel_axis``; and
   the properties ``device``, ``precision``, ``backend``, ``depths_um``, ``describe()``.
 - :class:`PlaneDepth`: ``depth_um``, ``origin`` (:data:`TOLD`, :data:`METADATA` or
   :data:`ESTIMATED`), ``confidence`` (estimates only).
@@ -85,6 +86,7 @@ class RunPlan:
     notes: tuple[str, ...] = ()
     network: nn.Module | None = field(default=None, compare=False, repr=False)
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    channel_axis: int | None = None
 
     @property
     def device(self) -> torch.device:
@@ -185,7 +187,9 @@ def plan_run(
         planes = _plane_depths(units, wanted, metadata_depth_um) if net.config.conditioned else ()
     notes += _depth_notes(planes)
     tiles, batch = tile_layout(net, units.shape, runtime, tile, overlap)
-    return RunPlan(wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
+    return RunPlan(
+        wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info, channel_axis
+    )
 
 
 def _plane_depths(
