@@ -234,7 +234,9 @@ def apply_device_defaults(values: dict[str, Any], device_type: str) -> list[str]
     for key, value in device_defaults(device_type).items():
         if values.get(key) is None:
             values[key] = value
-    if device_type != "cpu" or any(values.get(k) for k in ("steps", "epochs", "max_minutes")):
+    if device_type != "cpu" or any(
+        values.get(k) is not None for k in ("steps", "epochs", "max_minutes")
+    ):
         return []
     values["max_minutes"] = CPU_DEFAULT_MINUTES
     return [
