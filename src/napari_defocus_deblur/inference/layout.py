@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from napari_defocus_deblur.inference import reach as reaches
 from napari_defocus_deblur.inference.checks import positive_int
 from napari_defocus_deblur.inference.device import Backend, free_memory_bytes
-from napari_defocus_deblur.inference.reach import model_reach
 from napari_defocus_deblur.inference.tiling import (
     TilePlan,
     auto_tile_side,
@@ -36,7 +36,7 @@ def tile_overlap(
         return positive_int(overlap, "overlap", 0), None
     if max(int(n) for n in shape[-2:]) <= int(tile):
         return default_overlap(tile), None
-    reach = model_reach(model, device)
+    reach = reaches.model_reach(model, device)  # looked up at call time (tests patch it)
     return overlap_for(reach.margin, reach.ramp, tile)
 
 
