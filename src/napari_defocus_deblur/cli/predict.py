@@ -135,27 +135,6 @@ def check_options(args: argparse.Namespace) -> None:
         positive_int(args.overlap, "--overlap", 0)
 
 
-def _candidates(args: argparse.Namespace) -> list:
-    """The checkpoint folder(s) the run may use: ``--model``; else the catalogue's choice
-    at a told ``--depth``; with ``--depth auto`` every bundled model of ``--fusion`` (each
-    file then gets the run plan's choice for its estimated distance)."""
-    from napari_defocus_deblur.inference.catalogue import (
-        available_models,
-        choose_model,
-        resolve_model_path,
-    )
-
-    if args.model:
-        return [resolve_model_path(args.model)]
-    if args.depth != "auto":
-        return [choose_model(args.depth, args.fusion, strict=True).path]
-    bundled = [e for e in available_models() if e.bundled and e.depths_um]
-    found = [e.path for e in bundled if e.method == args.fusion]
-    if not found:  # the catalogue's one message for "no model of this fusion"
-        choose_model(DEFAULT_DEPTH_UM, args.fusion, strict=True)
-    return found
-
-
 def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     """Model(s), runtime and options, checked against each other before any file is
     read; returns the options and the models' common channel (None: any or mixed)."""
@@ -166,9 +145,10 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     from napari_defocus_deblur.inference.catalogue import shared_model
     from napari_defocus_deblur.inference.checks import check_tile
     from napari_defocus_deblur.inference.device import resolve_backend
+    from napari_defocus_deblur.inference.plan import run_models
 
     runtime = resolve_backend(args.backend, args.precision, args.device)  # fails early
-    paths = [Path(p).resolve() for p in _candidates(args)]
+    paths = [Path(p).resolve() for p in run_models(args.model, args.depth, args.fusion)]
     models = [shared_model(p) for p in paths]  # fails early on a bad checkpoint
     for model in models:
         check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")

@@ -16,6 +16,8 @@ stable (other modules and the widgets import them):
 - :class:`PlaneDepth`: ``depth_um``, ``origin`` (:data:`TOLD`, :data:`METADATA` or
   :data:`ESTIMATED`), ``confidence`` (estimates only).
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
+- :func:`run_models` ``(model, depth, fusion) -> list[Path]``: the checkpoints a run over
+  many images may use, known before any image is read (``predict`` checks them first).
 
 **"auto"** (the one marker; ``None`` is not a distance and is refused) means, everywhere:
 each plane's recorded distance (``metadata_depth_um``) when there is one, else its
@@ -29,14 +31,22 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.inference.catalogue import choose_model, coverage_note, shared_model
+from napari_defocus_deblur.inference.catalogue import (
+    available_models,
+    choose_model,
+    coverage_note,
+    resolve_model_path,
+    shared_model,
+)
 from napari_defocus_deblur.inference.checks import (
     check_depth,
     check_finite,
@@ -49,7 +59,16 @@ from napari_defocus_deblur.inference.layout import tile_layout
 from napari_defocus_deblur.inference.tiling import TilePlan
 from napari_defocus_deblur.model.config import ModelConfig
 
-__all__ = ["ESTIMATED", "METADATA", "TOLD", "PlaneDepth", "RunPlan", "check_depth", "plan_run"]
+__all__ = [
+    "ESTIMATED",
+    "METADATA",
+    "TOLD",
+    "PlaneDepth",
+    "RunPlan",
+    "check_depth",
+    "plan_run",
+    "run_models",
+]
 
 #: Where a plane's distance came from.
 TOLD, METADATA, ESTIMATED = "told", "metadata", "estimated"
@@ -192,6 +211,25 @@ def plan_run(
     )
 
 
+def run_models(model: str | None, depth: float | str, fusion: str) -> list[Path]:
+    """The checkpoint folders a run over many images may use, before any is read.
+
+    ``model`` given: that one. Else the catalogue's choice at a told ``depth`` (checked
+    already); with ``"auto"`` every bundled model of ``fusion``, since each image gets
+    :func:`plan_run`'s choice at its own distance.
+    """
+    if model:
+        return [resolve_model_path(model)]
+    if depth != "auto":
+        return [choose_model(float(depth), fusion, strict=True).path]
+    found = [
+        e.path for e in available_models() if e.bundled and e.depths_um and e.method == fusion
+    ]
+    if not found:  # the catalogue's one message for "no model of this fusion"
+        choose_model(DEFAULT_DEPTH_UM, fusion, strict=True)
+    return found
+
+
 def _plane_depths(
     units: np.ndarray, wanted: float | str, recorded: float | Sequence[float | None] | None
 ) -> tuple[PlaneDepth, ...]:
@@ -231,8 +269,6 @@ def _depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
 
 def _network(model: Any) -> tuple[nn.Module, dict[str, Any], str]:
     """``(network, checkpoint info, name)`` of a model folder/name or a network."""
-    from pathlib import Path
-
     if isinstance(model, str | os.PathLike):
         model = shared_model(model)  # read only: inference runs a prepared copy
     if not isinstance(model, nn.Module) or not isinstance(
