@@ -67,12 +67,13 @@ def _metadata(
     from napari_defocus_deblur import __version__
 
     trained = plan.info.get("depth_um")
+    recorded = plan.depth == "auto" and job.depth_um is not None  # e.g. a focus map's depth
     return {
         "axes": meta.get("axes"),
         "pixel_size_um": meta.get("pixel_size_um"),
         "source": str(job.source),
         "model": plan.model_name,
-        "depth_um": plan.depth,
+        "depth_um": job.depth_um if recorded else plan.depth,
         "model_depth_um": None if trained is None else float(trained),
         "fusion": plan.info.get("fusion", options.fusion),
         "software": f"napari-defocus-deblur {__version__}",

@@ -203,7 +203,7 @@ def plan_run(
     units, _ = split_units(arr, net.config.in_channels, channel_axis)
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
-        planes = _plane_depths(units, wanted, metadata_depth_um) if net.config.conditioned else ()
+        planes = _plane_depths(units, wanted, metadata_depth_um, net.config.conditioned)
     notes += _depth_notes(planes)
     tiles, batch = tile_layout(net, units.shape, runtime, tile, overlap)
     return RunPlan(
@@ -231,9 +231,13 @@ def run_models(model: str | None, depth: float | str, fusion: str) -> list[Path]
 
 
 def _plane_depths(
-    units: np.ndarray, wanted: float | str, recorded: float | Sequence[float | None] | None
+    units: np.ndarray,
+    wanted: float | str,
+    recorded: float | Sequence[float | None] | None,
+    estimate: bool = True,
 ) -> tuple[PlaneDepth, ...]:
-    """One :class:`PlaneDepth` per unit (N, C, H, W): told, recorded or estimated."""
+    """One :class:`PlaneDepth` per unit (N, C, H, W): told, recorded or estimated; none
+    when a plane would need an estimate that is not ``estimate``-d (unused distance)."""
     n = units.shape[0]
     if wanted != "auto":
         return (PlaneDepth(float(wanted), TOLD),) * n
@@ -243,6 +247,8 @@ def _plane_depths(
     if len(recorded) != n:  # per-plane records of another layout: use their median
         known = [float(d) for d in recorded if d is not None]
         recorded = [float(np.median(known)) if known else None] * n
+    if not estimate and None in recorded:
+        return ()
     out = []
     for unit, told in zip(units, recorded):
         if told is not None:
