@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
@@ -47,3 +48,23 @@ def relay(
         except StopIteration as done:
             return done.value
         yield convert(event)
+
+
+def with_signature_of(job: Callable[..., Any]) -> Callable[[Callable], Callable]:
+    """Decorator: give the blocking twin of the job function ``job`` its signature.
+
+    ``def run(*args, progress=None, **kwargs): return drive(job(*args, **kwargs), progress)``
+    then shows (``help``, IDEs, :func:`inspect.signature`) ``job``'s parameters, written
+    once, plus the keyword ``progress``. ``deblur`` is ``iter_deblur`` run this way.
+    """
+
+    def decorate(twin: Callable) -> Callable:
+        sig = inspect.signature(job)
+        extra = inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None)
+        twin.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[*sig.parameters.values(), extra],
+            return_annotation=inspect.signature(twin).return_annotation,
+        )
+        return twin
+
+    return decorate

@@ -49,9 +49,9 @@ def test_fix_touches_only_deep_fields_with_their_own_depths(tmp_path, plate, mon
     told = {}
     original = api.deblur
 
-    def recording(image, *args, depth_um=None, **kwargs):
-        told[float(image.flat[-1]) / 100] = depth_um
-        return original(image, *args, depth_um=depth_um, **kwargs)
+    def recording(image, *args, plan=None, **kwargs):  # the run plan carries the depth
+        told[float(image.flat[-1]) / 100] = plan.planes[0].depth_um
+        return original(image, *args, plan=plan, **kwargs)
 
     monkeypatch.setattr(api, "deblur", recording)
     fixed = tmp_path / "fixed"

@@ -253,3 +253,42 @@ def test_depth_auto_estimates_each_file(tmp_path, capsys):
     assert meta["depth_um"] == "auto"
     assert main([*args, "-o", str(tmp_path / "x"), "--depth", "deep"]) == 2
     assert "--depth must be a number of micrometres or 'auto'" in capsys.readouterr().err
+
+
+def test_depth_is_checked_once_on_the_command_line(tmp_path, inputs, checkpoint, monkeypatch):
+    from tests.inference.test_plan import count_check_depth
+
+    calls = count_check_depth(monkeypatch)
+    args = ["predict", str(inputs / "one.tif"), "--model", str(checkpoint), "--device", "cpu"]
+    assert main([*args, "-o", str(tmp_path / "out"), "--depth", "0"]) == 0
+    assert len(calls) == 1  # today's main: check_options, then iter_deblur per file
+    with tifffile.TiffFile(tmp_path / "out" / "one.tif") as tif:
+        assert tif.shaped_metadata[0]["depth_um"] == 0.0  # 0 µm is a distance
+
+
+def test_depth_auto_picks_each_files_model_by_the_run_plan(tmp_path, capsys, use_zoo, monkeypatch):
+    """``--depth auto`` without ``--model``: the model the API picks for that image, not
+    the one for the default distance."""
+    from napari_defocus_deblur import estimate
+    from tests.inference.helpers import make_zoo
+
+    use_zoo(make_zoo(tmp_path / "zoo"))
+    near = estimate.DefocusEstimate(10.0, 2.0, 0.9, 4)
+    monkeypatch.setattr(estimate, "estimate_defocus", lambda image: near)
+    image = field((160, 192), seed=5)
+    tifffile.imwrite(tmp_path / "near.tif", image)
+    args = ["predict", str(tmp_path / "near.tif"), "--device", "cpu", "--depth", "auto"]
+    assert main([*args, "-o", str(tmp_path / "out"), "-v"]) == 0
+    with tifffile.TiffFile(tmp_path / "out" / "near.tif") as tif:
+        result, meta = tif.asarray(), tif.shaped_metadata[0]
+    assert meta["model"] == "tiny-10um-sum" and meta["depth_um"] == "auto"
+    np.testing.assert_array_equal(result, deblur(image, depth_um="auto", device="cpu"))
+    assert "chosen per file at its estimated distance" in capsys.readouterr().err
+
+
+def test_precision_help_says_what_auto_does_on_the_cpu(capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "fp32 elsewhere" not in help_text
+    assert "on the CPU bf16 where it has bf16 matrix units" in help_text

@@ -27,3 +27,26 @@ def test_user_folder_pooled_models_and_channels(tmp_path, empty_zoo):
     assert pick_model(found, "sum", 34.0, 1) is None
     with pytest.raises(UserInputError, match="models folder not found"):
         scan_models(tmp_path / "missing")
+
+
+def test_a_learned_model_is_told_the_distance_being_evaluated(tmp_path, monkeypatch):
+    """Depth-conditioned models are told the table's distance (today's main told every
+    distance the API default, 34 µm); the run's backend is resolved once and reused."""
+    import numpy as np
+
+    from napari_defocus_deblur.evaluation.models import LoadedModel
+    from napari_defocus_deblur.inference import api
+    from napari_defocus_deblur.inference.catalogue import read_entry
+    from napari_defocus_deblur.inference.device import resolve_backend
+    from napari_defocus_deblur.model import condition_on_depth
+    from tests.inference.helpers import field
+
+    path = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depths_um=[10.0, 34.0])
+    told = []
+    real = api.plan_run
+    monkeypatch.setattr(api, "plan_run", lambda *a, **k: told.append(a[1:5]) or real(*a, **k))
+    runtime = resolve_backend("torch", "fp32", "cpu")
+    net = LoadedModel(read_entry(path, bundled=False), runtime, 10.0)
+    out = net(field((48, 56)))
+    assert out.shape == (48, 56) and np.isfinite(out).all()
+    assert told[0][0] == 10.0 and told[0][3] is runtime

@@ -38,22 +38,14 @@ def test_bundled_default_improves_a_fresh_robustness_prior_field(field_34um):
     assert psnr(restored, sharp) > psnr(blurred.astype(float), sharp) + 0.5
 
 
-def test_auto_reads_farther_defocus_as_farther(monkeypatch):
-    import napari_defocus_deblur.inference.api as api
+def test_auto_reads_farther_defocus_as_farther():
+    from napari_defocus_deblur.inference.plan import plan_run
 
     seen = []
-    original = api.unit_depths
-
-    def spy(units, depth):
-        out = original(units, depth)
-        seen.append(out.tolist())
-        return out
-
-    monkeypatch.setattr(api, "unit_depths", spy)
     for depth in (10.0, 34.0):
         images, _ = simulate_prior_field([-depth], prior="nominal", seed=7, shape=(256, 256))
-        deblur(images[-depth], depth_um="auto")
-    assert seen[0][0] < seen[-1][0]
+        seen.append(plan_run(images[-depth], "auto", device="cpu").planes[0].depth_um)
+    assert seen[0] < seen[-1]
 
 
 @pytest.mark.parametrize("bad", ["abc", float("nan"), -3.0, None])

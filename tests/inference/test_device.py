@@ -53,3 +53,32 @@ def test_free_memory_is_plausible(monkeypatch):
     assert 64 * 1024**2 < free <= total  # never more than the machine has
     monkeypatch.setattr(memory, "_cgroup_room", lambda: 123 * 1024**2)
     assert free_memory_bytes(torch.device("cpu")) == 123 * 1024**2  # a container limit wins
+
+
+@pytest.mark.parametrize("units", [None, "AMX"])
+def test_one_bf16_rule_on_the_cpu_for_training_and_inference(units, monkeypatch):
+    """Training and inference take bf16 on the CPU on the same condition (today's main:
+    a timing probe for training, the CPU flags for inference)."""
+    import torch
+
+    from napari_defocus_deblur.inference import hardware
+    from napari_defocus_deblur.inference.device import resolve_backend, training_uses_bf16
+
+    monkeypatch.delenv(hardware.CPU_BF16_ENV, raising=False)
+    monkeypatch.setattr(hardware, "_detect_bf16_units", lambda: units)
+    cpu = torch.device("cpu")
+    inference_bf16 = resolve_backend("auto", "auto", cpu).precision == "bf16"
+    assert training_uses_bf16(cpu) is inference_bf16 is (units is not None)
+
+
+@pytest.mark.parametrize(("value", "forced"), [("1", True), (" 0 ", False), ("yes", None)])
+def test_the_bf16_variable_has_one_reader(value, forced, monkeypatch):
+    import torch
+
+    from napari_defocus_deblur.inference import hardware
+    from napari_defocus_deblur.inference.device import training_uses_bf16
+
+    monkeypatch.setenv(hardware.CPU_BF16_ENV, value)
+    monkeypatch.setattr(hardware, "_detect_bf16_units", lambda: None)
+    assert hardware.forced_cpu_bf16() is forced
+    assert training_uses_bf16(torch.device("cpu")) is bool(forced)

@@ -213,19 +213,8 @@ def _option_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _apply_device_defaults(values: dict[str, Any]) -> list[str]:
-    """Fill in the device's crop and batch, and a CPU time budget; returns notes to print."""
+    """The device's defaults (the one factory, ``training.config.apply_device_defaults``)."""
     from napari_defocus_deblur.inference.device import resolve_device
-    from napari_defocus_deblur.training import device_defaults
-    from napari_defocus_deblur.training.config import CPU_DEFAULT_MINUTES
+    from napari_defocus_deblur.training.config import apply_device_defaults
 
-    device = resolve_device(values.get("device", "auto"))
-    for key, value in device_defaults(device.type).items():
-        values.setdefault(key, value)
-    notes = []
-    if device.type == "cpu" and not any(values.get(k) for k in ("steps", "epochs", "max_minutes")):
-        values["max_minutes"] = CPU_DEFAULT_MINUTES
-        notes.append(
-            f"training on the CPU for {CPU_DEFAULT_MINUTES:g} minutes "
-            "(set --steps, --epochs or --max-minutes to change)"
-        )
-    return notes
+    return apply_device_defaults(values, resolve_device(values.get("device", "auto")).type)

@@ -73,7 +73,9 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision",
         default="auto",
         choices=("auto", "fp32", "bf16", "fp16"),
-        help="auto: bf16/fp16 on CUDA, fp32 elsewhere",
+        help="auto (default): bf16 (fp16 on older GPUs) on CUDA; on the CPU bf16 where it has "
+        "bf16 matrix units (AMX, AVX512-BF16; DEFOCUS_DEBLUR_CPU_BF16=0/1 overrides), else "
+        "fp32; fp32 on MPS",
     )
     parser.add_argument(
         "--backend",
@@ -134,56 +136,45 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
-    """Model and options, checked against each other before any file is read."""
+    """Model(s), runtime and options, checked against each other before any file is
+    read; returns the options and the models' common channel (None: any or mixed)."""
     from pathlib import Path
 
+    from napari_defocus_deblur.channels import model_channel
     from napari_defocus_deblur.inference.batch import PredictOptions
+    from napari_defocus_deblur.inference.catalogue import shared_model
     from napari_defocus_deblur.inference.checks import check_tile
-    from napari_defocus_deblur.inference.device import (
-        resolve_backend,
-        resolve_device,
-        resolve_precision,
-    )
-    from napari_defocus_deblur.inference.models import (
-        load_model,
-        resolve_model_path,
-        select_model,
-    )
+    from napari_defocus_deblur.inference.device import resolve_backend
+    from napari_defocus_deblur.inference.plan import run_models
 
-    if args.model:
-        model_dir = resolve_model_path(args.model)
-    else:
-        # "auto": the bundled models serve every distance; the default only picks one
-        depth = DEFAULT_DEPTH_UM if args.depth == "auto" else args.depth
-        model_dir = select_model(depth, args.fusion).path
-    model = load_model(model_dir)  # fails early on a bad checkpoint
-    device = resolve_device(args.device)  # fails early on an unavailable device
-    resolve_precision(args.precision, device)  # e.g. fp16 on the CPU
-    backend = resolve_backend(args.backend, args.precision, device)  # e.g. no OpenVINO
+    runtime = resolve_backend(args.backend, args.precision, args.device)  # fails early
+    paths = [Path(p).resolve() for p in run_models(args.model, args.depth, args.fusion)]
+    models = [shared_model(p) for p in paths]  # fails early on a bad checkpoint
+    for model in models:
+        check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
+    name = ", ".join(m.checkpoint_name for m in models)
     if args.verbose:
-        print(
-            f"model {model.checkpoint_name} ({model_dir}); {backend.describe()}", file=sys.stderr
-        )
-    check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
-    info = model.checkpoint_info
+        where = paths[0] if len(paths) == 1 else "chosen per file at its estimated distance"
+        print(f"model {name} ({where}); {runtime.describe()}", file=sys.stderr)
+    channels = {model_channel(m.checkpoint_info) for m in models}
     local = args.workers is None and args.scheduler is None
     options = PredictOptions(
-        model_dir=str(Path(model_dir).resolve()),
-        model_name=model.checkpoint_name,
-        depth_um=None if args.depth == "auto" else args.depth,
-        model_depth_um=None if info.get("depth_um") is None else float(info["depth_um"]),
-        fusion=info.get("fusion", args.fusion),
-        device=str(device) if local else args.device,
+        model_dir=str(paths[0]) if len(paths) == 1 else None,
+        model_name=name,
+        depth_um=args.depth,
+        fusion=args.fusion,
+        device=str(runtime.device) if local else args.device,
         tile=args.tile,
         overlap=args.overlap,
         precision=args.precision,
         output_dtype=args.dtype,
         backend=args.backend,
+        runtime=runtime if local else None,
     )
-    return options, device
+    return options, (channels.pop() if len(channels) == 1 else None)
 
 
-def _deblur_all(args: argparse.Namespace, jobs: list, options: Any, device: Any) -> list:
+def _deblur_all(args: argparse.Namespace, jobs: list, options: Any) -> list:
     """Run the jobs; returns the skipped ones (each reported on stderr)."""
     from tqdm import tqdm
 
@@ -192,7 +183,9 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any, device: Any)
     if args.workers or args.scheduler:
         results = run_dask(jobs, options, workers=args.workers, scheduler=args.scheduler)
     else:
-        results = run_serial(jobs, options, group=8 if device.type == "cuda" else 1)
+        results = run_serial(
+            jobs, options, group=8 if options.runtime.device.type == "cuda" else 1
+        )
     skipped = []
     try:
         with tqdm(total=len(jobs), unit="file", desc="deblur", disable=None) as bar:
@@ -213,7 +206,9 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any, device: Any)
 SHOWN_WARNINGS = 5
 
 
-def _check_channels(args: argparse.Namespace, jobs: list, options: Any) -> tuple[list, int]:
+def _check_channels(
+    args: argparse.Namespace, jobs: list, options: Any, channel: int | None
+) -> tuple[list, int]:
     """The jobs to run and how many files are of another channel than the model's.
 
     Each such file gets a warning on stderr (the first :data:`SHOWN_WARNINGS`, then a
@@ -221,9 +216,9 @@ def _check_channels(args: argparse.Namespace, jobs: list, options: Any) -> tuple
     """
     from pathlib import Path
 
-    from napari_defocus_deblur.channels import channel_of, check_channel, model_channel
+    from napari_defocus_deblur.channels import channel_of, check_channel
 
-    trained = {"channel": model_channel(options.model_dir)}  # read config.json once
+    trained = {"channel": channel}
     keep, other = [], 0
     for job in jobs:
         name = Path(job.source).name
@@ -261,15 +256,15 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     plan = plan_jobs(args.inputs, args.out, args.depth, overwrite=args.overwrite)
     jobs = plan.jobs
-    options, device = _prepare(args, jobs)
+    options, channel = _prepare(args, jobs)
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     total = len(jobs)
-    jobs, other = _check_channels(args, jobs, options)
+    jobs, other = _check_channels(args, jobs, options, channel)
     skipped = []
     if jobs:
         with output_run(args.out, jobs):
-            skipped = _deblur_all(args, jobs, options, device)
+            skipped = _deblur_all(args, jobs, options)
     written = len(jobs) - len(skipped)
     print(
         f"deblurred {written} of {total} file(s) into {args.out} with model {options.model_name}"

@@ -10,13 +10,13 @@ on pooled distances), and, when recorded, the channel.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
 from napari_defocus_deblur.inference import catalogue
 from napari_defocus_deblur.inference.catalogue import ModelEntry
+from napari_defocus_deblur.inference.device import Backend
 
 #: Every method ``evaluate`` knows, in the paper's row order.
 METHODS = ("input", "richardson-lucy", "nah", "unet", "sum", "concat")
@@ -76,26 +76,26 @@ def scan_models(folder: str | Path | None) -> list[ModelEntry]:
 def pick_model(
     candidates: list[ModelEntry], method: str, depth_um: float, channel: int
 ) -> ModelEntry | None:
-    """The checkpoint for ``method`` trained at exactly ``depth_um`` (among others, for a
-    model trained on pooled distances) and ``channel``, ordered by the catalogue's rule
-    (:func:`~napari_defocus_deblur.inference.catalogue.rank`); None when there is none."""
-    ranked = catalogue.rank(candidates, depth_um, method, channel, exact=True)
-    return ranked[0] if ranked else None
+    """The checkpoint for ``method`` trained at exactly ``depth_um`` and ``channel``, or
+    None: the catalogue's choice (:func:`~.catalogue.choose_model` with ``exact=True``)."""
+    return catalogue.choose_model(depth_um, method, channel, among=candidates, exact=True)
 
 
 class LoadedModel:
     """A checkpoint loaded for evaluation, run through the user-facing inference path.
 
-    Calls :func:`napari_defocus_deblur.inference.deblur` (the checkpoint's percentile
-    normalisation, tiling, CPU fast path, precision "auto"), so the scores and seconds
-    per image are what a user gets.
+    Calls :func:`napari_defocus_deblur.inference.deblur` (the run plan: the checkpoint's
+    percentile normalisation, tiling, CPU fast path, the run's backend and precision),
+    told the distance being evaluated, so the scores and seconds per image are what a
+    user gets who gives that distance.
     """
 
-    def __init__(self, candidate: ModelEntry, device: Any) -> None:
+    def __init__(self, candidate: ModelEntry, runtime: Backend, depth_um: float) -> None:
         from napari_defocus_deblur.inference import load_model
 
-        self.model = load_model(candidate.path, device=device)
-        self.device = device
+        self.model = load_model(candidate.path, device=runtime.device)
+        self.runtime = runtime
+        self.depth_um = float(depth_um)
         # every weight (load_model freezes them, so "trainable" would count none)
         self.parameters = sum(p.numel() for p in self.model.parameters())
         self.path = candidate.path
@@ -104,4 +104,4 @@ class LoadedModel:
         """Deblur a whole 2-D field (float32 out, input intensity units)."""
         from napari_defocus_deblur.inference import deblur
 
-        return deblur(image, model=self.model, device=self.device)
+        return deblur(image, self.depth_um, model=self.model, backend=self.runtime)

@@ -15,33 +15,11 @@ import numpy as np
 from scipy import fft as sfft
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.simulate.optics import FFTConvolution
 
 #: Iteration counts tried when choosing the number of iterations on validation fields.
 DEFAULT_CANDIDATES = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800)
 _EPS = 1e-6
-
-
-class _FFTConvolver:
-    """Convolution and correlation with a fixed PSF on a fixed (padded) shape."""
-
-    def __init__(self, psf: np.ndarray, shape: tuple[int, int]) -> None:
-        padded = np.zeros(shape, dtype=np.float32)
-        ph, pw = psf.shape
-        padded[:ph, :pw] = psf
-        # move the PSF centre (ph // 2, pw // 2) to the origin
-        padded = np.roll(padded, (-(ph // 2), -(pw // 2)), axis=(0, 1))
-        self.shape = shape
-        self.otf = sfft.rfft2(padded)  # complex64: the iteration runs in single precision
-        self.otf_conj = np.conj(self.otf)
-
-    def _apply(self, image: np.ndarray, otf: np.ndarray) -> np.ndarray:
-        return sfft.irfft2(sfft.rfft2(image, workers=-1) * otf, s=self.shape, workers=-1)
-
-    def convolve(self, image: np.ndarray) -> np.ndarray:
-        return self._apply(image, self.otf)
-
-    def correlate(self, image: np.ndarray) -> np.ndarray:
-        return self._apply(image, self.otf_conj)
 
 
 def _check(image: np.ndarray, psf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +76,7 @@ def iter_richardson_lucy(
         ((0, shape[0] - padded.shape[0]), (0, shape[1] - padded.shape[1])),
         mode="symmetric",
     )
-    conv = _FFTConvolver(psf, shape)
+    conv = FFTConvolution(psf, shape, (psf.shape[0] // 2, psf.shape[1] // 2), np.float32)
     estimate = padded.copy()
     floor = np.float32(_EPS * max(float(padded.max()), 1.0))
     done = 0

@@ -127,14 +127,14 @@ def iter_evaluate(
     EvalReport
         Rows for every (method, distance), missing ones marked with the reason.
     """
-    from napari_defocus_deblur.inference.device import resolve_device
+    from napari_defocus_deblur.inference.device import resolve_backend
 
     opts = options or EvalOptions()
     methods = parse_methods(list(methods) if not isinstance(methods, str) else methods)
     if not depths:
         raise UserInputError("give at least one defocus distance (--depths)")
     root = Path(root).expanduser()
-    device = resolve_device(opts.device)
+    runtime = resolve_backend("auto", "auto", opts.device)  # once for every model
     candidates = scan_models(models_dir) if any(m in LEARNED for m in methods) else []
     rows: list[EvalRow] = []
     notes: dict[str, str] = {}
@@ -154,7 +154,7 @@ def iter_evaluate(
                 rows.append(result)
             else:
                 cand = pick_model(candidates, method, depth, opts.channel)
-                rows.append(_learned_row(row, images, cand, device, models_dir))
+                rows.append(_learned_row(row, images, cand, runtime, models_dir))
             done += 1
             yield EvalProgress(done, total, method, float(depth))
     return EvalReport(
@@ -163,7 +163,7 @@ def iter_evaluate(
         depths=[float(d) for d in depths],
         data=str(root),
         channel=opts.channel,
-        device=str(device),
+        device=str(runtime.device),
         split={
             "seed": opts.split_seed,
             "val_fraction": opts.val_fraction,
@@ -215,7 +215,7 @@ def _learned_row(
     row: dict[str, Any],
     images: list[tuple[np.ndarray, np.ndarray]],
     cand: Any,
-    device: Any,
+    runtime: Any,
     models_dir: str | Path | None,
 ) -> EvalRow:
     """A learned model (``cand``, None when there is none) scored, or marked missing."""
@@ -223,7 +223,7 @@ def _learned_row(
         where = models_dir or "the bundled models"
         missing = f"no {row['method']} model for {row['depth_um']:g} um in {where}"
         return EvalRow(**row, missing=missing)
-    net = LoadedModel(cand, device)
+    net = LoadedModel(cand, runtime, row["depth_um"])
     p, s, sec = _score(net, images)
     return EvalRow(
         **row,

@@ -211,7 +211,7 @@ def export_bioimageio(
     norm = PercentileNormalization.from_dict(info.get("normalization"))
     with tempfile.TemporaryDirectory(prefix="defocus-deblur-bioimageio-") as tmp:
         folder = Path(tmp)
-        content.write_package_files(folder, net, info, tensors, norm)
+        write_package_files(folder, net, info, tensors, norm)
         diffs = check_weights(net, folder, tensors, norm)
         descr = build_description(net, info, folder, tensors, name=name, authors=authors)
         try:
@@ -234,3 +234,31 @@ def check_package(path: str | os.PathLike, devices: list[str] | None = None):
     if not path.is_file():
         raise UserInputError(f"bioimage.io package not found: {path}")
     return core.test_model(path, devices=devices or ["cpu"])
+
+
+def write_package_files(
+    folder: Path,
+    model: nn.Module,
+    info: dict[str, Any],
+    tensors: content.TestTensors,
+    norm: PercentileNormalization,
+) -> None:
+    """Weights (three formats), architecture, test tensors, samples, cover and README."""
+    import numpy as np
+    import tifffile
+
+    from napari_defocus_deblur.export.standalone import write_standalone
+    from napari_defocus_deblur.export.weights import write_weights
+
+    write_weights(model, folder)
+    write_standalone(folder / FILE_NAME)
+    np.save(folder / "test_input.npy", tensors.input)
+    if tensors.depth is not None:
+        np.save(folder / "test_depth.npy", tensors.depth)
+    np.save(folder / "test_output.npy", tensors.output)
+    tifffile.imwrite(folder / "sample_input.tif", tensors.input[0].squeeze())
+    tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
+    content.write_cover(folder / "cover.png", tensors, norm)
+    parameters = sum(p.numel() for p in model.parameters())
+    readme = content.documentation(model, info, tensors, parameters)
+    (folder / "README.md").write_text(readme, encoding="utf-8")

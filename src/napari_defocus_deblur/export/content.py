@@ -109,7 +109,15 @@ def run_network(
 def make_test_tensors(
     model: nn.Module, info: dict[str, Any], side: int = 256, seed: int = 0
 ) -> TestTensors:
-    """Simulate a test field at the model's distance and run the model on it."""
+    """Simulate a test field at the model's distance and run the model on it.
+
+    The distance the network is told comes from the run plan
+    (:func:`~napari_defocus_deblur.inference.plan.plan_run`: the model's recorded
+    distance, else :data:`FALLBACK_DEPTH_UM`, checked there); the network runs whole,
+    in float32 on the CPU, as bioimage.io consumers run it.
+    """
+    from napari_defocus_deblur.inference.plan import plan_run
+
     config = model.config  # type: ignore[attr-defined]
     depth = info.get("depth_um")
     depth = FALLBACK_DEPTH_UM if depth is None else float(depth)
@@ -118,12 +126,12 @@ def make_test_tensors(
     side = test_side(side, config.size_multiple)
     raw = simulated_input(side, depth, channel, config.in_channels, seed)
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    if getattr(config, "conditioned", False):
-        cond = np.full((1, 1), depth, np.float32)
-        out = run_network(model, normalise_input(raw, norm), depth=cond)
-        return TestTensors(raw, out, depth, channel, cond)
-    out = run_network(model, normalise_input(raw, norm))
-    return TestTensors(raw, out, depth, channel)
+    plan = plan_run(raw[0], depth, model, "cpu", "torch", "fp32", tile=side)
+    x = normalise_input(raw, norm)
+    if plan.depths_um is None:
+        return TestTensors(raw, run_network(model, x), depth, channel)
+    cond = plan.depths_um.reshape(1, 1)
+    return TestTensors(raw, run_network(model, x, depth=cond), depth, channel, cond)
 
 
 def architecture_phrase(config: Any) -> str:
@@ -256,30 +264,3 @@ def _input_output_lines(cfg: Any, norm: PercentileNormalization) -> list[str]:
         f"{halo(cfg.size_multiple)} pixels: consumers that predict in tiles grow each tile "
         "by it and crop it again, which hides the tile seams.",
     ]
-
-
-def write_package_files(
-    folder: Path,
-    model: nn.Module,
-    info: dict[str, Any],
-    tensors: TestTensors,
-    norm: PercentileNormalization,
-) -> None:
-    """Weights (three formats), architecture, test tensors, samples, cover and README."""
-    import tifffile
-
-    from napari_defocus_deblur.export.standalone import FILE_NAME, write_standalone
-    from napari_defocus_deblur.export.weights import write_weights
-
-    write_weights(model, folder)
-    write_standalone(folder / FILE_NAME)
-    np.save(folder / "test_input.npy", tensors.input)
-    if tensors.depth is not None:
-        np.save(folder / "test_depth.npy", tensors.depth)
-    np.save(folder / "test_output.npy", tensors.output)
-    tifffile.imwrite(folder / "sample_input.tif", tensors.input[0].squeeze())
-    tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
-    write_cover(folder / "cover.png", tensors, norm)
-    parameters = sum(p.numel() for p in model.parameters())
-    readme = documentation(model, info, tensors, parameters)
-    (folder / "README.md").write_text(readme, encoding="utf-8")

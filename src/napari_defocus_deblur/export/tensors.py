@@ -1,7 +1,7 @@
 """Tensor descriptions (bioimage.io format 0.5) of our model packages.
 
 ``spec`` is the imported ``bioimageio.spec`` module (the ``bioimageio`` extra); files
-named here are written by :func:`napari_defocus_deblur.export.content.write_package_files`.
+named here are written by :func:`napari_defocus_deblur.export.bioimageio.write_package_files`.
 """
 
 from __future__ import annotations

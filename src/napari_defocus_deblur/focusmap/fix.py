@@ -96,7 +96,7 @@ def _options(model: str | None, fusion: str, device: str, depths: list[float]) -
     return PredictOptions(
         model_dir=str(Path(model_dir).resolve()),
         model_name=str(info.get("name") or Path(model_dir).name),
-        model_depth_um=None if info.get("depth_um") is None else float(info["depth_um"]),
+        depth_um="auto",  # the run plan takes each field's mapped depth (job.depth_um)
         fusion=info.get("fusion", fusion),
         device=device,
     )

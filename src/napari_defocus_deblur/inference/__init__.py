@@ -2,6 +2,7 @@
 
 >>> from napari_defocus_deblur.inference import deblur, load_model
 >>> sharp = deblur(image, model="path/to/checkpoint")  # doctest: +SKIP
+>>> plan = plan_run(image, "auto")  # what would run: depths, model, runtime  # doctest: +SKIP
 
 Pure numpy/torch (no Qt, no napari). See ``docs/inference.md``.
 """
@@ -9,6 +10,7 @@ Pure numpy/torch (no Qt, no napari). See ``docs/inference.md``.
 from __future__ import annotations
 
 from napari_defocus_deblur.inference.api import TileProgress, deblur, iter_deblur
+from napari_defocus_deblur.inference.catalogue import choose_model
 from napari_defocus_deblur.inference.device import (
     describe_backend,
     resolve_backend,
@@ -22,15 +24,20 @@ from napari_defocus_deblur.inference.models import (
     save_model,
     select_model,
 )
+from napari_defocus_deblur.inference.plan import PlaneDepth, RunPlan, plan_run
 
 __all__ = [
     "ModelEntry",
+    "PlaneDepth",
+    "RunPlan",
     "TileProgress",
     "available_models",
+    "choose_model",
     "deblur",
     "describe_backend",
     "iter_deblur",
     "load_model",
+    "plan_run",
     "resolve_backend",
     "resolve_device",
     "resolve_precision",

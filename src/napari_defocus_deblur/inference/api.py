@@ -24,39 +24,24 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.assembly import PlaneAssembler, batched
 from napari_defocus_deblur.inference.backends import build_backend
 from napari_defocus_deblur.inference.checks import (
-    check_depth,
-    check_finite,
     check_image,
     convert_dtype,
-    positive_int,
     resolve_output_dtype,
     split_units,
 )
-from napari_defocus_deblur.inference.device import (
-    Backend,
-    free_memory_bytes,
-    release_memory,
-    resolve_backend,
-    resolve_device,
-)
+from napari_defocus_deblur.inference.device import Backend, release_memory
+from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.focus_gate import hold_in_focus
-from napari_defocus_deblur.inference.runner import resolve_model, run_batches
-from napari_defocus_deblur.inference.tiling import (
-    TilePlan,
-    auto_tile_side,
-    batch_size,
-    plan_tiles,
-    tile_overlap,
-)
-from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.network import MIN_SIZE
+from napari_defocus_deblur.inference.plan import RunPlan, plan_run
+from napari_defocus_deblur.inference.runner import run_batches
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.progress import drive
+from napari_defocus_deblur.progress import drive, with_signature_of
 
-ModelArg = nn.Module | str | os.PathLike | None
+ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
 #: Pixels after which GPU memory is handed back to the driver at the end of a call.
 _RELEASE_AFTER_PIXELS = 64 * 1024**2
 
@@ -80,7 +65,7 @@ class TileProgress:
         return self.done / self.total if self.total else 1.0
 
 
-def deblur(
+def iter_deblur(
     image: Any,
     depth_um: float | str = DEFAULT_DEPTH_UM,
     fusion: str = "sum",
@@ -90,11 +75,42 @@ def deblur(
     overlap: int | None = None,
     precision: str = "auto",
     output_dtype: Any = None,
-    progress: Callable[[TileProgress], Any] | None = None,
+    *,
     channel_axis: int | None = None,
-    backend: str = "auto",
+    backend: str | Backend = "auto",
+    plan: RunPlan | None = None,
+) -> Generator[TileProgress, None, np.ndarray]:
+    """Generator version of :func:`deblur`: yields :class:`TileProgress`, returns the array.
+
+    A first event with ``done == 0`` announces the total. Stopping early (closing the
+    generator) leaves no state behind. ``plan``: a :class:`~.plan.RunPlan` made for this
+    image already (then only ``output_dtype`` of the other arguments is used).
+    """
+    arr = check_image(image)
+    out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
+    if plan is None:
+        plan = plan_run(
+            arr,
+            depth_um,
+            model,
+            device,
+            backend,
+            precision,
+            fusion=fusion,
+            channel_axis=channel_axis,
+            tile=tile,
+            overlap=overlap,
+        )
+    return (yield from run_plan(arr, plan, out_dtype))
+
+
+@with_signature_of(iter_deblur)
+def deblur(
+    image: Any, *args: Any, progress: Callable[[TileProgress], Any] | None = None, **kwargs: Any
 ) -> np.ndarray:
     """Deblur an out-of-focus image; returns an array of the input's shape.
+
+    Takes :func:`iter_deblur`'s arguments (the same signature) plus ``progress``.
 
     Parameters
     ----------
@@ -106,13 +122,13 @@ def deblur(
         estimate it from every plane (:func:`~napari_defocus_deblur.estimate.
         estimate_defocus`). Depth-conditioned models (the bundled zoo) are told this
         distance, so it changes the result; it also picks the bundled model for the
-        nearest distance when ``model`` is not given.
+        nearest distance when ``model`` is not given (:func:`~.plan.plan_run`).
     fusion
         ``"sum"`` or ``"concat"``: which bundled model family to pick.
     model
         A network (:func:`~napari_defocus_deblur.model.build_model`,
-        :func:`~napari_defocus_deblur.inference.load_model`), a checkpoint directory or a
-        bundled model name; overrides ``depth_um``/``fusion``.
+        :func:`~napari_defocus_deblur.inference.load_model`), a checkpoint directory, a
+        bundled model name or a :class:`ModelEntry`; overrides ``fusion``.
     device
         ``"auto"`` (CUDA, MPS, CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
     tile
@@ -127,15 +143,17 @@ def deblur(
     output_dtype
         ``None``/``"float32"`` (default), ``"input"`` for the input's dtype (rounded and
         clipped), or a numpy dtype.
-    progress
-        Called with every :class:`TileProgress`.
     channel_axis
         For models with several input channels: the channel axis (default -3).
     backend
-        ``"auto"``: OpenVINO on the CPU (bf16 where the CPU has AMX/AVX512-BF16, fp32
-        elsewhere), PyTorch autocast bf16/fp16 on CUDA, PyTorch fp32 on MPS;
-        ``"torch"`` or ``"openvino"`` force a runtime
+        ``"auto"``: OpenVINO on the CPU (bf16 where the CPU has bf16 matrix units,
+        :func:`~.hardware.cpu_bf16_units`; fp32 elsewhere), PyTorch autocast bf16/fp16 on
+        CUDA, PyTorch fp32 on MPS; ``"torch"`` or ``"openvino"`` force a runtime
         (:func:`~napari_defocus_deblur.inference.device.resolve_backend`).
+    plan
+        A :class:`~.plan.RunPlan` from :func:`~.plan.plan_run` for this image.
+    progress
+        Called with every :class:`TileProgress`.
 
     Raises
     ------
@@ -143,156 +161,45 @@ def deblur(
         Empty, too small (sides < 16), RGB, NaN/inf or otherwise unusable images; bad
         options; no model available.
     """
-    job = iter_deblur(
-        image,
-        depth_um,
-        fusion,
-        model,
-        device,
-        tile,
-        overlap,
-        precision,
-        output_dtype,
-        channel_axis=channel_axis,
-        backend=backend,
-    )
-    return drive(job, progress)
+    return drive(iter_deblur(image, *args, **kwargs), progress)
 
 
-def iter_deblur(
-    image: Any,
-    depth_um: float | str = DEFAULT_DEPTH_UM,
-    fusion: str = "sum",
-    model: ModelArg = None,
-    device: str | torch.device = "auto",
-    tile: int | None = None,
-    overlap: int | None = None,
-    precision: str = "auto",
-    output_dtype: Any = None,
-    *,
-    channel_axis: int | None = None,
-    backend: str = "auto",
+def run_plan(
+    arr: np.ndarray, plan: RunPlan, out_dtype: np.dtype
 ) -> Generator[TileProgress, None, np.ndarray]:
-    """Generator version of :func:`deblur`: yields :class:`TileProgress`, returns the array.
-
-    A first event with ``done == 0`` announces the total. Stopping early (closing the
-    generator) leaves no state behind.
-    """
-    arr = check_image(image)
-    depth = check_depth(depth_um)
-    out_dtype = resolve_output_dtype(output_dtype, arr.dtype)
-    estimated = _estimate_for_model_choice(arr, depth, model, channel_axis)
-    pick = float(np.median(estimated)) if estimated is not None else depth
-    net, info, _name = resolve_model(model, pick, fusion)
-    dev = resolve_device(device)
-    choice = resolve_backend(backend, precision, dev)
-    units, restore = split_units(arr, net.config.in_channels, channel_axis)
-    check_finite(units)
-    depths = _model_depths(net.config, units, depth, estimated)
-    norm = PercentileNormalization.from_dict(info.get("normalization"))
-    plan, batch = _tile_layout(net, units.shape, dev, choice, tile, overlap)
-    module = build_backend(net, choice)
-    planes = PlaneAssembler(units, plan, norm)
-    yield from _run_tiles(planes, module, batch, dev, choice, depths)
-    if dev.type != "cpu" and planes.out.size > _RELEASE_AFTER_PIXELS:
-        release_memory(dev)
+    """Run ``plan`` on the checked image ``arr``: tiles through the network, blended."""
+    net = plan.network
+    units, restore = split_units(arr, net.config.in_channels, plan.channel_axis)
+    planned = (len(plan.planes) or units.shape[0], plan.tiles.rows.length, plan.tiles.cols.length)
+    if (units.shape[0], *units.shape[-2:]) != planned:
+        raise UserInputError(
+            f"the run plan was made for {planned[0]} plane(s) of {planned[1]}x{planned[2]} "
+            f"pixels, not for this image of shape {arr.shape}; plan it with plan_run(image)"
+        )
+    norm = PercentileNormalization.from_dict(plan.info.get("normalization"))
+    planes = PlaneAssembler(units, plan.tiles, norm)
+    module = build_backend(net, plan.runtime)
+    yield from _run_tiles(planes, module, plan)
+    if plan.device.type != "cpu" and planes.out.size > _RELEASE_AFTER_PIXELS:
+        release_memory(plan.device)
+    depths = plan.depths_um
     out = planes.out if depths is None else hold_in_focus(units, planes.out, depths)
     return convert_dtype(restore(out), out_dtype)
 
 
-def _estimate_for_model_choice(
-    arr: np.ndarray, depth: float | str, model: ModelArg, channel_axis: int | None
-) -> np.ndarray | None:
-    """Per-plane depth estimates when ``"auto"`` must pick the bundled model, else None.
-
-    The median of the estimates picks the model.
-    """
-    if depth != "auto" or model is not None:
-        return None
-    planes, _ = split_units(arr, 1, channel_axis)
-    check_finite(planes)
-    return unit_depths(planes, "auto")
-
-
-def _model_depths(
-    cfg: ModelConfig, units: np.ndarray, depth: float | str, estimated: np.ndarray | None
-) -> np.ndarray | None:
-    """The distance each unit is told (depth-conditioned models only), else None.
-
-    Estimates made to pick the model are reused for single-channel models.
-    """
-    if not cfg.conditioned:
-        return None
-    if estimated is not None and cfg.in_channels == 1:
-        return estimated
-    return unit_depths(units, depth)
-
-
-def _tile_layout(
-    net: nn.Module,
-    shape: tuple[int, ...],
-    dev: torch.device,
-    choice: Backend,
-    tile: int | None,
-    overlap: int | None,
-) -> tuple[TilePlan, int]:
-    """``(tile plan, tiles per batch)`` for units of ``shape`` on ``dev``.
-
-    The tile side comes from free memory unless ``tile`` is given.
-    """
-    cfg = net.config
-    width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
-    nbytes = 4 if choice.dtype == torch.float32 else 2
-    free = free_memory_bytes(dev)
-    if tile is None:
-        side = auto_tile_side(
-            width=width,
-            device_type=dev.type,
-            bytes_per_value=nbytes,
-            free_bytes=free,
-            multiple=cfg.size_multiple,
-        )
-    else:
-        side = positive_int(tile, "tile", MIN_SIZE)
-    ov, margin = tile_overlap(net, shape, side, overlap, dev)
-    plan = plan_tiles(shape[-2:], side, ov, cfg.size_multiple, margin)
-    batch = batch_size(
-        plan.tile_shape[0] * plan.tile_shape[1],
-        width=width,
-        device_type=dev.type,
-        bytes_per_value=nbytes,
-        free_bytes=free,
-    )
-    return plan, batch
-
-
 def _run_tiles(
-    planes: PlaneAssembler,
-    module: Any,
-    batch: int,
-    dev: torch.device,
-    choice: Backend,
-    depths: np.ndarray | None,
+    planes: PlaneAssembler, module: Any, plan: RunPlan
 ) -> Generator[TileProgress, None, None]:
     """Run the network over every tile of ``planes`` in batches, yielding progress."""
     n = planes.units.shape[0]
     total, done = n * planes.plan.n_tiles, 0
     yield TileProgress(0, total, 0, n)
+    depths = plan.depths_um
     depth_of = None if depths is None else (lambda tags: depths[[t[0] for t in tags]])
-    batches = batched(planes.tiles(), batch)
-    for tags, pred in run_batches(module, batches, dev, choice.autocast_dtype, depth_of):
+    batches = batched(planes.tiles(), plan.batch)
+    dev = plan.device
+    for tags, pred in run_batches(module, batches, dev, plan.runtime.autocast_dtype, depth_of):
         for tag, p in zip(tags, pred):
             planes.add(tag, p)
         done += len(tags)
         yield TileProgress(done, total, tags[-1][0], n)
-
-
-def unit_depths(units: np.ndarray, depth: float | str) -> np.ndarray:
-    """Defocus distance (µm) of every plane of ``units`` (N, C, H, W): the given number,
-    or with ``"auto"`` each plane's own estimate from its first channel."""
-    if depth != "auto":
-        return np.full(units.shape[0], float(depth), dtype=np.float32)
-    from napari_defocus_deblur.estimate import estimate_defocus
-
-    estimates = [estimate_defocus(unit[0]).depth_um for unit in units]
-    return np.asarray(estimates, dtype=np.float32)

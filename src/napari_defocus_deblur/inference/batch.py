@@ -18,19 +18,26 @@ from typing import Any
 import numpy as np
 import torch
 
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.files import Job, read_input, write_output
+from napari_defocus_deblur.inference.plan import RunPlan, plan_run
 
 
 @dataclass(frozen=True)
 class PredictOptions:
-    """Settings of a batch run; plain values, so they travel to Dask workers."""
+    """Settings of a batch run; plain values, so they travel to Dask workers.
 
-    model_dir: str
-    model_name: str
-    depth_um: float | None = None
-    model_depth_um: float | None = None
-    fusion: str | None = None
+    ``model_dir`` None: every file gets the catalogue's choice for its distance (the
+    run plan's rule, :func:`~.plan.plan_run`). ``depth_um`` is checked already
+    (:func:`~.checks.check_depth`): micrometres or ``"auto"``.
+    """
+
+    model_dir: str | None
+    model_name: str | None = None
+    depth_um: float | str = DEFAULT_DEPTH_UM
+    fusion: str = "sum"
     device: str = "auto"
     tile: int | None = None
     overlap: int | None = None
@@ -38,6 +45,7 @@ class PredictOptions:
     output_dtype: str = "float32"
     backend: str = "auto"
     threads: int | None = None
+    runtime: Backend | None = None  # backend/precision/device resolved once (serial runs)
 
 
 @dataclass(frozen=True)
@@ -53,39 +61,49 @@ class FileResult:
 SKIPPED_ERRORS = (UserInputError, OSError, MemoryError, torch.cuda.OutOfMemoryError)
 
 
-def _metadata(job: Job, meta: dict[str, Any], options: PredictOptions) -> dict[str, Any]:
+def _metadata(
+    job: Job, meta: dict[str, Any], plan: RunPlan, options: PredictOptions
+) -> dict[str, Any]:
     from napari_defocus_deblur import __version__
 
-    depth = _job_depth(job, options)
+    trained = plan.info.get("depth_um")
+    recorded = plan.depth == "auto" and job.depth_um is not None  # e.g. a focus map's depth
     return {
         "axes": meta.get("axes"),
         "pixel_size_um": meta.get("pixel_size_um"),
         "source": str(job.source),
-        "model": options.model_name,
-        "depth_um": "auto" if depth is None else depth,
-        "model_depth_um": options.model_depth_um,
-        "fusion": options.fusion,
+        "model": plan.model_name,
+        "depth_um": job.depth_um if recorded else plan.depth,
+        "model_depth_um": None if trained is None else float(trained),
+        "fusion": plan.info.get("fusion", options.fusion),
         "software": f"napari-defocus-deblur {__version__}",
     }
 
 
-def _deblur(image: np.ndarray, options: PredictOptions, depth_um: float | None) -> np.ndarray:
-    """``deblur`` with the run's settings; the file's distance, or ``"auto"`` (estimated per
-    plane) when neither the file nor ``--depth`` gives one (depth-conditioned models)."""
-    from napari_defocus_deblur.inference.api import deblur
-    from napari_defocus_deblur.inference.models import load_model
+def _runtime(options: PredictOptions) -> Backend:
+    """The run's backend, device and precision (resolved once per run or Dask task)."""
+    return resolve_backend(options.backend, options.precision, options.device)
 
-    return deblur(
+
+def _deblur(
+    image: np.ndarray, options: PredictOptions, job: Job | None
+) -> tuple[np.ndarray, RunPlan]:
+    """The file's run plan (its BBBC006 distance as recorded metadata) and its result."""
+    from napari_defocus_deblur.inference.api import deblur
+
+    plan = plan_run(
         image,
-        depth_um="auto" if depth_um is None else depth_um,
-        model=load_model(options.model_dir),
-        device=options.device,
+        options.depth_um,
+        options.model_dir,
+        backend=options.runtime or _runtime(options),
+        fusion=options.fusion,
         tile=options.tile,
         overlap=options.overlap,
-        precision=options.precision,
-        output_dtype=None if options.output_dtype == "float32" else options.output_dtype,
-        backend=options.backend,
+        metadata_depth_um=None if job is None else job.depth_um,
+        checked=True,
     )
+    dtype = None if options.output_dtype == "float32" else options.output_dtype
+    return deblur(image, output_dtype=dtype, plan=plan), plan
 
 
 def deblur_file(job: Job, options: PredictOptions) -> FileResult:
@@ -94,8 +112,8 @@ def deblur_file(job: Job, options: PredictOptions) -> FileResult:
         torch.set_num_threads(options.threads)
     try:
         image, meta = read_input(job.source)
-        out = _deblur(image, options, _job_depth(job, options))
-        write_output(job.target, out, _metadata(job, meta, options))
+        out, plan = _deblur(image, options, job)
+        write_output(job.target, out, _metadata(job, meta, plan, options))
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, _one_line(exc))
     return FileResult(job.source, str(job.target))
@@ -127,6 +145,7 @@ def run_serial(
     """
     if options.threads:
         torch.set_num_threads(options.threads)
+    options = replace(options, runtime=options.runtime or _runtime(options))
     with (
         ThreadPoolExecutor(1, thread_name_prefix="deblur-read") as reader,
         ThreadPoolExecutor(1, thread_name_prefix="deblur-write") as writer,
@@ -160,18 +179,14 @@ def run_serial(
             refill()
             if not batch:
                 continue
-            for (job, (_img, meta)), out in zip(batch, _run_group(batch, options)):
-                if isinstance(out, str):
-                    yield FileResult(job.source, None, out)
+            for (job, (_img, meta)), done in zip(batch, _run_group(batch, options)):
+                if isinstance(done, str):
+                    yield FileResult(job.source, None, done)
                     continue
-                writes.append(
-                    (
-                        job,
-                        writer.submit(
-                            write_output, job.target, out, _metadata(job, meta, options)
-                        ),
-                    )
-                )
+                out, plan = done
+                tags = _metadata(job, meta, plan, options)
+                future = writer.submit(write_output, job.target, out, tags)
+                writes.append((job, future))
             while len(writes) > 2 or (writes and not reads):
                 yield _written(*writes.popleft())
 
@@ -180,20 +195,18 @@ def _stackable(a: np.ndarray, b: np.ndarray) -> bool:
     return a.ndim == 2 and a.shape == b.shape and a.dtype == b.dtype
 
 
-def _job_depth(job: Job | None, options: PredictOptions) -> float | None:
-    return job.depth_um if job is not None and job.depth_um is not None else options.depth_um
-
-
-def _run_group(batch: list, options: PredictOptions) -> list[np.ndarray | str]:
+def _run_group(batch: list, options: PredictOptions) -> list[tuple[np.ndarray, RunPlan] | str]:
+    """``(result, plan)`` or the reason it failed, per file; 2-D images of one shape and
+    one recorded distance run as one stack (one plan), others one by one."""
     images = [data[0] for _job, data in batch]
-    depths = {_job_depth(job, options) for job, _data in batch}
-    if len(images) > 1 and len(depths) > 1:  # one distance per call: run them one by one
+    chosen_each = options.model_dir is None and options.depth_um == "auto"  # per image
+    if len(images) > 1 and (chosen_each or len({job.depth_um for job, _data in batch}) > 1):
         return [item for pair in batch for item in _run_group([pair], options)]
-    depth = depths.pop()
     try:
         if len(images) == 1:
-            return [_deblur(images[0], options, depth)]
-        return list(_deblur(np.stack(images), options, depth))
+            return [_deblur(images[0], options, batch[0][0])]
+        out, plan = _deblur(np.stack(images), options, batch[0][0])
+        return [(o, plan) for o in out]
     except SKIPPED_ERRORS as exc:
         if len(images) == 1:
             return [_one_line(exc)]

@@ -23,16 +23,16 @@ import copy
 import functools
 import math
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
 from napari_defocus_deblur.errors import CheckpointError, UserInputError
-from napari_defocus_deblur.inference.choosing import choose, rank  # noqa: F401  (the rule)
+from napari_defocus_deblur.inference.choosing import choose, rank
+from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.model.checkpoint import CONFIG_FILE, WEIGHTS_FILE, read_checkpoint_info
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.zoo import names
@@ -41,52 +41,18 @@ from napari_defocus_deblur.zoo import names
 ZOO_DIR = Path(__file__).resolve().parents[1] / "zoo"
 
 
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model of the catalogue: what its ``config.json`` says, without loading it.
-
-    Attributes
-    ----------
-    name
-        Bundled: the folder name; user checkpoints: the saved ``name``, else the folder.
-    path
-        The checkpoint directory.
-    depth_um, depths_um
-        The one distance from focus (µm) the model was trained for, if one is recorded;
-        every distance it was trained on.
-    fusion, method, label
-        ``"sum"``/``"concat"`` (None without fusion); ``"sum"``, ``"concat"``, ``"unet"``
-        or ``"nah"``; the architecture in words (``"head-to-tail K=4 sum"``).
-    bundled
-        Shipped with the package (``True``) or a user checkpoint.
-    parameters
-        Number of weights in ``model.safetensors`` (read from its header).
-    channel
-        The image channel the model was trained on (None: not recorded).
-    config, info
-        The network's configuration; the whole ``config.json``.
-    """
-
-    name: str
-    path: Path
-    depth_um: float | None
-    fusion: str | None
-    bundled: bool
-    label: str = ""
-    parameters: int | None = None
-    depths_um: tuple[float, ...] = ()
-    method: str = ""
-    channel: int | None = None
-    config: ModelConfig | None = field(default=None, compare=False, repr=False)
-    info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def aliases(self) -> tuple[str, ...]:
-        """Per-distance names of a bundled model trained on pooled distances, e.g.
-        ``bbbc006-34um-sum`` for ``bbbc006-sum``."""
-        if not self.bundled or len(self.depths_um) < 2:
-            return ()
-        return tuple(names.alias(d, self.method) for d in self.depths_um)
+__all__ = [
+    "ZOO_DIR",
+    "ModelEntry",
+    "available_models",
+    "choose_model",
+    "coverage_note",
+    "load_model",
+    "rank",
+    "resolve_model_path",
+    "scan_models",
+    "shared_model",
+]
 
 
 def is_checkpoint(path: Path) -> bool:
@@ -174,6 +140,72 @@ def scan_models(
 def available_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[ModelEntry]:
     """Bundled models, then the checkpoints found in ``extra_dirs`` (unreadable left out)."""
     return scan_models(extra_dirs)[0]
+
+
+def choose_model(
+    depth_um: float,
+    method: str | None = "sum",
+    channel: int | None = None,
+    *,
+    among: Sequence[ModelEntry] | None = None,
+    strict: bool = False,
+    exact: bool = False,
+) -> ModelEntry | None:
+    """THE model choice: the one entry point every front end and job calls.
+
+    Parameters
+    ----------
+    depth_um
+        Distance from focus (µm, already checked).
+    method, channel
+        ``"sum"``, ``"concat"``, ``"unet"`` or ``"nah"``; the image channel (None: any).
+    among
+        Candidates (e.g. a widget's list, bundled and yours); None: the bundled models.
+    strict
+        Only models of ``method``: raise :class:`UserInputError` when there is none,
+        and warn (``UserWarning``, :func:`coverage_note`) when none was trained for
+        ``depth_um``. Otherwise :func:`~.choosing.choose`'s fallbacks apply (bundled
+        first, then other methods and channels) and None means "no model at all".
+    exact
+        Only models of ``method`` and ``channel`` trained at exactly ``depth_um`` (among
+        others, for pooled models), else None: the rows of ``evaluate``'s tables.
+    """
+    pool = [e for e in available_models() if e.bundled] if among is None else list(among)
+    if exact:
+        return next(iter(rank(pool, depth_um, method, channel, exact=True)), None)
+    if not strict:
+        return choose(pool, depth_um, method, channel)
+    fit = [e for e in pool if e.depths_um]
+    if not fit:
+        raise UserInputError(
+            "no pretrained model is installed (the bundled model zoo is empty); pass "
+            "model=<checkpoint folder> (--model DIR on the command line), e.g. one trained "
+            "with 'defocus-deblur train' or the 'Train deblur model' widget"
+        )
+    ranked = rank(fit, depth_um, method, channel) or rank(fit, depth_um, method)
+    if not ranked:
+        have = ", ".join(sorted({e.method for e in fit}))
+        raise UserInputError(f"no bundled model uses fusion {method!r} (bundled: {have})")
+    note = coverage_note(ranked[0], depth_um)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=3)
+    return ranked[0]
+
+
+def coverage_note(entry: ModelEntry, depth_um: float) -> str | None:
+    """One line when ``entry`` was trained neither at nor around ``depth_um``, else None."""
+    if names.depth_gap(entry.depths_um, depth_um) == 0:
+        return None
+    training = entry.info.get("training") or {}
+    config = training.get("config") or {}
+    span = config.get("prior_depths_um")
+    if span and config.get("prior") and float(span[0]) <= depth_um <= float(span[1]):
+        return None
+    trained = ", ".join(f"{d:g}" for d in entry.depths_um)
+    return (
+        f"no bundled model was trained for {depth_um:g} µm from focus; using "
+        f"{entry.name} (trained for {trained} µm)"
+    )
 
 
 def resolve_model_path(name_or_dir: str | os.PathLike) -> Path:

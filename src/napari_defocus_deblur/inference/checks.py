@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.limits import DEPTH_UM
 from napari_defocus_deblur.model.network import MIN_SIZE
 
 
@@ -80,8 +81,8 @@ def split_units(
     )
 
 
-#: Largest distance from focus (micrometres) accepted anywhere.
-MAX_DEPTH_UM = 10_000.0
+#: Largest distance from focus (micrometres) accepted anywhere (the limits table's).
+MAX_DEPTH_UM = DEPTH_UM[1]
 
 
 def check_depth(value: Any, name: str = "depth_um", *, allow_auto: bool = True) -> float | str:
@@ -104,9 +105,10 @@ def check_depth(value: Any, name: str = "depth_um", *, allow_auto: bool = True) 
         depth = float(value)
     except (TypeError, ValueError, OverflowError):
         raise UserInputError(f"{name} must be {expected}, got {value!r:.60}") from None
-    if not math.isfinite(depth) or not 0 <= depth <= MAX_DEPTH_UM:
+    low, high = DEPTH_UM
+    if not math.isfinite(depth) or not low <= depth <= high:
         raise UserInputError(
-            f"{name} must be a finite distance from 0 to {MAX_DEPTH_UM:g} µm, got {value!r:.60}"
+            f"{name} must be a finite distance from {low:g} to {high:g} µm, got {value!r:.60}"
         )
     return depth
 

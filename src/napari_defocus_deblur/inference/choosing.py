@@ -1,19 +1,17 @@
 """The catalogue's one rule for choosing a model: :func:`rank` and :func:`choose`.
 
-Kept beside :mod:`~napari_defocus_deblur.inference.catalogue` (which re-exports both)
-so that the rule reads on one screen; it needs only the entries' recorded distances,
-method, channel and number of scales.
+Kept beside :mod:`~napari_defocus_deblur.inference.catalogue`, whose
+:func:`~napari_defocus_deblur.inference.catalogue.choose_model` is the one public entry
+point, so that the rule reads on one screen; it needs only the entries' recorded
+distances, method, channel and number of scales.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.zoo import names
-
-if TYPE_CHECKING:
-    from napari_defocus_deblur.inference.catalogue import ModelEntry
 
 
 def rank(
@@ -66,7 +64,7 @@ def choose(
     then models of ``channel`` (or of none recorded) before models of another channel;
     within the first non-empty group :func:`rank` orders. Models without a recorded
     distance come last. With the bundled zoo and a bundled method this is
-    :func:`~napari_defocus_deblur.inference.models.select_model`'s choice.
+    ``choose_model(..., strict=True)``'s choice.
     """
     pools = ([e for e in entries if e.bundled], list(entries))
     for wanted_channel in dict.fromkeys((channel, None)):

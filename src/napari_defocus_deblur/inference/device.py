@@ -10,8 +10,6 @@ runtime (PyTorch or OpenVINO) and its precision; see its docstring for the rule.
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -130,43 +128,19 @@ def compute_context(device: torch.device, dtype: torch.dtype) -> Iterator[None]:
                 yield
 
 
-@functools.lru_cache(maxsize=1)
-def cpu_bf16_speedup() -> float:
-    """How much faster bfloat16 matrix products run than float32 on this CPU (cached).
-
-    A short probe (a few 512 x 512 products, ~50 ms): CPUs with bf16 matrix units (Intel
-    AMX, AVX512-BF16) give 2-6x, others below 1 (bf16 is emulated). Environment variable
-    ``DEFOCUS_DEBLUR_CPU_BF16=0``/``1`` overrides the probe (returns 0.0 / 2.0).
-    """
-    forced = os.environ.get("DEFOCUS_DEBLUR_CPU_BF16")
-    if forced in ("0", "1"):
-        return 2.0 if forced == "1" else 0.0
-    import time
-
-    a = torch.randn(512, 512)
-    times = {}
-    for dtype in (torch.float32, torch.bfloat16):
-        x = a.to(dtype)
-        torch.mm(x, x)  # warm-up
-        t0 = time.perf_counter()
-        for _ in range(6):
-            torch.mm(x, x)
-        times[dtype] = time.perf_counter() - t0
-    return times[torch.float32] / max(times[torch.bfloat16], 1e-9)
-
-
 def training_uses_bf16(device: torch.device, allowed: bool = True) -> bool:
     """Whether training on ``device`` runs under bfloat16 autocast.
 
-    CUDA: when the GPU supports bf16. CPU: when the probe finds bf16 matrix products at
-    least 1.3x faster than float32 (:func:`cpu_bf16_speedup`); float32 elsewhere.
+    CUDA: when the GPU supports bf16. CPU: the one rule of inference too
+    (:func:`.hardware.cpu_bf16_units`: bf16 matrix units, or the environment variable
+    ``DEFOCUS_DEBLUR_CPU_BF16``); float32 elsewhere.
     """
     if not allowed:
         return False
     if device.type == "cuda":
         return bool(torch.cuda.is_bf16_supported())
     if device.type == "cpu":
-        return cpu_bf16_speedup() >= 1.3
+        return hardware.cpu_bf16_units() is not None
     return False
 
 

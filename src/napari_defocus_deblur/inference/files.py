@@ -19,17 +19,9 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.inference.outputs import Job, written_by_us
 
 TIFF_SUFFIXES = (".tif", ".tiff")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One input image and the output file it becomes."""
-
-    source: str
-    target: Path
-    depth_um: float | None = None
 
 
 def _is_tiff(name: str) -> bool:
@@ -54,7 +46,6 @@ class JobPlan:
 def _scan_folder(folder: Path, outdir: Path, earlier: list[Path]) -> list[Path]:
     """TIFFs under ``folder``, except in ``outdir`` and earlier results (added to
     ``earlier``)."""
-    from napari_defocus_deblur.inference.outputs import written_by_us
 
     found = []
     for root, dirs, names in os.walk(folder):

@@ -1,7 +1,8 @@
 """What this machine offers inference: bf16 matrix units on the CPU, the OpenVINO runtime.
 
-Only facts, read at run time; the decision what to run lives in
-:func:`napari_defocus_deblur.inference.device.resolve_backend`.
+Facts, read at run time, and the one bf16 rule of the CPU (:func:`cpu_bf16_units`);
+what runs is decided in :func:`napari_defocus_deblur.inference.device.resolve_backend`
+(inference) and :func:`~napari_defocus_deblur.inference.device.training_uses_bf16`.
 """
 
 from __future__ import annotations
@@ -12,16 +13,27 @@ import os
 
 import torch
 
+#: "1" forces the bf16 rule on the CPU (training and inference), "0" the float32 rule.
+CPU_BF16_ENV = "DEFOCUS_DEBLUR_CPU_BF16"
+
+
+def forced_cpu_bf16() -> bool | None:
+    """The one reader of :data:`CPU_BF16_ENV`: True for "1", False for "0", else None."""
+    value = os.environ.get(CPU_BF16_ENV, "").strip()
+    return {"1": True, "0": False}.get(value)
+
 
 def cpu_bf16_units() -> str | None:
-    """``"AMX"`` or ``"AVX512-BF16"`` when the CPU has bf16 matrix instructions, else None.
+    """THE bf16 rule on the CPU, for training and inference alike.
 
-    Read from the CPU flags at run time (cached). ``DEFOCUS_DEBLUR_CPU_BF16=1``/``0``
-    overrides the detection (``"forced"``/None), as for training.
+    ``"AMX"`` or ``"AVX512-BF16"`` when the CPU has bf16 matrix instructions (read from
+    the CPU flags once, cached), else None; :data:`CPU_BF16_ENV` overrides the detection
+    (``"forced"``/None). Training autocasts to bf16 and inference runs OpenVINO in bf16
+    exactly when this is not None.
     """
-    forced = os.environ.get("DEFOCUS_DEBLUR_CPU_BF16")
-    if forced in ("0", "1"):
-        return "forced" if forced == "1" else None
+    forced = forced_cpu_bf16()
+    if forced is not None:
+        return "forced" if forced else None
     return _detect_bf16_units()
 
 

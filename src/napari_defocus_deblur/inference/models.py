@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.catalogue import (
     ZOO_DIR,
     ModelEntry,
     available_models,
+    choose_model,
     load_model,
-    rank,
     resolve_model_path,
     scan_models,
 )
+from napari_defocus_deblur.inference.checks import check_depth
 from napari_defocus_deblur.model.checkpoint import save_checkpoint
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.zoo.names import depth_gap
 
 __all__ = [
     "ZOO_DIR",
@@ -45,52 +43,11 @@ __all__ = [
 
 
 def select_model(depth_um: float, fusion: str = "sum") -> ModelEntry:
-    """The bundled model trained for the distance closest to ``depth_um``.
-
-    A model trained on several distances covers the range between them; the order is
-    :func:`~napari_defocus_deblur.inference.catalogue.rank`'s (ties go to the larger
-    distance). Warns (``UserWarning``) when no model covers that distance. ``fusion``
-    may also be ``"unet"`` or ``"nah"`` to pick a baseline.
-
-    Raises
-    ------
-    UserInputError
-        When ``depth_um`` is not a distance, no model is bundled, or none uses
-        ``fusion``.
-    """
-    from napari_defocus_deblur.inference.checks import check_depth
-
-    depth_um = float(check_depth(depth_um, allow_auto=False))
-    bundled = [e for e in available_models() if e.bundled and e.depths_um]
-    if not bundled:
-        raise UserInputError(
-            "no pretrained model is installed (the bundled model zoo is empty); pass "
-            "model=<checkpoint folder> (--model DIR on the command line), e.g. one trained "
-            "with 'defocus-deblur train' or the 'Train deblur model' widget"
-        )
-    matching = [e for e in bundled if e.method == fusion]
-    if not matching:
-        have = ", ".join(sorted({e.method for e in bundled}))
-        raise UserInputError(f"no bundled model uses fusion {fusion!r} (bundled: {have})")
-    best = rank(matching, depth_um, fusion)[0]  # the catalogue's rule
-    if depth_gap(best.depths_um, depth_um) > 0 and not _in_trained_range(best, depth_um):
-        trained = ", ".join(f"{d:g}" for d in best.depths_um)
-        warnings.warn(
-            f"no bundled model was trained for {depth_um:g} µm from focus; using "
-            f"{best.name} (trained for {trained} µm)",
-            UserWarning,
-            stacklevel=3,
-        )
-    return best
-
-
-def _in_trained_range(entry: ModelEntry, depth_um: float) -> bool:
-    """Whether a depth-conditioned model was trained on a range holding ``depth_um``."""
-    training = (getattr(entry, "info", None) or {}).get("training") or {}
-    span = (training.get("config") or {}).get("prior_depths_um")
-    if not span or not (training.get("config") or {}).get("prior"):
-        return False
-    return float(span[0]) <= depth_um <= float(span[1])
+    """The bundled model for ``depth_um`` and ``fusion`` (``"sum"``, ``"concat"``,
+    ``"unet"``, ``"nah"``): :func:`~napari_defocus_deblur.inference.catalogue.choose_model`
+    with ``strict=True`` (warns when no model was trained for that distance; raises
+    UserInputError when none is bundled or none uses ``fusion``)."""
+    return choose_model(float(check_depth(depth_um, allow_auto=False)), fusion, strict=True)
 
 
 def _fusion_of(config: Any) -> str | None:

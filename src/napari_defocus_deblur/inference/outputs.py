@@ -14,16 +14,25 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.inference.files import Job
 from napari_defocus_deblur.io.atomic import TEMP_SUFFIX, make_dirs, remove_empty_dirs
 
 LOCK_NAME = ".defocus-deblur-predict.lock"
 #: What result TIFFs name as their ``software`` in the ImageDescription.
 SOFTWARE = "napari-defocus-deblur"
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.\d+-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + "$")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input image and the output file it becomes."""
+
+    source: str
+    target: Path
+    depth_um: float | None = None
 
 
 def written_by_us(path: str | os.PathLike) -> bool:

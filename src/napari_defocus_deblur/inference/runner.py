@@ -1,4 +1,4 @@
-"""Which network to run and how: model resolution, per-device copies, tile batches."""
+"""How a chosen network runs: per-device copies and tile batches (the choice: :mod:`.plan`)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ import copy
 import os
 import weakref
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.device import compute_context
 from napari_defocus_deblur.inference.fast_cpu import fuse_for_cpu
-from napari_defocus_deblur.model.config import ModelConfig
 
 #: Set to "0" to run the plain eager network on the CPU instead of the fused copy.
 FUSED_ENV = "DEFOCUS_DEBLUR_FUSED_CPU"
@@ -24,42 +21,6 @@ FUSED_ENV = "DEFOCUS_DEBLUR_FUSED_CPU"
 _PREPARED: weakref.WeakKeyDictionary[nn.Module, tuple[Any, nn.Module]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def resolve_model(
-    model: nn.Module | str | os.PathLike | None, depth_um: float, fusion: str
-) -> tuple[nn.Module, dict[str, Any], str]:
-    """``(network, checkpoint info, name)`` for the ``model=`` argument of ``deblur``.
-
-    ``None`` picks the bundled model for ``depth_um`` and ``fusion``; a string or path
-    is a bundled model name or a checkpoint directory; a module is used as it is.
-    """
-    from napari_defocus_deblur.inference.catalogue import shared_model
-    from napari_defocus_deblur.inference.models import select_model
-
-    if model is None:
-        model = select_model(depth_um, fusion).path
-    if isinstance(model, str | os.PathLike):
-        model = shared_model(model)  # read only: prepare() runs a copy
-    if not isinstance(model, nn.Module) or not isinstance(
-        getattr(model, "config", None), ModelConfig
-    ):
-        raise UserInputError(
-            "model must be a network from build_model() or load_model(), a checkpoint "
-            f"folder or a bundled model name; got {type(model).__name__}"
-        )
-    cfg = model.config
-    if cfg.in_channels != cfg.out_channels:
-        raise UserInputError(
-            f"the model maps {cfg.in_channels} input channel(s) to {cfg.out_channels}; "
-            "deblur needs as many output channels as input channels"
-        )
-    info = dict(getattr(model, "checkpoint_info", None) or {})
-    path = getattr(model, "checkpoint_path", None)
-    name = getattr(model, "checkpoint_name", None) or (
-        Path(path).name if path else f"unsaved {cfg.label} model"
-    )
-    return model, info, str(name)
 
 
 def _versions(model: nn.Module) -> tuple:

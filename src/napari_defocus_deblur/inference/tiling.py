@@ -57,26 +57,6 @@ def overlap_for(margin: int, ramp: int, tile: int) -> tuple[int, int]:
     return room, int(margin * room // want)
 
 
-def tile_overlap(
-    model, shape: tuple[int, ...], tile: int, overlap: int | None, device: object = "cpu"
-) -> tuple[int, int | None]:
-    """``(overlap, margin)``: the caller's ``overlap`` (margin: a quarter of each overlap),
-    or with None the window derived from ``model``'s measured reach
-    (:func:`.reach.model_reach`), measured once per weights only when a plane of
-    ``shape`` needs more than one tile of side ``tile``.
-    """
-    if overlap is not None:
-        from napari_defocus_deblur.inference.checks import positive_int
-
-        return positive_int(overlap, "overlap", 0), None
-    if max(int(n) for n in shape[-2:]) <= int(tile):
-        return default_overlap(tile), None
-    from napari_defocus_deblur.inference.reach import model_reach
-
-    reach = model_reach(model, device)
-    return overlap_for(reach.margin, reach.ramp, tile)
-
-
 @dataclass(frozen=True)
 class AxisPlan:
     """Tiles along one axis of a plane.

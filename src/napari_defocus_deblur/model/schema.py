@@ -19,24 +19,25 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.limits import CHANNELS, DEPTH_UM
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 #: Inclusive (low, high) bounds of the integer sizes of a :class:`ModelConfig`.
 BOUNDS: dict[str, tuple[int, int]] = {
     "scales": (1, 6),
-    "in_channels": (1, 64),
-    "out_channels": (1, 64),
+    "in_channels": CHANNELS,
+    "out_channels": CHANNELS,
     "base_channels": (1, 256),
     "levels": (2, 6),
     "nah_channels": (1, 512),
     "nah_resblocks": (0, 64),
 }
-#: Largest distance from focus (micrometres) a checkpoint may record.
-MAX_DEPTH_UM = 10_000.0
+#: Largest distance from focus (micrometres) a checkpoint may record (the limits table's).
+MAX_DEPTH_UM = DEPTH_UM[1]
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
-Depth = Annotated[float, Field(ge=0.0, le=MAX_DEPTH_UM)]
+Depth = Annotated[float, Field(ge=DEPTH_UM[0], le=DEPTH_UM[1])]
 
 
 def _schema_of(cls: type, name: str) -> type[BaseModel]:

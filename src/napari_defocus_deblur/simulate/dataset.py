@@ -12,9 +12,10 @@ import json
 import os
 import random
 import uuid
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from napari_defocus_deblur.constants import (
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.bbbc006 import format_name, plane_dir_name, plate_fields
 from napari_defocus_deblur.io.tiff import read_image, write_tiff
+from napari_defocus_deblur.progress import drive, with_signature_of
 from napari_defocus_deblur.simulate.camera import CameraModel
 from napari_defocus_deblur.simulate.content import content_files, fit_to_shape
 from napari_defocus_deblur.simulate.field import simulate_field, simulate_prior_field
@@ -192,17 +194,9 @@ def _simulate_channel(
     return images
 
 
+@with_signature_of(iter_write_dataset)
 def write_dataset(
-    out_dir: str | os.PathLike,
-    n_fields: int,
-    planes: Sequence[int] = DEFAULT_PLANES,
-    *,
-    seed: int = 0,
-    channels: Sequence[int] = (1, 2),
-    shape: tuple[int, int] = FIELD_SHAPE,
-    content_dir: str | os.PathLike | None = None,
-    content_fraction: float = 1.0,
-    preset: str | None = None,
+    *args: Any, progress: Callable[[FieldWritten], Any] | None = None, **kwargs: Any
 ) -> Path:
     """Simulate ``n_fields`` fields (plate order a01 s1, a01 s2, ...) in BBBC006 layout.
 
@@ -230,22 +224,14 @@ def write_dataset(
     preset
         Simulator prior (one of ``PRESETS``) or None for the first-round simulator.
 
+    progress
+        Called with every :class:`FieldWritten`.
+
+    Takes :func:`iter_write_dataset`'s arguments (one signature, written once).
+
     Returns
     -------
     pathlib.Path
         ``out_dir``.
     """
-    gen = iter_write_dataset(
-        out_dir,
-        n_fields,
-        planes,
-        seed=seed,
-        channels=channels,
-        shape=shape,
-        content_dir=content_dir,
-        content_fraction=content_fraction,
-        preset=preset,
-    )
-    from napari_defocus_deblur.progress import drive
-
-    return drive(gen)
+    return drive(iter_write_dataset(*args, **kwargs), progress)

@@ -168,6 +168,48 @@ def defocus_psf(
     return kernel.copy()
 
 
+class FFTConvolution:
+    """The package's one FFT convolution: a fixed kernel on a fixed (padded) FFT shape.
+
+    ``origin`` is the kernel pixel that lands on the output pixel (``(0, 0)``: the
+    corner, a plain "full" convolution; the centre: a "same" convolution). The kernel's
+    transform is computed once, so iterative methods (Richardson-Lucy) reuse it;
+    :meth:`correlate` applies the flipped kernel. Convolution is circular on ``shape``:
+    callers pad the image (by reflection) so nothing wraps into the part they keep.
+    """
+
+    def __init__(
+        self,
+        kernel: np.ndarray,
+        shape: tuple[int, int],
+        origin: tuple[int, int] = (0, 0),
+        dtype: type = np.float64,
+    ) -> None:
+        from scipy import fft
+
+        padded = np.zeros(shape, dtype=dtype)
+        padded[: kernel.shape[0], : kernel.shape[1]] = kernel
+        if origin != (0, 0):
+            padded = np.roll(padded, (-origin[0], -origin[1]), axis=(0, 1))
+        self.shape = shape
+        self.otf = fft.rfft2(padded)
+        self.otf_conj = np.conj(self.otf)
+
+    def _apply(self, image: np.ndarray, otf: np.ndarray) -> np.ndarray:
+        from scipy import fft
+
+        spectrum = fft.rfft2(image, self.shape, workers=-1) * otf
+        return fft.irfft2(spectrum, self.shape, workers=-1)
+
+    def convolve(self, image: np.ndarray) -> np.ndarray:
+        """``image`` (zero-padded to the shape) convolved with the kernel."""
+        return self._apply(image, self.otf)
+
+    def correlate(self, image: np.ndarray) -> np.ndarray:
+        """``image`` correlated with the kernel (convolved with it flipped)."""
+        return self._apply(image, self.otf_conj)
+
+
 def blur(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Convolve a 2-D image with a kernel by FFT; borders are reflected (same shape out)."""
     from scipy import fft
@@ -182,6 +224,5 @@ def blur(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         fft.next_fast_len(padded.shape[0], real=True),
         fft.next_fast_len(padded.shape[1], real=True),
     )
-    spectrum = fft.rfft2(padded, shape) * fft.rfft2(kernel, shape)
-    full = fft.irfft2(spectrum, shape)
+    full = FFTConvolution(kernel, shape).convolve(padded)
     return full[ky - 1 : ky - 1 + image.shape[0], kx - 1 : kx - 1 + image.shape[1]]

@@ -1,13 +1,26 @@
-"""Training configuration: one frozen dataclass, stored in every checkpoint's record."""
+"""Training configuration: one frozen pydantic dataclass, stored in every checkpoint.
+
+Field types and bounds are declared once on :class:`TrainConfig` (the distances and the
+crop read :mod:`napari_defocus_deblur.limits`); pydantic checks them, and a failure is
+one readable line (:class:`~napari_defocus_deblur.errors.UserInputError` naming the
+field and the bound). The per-device defaults (crop, batch, CPU time budget) come from
+one factory, :func:`apply_device_defaults`, used by the CLI, the Train widget and the
+files in ``configs/``.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.limits import DEPTH_UM, MIN_SIDE_PX, TRAIN_DEPTH_UM
 
 #: Epochs when neither ``steps``, ``epochs`` nor ``max_minutes`` is given (the paper's 80).
 DEFAULT_EPOCHS = 80
@@ -18,8 +31,14 @@ DEVICE_DEFAULTS = {"cpu": {"crop": 128, "batch": 2}, "cuda": {"crop": 128, "batc
 #: without --steps/--epochs/--max-minutes, and the Train widget's default).
 CPU_DEFAULT_MINUTES = 5.0
 
+Count = Annotated[int, Field(strict=True, ge=1)]
+Positive = Annotated[float, Field(gt=0)]
+Distance = Annotated[float, Field(gt=DEPTH_UM[0], le=DEPTH_UM[1])]
+PriorDistance = Annotated[float, Field(ge=TRAIN_DEPTH_UM[0], le=TRAIN_DEPTH_UM[1])]
+_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, arbitrary_types_allowed=True)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=_CONFIG)
 class TrainConfig:
     """Everything that defines a training run.
 
@@ -59,8 +78,8 @@ class TrainConfig:
     grad_clip
         Maximum global gradient norm (``None``: no clipping).
     amp
-        Allow bfloat16 autocast: on CUDA, and on CPUs whose bf16 matrix products are
-        measured faster than float32 (``inference.device.training_uses_bf16``).
+        Allow bfloat16 autocast: on CUDA, and on CPUs with bf16 matrix units (the one
+        rule of training and inference, ``inference.device.training_uses_bf16``).
     condition
         ``"depth"`` trains a depth-conditioned network (an unconditioned ``init`` gains a
         zero-initialised depth input); ``None`` keeps the initial network's choice.
@@ -85,102 +104,63 @@ class TrainConfig:
         Allow replacing a finished or stopped run in ``output_dir`` (else an error).
     """
 
-    output_dir: Path | str
-    depth_um: float | None = None
-    depths_um: tuple[float, ...] | None = None
-    architecture: str = "head_to_tail"
-    scales: int | None = None
-    fusion: str | None = None
-    base_channels: int = 32
+    output_dir: Path
+    depth_um: Distance | None = None
+    depths_um: tuple[Distance, ...] | None = None
+    architecture: Literal["head_to_tail", "nah"] = "head_to_tail"
+    scales: Count | None = None
+    fusion: Literal["sum", "concat"] | None = None
+    base_channels: Count = 32
     levels: int = 4
-    steps: int | None = None
-    epochs: int | None = None
-    max_minutes: float | None = None
-    epoch_steps: int | None = None
-    crop: int = 128
-    batch: int = 8
-    lr: float = 1e-3
-    warmup: int = 50
-    schedule: str = "cosine"
-    min_lr_ratio: float = 0.01
-    val_fraction: float = 0.1
+    steps: Count | None = None
+    epochs: Count | None = None
+    max_minutes: Positive | None = None
+    epoch_steps: Count | None = None
+    crop: Annotated[int, Field(strict=True, ge=MIN_SIDE_PX)] = 128
+    batch: Count = 8
+    lr: Positive = 1e-3
+    warmup: Annotated[int, Field(ge=0)] = 50
+    schedule: Literal["cosine", "constant"] = "cosine"
+    min_lr_ratio: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
+    val_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.1
     split_seed: int = 0
     init: str = "scratch"
     device: str = "auto"
     seed: int = 0
-    grad_clip: float | None = 1.0
+    grad_clip: Positive | None = 1.0
     amp: bool = True
-    condition: str | None = None
-    upsample: str | None = None
+    condition: Literal["none", "depth"] | None = None
+    upsample: Literal["resize", "transpose"] | None = None
     prior: str | None = None
-    prior_fields: int = 256
-    prior_depths_um: tuple[float, float] = (2.0, 44.0)
+    prior_fields: Annotated[int, Field(strict=True, ge=2)] = 256
+    prior_depths_um: tuple[PriorDistance, PriorDistance] = (2.0, 44.0)
     content_dir: str | None = None
-    early_stopping_patience: int | None = 10
-    checkpoint_every: int | None = None
+    early_stopping_patience: Count | None = 10
+    checkpoint_every: Count | None = None
     resume: bool = False
     overwrite: bool = False
 
+    @field_validator("output_dir", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Path:
+        return Path(value).expanduser()
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "output_dir", Path(self.output_dir).expanduser())
-        positive = {
-            "steps": self.steps,
-            "epochs": self.epochs,
-            "epoch_steps": self.epoch_steps,
-            "batch": self.batch,
-            "early_stopping_patience": self.early_stopping_patience,
-            "checkpoint_every": self.checkpoint_every,
-            "scales": self.scales,
-            "base_channels": self.base_channels,
-        }
-        for name, value in positive.items():
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise UserInputError(f"{name} must be a positive integer, got {value!r}")
-        if self.crop < 16:
-            raise UserInputError(f"crop must be at least 16 pixels, got {self.crop}")
-        if self.warmup < 0:
-            raise UserInputError(f"warmup must be >= 0 steps, got {self.warmup}")
-        for name in ("lr", "max_minutes", "grad_clip", "depth_um"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise UserInputError(f"{name} must be positive, got {value!r}")
+        """The checks that involve several fields (the bounds are declared above)."""
         if self.depths_um is not None:
             if self.depth_um is not None:
                 raise UserInputError("give either depth_um or depths_um, not both")
-            depths = tuple(float(d) for d in self.depths_um)
-            if not depths or any(not d > 0 for d in depths) or len(set(depths)) != len(depths):
+            if not self.depths_um or len(set(self.depths_um)) != len(self.depths_um):
                 raise UserInputError(
-                    f"depths_um must be distinct positive distances, got {self.depths_um!r}"
+                    f"depths_um must be distinct positive distances, got {list(self.depths_um)}"
                 )
-            object.__setattr__(self, "depths_um", depths)
-        if not 0.0 <= self.min_lr_ratio <= 1.0:
-            raise UserInputError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise UserInputError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if self.schedule not in ("cosine", "constant"):
-            raise UserInputError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
-        if self.architecture not in ("head_to_tail", "nah"):
-            raise UserInputError(
-                f"architecture must be 'head_to_tail' or 'nah', got {self.architecture!r}"
-            )
-        if self.fusion is not None and self.fusion not in ("sum", "concat"):
-            raise UserInputError(f"fusion must be 'sum' or 'concat', got {self.fusion!r}")
-        if self.condition not in (None, "none", "depth"):
-            raise UserInputError(f"condition must be 'none' or 'depth', got {self.condition!r}")
-        if self.upsample not in (None, "resize", "transpose"):
-            raise UserInputError(
-                f"upsample must be 'resize' or 'transpose', got {self.upsample!r}"
-            )
+        lo, hi = self.prior_depths_um
+        if lo > hi:
+            raise UserInputError(f"prior_depths_um must be [lo, hi] µm, got {[lo, hi]}")
         if self.prior is not None:
             from napari_defocus_deblur.simulate.prior import get_prior
 
             get_prior(self.prior)
-        if not isinstance(self.prior_fields, int) or self.prior_fields < 2:
-            raise UserInputError(f"prior_fields must be an integer >= 2, got {self.prior_fields}")
-        depths = tuple(float(d) for d in self.prior_depths_um)
-        if len(depths) != 2 or not 0 <= depths[0] <= depths[1] <= 200:
-            raise UserInputError(f"prior_depths_um must be [lo, hi] µm, got {depths}")
-        object.__setattr__(self, "prior_depths_um", depths)
         if self.steps is not None and self.epochs is not None:
             raise UserInputError("give either steps or epochs, not both")
 
@@ -202,7 +182,7 @@ class TrainConfig:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict (paths as strings)."""
+        """JSON-serialisable dict (paths as strings, tuples as lists)."""
         data = asdict(self)
         data["output_dir"] = str(self.output_dir)
         if self.depths_um is not None:
@@ -217,9 +197,6 @@ class TrainConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserInputError(f"unknown training config keys: {', '.join(unknown)}")
-        for key in ("depths_um", "prior_depths_um"):
-            if isinstance(data.get(key), list):
-                data = {**data, key: tuple(data[key])}
         return cls(**data)
 
     @classmethod
@@ -245,3 +222,69 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 def device_defaults(device_type: str) -> dict[str, int]:
     """Default ``crop`` and ``batch`` for a device type (``"cpu"``, ``"cuda"``, ...)."""
     return dict(DEVICE_DEFAULTS.get(device_type, DEVICE_DEFAULTS["cpu"]))
+
+
+def apply_device_defaults(values: dict[str, Any], device_type: str) -> list[str]:
+    """THE per-device defaults factory: fill in ``values`` (TrainConfig fields) in place.
+
+    Crop and batch not given take the device's (:data:`DEVICE_DEFAULTS`); a CPU run of
+    unspecified length (no ``steps``, ``epochs`` or ``max_minutes``) gets
+    :data:`CPU_DEFAULT_MINUTES`. Returns the notes to show the user.
+    """
+    for key, value in device_defaults(device_type).items():
+        if values.get(key) is None:
+            values[key] = value
+    if device_type != "cpu" or any(
+        values.get(k) is not None for k in ("steps", "epochs", "max_minutes")
+    ):
+        return []
+    values["max_minutes"] = CPU_DEFAULT_MINUTES
+    return [
+        f"training on the CPU for {CPU_DEFAULT_MINUTES:g} minutes "
+        "(set --steps, --epochs or --max-minutes to change)"
+    ]
+
+
+def describe_error(error: ValidationError) -> str:
+    """A pydantic error of :class:`TrainConfig` as one line: the field and its bound."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int)) or "value"
+        got, ctx, kind = item.get("input"), item.get("ctx") or {}, item["type"]
+        bound = {
+            "greater_than_equal": "at least {ge}",
+            "greater_than": "greater than {gt}",
+            "less_than_equal": "at most {le}",
+            "less_than": "less than {lt}",
+            "literal_error": "one of {expected}",
+            "int_type": "an integer",
+            "float_type": "a number",
+            "bool_type": "true or false",
+        }.get(kind)
+        if kind == "value_error" and isinstance(ctx.get("error"), UserInputError):
+            parts.append(str(ctx["error"]))
+        elif kind == "unexpected_keyword_argument":
+            parts.append(f"unknown training config keys: {where}")
+        elif bound is not None:
+            parts.append(f"{where} must be {bound.format(**ctx)}, got {got!r:.40}")
+        else:
+            parts.append(f"{where}: {item['msg']} (got {got!r:.40})")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _readable_init(cls: type) -> type:
+    """Make ``cls(...)`` raise :class:`UserInputError` (one line) instead of pydantic's."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except ValidationError as exc:
+            raise UserInputError(describe_error(exc)) from None
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    return cls
+
+
+_readable_init(TrainConfig)

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from magicgui.widgets import ComboBox, Container, create_widget
-from qtpy.QtWidgets import QWidget
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.widgets._layout import compact
+from napari_defocus_deblur.widgets._layout import compact, is_alive
 
 if TYPE_CHECKING:
     import napari
@@ -69,15 +68,6 @@ def report_exception(exc: BaseException, action: str) -> None:
         return
     logger.error("%s failed", action, exc_info=(type(exc), exc, exc.__traceback__))
     show_error(f"{action} failed ({type(exc).__name__}): {one_line(str(exc))}")
-
-
-def is_alive(widget: QWidget) -> bool:
-    """False once the C++ side of a Qt widget has been deleted."""
-    try:
-        widget.objectName()
-    except RuntimeError:
-        return False
-    return True
 
 
 def image_layers(viewer: napari.Viewer) -> list[Layer]:

@@ -12,6 +12,7 @@ from magicgui.widgets import FunctionGui
 
 from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+from napari_defocus_deblur.limits import SLIDER_DEPTH_UM
 from napari_defocus_deblur.widgets._models import (
     choice_label,
     layer_depth_um,
@@ -31,7 +32,7 @@ DEPTH_SOURCES = (
 )
 FUSIONS = (("sum", "sum"), ("concat", "concat"))
 #: Range of the depth control (micrometres of stage offset from focus).
-DEPTH_RANGE_UM = (0.0, 60.0)
+DEPTH_RANGE_UM = SLIDER_DEPTH_UM
 AUTO_MODEL = "auto"
 RESULT_KEY = "deblurred_from"  # = widgets._results.SOURCE_KEY (metadata of our results)
 

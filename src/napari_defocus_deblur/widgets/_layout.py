@@ -10,6 +10,15 @@ from qtpy.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from qtpy.QtWidgets import QComboBox, QFrame, QScrollArea, QSizePolicy, QWidget
 
 
+def is_alive(widget: QWidget) -> bool:
+    """False once the C++ side of a Qt widget has been deleted."""
+    try:
+        widget.objectName()
+    except RuntimeError:
+        return False
+    return True
+
+
 def compact(widget: Any, characters: int = 14) -> None:
     """Keep a combo box narrow (long entries are elided, the full text is in the list)."""
     native = getattr(widget, "native", widget)
@@ -75,8 +84,6 @@ def tabify_with_siblings(widget: Any, suffix: str = "(napari-defocus-deblur)") -
     widget is not docked or is alone.
     """
     from qtpy.QtWidgets import QDockWidget, QMainWindow
-
-    from napari_defocus_deblur.widgets._common import is_alive
 
     dock = getattr(widget, "native", widget)
     if not is_alive(dock):

@@ -65,12 +65,12 @@ def nearest_model(
 ) -> ModelEntry | None:
     """The model the widgets use for ``depth_um``, ``fusion`` and ``channel``.
 
-    The catalogue's one rule (:func:`~napari_defocus_deblur.inference.catalogue.choose`),
-    so the widgets and ``deblur``/``select_model`` pick the same model for the same inputs.
+    The catalogue's one entry point (:func:`~napari_defocus_deblur.inference.catalogue.
+    choose_model`), so the widgets and ``deblur``/``predict`` pick the same model.
     """
-    from napari_defocus_deblur.inference.catalogue import choose
+    from napari_defocus_deblur.inference.catalogue import choose_model
 
-    return choose(choices, depth_um, fusion, channel)
+    return choose_model(depth_um, fusion, channel, among=choices)
 
 
 def layer_depth_um(layer: Any, index: tuple[int, ...] | None = None) -> float | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import FunctionGui
 
 from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM
+from napari_defocus_deblur.limits import TRAIN_DEPTH_UM
 from napari_defocus_deblur.training.config import (
     CPU_DEFAULT_MINUTES,
     TrainConfig,
@@ -100,7 +101,7 @@ def build_forms(
         folder={"widget_type": "FileEdit", "mode": "d", "label": "Folder", "nullable": True,
                 "tooltip": "BBBC006 root (plane folders or zips) or a folder of z-stack TIFFs"},
         channel={"widget_type": "ComboBox", "label": "Channel", "choices": channels},
-        depth_um=_spin("Defocus (µm)", 0.5, 200.0, 0.5, "distance from focus of the data"),
+        depth_um=_spin("Defocus (µm)", 0.5, TRAIN_DEPTH_UM[1], 0.5, "distance from focus of the data"),  # noqa: E501
         start_from={"widget_type": "ComboBox", "label": "Start from", "choices": start_choices,
                     "tooltip": "fine-tune a model (default: the bundled one for this channel)"
                     " or train from random weights"},

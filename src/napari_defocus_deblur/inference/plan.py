@@ -1,0 +1,298 @@
+"""The run plan: what runs on an image, decided once, in one place.
+
+Every front end (``deblur``/``iter_deblur``, ``predict``, the Deblur widget, ``evaluate``,
+the bioimage.io export) asks :func:`plan_run` and runs what it answers. Public names,
+stable (other modules and the widgets import them):
+
+- :func:`plan_run` ``(source, depth="auto", model=None, device="auto", backend="auto",
+  precision="auto", *, fusion="sum", channel=None, channel_axis=None, tile=None,
+  overlap=None, metadata_depth_um=None, models=None, checked=False) -> RunPlan``
+- :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (one :class:`PlaneDepth`
+  per unit the network sees), ``model`` (the catalogue's :class:`ModelEntry`, None for a
+  network passed in), ``model_name``, ``runtime`` (:class:`~.device.Backend`: device,
+  runtime, precision, why), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
+  ``channel_axis``; and
+  the properties ``device``, ``precision``, ``backend``, ``depths_um``, ``describe()``.
+- :class:`PlaneDepth`: ``depth_um``, ``origin`` (:data:`TOLD`, :data:`METADATA` or
+  :data:`ESTIMATED`), ``confidence`` (estimates only).
+- :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
+- :func:`run_models` ``(model, depth, fusion) -> list[Path]``: the checkpoints a run over
+  many images may use, known before any image is read (``predict`` checks them first).
+
+**"auto"** (the one marker; ``None`` is not a distance and is refused) means, everywhere:
+each plane's recorded distance (``metadata_depth_um``) when there is one, else its
+estimate (:func:`napari_defocus_deblur.estimate.estimate_defocus`). A number is used as told;
+0.0 µm is a distance like any other. The model, when not given, is the catalogue's
+choice (:func:`~.catalogue.choose_model`) at the median of the planes' distances.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.inference.catalogue import (
+    available_models,
+    choose_model,
+    coverage_note,
+    resolve_model_path,
+    shared_model,
+)
+from napari_defocus_deblur.inference.checks import (
+    check_depth,
+    check_finite,
+    check_image,
+    split_units,
+)
+from napari_defocus_deblur.inference.device import Backend, resolve_backend
+from napari_defocus_deblur.inference.entry import ModelEntry
+from napari_defocus_deblur.inference.layout import tile_layout
+from napari_defocus_deblur.inference.tiling import TilePlan
+from napari_defocus_deblur.model.config import ModelConfig
+
+__all__ = [
+    "ESTIMATED",
+    "METADATA",
+    "TOLD",
+    "PlaneDepth",
+    "RunPlan",
+    "check_depth",
+    "plan_run",
+    "run_models",
+]
+
+#: Where a plane's distance came from.
+TOLD, METADATA, ESTIMATED = "told", "metadata", "estimated"
+#: Estimates less confident than this get a note.
+LOW_CONFIDENCE = 0.3
+ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
+
+
+@dataclass(frozen=True)
+class PlaneDepth:
+    """The distance from focus (µm) one plane is deblurred for, and where it came from."""
+
+    depth_um: float
+    origin: str
+    confidence: float | None = None
+
+    def describe(self) -> str:
+        """E.g. ``"34 µm (told)"`` or ``"21.5 µm (estimated, confidence 0.82)"``."""
+        sure = f", confidence {self.confidence:.2f}" if self.confidence is not None else ""
+        return f"{round(self.depth_um, 1):g} µm ({self.origin}{sure})"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What :func:`plan_run` decided for one image; see the module docstring."""
+
+    depth: float | str
+    planes: tuple[PlaneDepth, ...]
+    model: ModelEntry | None
+    model_name: str
+    runtime: Backend
+    tiles: TilePlan
+    batch: int
+    notes: tuple[str, ...] = ()
+    network: nn.Module | None = field(default=None, compare=False, repr=False)
+    info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    channel_axis: int | None = None
+
+    @property
+    def device(self) -> torch.device:
+        """Where PyTorch tensors live."""
+        return self.runtime.device
+
+    @property
+    def precision(self) -> str:
+        """``"fp32"``, ``"bf16"`` or ``"fp16"``."""
+        return self.runtime.precision
+
+    @property
+    def backend(self) -> str:
+        """``"torch"`` or ``"openvino"``."""
+        return self.runtime.name
+
+    @property
+    def depths_um(self) -> np.ndarray | None:
+        """The distance each unit is told (float32), or None for unconditioned networks."""
+        if self.network is not None and not self.network.config.conditioned:
+            return None
+        return np.asarray([p.depth_um for p in self.planes], dtype=np.float32)
+
+    def describe(self) -> str:
+        """One line: model, distance(s) and runtime (``predict -v``, status bars)."""
+        depths = {p.describe() for p in self.planes}
+        depth = depths.pop() if len(depths) == 1 else f"{len(self.planes)} distances"
+        return f"model {self.model_name}; {depth}; {self.runtime.describe()}"
+
+
+def plan_run(
+    source: Any,
+    depth: float | str = "auto",
+    model: ModelArg = None,
+    device: str | torch.device = "auto",
+    backend: str | Backend = "auto",
+    precision: str = "auto",
+    *,
+    fusion: str = "sum",
+    channel: int | None = None,
+    channel_axis: int | None = None,
+    tile: int | None = None,
+    overlap: int | None = None,
+    metadata_depth_um: float | Sequence[float | None] | None = None,
+    models: Sequence[ModelEntry] | None = None,
+    checked: bool = False,
+) -> RunPlan:
+    """Decide what runs on ``source``: distances, model, runtime and tiles.
+
+    Parameters
+    ----------
+    source
+        The image (2-D, or N-D with Y, X last), as :func:`~napari_defocus_deblur.
+        inference.deblur` takes it. Only read (shape; pixels when estimating).
+    depth
+        Distance from focus in µm, or ``"auto"`` (module docstring).
+    model
+        None (the catalogue's choice), a :class:`ModelEntry`, a checkpoint folder or
+        bundled model name, or a network (``build_model``/``load_model``).
+    device, backend, precision
+        As :func:`~.device.resolve_backend` takes them, resolved once here; a resolved
+        :class:`~.device.Backend` as ``backend`` is used as it is.
+    fusion, channel
+        Method and image channel for the model choice.
+    channel_axis, tile, overlap
+        As ``deblur`` takes them.
+    metadata_depth_um
+        The distance recorded with the image: one for all planes, or one per 2-D plane
+        (None entries: not recorded). Used by ``"auto"`` only.
+    models
+        Candidates for the model choice (a widget's list); None: the bundled models,
+        strictly of ``fusion`` (:func:`~.catalogue.choose_model`).
+    checked
+        ``depth`` was checked already by :func:`check_depth` (the CLI checks its option
+        once, before planning every file).
+    """
+    arr = check_image(source)
+    wanted = depth if checked else check_depth(depth)
+    runtime = (
+        backend if isinstance(backend, Backend) else resolve_backend(backend, precision, device)
+    )
+    notes: list[str] = []
+    planes: tuple[PlaneDepth, ...] = ()
+    if model is None:
+        flat, _ = split_units(arr, 1, channel_axis)
+        check_finite(flat)
+        planes = _plane_depths(flat, wanted, metadata_depth_um)
+        pick = float(np.median([p.depth_um for p in planes]))
+        model = choose_model(pick, fusion, channel, among=models, strict=models is None)
+        if model is None:
+            raise UserInputError("no model is available: train one or add a checkpoint folder")
+        notes += [n for n in (coverage_note(model, pick),) if n]
+    entry = model if isinstance(model, ModelEntry) else None
+    net, info, name = _network(entry.path if entry is not None else model)
+    units, _ = split_units(arr, net.config.in_channels, channel_axis)
+    if net.config.in_channels != 1 or not planes:
+        check_finite(units)
+        planes = _plane_depths(units, wanted, metadata_depth_um, net.config.conditioned)
+    notes += _depth_notes(planes)
+    tiles, batch = tile_layout(net, units.shape, runtime, tile, overlap)
+    return RunPlan(
+        wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info, channel_axis
+    )
+
+
+def run_models(model: str | None, depth: float | str, fusion: str) -> list[Path]:
+    """The checkpoint folders a run over many images may use, before any is read.
+
+    ``model`` given: that one. Else the catalogue's choice at a told ``depth`` (checked
+    already); with ``"auto"`` every bundled model of ``fusion``, since each image gets
+    :func:`plan_run`'s choice at its own distance.
+    """
+    if model:
+        return [resolve_model_path(model)]
+    if depth != "auto":
+        return [choose_model(float(depth), fusion, strict=True).path]
+    found = [
+        e.path for e in available_models() if e.bundled and e.depths_um and e.method == fusion
+    ]
+    if not found:  # the catalogue's one message for "no model of this fusion"
+        choose_model(DEFAULT_DEPTH_UM, fusion, strict=True)
+    return found
+
+
+def _plane_depths(
+    units: np.ndarray,
+    wanted: float | str,
+    recorded: float | Sequence[float | None] | None,
+    estimate: bool = True,
+) -> tuple[PlaneDepth, ...]:
+    """One :class:`PlaneDepth` per unit (N, C, H, W): told, recorded or estimated; none
+    when a plane would need an estimate that is not ``estimate``-d (unused distance)."""
+    n = units.shape[0]
+    if wanted != "auto":
+        return (PlaneDepth(float(wanted), TOLD),) * n
+    if recorded is None or isinstance(recorded, int | float):
+        recorded = [recorded] * n
+    recorded = list(recorded)
+    if len(recorded) != n:  # per-plane records of another layout: use their median
+        known = [float(d) for d in recorded if d is not None]
+        recorded = [float(np.median(known)) if known else None] * n
+    if not estimate and None in recorded:
+        return ()
+    out = []
+    for unit, told in zip(units, recorded):
+        if told is not None:
+            out.append(PlaneDepth(float(check_depth(told, allow_auto=False)), METADATA))
+            continue
+        from napari_defocus_deblur.estimate import estimate_defocus
+
+        guess = estimate_defocus(unit[0])
+        out.append(PlaneDepth(float(guess.depth_um), ESTIMATED, float(guess.confidence)))
+    return tuple(out)
+
+
+def _depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
+    """A note for estimated distances of low confidence."""
+    weak = [p for p in planes if p.confidence is not None and p.confidence < LOW_CONFIDENCE]
+    if not weak:
+        return []
+    worst = min(p.confidence for p in weak)
+    return [
+        f"{len(weak)} of {len(planes)} estimated distance(s) are uncertain (confidence "
+        f"down to {worst:.2f}); give the distance if you know it"
+    ]
+
+
+def _network(model: Any) -> tuple[nn.Module, dict[str, Any], str]:
+    """``(network, checkpoint info, name)`` of a model folder/name or a network."""
+    if isinstance(model, str | os.PathLike):
+        model = shared_model(model)  # read only: inference runs a prepared copy
+    if not isinstance(model, nn.Module) or not isinstance(
+        getattr(model, "config", None), ModelConfig
+    ):
+        raise UserInputError(
+            "model must be a network from build_model() or load_model(), a checkpoint "
+            f"folder or a bundled model name; got {type(model).__name__}"
+        )
+    cfg = model.config
+    if cfg.in_channels != cfg.out_channels:
+        raise UserInputError(
+            f"the model maps {cfg.in_channels} input channel(s) to {cfg.out_channels}; "
+            "deblur needs as many output channels as input channels"
+        )
+    info = dict(getattr(model, "checkpoint_info", None) or {})
+    path = getattr(model, "checkpoint_path", None)
+    name = getattr(model, "checkpoint_name", None) or (
+        Path(path).name if path else f"unsaved {cfg.label} model"
+    )
+    return model, info, str(name)
