@@ -101,8 +101,10 @@ class _Report:
             self.bar.update(ev.step - self.bar.n)
             self.bar.set_postfix(loss=f"{ev.loss:.4g}", lr=f"{ev.lr:.2g}", refresh=False)
         elif isinstance(ev, EpochEnd):
+            # epoch 0 is the untrained network's validation: no training loss yet
+            loss = f"{ev.train_loss:.5f}" if ev.step else "    -  "
             tqdm.write(
-                f"epoch {ev.epoch:3d}  step {ev.step:6d}  train loss {ev.train_loss:.5f}  "
+                f"epoch {ev.epoch:3d}  step {ev.step:6d}  train loss {loss}  "
                 f"val loss {ev.val_loss:.5f}  val PSNR {ev.val_psnr:.2f} dB  "
                 f"SSIM {ev.val_ssim:.4f}"
             )

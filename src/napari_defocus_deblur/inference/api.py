@@ -43,13 +43,13 @@ from napari_defocus_deblur.inference.device import (
     resolve_device,
 )
 from napari_defocus_deblur.inference.focus_gate import hold_in_focus
+from napari_defocus_deblur.inference.reach import tile_window
 from napari_defocus_deblur.inference.runner import resolve_model, run_batches
 from napari_defocus_deblur.inference.tiling import (
     TilePlan,
     auto_tile_side,
     batch_size,
     plan_tiles,
-    tile_overlap,
 )
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.model.network import MIN_SIZE
@@ -244,17 +244,15 @@ def _tile_layout(
     width = cfg.nah_channels if cfg.architecture == "nah" else cfg.base_channels
     nbytes = 4 if choice.dtype == torch.float32 else 2
     free = free_memory_bytes(dev)
-    if tile is None:
-        side = auto_tile_side(
-            width=width,
-            device_type=dev.type,
-            bytes_per_value=nbytes,
-            free_bytes=free,
-            multiple=cfg.size_multiple,
-        )
-    else:
-        side = positive_int(tile, "tile", MIN_SIZE)
-    ov, margin = tile_overlap(net, shape, side, overlap, dev)
+    fits = auto_tile_side(
+        width=width,
+        device_type=dev.type,
+        bytes_per_value=nbytes,
+        free_bytes=free,
+        multiple=cfg.size_multiple,
+    )
+    side = fits if tile is None else positive_int(tile, "tile", MIN_SIZE)
+    side, ov, margin = tile_window(net, shape, side, overlap, dev, fits, tile is not None)
     plan = plan_tiles(shape[-2:], side, ov, cfg.size_multiple, margin)
     batch = batch_size(
         plan.tile_shape[0] * plan.tile_shape[1],

@@ -186,3 +186,51 @@ def reach_record(model: nn.Module, device: torch.device | str = "cpu") -> dict:
     """:func:`model_reach` as a JSON object to store in a checkpoint's ``config.json``."""
     reach = model_reach(model, device)
     return {**asdict(reach), "profile": list(reach.profile), "weights_hash": weights_hash(model)}
+
+
+def tile_window(
+    model: nn.Module,
+    shape: tuple[int, ...],
+    tile: int,
+    overlap: int | None,
+    device: torch.device | str,
+    largest: int,
+    asked: bool = True,
+) -> tuple[int, int, int | None]:
+    """``(tile, overlap, margin)``: the tiling :func:`.tiling.tile_overlap` gives, with a
+    tile below the network's reach enlarged to the safe tile (``2 x`` the measured
+    overlap, so the whole blending window fits).
+
+    ``largest`` is the largest tile free memory allows; ``asked`` says whether ``tile``
+    came from the caller (then a safe tile that does not fit is refused) or from free
+    memory (then the run warns, naming the safe tile).
+
+    Raises
+    ------
+    UserInputError
+        A requested tile below the reach whose safe tile does not fit in memory.
+    """
+    import warnings
+
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.inference.tiling import overlap_for, tile_overlap
+
+    if overlap is not None or max(int(n) for n in shape[-2:]) <= int(tile):
+        return (int(tile), *tile_overlap(model, shape, tile, overlap, device))
+    reach = model_reach(model, device)
+    multiple = int(model.config.size_multiple)
+    safe = -(-2 * reach.overlap // multiple) * multiple
+    if int(tile) < safe:
+        seams = f"tile {tile} is below the network's reach ({reach.overlap} px of overlap)"
+        if safe <= largest:
+            warnings.warn(f"{seams}: using the safe tile {safe} instead", stacklevel=4)
+            tile = safe
+        elif asked:
+            raise UserInputError(
+                f"{seams}, so tile seams would change the result by several %; the safe tile "
+                f"{safe} does not fit in free memory (at most {largest}): free memory, or give "
+                "an overlap explicitly to accept the seams"
+            )
+        else:
+            warnings.warn(f"{seams}: seams may show; free memory for tile {safe}", stacklevel=4)
+    return (int(tile), *overlap_for(reach.margin, reach.ramp, tile))
