@@ -163,3 +163,25 @@ def test_tile_below_the_reach_is_enlarged_with_a_warning(monkeypatch):
         tiled = deblur(image, model=net, device="cpu", tile=64)
     span = whole.max() - whole.min()
     assert np.abs(tiled - whole).max() <= 0.05 * span
+
+
+def test_first_ctrl_c_ends_a_step_that_does_not_finish(monkeypatch):
+    import os
+    import signal
+    import threading
+    import time
+
+    from napari_defocus_deblur.cli import train as train_cli
+
+    monkeypatch.setattr(train_cli, "STOP_GRACE_S", 0.2)
+    stop = threading.Event()
+    previous = train_cli._install_sigint(stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)  # one Ctrl-C during an endless "step"
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert stop.is_set()
+    finally:
+        train_cli._restore_sigint(previous)

@@ -134,7 +134,7 @@ def test_uneven_planes_keep_their_true_spacing():
 
     planes = even_planes([0, 16, 21, 33])
     assert planes == list(range(34)) and z_step_um(planes) == 2.0
-    assert even_planes([16, 33]) == [16, 33]  # even sets are kept
+    assert even_planes([16, 33]) == [16, 33] and even_planes([0, 16, 33]) == [0, 16, 33]
 
 
 def test_empty_tiff_is_refused(tmp_path):

@@ -81,16 +81,23 @@ def channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
     return data, kwargs, "image"
 
 
+#: Largest deviation of plane steps from their mean for which one averaged z scale is
+#: shown (planes 0, 16, 33: 32 and 34 µm steps, 3 % off).
+EVEN_TOLERANCE = 0.1
+
+
 def even_planes(planes: list[int]) -> list[int]:
     """``planes`` with the planes between them added where their spacing is uneven.
 
     napari has one z scale per layer, so planes 0, 16, 21 and 33 are shown as the 34
     planes 0..33 (the absent ones zero-filled) at their true 2 µm step, not as four planes
-    at an averaged 22 µm. Evenly spaced sets (16 and 33; 0, 3, 6) are kept as they are.
+    at an averaged 22 µm. Sets whose steps are within :data:`EVEN_TOLERANCE` of their
+    mean (16 and 33; 0, 16 and 33) are kept as they are.
     """
     known = sorted(z for z in planes if z != b6.UNKNOWN_PLANE)
-    steps = {b - a for a, b in itertools.pairwise(known)}
-    if len(steps) <= 1:
+    steps = [b - a for a, b in itertools.pairwise(known)]
+    mean = sum(steps) / len(steps) if steps else 0.0
+    if all(abs(d - mean) <= EVEN_TOLERANCE * mean for d in steps):
         return list(planes)
     step = math.gcd(*steps)
     extra = [b6.UNKNOWN_PLANE] if b6.UNKNOWN_PLANE in planes else []
