@@ -185,3 +185,16 @@ def test_first_ctrl_c_ends_a_step_that_does_not_finish(monkeypatch):
         assert stop.is_set()
     finally:
         train_cli._restore_sigint(previous)
+
+
+def test_export_error_names_the_file_not_its_temporary(checkpoint, tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    target = tmp_path / "m.onnx"
+    assert main(["export", str(checkpoint), "--onnx", str(target)]) == 1
+    err = _line(capsys)
+    assert "disk full" in err and str(target) in err and ".partial" not in err

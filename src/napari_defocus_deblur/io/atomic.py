@@ -89,9 +89,12 @@ def atomic_write(
     path = Path(path)
     tmp = temp_path(path)
     try:
-        write(tmp)
-        if durable:
-            fsync_file(tmp)
+        try:
+            write(tmp)
+            if durable:
+                fsync_file(tmp)
+        except OSError as exc:  # name the file the user asked for, not the temporary
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         if overwrite:
             os.replace(tmp, path)
         else:
