@@ -11,6 +11,24 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_REAL = REPO.parent / "shared" / "data" / "bbbc006-real"
 
 
+def pytest_report_header(config) -> list[str]:
+    """The CPU backend and precision under test (``DEFOCUS_DEBLUR_CPU_BF16`` picks the rule)."""
+    rule = os.environ.get("DEFOCUS_DEBLUR_CPU_BF16", "unset, detected")
+    try:
+        import torch
+
+        from napari_defocus_deblur.inference.device import describe_backend, training_uses_bf16
+
+        backend = describe_backend("cpu")
+        training = "bf16 autocast" if training_uses_bf16(torch.device("cpu")) else "fp32"
+    except Exception as exc:  # a header must never stop the run
+        return [f"defocus-deblur: DEFOCUS_DEBLUR_CPU_BF16={rule}; backend unknown ({exc})"]
+    return [
+        f"defocus-deblur: DEFOCUS_DEBLUR_CPU_BF16={rule}; CPU inference: {backend}; "
+        f"CPU training: {training}"
+    ]
+
+
 @pytest.fixture(scope="session")
 def real_bbbc006() -> Path:
     """``../shared/data/bbbc006-real`` (real z_00 TIFFs and in-focus PNGs), or skip."""

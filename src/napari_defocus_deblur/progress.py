@@ -24,7 +24,19 @@ def drive(
     Returns
     -------
     The generator's return value.
+
+    Raises
+    ------
+    UserInputError
+        ``on_event`` is neither None nor callable (checked before the job starts).
     """
+    if on_event is not None and not callable(on_event):
+        from napari_defocus_deblur.errors import UserInputError
+
+        job.close()
+        raise UserInputError(
+            f"progress must be a function called with each event, or None; got {on_event!r}"
+        )
     while True:
         try:
             event = next(job)

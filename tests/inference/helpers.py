@@ -29,6 +29,15 @@ def field(shape=(64, 80), seed=0, dtype=np.uint16) -> np.ndarray:
     return np.clip(img, 0, 4095).astype(dtype)
 
 
+def backend_tolerance(precision: str = "auto") -> float:
+    """Largest deviation from PyTorch fp32, as a fraction of the output's range, that the
+    CPU backend ``backend="auto"`` resolves to may show: 3% in bf16, 1e-4 in fp32."""
+    from napari_defocus_deblur.inference.device import resolve_backend
+
+    picked = resolve_backend("auto", precision, "cpu")
+    return 3e-2 if picked.precision == "bf16" else 1e-4
+
+
 def make_zoo(root: Path) -> Path:
     """Tiny 'bundled' models for 10 µm (sum), 34 µm (sum) and 28 µm (concat)."""
     for depth, fusion, seed in ((10, "sum", 1), (34, "sum", 2), (28, "concat", 3)):

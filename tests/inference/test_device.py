@@ -46,12 +46,12 @@ def test_precision():
 def test_free_memory_is_plausible(monkeypatch):
     import os
 
-    from napari_defocus_deblur.inference import memory
+    from napari_defocus_deblur import resources
 
     total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     free = free_memory_bytes(torch.device("cpu"))
     assert 64 * 1024**2 < free <= total  # never more than the machine has
-    monkeypatch.setattr(memory, "_cgroup_room", lambda: 123 * 1024**2)
+    monkeypatch.setattr(resources, "_cgroup_room", lambda: 123 * 1024**2)
     assert free_memory_bytes(torch.device("cpu")) == 123 * 1024**2  # a container limit wins
 
 

@@ -35,11 +35,14 @@ def test_same_seed_same_fields():
     assert [f.field_id for f in a.train] == [f.field_id for f in b.train]
 
 
-def test_a_conditioned_run_records_depth_and_precision(data, tmp_path, monkeypatch):
+@pytest.mark.parametrize("amp", [False, True])
+def test_a_conditioned_run_records_depth_and_precision(data, tmp_path, amp):
+    import torch
+
+    from napari_defocus_deblur.inference.device import training_uses_bf16
     from napari_defocus_deblur.model.checkpoint import read_checkpoint_info
     from napari_defocus_deblur.training import TrainConfig, train
 
-    monkeypatch.setenv("DEFOCUS_DEBLUR_CPU_BF16", "0")
     config = TrainConfig(
         tmp_path / "run",
         scales=2,
@@ -51,9 +54,12 @@ def test_a_conditioned_run_records_depth_and_precision(data, tmp_path, monkeypat
         batch=2,
         device="cpu",
         prior="wide",
+        amp=amp,
     )
     model = train(config, data)
     assert model.config.conditioned
     info = read_checkpoint_info(tmp_path / "run")
     assert info["model"]["condition"] == "depth"
-    assert info["training"]["precision"] == "fp32"
+    # amp=False asks for fp32; amp=True for bf16 where this CPU's rule allows it
+    bf16 = amp and training_uses_bf16(torch.device("cpu"))
+    assert info["training"]["precision"] == ("bf16 autocast" if bf16 else "fp32")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from importlib import import_module
 
@@ -61,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():
+            _one_line_warnings()
+            return int(args._run(args) or 0)
     except KeyboardInterrupt:
         print("defocus-deblur: interrupted", file=sys.stderr)
         return 130
@@ -73,7 +76,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _one_line_warnings() -> None:
+    """Warnings as ``warning: MESSAGE`` lines (no source lines); NumPy's arithmetic
+    warnings are dropped, since every result is checked for NaN and infinity anyway."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"warning: {' '.join(str(message).split())}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+    warnings.filterwarnings(
+        "ignore",
+        message=r"(overflow|invalid value|divide by zero|underflow) encountered",
+        category=RuntimeWarning,
+    )
+
+
 def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}"
+    from napari_defocus_deblur.errors import os_error_reason
+
+    if isinstance(exc, OSError) and exc.filename and (exc.strerror or exc.errno):
+        return f"{os_error_reason(exc)}: {exc.filename}"
+    if isinstance(exc, OSError):
+        return os_error_reason(exc)
     return " ".join(str(exc).split()) or type(exc).__name__

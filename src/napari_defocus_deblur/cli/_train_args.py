@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from napari_defocus_deblur.cli._types import positive_float, seed
+
 #: CLI attribute -> TrainConfig field, for options that override the config file.
 _OVERRIDES = {
     "fusion": "fusion",
@@ -118,7 +120,7 @@ def _add_length_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="epochs (one epoch's crops cover the training pixels once)",
     )
-    p.add_argument("--max-minutes", type=float, default=None, help="wall-time budget")
+    p.add_argument("--max-minutes", type=positive_float, default=None, help="wall-time budget")
     p.add_argument("--epoch-steps", type=int, default=None, help="steps per epoch (validation)")
 
 
@@ -135,7 +137,7 @@ def _add_optimisation_arguments(p: argparse.ArgumentParser) -> None:
         default=0.1,
         help="share of fields held out for evaluation, never trained on (0.1)",
     )
-    p.add_argument("--split-seed", type=int, default=None, help="seed of the field split (0)")
+    p.add_argument("--split-seed", type=seed, default=None, help="seed of the field split (0)")
 
 
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
@@ -146,7 +148,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="'scratch' (default), a bundled model name or a checkpoint directory",
     )
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N")
-    p.add_argument("--seed", type=int, default=None, help="seed of init and sampling (0)")
+    p.add_argument("--seed", type=seed, default=None, help="seed of init and sampling (0)")
     p.add_argument(
         "--patience",
         type=int,
@@ -206,7 +208,10 @@ def _option_values(args: argparse.Namespace) -> dict[str, Any]:
             values["depths_um"] = list(args.depth)
     if values.get("depth_um") is None and not values.get("depths_um") and not values.get("prior"):
         raise UserInputError("give the defocus distance to train for with --depth (in um)")
-    values.update(output_dir=args.output, resume=args.resume, overwrite=args.overwrite)
+    from napari_defocus_deblur.io.atomic import check_output_name
+
+    output = check_output_name(args.output, "-o/--output")
+    values.update(output_dir=output, resume=args.resume, overwrite=args.overwrite)
     if args.no_amp:
         values["amp"] = False
     return values

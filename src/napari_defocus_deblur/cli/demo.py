@@ -105,8 +105,31 @@ def _demo_layer(viewer: Any, depth_of: Any) -> Any:
     return best
 
 
+def check_display(environ: Any = None) -> None:
+    """Refuse, in one line, to open windows where Qt has no display to open them on.
+
+    Linux and other X11/Wayland systems need ``DISPLAY`` or ``WAYLAND_DISPLAY`` (or a
+    ``QT_QPA_PLATFORM`` such as ``offscreen``); Qt would abort the process otherwise.
+    """
+    import os
+    import sys
+
+    from napari_defocus_deblur.errors import UserInputError
+
+    env = os.environ if environ is None else environ
+    if sys.platform in ("win32", "darwin") or env.get("QT_QPA_PLATFORM"):
+        return
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        raise UserInputError(
+            "demo opens a napari window but there is no display (DISPLAY is not set); run "
+            "it on a desktop, over ssh -X, or under a virtual display: xvfb-run "
+            "defocus-deblur demo"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the demo window (blocks until it is closed, unless ``--no-run``)."""
+    check_display()
     import napari
 
     viewer = napari.Viewer(title="napari-defocus-deblur demo", show=False)

@@ -83,7 +83,7 @@ def _check_outputs(args: argparse.Namespace) -> dict[str, Path]:
     outputs = {}
     for option in ("json", "markdown"):
         value = getattr(args, option)
-        if value:
+        if value is not None:  # "" is refused by check_output_file, not ignored
             outputs[option] = check_output_file(
                 value, overwrite=args.overwrite, option=f"--{option}"
             )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from napari_defocus_deblur.cli._types import seed
+
 NAME = "export"
 EXIT_TEST_FAILED = 1
 
@@ -32,6 +34,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--bioimageio", metavar="OUT.zip", help="the package file to write")
     parser.add_argument("--onnx", metavar="OUT.onnx", help="the ONNX file to write")
     parser.add_argument("--torchscript", metavar="OUT.pt", help="the TorchScript file to write")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing output files (default: refuse before any work)",
+    )
     parser.add_argument("--name", help="model name in rdf.yaml (default: from the checkpoint)")
     parser.add_argument(
         "--author",
@@ -47,7 +54,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="PIXELS",
         help="side of the simulated test image (default 256, rounded up to the network's unit)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the test image")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the test image")
     parser.add_argument(
         "--test",
         action="store_true",
@@ -57,10 +64,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _check_file(path: str, suffixes: tuple[str, ...], option: str):
+def _check_file(path: str, suffixes: tuple[str, ...], option: str, overwrite: bool):
     from napari_defocus_deblur.io.atomic import check_output_file
 
-    out = check_output_file(path, overwrite=True, option=option)
+    out = check_output_file(path, overwrite=overwrite, option=option)
     if out.suffix.lower() not in suffixes:
         from napari_defocus_deblur.errors import UserInputError
 
@@ -74,10 +81,12 @@ def _export_traced(args: argparse.Namespace) -> None:
     from napari_defocus_deblur.model.traced import check_traced, export_onnx, export_torchscript
 
     targets = {}
-    if args.onnx:
-        targets["onnx"] = _check_file(args.onnx, (".onnx",), "--onnx")
-    if args.torchscript:
-        targets["torchscript"] = _check_file(args.torchscript, (".pt", ".pth"), "--torchscript")
+    if args.onnx is not None:
+        targets["onnx"] = _check_file(args.onnx, (".onnx",), "--onnx", args.overwrite)
+    if args.torchscript is not None:
+        targets["torchscript"] = _check_file(
+            args.torchscript, (".pt", ".pth"), "--torchscript", args.overwrite
+        )
     net = load_model(args.model)
     for kind, path in targets.items():
         write = export_onnx if kind == "onnx" else export_torchscript
@@ -95,11 +104,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(
             f"--test-size must be a positive number of pixels, got {args.test_size}"
         )
-    if not (args.bioimageio or args.onnx or args.torchscript):
+    if args.bioimageio is None and args.onnx is None and args.torchscript is None:
         args._parser.error("give at least one of --bioimageio, --onnx, --torchscript")
-    if args.onnx or args.torchscript:
+    if args.bioimageio is not None:  # checked before any work, like the other outputs
+        from napari_defocus_deblur.io.atomic import refuse_existing
+
+        refuse_existing([args.bioimageio], overwrite=args.overwrite, option="--bioimageio")
+    if args.onnx is not None or args.torchscript is not None:
         _export_traced(args)
-    if not args.bioimageio:
+    if args.bioimageio is None:
         return 0
     result = export_bioimageio(
         args.model,

@@ -48,8 +48,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output {out} exists and is not a folder")
-    if not args.base_url.lower().startswith(("http://", "https://", "file://")):
-        raise UserInputError(f"--base-url must be an http(s):// address, got {args.base_url!r}")
+    from urllib.parse import urlsplit
+
+    url = urlsplit(args.base_url.strip())
+    if url.scheme.lower() not in ("http", "https") or not url.netloc:
+        raise UserInputError(
+            f"--base-url must be an http(s)://HOST/... address, got {args.base_url!r}"
+        )
     job = iter_fetch_bbbc006(
         out,
         args.planes,

@@ -18,6 +18,7 @@ from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 
 NAME = "predict"
 EXIT_SKIPPED = 1
+SKIP_EXISTING_HELP = "continue an interrupted run: leave out files whose result exists"
 _SCHEDULER_RE = re.compile(
     r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
     r"(?::(?P<port>\d{1,5}))?/?$"
@@ -104,6 +105,7 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replace output files that exist already (default: refuse before any work)",
     )
+    parser.add_argument("--skip-existing", action="store_true", help=SKIP_EXISTING_HELP)
     parser.add_argument(
         "--skip-other-channels",
         action="store_true",
@@ -121,9 +123,11 @@ def check_options(args: argparse.Namespace) -> None:
         raise UserInputError(
             f"--workers must be at least 1 and at most {max_workers()}, got {args.workers}"
         )
+    if args.model is not None and not args.model.strip():
+        raise UserInputError("--model is empty; give a checkpoint folder or a model name")
     if args.scheduler is not None:
         match = _SCHEDULER_RE.match(args.scheduler.strip())
-        if match is None or (match["port"] and not 0 < int(match["port"]) < 65536):
+        if match is None or not match["port"] or not 0 < int(match["port"]) < 65536:
             raise UserInputError(
                 f"--scheduler {args.scheduler!r} is not a Dask scheduler address; expected "
                 "tcp://HOST:PORT"
@@ -251,13 +255,14 @@ def _channel_summary(args: argparse.Namespace, other: int, model_name: str) -> N
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from napari_defocus_deblur.inference.files import plan_jobs
-    from napari_defocus_deblur.inference.outputs import output_run
+    from napari_defocus_deblur.inference.outputs import output_run, skip_existing
 
     check_options(args)
-    plan = plan_jobs(args.inputs, args.out, args.depth, overwrite=args.overwrite)
-    jobs = plan.jobs
+    resume = getattr(args, "skip_existing", False)
+    plan = plan_jobs(args.inputs, args.out, args.depth, overwrite=args.overwrite or resume)
+    jobs, notes = skip_existing(plan.jobs, args.overwrite) if resume else (plan.jobs, [])
     options, channel = _prepare(args, jobs)
-    for note in plan.notes:
+    for note in plan.notes + notes:
         print(f"note: {note}", file=sys.stderr)
     total = len(jobs)
     jobs, other = _check_channels(args, jobs, options, channel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from napari_defocus_deblur.cli._types import seed
 from napari_defocus_deblur.constants import FIELD_SHAPE
 
 NAME = "simulate"
@@ -27,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=[16, 21, 24, 27, 30, 33],
         help="BBBC006 plane indices (0..33); 16 is always written",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (deterministic)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (deterministic)")
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     parser.add_argument(
         "--content-dir", default=None, help="folder of real in-focus images used as content"
@@ -71,10 +72,11 @@ def run(args: argparse.Namespace) -> int:
     import tqdm
 
     from napari_defocus_deblur.progress import drive
-    from napari_defocus_deblur.simulate.dataset import iter_write_dataset
+    from napari_defocus_deblur.simulate.dataset import check_budget, iter_write_dataset
 
     if args.robustness_set:
         return _robustness(args)
+    check_budget(tuple(args.shape), args.seed)  # before the progress bar is drawn
     gen = iter_write_dataset(
         args.out,
         args.fields,

@@ -101,8 +101,10 @@ class _Report:
             self.bar.update(ev.step - self.bar.n)
             self.bar.set_postfix(loss=f"{ev.loss:.4g}", lr=f"{ev.lr:.2g}", refresh=False)
         elif isinstance(ev, EpochEnd):
+            # epoch 0 is the untrained network's validation: no training loss yet
+            loss = f"{ev.train_loss:.5f}" if ev.step else "    -  "
             tqdm.write(
-                f"epoch {ev.epoch:3d}  step {ev.step:6d}  train loss {ev.train_loss:.5f}  "
+                f"epoch {ev.epoch:3d}  step {ev.step:6d}  train loss {loss}  "
                 f"val loss {ev.val_loss:.5f}  val PSNR {ev.val_psnr:.2f} dB  "
                 f"SSIM {ev.val_ssim:.4f}"
             )
@@ -167,8 +169,16 @@ def _fmt_time(seconds: float) -> str:
     return f"{m}m{s:02d}s" if m else f"{s}s"
 
 
+#: Seconds the first Ctrl-C waits for the current step (and its checkpoint) to end
+#: before the run is interrupted where it is (the last checkpoint stays valid).
+STOP_GRACE_S = 10.0
+
+
 def _install_sigint(stop: threading.Event) -> Any:
-    """Ctrl-C sets ``stop`` (a checkpoint is written) instead of killing the run."""
+    """Ctrl-C sets ``stop`` (a checkpoint is written) instead of killing the run; a step
+    still running :data:`STOP_GRACE_S` later is interrupted, as a second Ctrl-C does."""
+    import _thread
+
     if threading.current_thread() is not threading.main_thread():
         return None
 
@@ -177,10 +187,19 @@ def _install_sigint(stop: threading.Event) -> Any:
             raise KeyboardInterrupt
         stop.set()
         print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+        timer = threading.Timer(STOP_GRACE_S, _thread.interrupt_main)
+        timer.daemon = True
+        _TIMERS.append(timer)
+        timer.start()
 
     return signal.signal(signal.SIGINT, handler)
 
 
+_TIMERS: list[threading.Timer] = []
+
+
 def _restore_sigint(previous: Any) -> None:
+    while _TIMERS:
+        _TIMERS.pop().cancel()
     if previous is not None:
         signal.signal(signal.SIGINT, previous)

@@ -49,12 +49,28 @@ class DefocusEstimate:
         0..1: agreement of the tile estimates and share of tiles with signal.
     tiles
         Number of tiles that contributed.
+    note
+        Why the estimate cannot be trusted, in one line (confidence 0), else ``""``.
     """
 
     depth_um: float
     blur_radius_px: float
     confidence: float
     tiles: int
+    note: str = ""
+
+
+#: Largest pixel magnitude analysed: the power spectrum of larger values overflows.
+MAX_MAGNITUDE = 1e100
+#: Share of a tile's power beyond 0.5 cycles/pixel above which it is not an optical image
+#: (a microscope's transfer function falls towards high frequencies; a checkerboard has
+#: all its power there).
+MAX_CORNER_POWER = 0.5
+NO_SIGNAL = "no signal: the image is blank or constant, so its blur cannot be measured"
+NOT_OPTICAL = (
+    "the image's power rises towards the highest frequencies (a pattern such as a "
+    "checkerboard, not a microscope image), so its blur cannot be measured"
+)
 
 
 def band_profile(tile: np.ndarray) -> np.ndarray:
@@ -134,6 +150,38 @@ def _has_signal(tile: np.ndarray) -> bool:
     return (hi - lo) > 8.0 * max(math.sqrt(max(lo, 1.0)) * 0.6, 1.0)
 
 
+def _optical(tile: np.ndarray) -> bool:
+    """Whether most of a tile's power lies within 0.5 cycles/pixel (as through a lens)."""
+    t = np.asarray(tile, dtype=np.float64)
+    power = np.abs(np.fft.rfft2(t - t.mean())) ** 2
+    radius = np.hypot(np.fft.fftfreq(t.shape[0])[:, None], np.fft.rfftfreq(t.shape[1])[None, :])
+    total = power.sum()
+    return not total > 0 or power[radius >= 0.5].sum() <= MAX_CORNER_POWER * total
+
+
+def _as_image(image: object) -> np.ndarray:
+    """``image`` as a finite 2-D float64 array of at least one tile (else UserInputError)."""
+    try:
+        arr = np.asarray(image, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UserInputError(
+            f"defocus estimation needs a 2-D array of pixel values, got {image!r:.60}"
+        ) from None
+    if arr.ndim != 2 or min(arr.shape) < TILE:
+        raise UserInputError(
+            f"defocus estimation needs a 2-D image of at least {TILE} x {TILE} pixels, "
+            f"got shape {arr.shape}"
+        )
+    if not np.isfinite(arr).all():
+        raise UserInputError("defocus estimation needs finite pixel values (no NaN/inf)")
+    if np.abs(arr).max() > MAX_MAGNITUDE:
+        raise UserInputError(
+            f"defocus estimation needs pixel values within +-{MAX_MAGNITUDE:.0e}; rescale "
+            "the image to camera units first"
+        )
+    return arr
+
+
 @dataclass(frozen=True, eq=False)
 class TileDepths:
     """The per-tile answer of :func:`estimate_tiles`: the within-field depth map.
@@ -145,11 +193,15 @@ class TileDepths:
         :func:`tiles_of`; NaN for tiles without signal (unless no tile has signal, then
         every tile is estimated).
     with_signal
-        Whether any tile had signal (False: all tiles were estimated regardless).
+        Whether any tile had signal and an optical spectrum (False: all tiles were
+        estimated regardless, and ``note`` says why they cannot be trusted).
+    note
+        ``""``, or why no tile can be measured (no signal; not a microscope image).
     """
 
     depths_um: np.ndarray
     with_signal: bool
+    note: str = ""
 
 
 def estimate_tiles(image: np.ndarray) -> TileDepths:
@@ -170,35 +222,33 @@ def estimate_tiles(image: np.ndarray) -> TileDepths:
     Raises
     ------
     UserInputError
-        Not 2-D, smaller than one tile, or not finite.
+        Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
-    arr = np.asarray(image, dtype=np.float64)
-    if arr.ndim != 2 or min(arr.shape) < TILE:
-        raise UserInputError(
-            f"defocus estimation needs a 2-D image of at least {TILE} x {TILE} pixels, "
-            f"got shape {arr.shape}"
-        )
-    if not np.isfinite(arr).all():
-        raise UserInputError("defocus estimation needs finite pixel values (no NaN/inf)")
+    arr = _as_image(image)
     coef = _coefficients()
     ny, nx, _y0, _x0 = tile_grid(arr.shape)
     all_tiles = tiles_of(arr)
-    signal = np.array([_has_signal(t) for t in all_tiles])
+    has_signal = np.array([_has_signal(t) for t in all_tiles])
+    signal = np.array([s and _optical(t) for t, s in zip(all_tiles, has_signal)])
     with_signal = bool(signal.any())
+    note = "" if with_signal else (NOT_OPTICAL if has_signal.any() else NO_SIGNAL)
     if not with_signal:
         signal[:] = True
     profiles = np.array([band_profile(t) for t, s in zip(all_tiles, signal) if s])
     estimates = predict_depths(profiles, coef)
     depths = np.full(ny * nx, np.nan)
     depths[signal] = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
-    return TileDepths(depths.reshape(ny, nx), with_signal)
+    return TileDepths(depths.reshape(ny, nx), with_signal, note)
 
 
 def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
-    """The field's answer from its tiles: median depth, confidence from their spread."""
+    """The field's answer from its tiles: median depth, confidence from their spread
+    (0, with the reason in ``note``, when no tile could be measured)."""
     coef = _coefficients()
     estimates = tiles.depths_um[np.isfinite(tiles.depths_um)]
     depth = float(np.median(estimates))
+    if not tiles.with_signal:
+        return DefocusEstimate(depth, blur_radius_px(depth), 0.0, 0, tiles.note or NO_SIGNAL)
     spread = float(np.median(np.abs(estimates - depth))) if len(estimates) > 1 else 5.0
     share = len(estimates) / tiles.depths_um.size if tiles.with_signal else 0.0
     confidence = math.exp(-spread / coef["spread_scale_um"]) * (0.5 + 0.5 * share)
@@ -217,12 +267,14 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
     -------
     DefocusEstimate
         Depth-equivalent defocus (µm), blur radius (px) and confidence (0..1): the
-        median of :func:`estimate_tiles`.
+        median of :func:`estimate_tiles`. An image without signal (blank, constant) or
+        without an optical spectrum (checkerboard) gets confidence 0 and the reason in
+        ``note``.
 
     Raises
     ------
     UserInputError
-        Not 2-D, smaller than one tile, or not finite.
+        Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
     return defocus_from_tiles(estimate_tiles(image))
 

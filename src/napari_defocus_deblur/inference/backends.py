@@ -67,7 +67,9 @@ def onnx_file(model: nn.Module) -> Path:
 
 def _core() -> Any:
     if not _CORE:
-        import openvino as ov
+        from napari_defocus_deblur.openvino_runtime import import_openvino
+
+        ov = import_openvino()
 
         _CORE.append(ov.Core())
     return _CORE[0]

@@ -216,6 +216,8 @@ def resolve_model_path(name_or_dir: str | os.PathLike) -> Path:
     CheckpointError
         When it is none of these (the message lists the bundled models).
     """
+    if not str(name_or_dir).strip():  # Path("") would be the current folder
+        raise CheckpointError("the model name is empty; give a checkpoint folder or a model name")
     path = Path(name_or_dir).expanduser()
     if path.is_dir():
         return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -15,14 +16,19 @@ from napari_defocus_deblur.model.network import MIN_SIZE
 
 def check_image(image: Any) -> np.ndarray:
     """``image`` as a numpy array after checking it can be deblurred (else UserInputError)."""
+    if isinstance(image, str | bytes | os.PathLike):
+        raise UserInputError(
+            f"expected an image array, got the name {os.fsdecode(image)!r}; read the file "
+            "first, e.g. with tifffile.imread(name)"
+        )
     try:
         arr = np.asarray(image)
     except (TypeError, ValueError) as exc:
         raise UserInputError(f"the image cannot be read as an array: {exc}") from exc
     if arr.ndim < 2:
+        got = "a single value" if arr.ndim == 0 else f"a 1-D array of {arr.size} value(s)"
         raise UserInputError(
-            f"expected a 2-D image (Y, X) or a stack with Y, X as the last two axes; got an "
-            f"array of shape {arr.shape}"
+            f"expected a 2-D image (Y, X) or a stack with Y, X as the last two axes; got {got}"
         )
     if arr.size == 0:
         raise UserInputError(f"the image is empty (shape {arr.shape})")
@@ -61,13 +67,19 @@ def split_units(
 ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """(N, C, H, W) view of ``arr`` and the inverse mapping for the output."""
     h, w = arr.shape[-2:]
+    axis = -3 if channel_axis is None else _axis(channel_axis)
+    if channel_axis is not None and (
+        not -arr.ndim <= axis < arr.ndim or axis % arr.ndim >= arr.ndim - 2
+    ):
+        raise UserInputError(
+            f"channel_axis={channel_axis!r} is not a leading axis of an image of shape "
+            f"{arr.shape} (the last two axes are Y, X)"
+        )
     if channels == 1:
         return arr.reshape(-1, 1, h, w), lambda out: out.reshape(arr.shape)
-    axis = -3 if channel_axis is None else int(channel_axis)
-    if not -arr.ndim <= axis < arr.ndim or axis % arr.ndim >= arr.ndim - 2:
+    if arr.ndim < 3:
         raise UserInputError(
-            f"the model takes {channels} channels but channel_axis={axis} is not a leading "
-            f"axis of an image of shape {arr.shape}"
+            f"the model takes {channels} channels but the image has shape {arr.shape}"
         )
     moved = np.moveaxis(arr, axis, -3)
     if moved.shape[-3] != channels:
@@ -79,6 +91,12 @@ def split_units(
     return moved.reshape(-1, channels, h, w), lambda out: np.moveaxis(
         out.reshape(*lead, channels, h, w), -3, axis
     )
+
+
+def _axis(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise UserInputError(f"channel_axis must be an integer or None, got {value!r}")
+    return int(value)
 
 
 #: Largest distance from focus (micrometres) accepted anywhere (the limits table's).

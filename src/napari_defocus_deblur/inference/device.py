@@ -71,6 +71,8 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
         raise UserInputError(
             f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)} (or cuda:N)"
         )
+    if kind == "cpu" and index not in ("", "0"):
+        raise UserInputError(f"device {name!r} does not exist: the CPU is 'cpu' (or 'cpu:0')")
     if kind == "cuda":
         if not torch.cuda.is_available():
             cuda = torch.version.cuda

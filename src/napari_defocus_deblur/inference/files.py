@@ -20,6 +20,7 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.outputs import Job, written_by_us
+from napari_defocus_deblur.io.atomic import refuse_existing
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 
@@ -141,6 +142,7 @@ def plan_jobs(
         )
     jobs = check_targets(_dedupe(jobs), overwrite)
     notes = []
+    earlier = list({os.path.realpath(p): p for p in earlier}.values())  # each file once
     if earlier:
         notes.append(
             f"left out {len(earlier)} result(s) of earlier predict runs found in the input "
@@ -209,19 +211,25 @@ def check_targets(jobs: list[Job], overwrite: bool) -> list[Job]:
             if os.path.isdir(job.target):
                 raise UserInputError(f"output {job.target} is a folder; choose another -o")
             existing.append(job.target)
-    if existing and not overwrite:
-        raise UserInputError(
-            f"{len(existing)} output file(s) exist already (e.g. {existing[0]}); pass "
-            "--overwrite to replace them, or choose another output folder"
-        )
+    refuse_existing(existing, overwrite=overwrite)
     return jobs
 
 
 def read_input(source: str) -> tuple[np.ndarray, dict[str, Any]]:
-    """Pixels and metadata of an input file (UserInputError when unreadable)."""
+    """Pixels and metadata of an input file (UserInputError when unreadable).
+
+    A TIFF holding several image series is refused: one result per file could not hold
+    them all, and deblurring the first alone would drop the others without a word.
+    """
     from napari_defocus_deblur.io.tiff import read_image
 
-    return read_image(source)
+    image, meta = read_image(source)
+    if meta.get("skipped"):
+        raise UserInputError(
+            f"{source}: holds {len(meta['skipped']) + 1} image series; predict deblurs one "
+            "image per file: save each series as its own TIFF first"
+        )
+    return image, meta
 
 
 def write_output(

@@ -63,7 +63,9 @@ def _detect_bf16_units() -> str | None:
 def openvino_available() -> bool:
     """Whether the ``openvino`` package can be imported (checked at every call)."""
     try:
-        import openvino  # noqa: F401
+        from napari_defocus_deblur.openvino_runtime import import_openvino
+
+        import_openvino()
     except ImportError:
         return False
     return True

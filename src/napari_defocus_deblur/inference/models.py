@@ -65,6 +65,7 @@ def save_model(
     normalization: PercentileNormalization | dict[str, Any] | None = None,
     name: str | None = None,
     half: bool = False,
+    overwrite: bool = False,
     **info: Any,
 ) -> Path:
     """Write ``model`` as a checkpoint directory that :func:`load_model` reads.
@@ -85,6 +86,8 @@ def save_model(
         Display name (default: the folder name).
     half
         Store float16 weights (half the size; bundled models use it).
+    overwrite
+        Also replace a ``config.json`` there that is not a checkpoint's.
     **info
         More JSON-serialisable fields (e.g. ``provenance={"data": ...}``, training
         settings); ``provenance`` is merged with the package version and date.
@@ -109,4 +112,4 @@ def save_model(
         "provenance": provenance,
         **info,
     }
-    return save_checkpoint(model, directory, info=meta, half=half)
+    return save_checkpoint(model, directory, info=meta, half=half, overwrite=overwrite)

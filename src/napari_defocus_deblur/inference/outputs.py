@@ -42,7 +42,9 @@ def written_by_us(path: str | os.PathLike) -> bool:
             return False
         import tifffile
 
-        with tifffile.TiffFile(path) as tif:
+        from napari_defocus_deblur.io.tiff import quiet_tifffile
+
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             description = tif.pages.first.description
     except Exception:  # unreadable here: the run reports it when it reads the file
         return False
@@ -57,6 +59,29 @@ def written_by_us(path: str | os.PathLike) -> bool:
         and str(meta.get("software", "")).startswith(SOFTWARE)
         and "model" in meta
     )
+
+
+def skip_existing(jobs: Sequence[Job], overwrite: bool = False) -> tuple[list[Job], list[str]]:
+    """The jobs whose result no batch run wrote yet, and a note on those left out.
+
+    For ``predict --skip-existing``, which continues an interrupted run: results are
+    renamed into place only when complete, so an existing result of ours is whole.
+
+    Raises
+    ------
+    UserInputError
+        ``overwrite`` is also asked for, or a target exists that this package did not
+        write (it is never replaced).
+    """
+    from napari_defocus_deblur.io.atomic import refuse_existing
+
+    if overwrite:
+        raise UserInputError("--skip-existing keeps earlier results; drop --overwrite")
+    todo = [job for job in jobs if not written_by_us(job.target)]
+    refuse_existing([j.target for j in todo], overwrite=False, what="file not written by predict")
+    done = len(jobs) - len(todo)
+    notes = [f"left out {done} file(s) whose result exists already (--skip-existing)"]
+    return todo, notes if done else []
 
 
 @contextlib.contextmanager

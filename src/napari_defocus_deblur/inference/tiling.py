@@ -129,11 +129,11 @@ def plan_axis(
     if length <= tile:
         return AxisPlan(length, length, (0,), length, margin)
     padded = -(-length // multiple) * multiple
-    tile = (tile // multiple) * multiple
+    asked, tile = tile, (tile // multiple) * multiple
     smallest = max(2 * multiple, _round_up(overlap, multiple) + multiple)
     if tile < smallest:
         raise UserInputError(
-            f"tile size {tile} is too small for overlap {overlap}: use a tile of at least "
+            f"tile size {asked} is too small for overlap {overlap}: use a tile of at least "
             f"{smallest} pixels (the model needs multiples of {multiple})"
         )
     steps = _steps(padded, tile, overlap, multiple)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from napari_defocus_deblur.errors import UserInputError
@@ -89,9 +89,12 @@ def atomic_write(
     path = Path(path)
     tmp = temp_path(path)
     try:
-        write(tmp)
-        if durable:
-            fsync_file(tmp)
+        try:
+            write(tmp)
+            if durable:
+                fsync_file(tmp)
+        except OSError as exc:  # name the file the user asked for, not the temporary
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -113,15 +116,51 @@ def _rename_no_clobber(tmp: Path, path: Path) -> None:
         os.link(tmp, path)  # fails when path exists: no window for a second writer
     except FileExistsError:
         raise UserInputError(
-            f"{path} already exists (written meanwhile by another run?); it was left as it "
-            "is, pass --overwrite to replace it"
+            existing_message([path]) + " (it appeared while writing: another run?)"
         ) from None
     except OSError:  # no hard links on this file system
         if os.path.lexists(path):
-            raise UserInputError(
-                f"{path} already exists; pass --overwrite to replace it"
-            ) from None
+            raise UserInputError(existing_message([path])) from None
         os.replace(tmp, path)
+
+
+def existing_message(
+    paths: Sequence[str | os.PathLike], what: str = "output file", option: str = ""
+) -> str:
+    """The one message for a write that would replace existing files (predict's).
+
+    With ``option`` (one file named by that option), the singular form.
+    """
+    if option:
+        return (
+            f"{option} {paths[0]} already exists; pass --overwrite to replace it, or choose "
+            "another output"
+        )
+    return (
+        f"{len(paths)} {what}(s) exist already (e.g. {paths[0]}); pass --overwrite to "
+        "replace them, or choose another output"
+    )
+
+
+def refuse_existing(
+    paths: Iterable[str | os.PathLike],
+    *,
+    overwrite: bool,
+    what: str = "output file",
+    option: str = "",
+) -> None:
+    """Raise :func:`existing_message` when any of ``paths`` exists and not ``overwrite``."""
+    existing = [p for p in paths if os.path.lexists(p)]
+    if existing and not overwrite:
+        raise UserInputError(existing_message(existing, what, option))
+
+
+def check_output_name(value: object, option: str) -> str:
+    """``value`` as a non-empty path string (an empty name would mean the current folder)."""
+    text = "" if value is None else os.fspath(value)  # type: ignore[arg-type]
+    if not text.strip():
+        raise UserInputError(f"{option} is empty; give a file or folder name")
+    return text
 
 
 def check_output_file(path: str | os.PathLike, *, overwrite: bool, option: str) -> Path:
@@ -133,12 +172,11 @@ def check_output_file(path: str | os.PathLike, *, overwrite: bool, option: str) 
         ``path`` is a folder, exists (without ``overwrite``) or lies where nothing can
         be created (a file in the way, no permission).
     """
-    path = Path(path).expanduser()
+    path = Path(check_output_name(path, option)).expanduser()
     if path.is_dir():
         raise UserInputError(f"{option} {path} is a folder; give a file name")
     if os.path.lexists(path):
-        if not overwrite:
-            raise UserInputError(f"{option} {path} already exists; pass --overwrite to replace it")
+        refuse_existing([path], overwrite=overwrite, option=option)
         if not path.is_file():
             raise UserInputError(f"{option} {path} is not a regular file")
     _check_creatable(path.parent, option)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from napari_defocus_deblur.constants import N_PLANES
 from napari_defocus_deblur.errors import UserInputError
 
 #: plate prefix of every BBBC006 file name
@@ -87,14 +88,18 @@ def format_name(well: str, site: int, channel: int, uuid: str | None = None) -> 
 
 def plane_dir_name(plane: int) -> str:
     """``BBBC006_v1_images_z_NN``, the folder (and archive stem) of a plane."""
-    if not 0 <= int(plane) <= 99:
-        raise UserInputError(f"plane index must be within 0..99, got {plane}")
+    if not 0 <= int(plane) < N_PLANES:
+        raise UserInputError(f"plane index must be within 0..{N_PLANES - 1}, got {plane}")
     return f"BBBC006_v1_images_z_{int(plane):02d}"
 
 
 def plane_from_name(name: str) -> int | None:
-    """The plane of a ``BBBC006_v1_images_z_NN`` folder or ``.zip`` name, else None."""
-    match = _PLANE_RE.match(os.path.basename(os.fspath(name).rstrip("/\\")))
+    """The plane of a ``BBBC006_v1_images_z_NN`` folder or ``.zip`` name, else None
+    (UserInputError for a plane number BBBC006 does not have, over 33)."""
+    base = os.path.basename(os.fspath(name).rstrip("/\\"))
+    match = _PLANE_RE.match(base)
+    if match and int(match["z"]) >= N_PLANES:
+        raise UserInputError(f"{base}: BBBC006 planes are numbered 00..{N_PLANES - 1}")
     return int(match["z"]) if match else None
 
 
@@ -171,10 +176,8 @@ def is_bbbc006(path: str | os.PathLike) -> bool:
                 return True
             with zipfile.ZipFile(p) as zf:
                 return any(plane_from_name(os.path.dirname(n)) is not None for n in zf.namelist())
-        if not p.is_dir():
-            return False
-        if plane_from_name(p.name) is not None:
-            return True
+        if not p.is_dir() or plane_from_name(p.name) is not None:
+            return p.is_dir()
         with os.scandir(p) as entries:
             for entry in entries:
                 if plane_from_name(entry.name) is not None:
@@ -183,6 +186,8 @@ def is_bbbc006(path: str | os.PathLike) -> bool:
                     return True
     except (OSError, zipfile.BadZipFile):
         return False
+    except UserInputError:  # a plane number out of range: read, to say so
+        return True
     return False
 
 

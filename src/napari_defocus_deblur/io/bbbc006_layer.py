@@ -7,6 +7,8 @@ reported with ``warnings.warn``.
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,11 @@ def channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
     """
     keys = sorted(k for k in index.files if k[2] == channel)
     fields = [f"{well}_s{site}" for well, site, _ in keys]
-    planes = list(index.planes)
+    present = list(index.planes)
+    _warn_missing(
+        channel, fields, present, [[index.files[k].get(z) for z in present] for k in keys]
+    )
+    planes = even_planes(present)
     table = [[index.files[k].get(z) for z in planes] for k in keys]
     ref = _reference(table, planes)
     stain = CHANNELS.get(channel, (f"channel {channel}", None))[0]
@@ -53,7 +59,6 @@ def channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
         )
         return None
     shape, dtype, limits = ref
-    _warn_missing(channel, fields, planes, table)
     n_files = sum(p is not None for row in table for p in row)
     if n_files <= _VALIDATE_MAX_FILES:
         _drop_unusable(channel, table, shape)
@@ -74,6 +79,29 @@ def channel_layer(index: b6.Bbbc006Index, channel: int) -> LayerData | None:
         **channel_display(channel),
     }
     return data, kwargs, "image"
+
+
+#: Largest deviation of plane steps from their mean for which one averaged z scale is
+#: shown (planes 0, 16, 33: 32 and 34 µm steps, 3 % off).
+EVEN_TOLERANCE = 0.1
+
+
+def even_planes(planes: list[int]) -> list[int]:
+    """``planes`` with the planes between them added where their spacing is uneven.
+
+    napari has one z scale per layer, so planes 0, 16, 21 and 33 are shown as the 34
+    planes 0..33 (the absent ones zero-filled) at their true 2 µm step, not as four planes
+    at an averaged 22 µm. Sets whose steps are within :data:`EVEN_TOLERANCE` of their
+    mean (16 and 33; 0, 16 and 33) are kept as they are.
+    """
+    known = sorted(z for z in planes if z != b6.UNKNOWN_PLANE)
+    steps = [b - a for a, b in itertools.pairwise(known)]
+    mean = sum(steps) / len(steps) if steps else 0.0
+    if all(abs(d - mean) <= EVEN_TOLERANCE * mean for d in steps):
+        return list(planes)
+    step = math.gcd(*steps)
+    extra = [b6.UNKNOWN_PLANE] if b6.UNKNOWN_PLANE in planes else []
+    return extra + list(range(known[0], known[-1] + 1, step))
 
 
 def _reference(table: Table, planes: list[int]) -> tuple[tuple, np.dtype, tuple] | None:
@@ -177,6 +205,7 @@ def _metadata(
         "channel": channel,
         "stain": stain,
         "planes": known,
+        "planes_present": [z for z in index.planes if z != b6.UNKNOWN_PLANE],
         "stage_offsets_um": [plane_to_offset_um(z) for z in known],
         "fields": fields,
         "well": [b6.split_field_id(f)[0] for f in fields],

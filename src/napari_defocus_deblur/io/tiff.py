@@ -8,8 +8,11 @@ names the file and the reason (not a TIFF, truncated, permission denied, ...).
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +105,30 @@ def _read_png(source: Any, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     return image, _meta(path, axes, "png")
 
 
+@contextlib.contextmanager
+def quiet_tifffile() -> Iterator[None]:
+    """Silence tifffile's log lines about damaged files: the one error we raise says it."""
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _read_tiff(source: Any, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     import tifffile
 
     try:
-        with tifffile.TiffFile(source) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(source) as tif:
             if not tif.series:
                 raise UserInputError(f"{path}: TIFF file holds no image")
             series = tif.series[0]
             _check_complete(tif, series, path)
             image = series.asarray()
+            if image.size == 0:
+                raise UserInputError(f"{path}: the image is empty (shape {image.shape})")
             meta = _meta(path, series.axes, _kind(tif))
             meta.update(_physical_sizes(tif, series))
             meta["skipped"] = [
@@ -136,7 +153,7 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
 
     path = Path(path)
     try:
-        with tifffile.TiffFile(_source(path)) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(_source(path)) as tif:
             if not tif.series:
                 raise UserInputError(f"{path}: TIFF file holds no image")
             series = tif.series[0]

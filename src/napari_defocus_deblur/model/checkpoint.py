@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from napari_defocus_deblur.errors import CheckpointError, UserInputError
+from napari_defocus_deblur.errors import CheckpointError, UserInputError, os_error_reason
 from napari_defocus_deblur.model.config import ModelConfig, with_legacy_defaults
+from napari_defocus_deblur.model.schema import CHECKPOINT_FORMAT
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
-FORMAT = "napari-defocus-deblur/checkpoint-v1"
+FORMAT = CHECKPOINT_FORMAT
 MAX_CONFIG_BYTES = 64 * 1024**2
 _FORBIDDEN_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
 
@@ -37,6 +41,7 @@ def save_checkpoint(
     *,
     info: dict[str, Any] | None = None,
     half: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``model`` (which must carry ``.config``) and ``info`` to ``directory``.
 
@@ -54,15 +59,23 @@ def save_checkpoint(
         Extra JSON-serialisable fields (depth_um, normalization, provenance, ...).
     half
         Store weights as float16 (bundled models) instead of float32.
+    overwrite
+        Also replace a ``config.json`` that is not a checkpoint's (else UserInputError).
     """
     from napari_defocus_deblur.io.fileset import file_set
 
     directory = Path(directory)
+    if not overwrite and not _holds_checkpoint_or_nothing(directory):
+        from napari_defocus_deblur.io.atomic import existing_message
+
+        raise UserInputError(existing_message([directory / CONFIG_FILE], "non-checkpoint file"))
     try:
         with file_set(directory) as staging:
             write_checkpoint_files(model, staging, info=info, half=half)
     except OSError as exc:
-        raise CheckpointError(f"cannot write checkpoint to {directory}: {exc}") from exc
+        raise CheckpointError(
+            f"cannot write checkpoint to {directory}: {os_error_reason(exc)}"
+        ) from exc
     return directory
 
 
@@ -74,7 +87,6 @@ def write_checkpoint_files(
     The building block of :func:`save_checkpoint` and of training's checkpoint sets,
     which call it on a staging folder.
     """
-    from safetensors.torch import save_file
 
     config = getattr(model, "config", None)
     if not isinstance(config, ModelConfig):
@@ -82,8 +94,61 @@ def write_checkpoint_files(
     dtype = torch.float16 if half else torch.float32
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, **(info or {}), "model": config.to_dict()}
-    save_file(tensors, str(directory / WEIGHTS_FILE), metadata={"format": FORMAT})
-    (directory / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    text = _checked_json(meta)  # what load_checkpoint refuses is never written
+    save_tensors(tensors, directory / WEIGHTS_FILE, {"format": FORMAT})
+    (directory / CONFIG_FILE).write_text(text)
+
+
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """``safetensors`` ``save_file``, whose I/O errors (disk full) become :class:`OSError`."""
+    from safetensors import SafetensorError
+    from safetensors.torch import save_file
+
+    try:
+        save_file(tensors, str(path), metadata=metadata)
+    except SafetensorError as exc:
+        code = re.search(r"os error (\d+)", str(exc))
+        if code is None:
+            raise
+        number = int(code[1])
+        raise OSError(number, os.strerror(number), str(path)) from None
+
+
+def _checked_json(meta: dict[str, Any]) -> str:
+    """``config.json``'s text, after the checks :func:`read_checkpoint_info` makes.
+
+    Non-finite numbers in free-form fields (metrics, history) become ``null``: the file
+    stays standard JSON, never holding a ``NaN`` literal.
+    """
+    from napari_defocus_deblur.model.schema import validate_info
+
+    try:
+        validate_info(meta, "checkpoint to save")
+    except UserInputError as exc:
+        raise CheckpointError(str(exc)) from None
+    plain = json.loads(json.dumps(meta, default=str))
+    return json.dumps(_finite(plain), indent=2, allow_nan=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _holds_checkpoint_or_nothing(directory: Path) -> bool:
+    """Whether ``directory`` has no ``config.json`` or one written as a checkpoint."""
+    path = directory / CONFIG_FILE
+    if not path.exists():
+        return True
+    try:
+        return json.loads(path.read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def read_checkpoint_info(directory: str | Path) -> dict[str, Any]:
@@ -179,5 +244,28 @@ def load_checkpoint(
         raise CheckpointError(
             f"weights in {directory} do not match its config ({config.label}): " + "; ".join(parts)
         )
+    _check_values(tensors, weights)
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
     return model.to(device).eval(), info
+
+
+#: Largest weight magnitude a checkpoint may hold (trained networks stay below ~10).
+MAX_WEIGHT = 1e4
+_WEIGHT_DTYPES = ("float16", "bfloat16", "float32")
+
+
+def _check_values(tensors: dict[str, torch.Tensor], weights: Path) -> None:
+    """Refuse weights that are not floating point, not finite or absurdly large."""
+    for key, value in tensors.items():
+        kind = str(value.dtype).removeprefix("torch.")
+        if kind not in _WEIGHT_DTYPES:
+            raise CheckpointError(
+                f"{weights}: {key} holds {kind} values; a checkpoint stores float16 or "
+                "float32 weights"
+            )
+        peak = float(value.float().abs().max()) if value.numel() else 0.0
+        if not math.isfinite(peak) or peak > MAX_WEIGHT:
+            raise CheckpointError(
+                f"{weights}: {key} holds values up to {peak:.3g} (trained weights stay "
+                f"within +-{MAX_WEIGHT:.0e}); the file is damaged or not a trained model"
+            )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -35,6 +35,8 @@ BOUNDS: dict[str, tuple[int, int]] = {
 }
 #: Largest distance from focus (micrometres) a checkpoint may record (the limits table's).
 MAX_DEPTH_UM = DEPTH_UM[1]
+#: The ``format`` a checkpoint's ``config.json`` may name (absent in early checkpoints).
+CHECKPOINT_FORMAT = "napari-defocus-deblur/checkpoint-v1"
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
 Depth = Annotated[float, Field(ge=DEPTH_UM[0], le=DEPTH_UM[1])]
@@ -70,9 +72,9 @@ def info_schema() -> type[BaseModel]:
         normalization=(norm | None, None),
         depth_um=(Depth | None, None),
         depths_um=(list[Depth] | None, None),
-        fusion=(str | None, None),
+        fusion=(Literal["sum", "concat"] | None, None),
         name=(str | None, None),
-        format=(str | None, None),
+        format=(Literal[CHECKPOINT_FORMAT] | None, None),
     )
 
 

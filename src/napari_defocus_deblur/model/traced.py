@@ -161,7 +161,9 @@ def run_onnx(path: str | os.PathLike, inputs: list) -> np.ndarray:
     try:
         import onnxruntime as ort
     except ImportError:
-        import openvino as ov
+        from napari_defocus_deblur.openvino_runtime import import_openvino
+
+        ov = import_openvino()
 
         config = {"INFERENCE_PRECISION_HINT": "f32"}
         compiled = ov.Core().compile_model(str(path), "CPU", config)

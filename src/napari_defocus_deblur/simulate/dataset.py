@@ -97,6 +97,7 @@ def iter_write_dataset(
     None keeps the first-round simulator.
     """
     planes = _check(planes, channels, n_fields)
+    check_budget(shape, seed)
     if preset is not None:
         get_prior(preset)
     if not 0.0 <= content_fraction <= 1.0:
@@ -140,14 +141,38 @@ def iter_write_dataset(
     return out
 
 
+#: Peak memory of simulating one field, per pixel (measured: ~80 bytes at 1040 x 1392).
+BYTES_PER_PIXEL = 100
+
+
+def check_budget(shape: tuple[int, int], seed: int) -> None:
+    """Refuse, before any work, a seed NumPy rejects or a field that does not fit in RAM."""
+    from napari_defocus_deblur.resources import check_fits
+
+    if not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise UserInputError(f"seed must be a whole number within 0 .. 4294967295, got {seed!r}")
+    rows, cols = (int(n) for n in shape)
+    check_fits(
+        BYTES_PER_PIXEL * rows * cols,
+        f"simulating a {rows} x {cols} field",
+        "use a smaller --shape (BBBC006: 520 696)",
+    )
+
+
 def _check_empty(out: Path, planes: Sequence[int]) -> None:
-    """Refuse to write into plane folders that already hold files."""
+    """Refuse to write into plane folders that already hold files, or over a record."""
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"output {out} exists and is not a folder")
     for plane in planes:
         folder = out / plane_dir_name(plane)
         if folder.is_dir() and any(folder.iterdir()):
             raise UserInputError(
                 f"{folder} already holds files; write the simulated set to an empty folder"
             )
+    if (out / "simulation.json").exists():
+        raise UserInputError(
+            f"{out / 'simulation.json'} already exists; write the simulated set to an empty folder"
+        )
 
 
 def _content_sources(

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_defocus_deblur.errors import CheckpointError
+from napari_defocus_deblur.errors import CheckpointError, os_error_reason
 
 OPTIMIZER_FILE = "optimizer.safetensors"
 BEST_FILE = "best_model.safetensors"
@@ -133,10 +133,10 @@ def save_training_state(
     ``training_state.json`` records the SHA-256 of every other file in ``directory``
     (call it last, on a staging folder; see :func:`save_training_checkpoint`).
     """
-    from safetensors.torch import save_file
+    from napari_defocus_deblur.model.checkpoint import save_tensors
 
     tensors, meta = optimizer_to_files(optimizer)
-    save_file(tensors, str(directory / OPTIMIZER_FILE), metadata={"format": STATE_FORMAT})
+    save_tensors(tensors, directory / OPTIMIZER_FILE, {"format": STATE_FORMAT})
     files = {p.name: file_hash(p) for p in sorted(directory.iterdir()) if p.name != STATE_FILE}
     payload = {
         "format": STATE_FORMAT,
@@ -165,19 +165,19 @@ def save_training_checkpoint(
     are any), the optimizer and ``training_state.json`` replace the previous
     checkpoint together, whatever moment the process is killed at.
     """
-    from safetensors.torch import save_file
-
     from napari_defocus_deblur.io.fileset import file_set
-    from napari_defocus_deblur.model.checkpoint import write_checkpoint_files
+    from napari_defocus_deblur.model.checkpoint import save_tensors, write_checkpoint_files
 
     try:
         with file_set(directory, first=(STATE_FILE,)) as staging:
             write_checkpoint_files(model, staging, info=info)
             if best is not None:
-                save_file(best, str(staging / BEST_FILE), metadata={"format": STATE_FORMAT})
+                save_tensors(best, staging / BEST_FILE, {"format": STATE_FORMAT})
             save_training_state(staging, optimizer, run, rng, extra)
     except OSError as exc:
-        raise CheckpointError(f"cannot write checkpoint to {directory}: {exc}") from exc
+        raise CheckpointError(
+            f"cannot write checkpoint to {directory}: {os_error_reason(exc)}"
+        ) from exc
 
 
 def save_best(directory: Path, model: nn.Module) -> dict[str, torch.Tensor]:
