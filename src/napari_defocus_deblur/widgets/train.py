@@ -14,7 +14,6 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     follow_layers,
     is_alive,
-    layer_combo,
     quietly,
     report_exception,
     show_info,
@@ -28,17 +27,20 @@ from napari_defocus_deblur.widgets._layout import (
     tabify_with_siblings,
     word_wrap,
 )
-from napari_defocus_deblur.widgets._models import device_choices, list_models
+from napari_defocus_deblur.widgets._models import device_choices, layer_depth_um, list_models
 from napari_defocus_deblur.widgets._plot import TrainingPlot
 from napari_defocus_deblur.widgets._registry import registry
 from napari_defocus_deblur.widgets._settings import form_values, restore_defaults
-from napari_defocus_deblur.widgets._train_choices import TrainChoices
+from napari_defocus_deblur.widgets._train_choices import DataChoice
 from napari_defocus_deblur.widgets._train_form import (
     DEFAULTS,
+    START_AUTO,
+    _home,
     build_forms,
     config_kwargs,
     output_dir,
     resolve_start,
+    start_choice_list,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 ADVANCED_SHOW, ADVANCED_HIDE = "Advanced settings ▸", "Advanced settings ▾"
 
 
-class TrainWidget(TrainChoices, Container):
+class TrainWidget(Container):
     """Fine-tune (by default) or train a deblurring model on image layers or a folder.
 
     Parameters
@@ -66,13 +68,16 @@ class TrainWidget(TrainChoices, Container):
         self.last_config: Any = None
         self.last_source: Any = None
         self._source_layer: Any = None
+        self._stack_depth: float | None = None
         self.total_steps = -1
         self.models = list_models()
+        self.form: Any = None
+        self.choice: DataChoice | None = None
         self.form, self.advanced = build_forms(self._start_choices, device_choices())
-        self.oof = layer_combo(napari_viewer, "oof", "Out of focus", tooltip="blurred images")
-        self.in_focus = layer_combo(napari_viewer, "in_focus", "In focus", tooltip="in focus")
-        self.form.insert(1, self.oof)
-        self.form.insert(2, self.in_focus)
+        self.choice = DataChoice(napari_viewer, self._depth, self._on_data_changed)
+        self.oof, self.in_focus = self.choice.oof, self.choice.in_focus
+        for position, widget in enumerate(self.choice.widgets, start=1):
+            self.form.insert(position, widget)
         self.advanced_button = PushButton(text=ADVANCED_SHOW)
         self.start_button = PushButton(text="Start")
         self.stop_button = PushButton(text="Stop", enabled=False)
@@ -99,9 +104,9 @@ class TrainWidget(TrainChoices, Container):
         self.margins = (0, 0, 0, 0)
         scroll_wrap(self, body)
         self.advanced.visible = False
-        self._theme_plot()
+        self.plot.follow_theme(self.viewer)
         self._connect()
-        self.choose_default_layers()
+        self.choice.preselect(self._bundled_channel())
         self._sync_forms()
 
     def _connect(self) -> None:
@@ -114,7 +119,7 @@ class TrainWidget(TrainChoices, Container):
         self.form.start_from.changed.connect(lambda *_: self._sync_forms())
         self.form.channel.changed.connect(lambda *_: self._relabel_start())
         self.form.depth_um.changed.connect(lambda *_: self._relabel_start())
-        self.oof.changed.connect(self._on_oof_changed)
+        self.form.depth_um.changed.connect(self.choice.stack.refresh)
         registry.changed.connect(self._on_registry_changed)
         follow_layers(self.viewer, self)
         call_soon(self.native, lambda: tabify_with_siblings(self))
@@ -142,10 +147,50 @@ class TrainWidget(TrainChoices, Container):
             restore_defaults(form, DEFAULTS)
         self._sync_forms()
 
+    # -- data and start model -----------------------------------------------------------
+    def _depth(self) -> float:
+        return float(self.form.depth_um.value)
+
+    def _bundled_channel(self) -> int | None:
+        bundled = [m.channel for m in self.models if m.bundled and m.channel is not None]
+        return bundled[0] if bundled else None
+
+    def data_channel(self) -> int | None:
+        """The channel of the training data (folder setting, or the layer's channel)."""
+        if self.from_folder():
+            return int(self.form.channel.value)
+        return self.choice.channel()
+
+    def reset_choices(self, *_: Any) -> None:
+        """Follow the layer list, then keep the data choice sensible."""
+        with quietly(self):
+            super().reset_choices()
+        if self.choice is not None:
+            self.choice.after_reset(self._bundled_channel())
+
+    def _on_data_changed(self) -> None:
+        """A new data layer: its recorded distance becomes the depth (a pair's)."""
+        depth = None if self.choice.stack.active else layer_depth_um(self.oof.value)
+        if depth:
+            self.form.depth_um.value = min(max(depth, 0.5), 200.0)
+        self._sync_forms()
+
+    def _start_choices(self, _widget: Any = None) -> list[tuple[str, str]]:
+        form = self.form  # None while the form itself is being built
+        depth = float(form.depth_um.value) if form is not None else DEFAULTS["depth_um"]
+        channel = self.data_channel() if self.choice is not None else None
+        path = resolve_start(self.models, START_AUTO, depth, channel)
+        auto = next((m for m in self.models if str(m.path) == path), None)
+        return start_choice_list(self.models, auto)
+
+    def _relabel_start(self) -> None:
+        with quietly(self):
+            self.form.start_from.reset_choices()
+
     def _sync_forms(self) -> None:
         folder = self.from_folder()
         self.form.folder.visible = self.form.channel.visible = folder
-        self.oof.visible = self.in_focus.visible = not folder
+        self.choice.sync(folder)
         scratch = self.init() == "scratch"
         for key in ("scales", "fusion", "base_channels", "levels"):
             self.advanced[key].visible = scratch
@@ -169,6 +214,8 @@ class TrainWidget(TrainChoices, Container):
 
         source = self._data_source()
         values = form_values(self.form, self.advanced)
+        if self._stack_depth is not None:  # a z-stack: the paired plane's distance
+            values["depth_um"] = self._stack_depth
         device = resolve_device(str(values["device"])).type
         return source, TrainConfig(
             output_dir=output_dir(values["output"]), **config_kwargs(values, self.init(), device)
@@ -206,7 +253,7 @@ class TrainWidget(TrainChoices, Container):
         self.worker = worker
         self.start_button.enabled = self.resume_button.enabled = False
         self.stop_button.enabled = True
-        self.status.value = f"loading data, saving to {_short(config.output_dir)}…"
+        self.status.value = f"loading data, saving to {_home(config.output_dir)}…"
         worker.start()
 
     def resume(self) -> None:
@@ -253,41 +300,15 @@ class TrainWidget(TrainChoices, Container):
         with quietly(self):
             self.form.start_from.reset_choices()
 
-    def _theme_plot(self, *_: Any) -> None:
-        try:
-            from napari.utils.theme import get_theme
-
-            theme = get_theme(self.viewer.theme)
-            self.plot.set_theme(theme.background.as_hex(), theme.text.as_hex())
-        except Exception:  # an unknown theme keeps matplotlib's colours
-            return
-
     def _data_source(self) -> Any:
-        from napari_defocus_deblur.widgets._common import check_image_layer
-        from napari_defocus_deblur.widgets._train_job import FolderSource, LayerSource
+        from napari_defocus_deblur.widgets._train_job import FolderSource
 
+        self._stack_depth = None
         if self.from_folder():
             text = str(self.form.folder.value or "").strip()
             if text in ("", "."):
                 raise UserInputError("choose the training data folder")
             self._source_layer = None
             return FolderSource(Path(text).expanduser(), int(self.form.channel.value))
-        oof_layer, sharp_layer = self.oof.value, self.in_focus.value
-        oof = check_image_layer(oof_layer, self.viewer, role="out-of-focus image")
-        sharp = check_image_layer(sharp_layer, self.viewer, role="in-focus image")
-        if sharp_layer is oof_layer:
-            raise UserInputError("the out-of-focus and in-focus images are the same layer")
-        if tuple(oof.shape) != tuple(sharp.shape):
-            raise UserInputError(
-                f"'{oof_layer.name}' is {'x'.join(map(str, oof.shape))} but "
-                f"'{sharp_layer.name}' is {'x'.join(map(str, sharp.shape))}; "
-                "they must show the same field"
-            )
-        self._source_layer = oof_layer
-        return LayerSource(oof, sharp)
-
-
-def _short(path: Path) -> str:
-    from napari_defocus_deblur.widgets._train_form import _home
-
-    return _home(path)
+        source, self._source_layer, self._stack_depth = self.choice.source()
+        return source
