@@ -149,25 +149,22 @@ def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> An
     return max(layers, key=score)
 
 
-def plane_depths(
-    layer: Any,
-    source: str,
-    value_um: float,
-    planes: Sequence[tuple[int, ...]],
-) -> tuple[float | None, ...]:
-    """The depth of every plane to process (None: estimate it when it runs).
+def depth_request(
+    layer: Any, source: str, value_um: float, planes: Sequence[tuple[int, ...]]
+) -> tuple[float | str, tuple[float | None, ...] | None]:
+    """What the run plan is told: ``(depth, recorded)`` for the planes to process.
 
-    ``metadata`` takes each plane's own stage offset when the layer records one per
-    plane (BBBC006 z-stacks), else the layer's single value, else ``value_um``;
-    ``manual`` uses ``value_um`` everywhere; ``auto`` estimates every plane.
+    ``auto`` estimates every plane; ``manual`` tells ``value_um``; ``metadata`` passes
+    each plane's recorded distance (a 0.0 µm in-focus plane stays 0.0) to the plan's
+    "auto", and tells ``value_um`` when the layer records none.
     """
     if source == "auto":
-        return (None,) * len(planes)
+        return "auto", None
     if source == "metadata":
         per_plane = plane_depths_um(layer)
         if per_plane is not None and all(planes):
-            return tuple(per_plane[index[-1]] for index in planes)
+            return "auto", tuple(per_plane[index[-1]] for index in planes)
         single = layer_depth_um(layer)
         if single is not None:
-            return (single,) * len(planes)
-    return (float(value_um),) * len(planes)
+            return "auto", (single,) * len(planes)
+    return float(value_um), None

@@ -102,7 +102,7 @@ def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, A
         "estimated": result.estimated,
         "confidences": list(result.confidences),
         "fusion": job.fusion,
-        "models": sorted({str(p) for p in job.models}),
+        "models": list(result.models),
         "plane": list(current) if current else None,
     }
 

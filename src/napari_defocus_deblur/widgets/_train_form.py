@@ -168,6 +168,18 @@ def config_kwargs(values: dict[str, Any], init: str, device_type: str) -> dict[s
     return kwargs
 
 
+def make_config(values: dict[str, Any], init: str, depth_um: float | None = None) -> Any:
+    """The ``TrainConfig`` of the forms' ``values`` (``depth_um``: overrides the form's
+    distance, e.g. a z-stack's paired plane); per-device defaults for the resolved device."""
+    from napari_defocus_deblur.inference.device import resolve_device
+
+    if depth_um is not None:
+        values = {**values, "depth_um": depth_um}
+    device = resolve_device(str(values["device"])).type
+    kwargs = config_kwargs(values, init, device)
+    return TrainConfig(output_dir=output_dir(values["output"]), **kwargs)
+
+
 def output_dir(value: Any) -> Path:
     """The chosen checkpoint folder, or a fresh one in the user's model folder."""
     text = str(value or "").strip()

@@ -77,6 +77,14 @@ class Preview:
     offset: tuple[int, ...] | None
 
 
+def folder_source(value: Any) -> FolderSource:
+    """The folder of the "Folder" box (raises ``UserInputError`` when none is chosen)."""
+    text = str(value or "").strip()
+    if text in ("", "."):
+        raise UserInputError("choose the training data folder")
+    return FolderSource(Path(text).expanduser())
+
+
 def _field_offset(field_id: str, plane: int | None = None) -> tuple[int, ...] | None:
     """Where a field of :func:`load_data` lies in its layer: ``(y, x)`` or ``(plane, 0, 0)``;
     in a z-stack (``plane``: the out-of-focus plane) ``(plane, y, x)`` or

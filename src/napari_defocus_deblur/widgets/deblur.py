@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from magicgui.widgets import Container, Label, PushButton
 
+from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     check_image_layer,
@@ -26,7 +27,7 @@ from napari_defocus_deblur.widgets._deblur_form import (
     AUTO_MODEL,
     DEFAULTS,
     build_form,
-    plane_depths,
+    depth_request,
 )
 from napari_defocus_deblur.widgets._deblur_job import DeblurJob, plane_indices, run_job, runs_on
 from napari_defocus_deblur.widgets._deblur_models import DeblurModels
@@ -39,11 +40,7 @@ from napari_defocus_deblur.widgets._layout import (
     tabify_with_siblings,
     word_wrap,
 )
-from napari_defocus_deblur.widgets._models import (
-    backend_choices,
-    device_choices,
-    nearest_model,
-)
+from napari_defocus_deblur.widgets._models import backend_choices, device_choices
 from napari_defocus_deblur.widgets._registry import registry
 from napari_defocus_deblur.widgets._results import UPDATED, show_result
 from napari_defocus_deblur.widgets._settings import restore_defaults
@@ -189,22 +186,19 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         planes = plane_indices(data.shape, current)
         shape = tuple(data.shape) if current is None else (1,) * len(current) + data.shape[-2:]
         source = str(self.settings.depth_source.value)
-        depths = plane_depths(layer, source, self.depth_um(), planes)
-        choices = [choice] * len(planes)
-        if self.settings.model.value == AUTO_MODEL and len(set(depths)) > 1:
-            channel = choice.channel
-            choices = [
-                nearest_model(self.models, d or self.depth_um(), self.fusion(), channel) or choice
-                for d in depths
-            ]
+        depth, recorded = depth_request(layer, source, self.depth_um(), planes)
+        chosen = self.settings.model.value != AUTO_MODEL
         self.runs_on = runs_on(str(self.settings.device.value), str(self.settings.backend.value))
         job = DeblurJob(
             data=data,
             planes=planes,
             out_shape=shape,
-            models=tuple(c.path for c in choices),
-            depths_um=depths,
-            fusion=choice.fusion or self.fusion(),
+            depth=depth,
+            recorded=recorded,
+            model=choice if chosen else None,  # None: the plan's choice per plane
+            models=tuple(self.models),
+            fusion=(choice.fusion if chosen else None) or self.fusion(),
+            channel=channel_of(layer),
             device=str(self.settings.device.value),
             preview=preview,
             backend=str(self.settings.backend.value),
@@ -249,7 +243,9 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         if started:
             self.cancel_button.enabled = True
             self.run_button.enabled = self.apply_button.enabled = preview
-            names = ", ".join(sorted({p.name for p in job.models}))
+            names = (
+                job.model.name if job.model is not None else f"auto ({self.model_choice().name})"
+            )
             what = "previewing" if preview else "deblurring"
             self.status.value = f"{what} {layer.name} with {names}, {self.runs_on}…"
 

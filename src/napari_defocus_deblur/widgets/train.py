@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import Container, Label, PushButton
 
-from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     follow_layers,
     is_alive,
@@ -37,11 +36,12 @@ from napari_defocus_deblur.widgets._train_form import (
     START_AUTO,
     _home,
     build_forms,
-    config_kwargs,
+    make_config,
     output_dir,
     resolve_start,
     start_choice_list,
 )
+from napari_defocus_deblur.widgets._train_job import folder_source
 
 if TYPE_CHECKING:
     import napari
@@ -68,7 +68,6 @@ class TrainWidget(Container):
         self.last_config: Any = None
         self.last_source: Any = None
         self._source_layer: Any = None
-        self._stack_depth: float | None = None
         self.total_steps = -1
         self.models = list_models()
         self.form: Any = None
@@ -209,17 +208,14 @@ class TrainWidget(Container):
     # -- running ----------------------------------------------------------------------
     def build_job(self) -> tuple[Any, Any]:
         """Validate the form: ``(source, TrainConfig)`` (raises ``UserInputError``)."""
-        from napari_defocus_deblur.inference.device import resolve_device
-        from napari_defocus_deblur.training import TrainConfig
-
-        source = self._data_source()
+        depth = None
+        if self.from_folder():
+            source, self._source_layer = folder_source(self.form.folder.value), None
+            source = replace(source, channel=int(self.form.channel.value))
+        else:  # depth: a z-stack's paired plane's distance, else None (the form's)
+            source, self._source_layer, depth = self.choice.source()
         values = form_values(self.form, self.advanced)
-        if self._stack_depth is not None:  # a z-stack: the paired plane's distance
-            values["depth_um"] = self._stack_depth
-        device = resolve_device(str(values["device"])).type
-        return source, TrainConfig(
-            output_dir=output_dir(values["output"]), **config_kwargs(values, self.init(), device)
-        )
+        return source, make_config(values, self.init(), depth)
 
     def start(self, resume: tuple[Any, Any] | None = None) -> None:
         """Start training in a worker thread (errors become notifications).
@@ -299,16 +295,3 @@ class TrainWidget(Container):
         self.models = list_models()
         with quietly(self):
             self.form.start_from.reset_choices()
-
-    def _data_source(self) -> Any:
-        from napari_defocus_deblur.widgets._train_job import FolderSource
-
-        self._stack_depth = None
-        if self.from_folder():
-            text = str(self.form.folder.value or "").strip()
-            if text in ("", "."):
-                raise UserInputError("choose the training data folder")
-            self._source_layer = None
-            return FolderSource(Path(text).expanduser(), int(self.form.channel.value))
-        source, self._source_layer, self._stack_depth = self.choice.source()
-        return source

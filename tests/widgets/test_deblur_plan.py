@@ -1,0 +1,82 @@
+"""The Deblur widget runs the run plan: 0.0 µm is a depth, progress reaches the bar,
+results sit where their input is (issue 22 item 1, issue 23 items 3-4)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from tests.widgets.conftest import make_checkpoint
+from tests.widgets.test_deblur_widget import deblur_widget, run_and_wait
+
+
+def test_in_focus_plane_at_0_um_keeps_its_depth_for_the_model_choice(
+    make_napari_viewer, empty_zoo, tmp_path, qtbot
+):
+    """Old bug: ``d or self.depth_um()`` gave a 0.0 µm plane the slider's 30 µm (and the
+    30 µm model)."""
+    near = make_checkpoint(tmp_path / "m2", 2.0, seed=1)
+    far = make_checkpoint(tmp_path / "m30", 30.0, seed=2)
+    viewer = make_napari_viewer()
+    stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [0.0, 30.0]})
+    widget = deblur_widget(viewer)
+    for path in (near, far):
+        widget.add_model(path)
+    widget.settings.model.value = "auto"
+    viewer.dims.set_point(0, 1)
+    assert widget.depth_um() == 30.0  # the slider shows plane 1
+    run_and_wait(widget, qtbot, "apply_button")
+    result = viewer.layers["z-stack · deblurred 0-30 µm per plane sum"]
+    assert result.metadata["depths_um"] == [0.0, 30.0]
+    assert sorted(result.metadata["models"]) == sorted(str(p.resolve()) for p in (near, far))
+
+
+def test_depth_request_passes_recorded_zero_to_the_plan():
+    from napari_defocus_deblur.widgets._deblur_form import depth_request
+
+    class Layer:
+        metadata: ClassVar = {"stage_offsets_um": [0.0, -30.0]}
+        data = np.zeros((2, 16, 16))
+
+    assert depth_request(Layer(), "metadata", 34.0, [(0,), (1,)]) == ("auto", (0.0, 30.0))
+    assert depth_request(Layer(), "manual", 0.0, [(0,)]) == (0.0, None)
+    assert depth_request(Layer(), "auto", 34.0, [(0,)]) == ("auto", None)
+
+
+def test_progress_reaches_the_bar_in_tiles(make_napari_viewer, tiny_checkpoint, qtbot):
+    from napari_defocus_deblur.widgets._deblur_job import PlaneProgress
+    from napari_defocus_deblur.widgets._jobs import progress_text
+
+    assert progress_text(PlaneProgress(1, 3, 2, 4)) == (
+        "Deblurring · plane 2 of 3 · tile 2 of 4",
+        6,
+        12,
+    )
+    assert progress_text(PlaneProgress(0, 1, 0, 0)) == ("Deblurring · planning…", 0, 0)
+    viewer = make_napari_viewer()
+    stack = np.random.default_rng(0).random((2, 48, 48)).astype(np.float32) * 100
+    viewer.add_image(stack, name="stack")
+    widget = deblur_widget(viewer)
+    widget.add_model(tiny_checkpoint)
+    widget.apply_button.native.click()
+    bar = widget.jobs.progress
+    assert bar is not None and "planning" in bar.desc
+    qtbot.waitUntil(lambda: widget.jobs.shown is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not widget.jobs.busy, timeout=60_000)
+    text, done, total = widget.jobs.shown
+    assert total >= 2 and done == total and "plane 2 of 2" in text
+    assert widget.jobs.progress is None  # closed when the job ended
+
+
+def test_results_take_the_inputs_scale_and_translate(make_napari_viewer, tiny_checkpoint, qtbot):
+    viewer = make_napari_viewer()
+    image = np.random.default_rng(0).random((48, 48)).astype(np.float32) * 100
+    viewer.add_image(image, name="raw", scale=(0.645, 0.645), translate=(5.0, 7.0))
+    widget = deblur_widget(viewer)
+    widget.add_model(tiny_checkpoint)
+    run_and_wait(widget, qtbot)
+    result = viewer.layers["raw · deblurred 34 µm sum"]
+    np.testing.assert_allclose(result.scale, (0.645, 0.645))
+    np.testing.assert_allclose(result.translate, (5.0, 7.0))
