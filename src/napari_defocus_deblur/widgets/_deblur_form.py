@@ -8,8 +8,6 @@ resolver); nothing here imports torch.
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import FunctionGui
-
 from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.limits import SLIDER_DEPTH_UM
@@ -19,7 +17,7 @@ from napari_defocus_deblur.widgets._models import (
     nearest_model,
     plane_depths_um,
 )
-from napari_defocus_deblur.widgets._settings import settings_form
+from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
@@ -64,7 +62,7 @@ def build_form(
     model_choices: Callable[[Any], list],
     device_choices: Sequence[tuple[str, str]],
     backend_choices: Sequence[tuple[str, str]],
-) -> FunctionGui:
+) -> SettingsForm:
     """The settings form: depth source and value (µm), fusion, model, device, backend,
     live preview."""
     low, high = DEPTH_RANGE_UM
