@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.limits import SLIDER_DEPTH_UM
+from napari_defocus_deblur.widgets._layers import user_layers
 from napari_defocus_deblur.widgets._models import (
     choice_label,
     layer_depth_um,
@@ -32,7 +33,6 @@ FUSIONS = (("sum", "sum"), ("concat", "concat"))
 #: Range of the depth control (micrometres of stage offset from focus).
 DEPTH_RANGE_UM = SLIDER_DEPTH_UM
 AUTO_MODEL = "auto"
-RESULT_KEY = "deblurred_from"  # = widgets._results.SOURCE_KEY (metadata of our results)
 
 #: The settings a first start (or *Restore defaults*) shows.
 DEFAULTS: dict[str, Any] = {
@@ -133,9 +133,9 @@ def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> An
 
     After *File > Open Sample* the top (active) layer is the w2 phalloidin image; with a
     nuclei (w1) model the w1 image at the largest distance is the one to restore.
-    Results of this widget are never preselected.
+    The plugin's own results and previews are never preselected.
     """
-    layers = [ly for ly in layers if RESULT_KEY not in (getattr(ly, "metadata", None) or {})]
+    layers = user_layers(list(layers))
     if not layers:
         return None
 
@@ -166,3 +166,16 @@ def depth_request(
         if single is not None:
             return "auto", (single,) * len(planes)
     return float(value_um), None
+
+
+def default_reference(layers: Sequence[Any], image: Any, current: Any) -> Any:
+    """The reference to preselect for ``image``: its channel's in-focus (0 µm) image of
+    the same shape, unless ``current`` is of that channel already (then None)."""
+    channel = channel_of(image)
+    if image is None or (current is not None and channel_of(current) == channel):
+        return None
+    for other in user_layers(list(layers)):
+        same = channel_of(other) == channel and other is not image
+        if same and layer_depth_um(other) == 0.0 and other.data.shape == image.data.shape:
+            return other
+    return None

@@ -96,12 +96,12 @@ class JobRunner:
         if worker is not self.worker or bar is None:
             return
         text, done, total = progress_text(event)
-        bar.set_description(text)
-        if total != bar.total:
+        self.shown = (text, done or int(bar.n), total or int(bar.total))
+        bar.set_description(text)  # (napari may handle queued signals in here)
+        if total and total != bar.total:  # 0: planning, the tile count is not known yet
             bar.total = total
         if done > bar.n:
             bar.update(done - bar.n)
-        self.shown = (text, int(bar.n), int(bar.total))
 
     def _finished(self, worker: Any) -> None:
         if worker is not self.worker:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_defocus_deblur.widgets._deblur_form import RESULT_KEY
+from napari_defocus_deblur.widgets._layers import RESULT_KEY
 
 if TYPE_CHECKING:
     import napari

@@ -31,6 +31,7 @@ from napari_defocus_deblur.widgets._plot import TrainingPlot
 from napari_defocus_deblur.widgets._registry import registry
 from napari_defocus_deblur.widgets._settings import form_values, restore_defaults
 from napari_defocus_deblur.widgets._train_choices import DataChoice
+from napari_defocus_deblur.widgets._train_events import handle_event
 from napari_defocus_deblur.widgets._train_form import (
     DEFAULTS,
     START_AUTO,
@@ -105,7 +106,7 @@ class TrainWidget(Container):
         self.advanced.visible = False
         self.plot.follow_theme(self.viewer)
         self._connect()
-        self.choice.preselect(self._bundled_channel())
+        self.choose_default_layers()
         self._sync_forms()
 
     def _connect(self) -> None:
@@ -116,8 +117,8 @@ class TrainWidget(Container):
         self.advanced_button.changed.connect(lambda *_: self.toggle_advanced())
         self.form.data.changed.connect(lambda *_: self._sync_forms())
         self.form.start_from.changed.connect(lambda *_: self._sync_forms())
-        self.form.channel.changed.connect(lambda *_: self._relabel_start())
-        self.form.depth_um.changed.connect(lambda *_: self._relabel_start())
+        for box in (self.form.channel, self.form.depth_um):
+            box.changed.connect(lambda *_: self._relabel_start())
         self.form.depth_um.changed.connect(self.choice.stack.refresh)
         registry.changed.connect(self._on_registry_changed)
         follow_layers(self.viewer, self)
@@ -147,6 +148,10 @@ class TrainWidget(Container):
         self._sync_forms()
 
     # -- data and start model -----------------------------------------------------------
+    def choose_default_layers(self) -> None:
+        """Preselect the data: a z-stack, or a defocused image and its in-focus twin."""
+        self.choice.preselect(self._bundled_channel())
+
     def _depth(self) -> float:
         return float(self.form.depth_um.value)
 
@@ -243,7 +248,7 @@ class TrainWidget(Container):
             run_train_job, source, config, self.stop_event, preview,
             _start_thread=False, _ignore_errors=True,
         )  # fmt: skip
-        worker.yielded.connect(self._on_event)
+        worker.yielded.connect(lambda event: handle_event(self, event))
         worker.errored.connect(lambda exc: report_exception(exc, "Training"))
         worker.finished.connect(self._on_finished)
         self.worker = worker
@@ -263,13 +268,10 @@ class TrainWidget(Container):
         """Ask the engine to stop after the current step (it saves a checkpoint)."""
         if self.stop_event is not None:
             self.stop_event.set()
+            if not is_alive(self.native):  # the dock was closed: the run still stops
+                return
             self.stop_button.enabled = False
             self.status.value = "stopping: saving a checkpoint…"
-
-    def _on_event(self, event: Any) -> None:
-        from napari_defocus_deblur.widgets._train_events import handle_event
-
-        handle_event(self, event)
 
     def _on_finished(self) -> None:
         from napari_defocus_deblur.training import TrainState
