@@ -80,3 +80,16 @@ def test_results_take_the_inputs_scale_and_translate(make_napari_viewer, tiny_ch
     result = viewer.layers["raw · deblurred 34 µm sum"]
     np.testing.assert_allclose(result.scale, (0.645, 0.645))
     np.testing.assert_allclose(result.translate, (5.0, 7.0))
+
+
+def test_deblur_is_offered_in_the_layers_filter_menu():
+    from pathlib import Path
+
+    from npe2 import PluginManifest
+
+    import napari_defocus_deblur
+
+    manifest = Path(napari_defocus_deblur.__file__).parent / "napari.yaml"
+    menus = PluginManifest.from_file(manifest).contributions.menus
+    commands = [item.command for item in menus["napari/layers/filter"]]
+    assert commands == ["napari-defocus-deblur.deblur_widget"]

@@ -78,3 +78,24 @@ def test_helper_layers_are_not_proposed(make_napari_viewer, sharp_and_blurred):
     viewer.add_image(blurred, name="x · deblurred", metadata={"deblurred_from": "blurred"})
     assert deblur.image.value.name == "blurred"
     assert train.oof.value.name == "blurred" and train.in_focus.value.name == "in focus"
+
+
+def test_folder_mode_preview_lands_on_the_open_stack(opened_folder, tmp_path, qtbot, notes):
+    """Folder data: the preview takes the open reader layer's µm scale, field and plane."""
+    viewer = opened_folder
+    stack = viewer.layers[0] if viewer.layers[0].metadata["channel"] == 1 else viewer.layers[1]
+    widget = dock(viewer, "Train deblur model")
+    tiny_training(widget, tmp_path / "run")
+    widget.form.data.value = "folder"
+    widget.form.folder.value = stack.metadata["root"]
+    widget.form.channel.value = 1
+    widget.form.depth_um.value = 34.0
+    widget.start()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=WAIT_MS)
+    assert notes["error"] == []
+    preview = viewer.layers["training preview"]
+    np.testing.assert_allclose(preview.scale, stack.scale)  # µm, not pixels
+    field = round(preview.translate[0] / stack.scale[0])
+    assert 0 <= field < 3 and preview.translate[1] == pytest.approx(stack.scale[1])  # plane 33
+    assert 0 <= preview.translate[2] < 64 * stack.scale[2]  # the crop inside the field
+    assert preview.data.shape[-2:] == (64, 64)

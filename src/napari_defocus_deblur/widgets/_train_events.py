@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from napari_defocus_deblur.widgets._common import is_alive
+from napari_defocus_deblur.widgets._heartbeat import StillWorking
 from napari_defocus_deblur.widgets._layers import HELPER_KEY, put_image
 
 PREVIEW_LAYER = "training preview"
@@ -27,7 +29,10 @@ def handle_event(widget: Any, event: Any) -> None:
 
     if not is_alive(widget.native):
         return
-    if isinstance(event, DataReady):
+    if isinstance(event, StillWorking):
+        base = str(widget.status.value).split(" · still working")[0]
+        widget.status.value = f"{base} · still working ({event.seconds:.0f} s)"
+    elif isinstance(event, DataReady):
         widget.status.value = (
             f"{event.n_train} training and {event.n_val} validation fields; starting…"
         )
@@ -126,13 +131,39 @@ def preview_placement(source: Any, offset: tuple[int, ...] | None) -> tuple[Any,
     return scale, translate
 
 
+def folder_placement(
+    layers: list, folder: Any, depth_um: float | None, event: Any
+) -> tuple[Any, tuple[int, ...] | None]:
+    """``(layer, offset)`` of a folder-mode preview crop in an open BBBC006 layer of the
+    same root and channel (the reader's ``fields`` and ``planes``), or ``(None, None)``."""
+    from napari_defocus_deblur.constants import depth_to_plane
+
+    if depth_um is None or event.field_id is None:
+        return None, None
+    root, plane = Path(folder.root).resolve(), depth_to_plane(depth_um)
+    for layer in layers:
+        meta = getattr(layer, "metadata", None) or {}
+        fields, planes = list(meta.get("fields") or []), list(meta.get("planes") or [])
+        if meta.get("channel") != folder.channel or event.field_id not in fields:
+            continue
+        if Path(str(meta.get("root", ""))).resolve() != root or plane not in planes:
+            continue
+        lead = (fields.index(event.field_id),) if layer.ndim == 4 else ()
+        return layer, (*lead, planes.index(plane), *event.crop)
+    return None, None
+
+
 def show_preview(widget: Any, event: Any) -> None:
     """Put the preview crop in the "training preview" layer, on its place in the data."""
     viewer = widget.viewer
-    source = getattr(widget, "_source_layer", None)
+    source, offset = getattr(widget, "_source_layer", None), event.offset
     if source is not None and source not in viewer.layers:
         source = None
-    scale, translate = preview_placement(source, event.offset)
+    folder = getattr(widget, "last_source", None)
+    if source is None and offset is None and hasattr(folder, "root"):
+        depth = getattr(widget.last_config, "depth_um", None)
+        source, offset = folder_placement(list(viewer.layers), folder, depth, event)
+    scale, translate = preview_placement(source, offset)
     image = np.asarray(event.image, dtype=np.float32)
     image = image.reshape((1,) * (len(scale) - 2) + image.shape[-2:])
     lo, hi = (float(v) for v in np.percentile(image, [0.1, 99.9]))

@@ -75,6 +75,8 @@ class Preview:
     step: int
     image: np.ndarray
     offset: tuple[int, ...] | None
+    field_id: str | None = None
+    crop: tuple[int, int] = (0, 0)
 
 
 def folder_source(value: Any) -> FolderSource:
@@ -155,9 +157,7 @@ def _preview_crop(data: Any, multiple: int) -> tuple[Any, tuple[int, int], int]:
     return field, (top, left), side
 
 
-def predict_crop(
-    checkpoint: Path, data: Any, plane: int | None = None
-) -> tuple[np.ndarray, tuple[int, ...] | None]:
+def predict_crop(checkpoint: Path, data: Any, plane: int | None = None) -> Preview:
     """Run the checkpoint on the centre crop of the first validation field (``plane``: the
     out-of-focus plane when the data come from a z-stack)."""
     import torch
@@ -179,7 +179,7 @@ def predict_crop(
     image = denormalize(out, field.lo, field.hi)
     base = _field_offset(field.field_id, plane)
     offset = None if base is None else (*base[:-2], base[-2] + top, base[-1] + left)
-    return image, offset
+    return Preview(0, image, offset, field.field_id, (top, left))
 
 
 def run_train_job(
@@ -188,7 +188,20 @@ def run_train_job(
     stop: threading.Event,
     preview_every: int | None = None,
 ) -> Generator[Any, None, None]:
-    """Load data and train; yields :class:`DataReady`, engine events and previews."""
+    """Load data and train; yields :class:`DataReady`, engine events and previews, and
+    :class:`~._heartbeat.StillWorking` after each second without news (loading a folder,
+    the first validation pass)."""
+    from napari_defocus_deblur.widgets._heartbeat import with_heartbeat
+
+    return (yield from with_heartbeat(_train(source, config, stop, preview_every)))
+
+
+def _train(
+    source: LayerSource | StackSource | FolderSource,
+    config: Any,
+    stop: threading.Event,
+    preview_every: int | None,
+) -> Generator[Any, None, None]:
     from napari_defocus_deblur.training import CheckpointSaved, run_training
 
     data = load_data(source, config)
@@ -200,5 +213,4 @@ def run_train_job(
     for event in events:
         yield event
         if isinstance(event, CheckpointSaved):
-            image, offset = predict_crop(event.path, data, plane)
-            yield Preview(event.step, image, offset)
+            yield replace(predict_crop(event.path, data, plane), step=event.step)
