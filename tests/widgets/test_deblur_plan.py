@@ -93,3 +93,12 @@ def test_deblur_is_offered_in_the_layers_filter_menu():
     menus = PluginManifest.from_file(manifest).contributions.menus
     commands = [item.command for item in menus["napari/layers/filter"]]
     assert commands == ["napari-defocus-deblur.deblur_widget"]
+
+
+def test_slice_names_say_which_index_is_field_and_which_is_z():
+    from napari_defocus_deblur.widgets._results import plane_text, result_name
+
+    assert plane_text((1, 6), ("field", "z", "y", "x")[:2]) == "field 1, z 6"
+    assert plane_text((1, 6), ("0", "1")) == "plane 1,6"  # napari's default labels
+    name = result_name("w1", [34.0], "sum", plane=(1, 6), labels=("field", "z"))
+    assert name == "w1 · deblurred field 1, z 6 at 34 µm sum"

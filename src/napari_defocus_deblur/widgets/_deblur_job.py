@@ -143,7 +143,7 @@ def estimate_plane(plane: np.ndarray) -> Any:
 
 
 def runs_on(device: str, backend: str) -> str:
-    """How a job will run, e.g. ``"PyTorch fp32 on the CPU"`` (raises ``UserInputError``
+    """How a job will run, e.g. ``"OpenVINO bf16 on the CPU"`` (raises ``UserInputError``
     for a device or backend this machine cannot use)."""
     import warnings
 
@@ -151,4 +151,5 @@ def runs_on(device: str, backend: str) -> str:
 
     with warnings.catch_warnings():  # "OpenVINO is missing" is said once, by inference
         warnings.simplefilter("ignore")
-        return describe_backend(device, "auto", backend)
+        text = describe_backend(device, "auto", backend)
+    return text.split(" (")[0]  # the why ("AVX512-BF16 bf16 units") is for `predict -v`

@@ -18,7 +18,7 @@ from napari_defocus_deblur.widgets._common import (
 from napari_defocus_deblur.widgets._deblur_job import run_job
 from napari_defocus_deblur.widgets._jobs import JobRunner
 from napari_defocus_deblur.widgets._layout import word_wrap
-from napari_defocus_deblur.widgets._results import UPDATED, show_result
+from napari_defocus_deblur.widgets._results import UPDATED, plane_text, show_result
 
 #: ``build(whole_stack, preview) -> (layer, DeblurJob, current plane or None, what runs)``.
 BuildJob = Callable[[bool, bool], tuple[Any, Any, Any, str]]
@@ -125,7 +125,8 @@ class DeblurRun:
         out, action = show_result(self.viewer, layer, result, job, current)
         text = f"{action} '{out.name}'"
         if action == UPDATED:
-            text = f"updated plane {','.join(map(str, current))} of '{out.name}'"
+            labels = tuple(getattr(layer, "axis_labels", ()))[: len(current)]
+            text = f"updated {plane_text(current, labels)} of '{out.name}'"
         self.status.value = ("preview: " if job.preview else "") + text
         self.after_result(result)
 

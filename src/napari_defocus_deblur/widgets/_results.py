@@ -35,17 +35,28 @@ def depth_text(depths: Sequence[float], estimated: bool = False) -> str:
     return f"{text} (estimated)" if estimated else text
 
 
+def plane_text(plane: Sequence[int], labels: Sequence[str] = ()) -> str:
+    """``"plane 2"``, or with named axes ``"field 1, z 6"`` (napari's numeric default
+    labels say nothing, so they are not used)."""
+    named = [str(a) for a in labels][-len(plane) :] if labels else []
+    if len(named) == len(plane) and not any(a.lstrip("-").isdigit() for a in named):
+        return ", ".join(f"{a} {i}" for a, i in zip(named, plane))
+    return f"plane {','.join(str(i) for i in plane)}"
+
+
 def result_name(
     source: str,
     depths: Sequence[float],
     fusion: str,
     estimated: bool = False,
     plane: Sequence[int] | None = None,
+    labels: Sequence[str] = (),
 ) -> str:
     """``"<input> · deblurred 34 µm sum"``; a single plane of a stack says which one:
-    ``"<input> · deblurred plane 2 at 30 µm sum"``; a stack restored at each plane's own
-    distance ``"<input> · deblurred 12-30 µm per plane sum"``."""
-    where = f"plane {','.join(str(i) for i in plane)} at " if plane else ""
+    ``"<input> · deblurred plane 2 at 30 µm sum"`` (``"field 1, z 6 at …"`` when the axes
+    are named); a stack restored at each plane's own distance
+    ``"<input> · deblurred 12-30 µm per plane sum"``."""
+    where = f"{plane_text(plane, labels)} at " if plane else ""
     return f"{source} · deblurred {where}{depth_text(depths, estimated)} {fusion}"
 
 
@@ -133,7 +144,10 @@ def show_result(
         _update_plane(existing, source, result, job, tuple(current))
         return existing, UPDATED
     scale, translate = _placement(source, current)
-    name = result_name(source.name, result.depths_um, job.fusion, result.estimated, current)
+    labels = tuple(getattr(source, "axis_labels", ()))[: len(current or ())]
+    name = result_name(
+        source.name, result.depths_um, job.fusion, result.estimated, current, labels
+    )
     metadata = _metadata(source, result, job, current)
     image = result.image
     limits = contrast_limits(image)
