@@ -169,13 +169,18 @@ def depth_request(
 
 
 def default_reference(layers: Sequence[Any], image: Any, current: Any) -> Any:
-    """The reference to preselect for ``image``: its channel's in-focus (0 µm) image of
-    the same shape, unless ``current`` is of that channel already (then None)."""
+    """The reference to show for ``image``: ``current`` when it is of the image's channel
+    and plane size, else that channel's in-focus (0 µm) image of the same shape, else
+    ``current`` if its plane size fits (the user's choice), else None."""
+    if image is None:
+        return current
+    plane = tuple(image.data.shape[-2:])
+    fits = current is not None and tuple(current.data.shape[-2:]) == plane
     channel = channel_of(image)
-    if image is None or (current is not None and channel_of(current) == channel):
-        return None
+    if fits and channel_of(current) == channel:
+        return current
     for other in user_layers(list(layers)):
         same = channel_of(other) == channel and other is not image
         if same and layer_depth_um(other) == 0.0 and other.data.shape == image.data.shape:
             return other
-    return None
+    return current if fits else None

@@ -3,6 +3,7 @@ live previews that a newer change cancels, and a progress bar for real runs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from napari_defocus_deblur.widgets._common import report_exception
 
 #: Quiet time after the last change before a live preview starts (milliseconds).
 PREVIEW_DELAY_MS = 400
+#: Least time between two descriptions of the progress bar (each one repaints it).
+DESCRIBE_EVERY_S = 0.25
 
 
 class JobRunner:
@@ -33,6 +36,7 @@ class JobRunner:
         self.started = 0  # jobs started (the tests count debounced previews)
         self.progress: Any = None
         self.shown: tuple[str, int, int] | None = None  # the bar's last text, n, total
+        self._described = 0.0
         self._on_finished = on_finished
         self.timer = QTimer()
         self.timer.setSingleShot(True)
@@ -97,7 +101,10 @@ class JobRunner:
             return
         text, done, total = progress_text(event)
         self.shown = (text, done or int(bar.n), total or int(bar.total))
-        bar.set_description(text)  # (napari may handle queued signals in here)
+        now = time.monotonic()
+        if now - self._described >= DESCRIBE_EVERY_S or not done or done == total:
+            self._described = now  # napari's bar runs processEvents in set_description
+            bar.set_description(text)
         if total and total != bar.total:  # 0: planning, the tile count is not known yet
             bar.total = total
         if done > bar.n:

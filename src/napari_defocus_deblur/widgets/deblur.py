@@ -220,9 +220,9 @@ class DeblurWidget(Container):
         if not self._updating:
             self.runner.committed = True
         self._sync_all()
-        reference = default_reference(image_layers(self.viewer), self.image.value,
-                                      self.compare.reference.value)  # fmt: skip
-        if reference is not None:
+        current = self.compare.reference.value
+        reference = default_reference(image_layers(self.viewer), self.image.value, current)
+        if reference is not current:  # another field's size, or the channel's in-focus image
             self.compare.reference.value = reference
         self.compare.update_metrics()
         self._request_preview()
