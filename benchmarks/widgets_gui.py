@@ -14,21 +14,14 @@ z-stack and from the folder (tiny network, ``--steps`` steps).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def _wait(condition, timeout_s: float = 1800.0) -> None:
-    from qtpy.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    end = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("timed out")
-        app.processEvents()
-        time.sleep(0.005)
+from focus_map_gui import _wait  # the same event-loop wait as the focus-map benchmark
 
 
 class StallMeter:

@@ -75,7 +75,7 @@ class DeblurResult:
 
 def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
     """``(RunPlan, PlaneDepth)`` of plane ``k``: the run plan decides depth and model."""
-    from napari_defocus_deblur.inference.plan import METADATA, TOLD, PlaneDepth, plan_run
+    from napari_defocus_deblur.inference.plan import ESTIMATED, PlaneDepth, plan_run
 
     recorded = None if job.recorded is None else job.recorded[k]
     plan = plan_run(
@@ -84,13 +84,9 @@ def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
     )  # fmt: skip
     if plan.planes:
         return plan, plan.planes[0]
-    # a chosen network that is not told distances: the distance only names the result
-    if job.depth != "auto":
-        return plan, PlaneDepth(float(job.depth), TOLD)
-    if recorded is not None:
-        return plan, PlaneDepth(float(recorded), METADATA)
+    # "auto" for a chosen network that is not told distances: the estimate names the result
     guess = estimate_plane(plane)
-    return plan, PlaneDepth(float(guess.depth_um), "estimated", float(guess.confidence))
+    return plan, PlaneDepth(float(guess.depth_um), ESTIMATED, float(guess.confidence))
 
 
 def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
