@@ -102,3 +102,13 @@ def test_slice_names_say_which_index_is_field_and_which_is_z():
     assert plane_text((1, 6), ("0", "1")) == "plane 1,6"  # napari's default labels
     name = result_name("w1", [34.0], "sum", plane=(1, 6), labels=("field", "z"))
     assert name == "w1 · deblurred field 1, z 6 at 34 µm sum"
+
+
+def test_a_renamed_layer_says_its_metadata_wins(make_napari_viewer):
+    viewer = make_napari_viewer()
+    image = np.ones((32, 32), np.float32)
+    viewer.add_image(image, name="w2 actin", metadata={"channel": 1})
+    widget = deblur_widget(viewer)
+    assert widget.channel_message is None  # the model (w1) fits the recorded channel
+    assert "named channel 2 (phalloidin) but records channel 1" in widget.channel.warning.value
+    assert not widget.channel.warning.native.isHidden()

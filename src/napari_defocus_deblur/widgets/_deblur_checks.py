@@ -120,6 +120,20 @@ class DepthControl:
         self.on_estimated()
 
 
+def renamed_note(layer: Any) -> str:
+    """A note when a layer's name and its metadata name different channels (a layer
+    renamed "w2" that still records channel 1): the metadata is what counts."""
+    if layer is None:
+        return ""
+    named, recorded = channel_of(str(layer.name)), channel_of(layer.metadata or {})
+    if named is None or recorded is None or named == recorded:
+        return ""
+    return (
+        f"'{layer.name}' is named {channel_label(named)} but records "
+        f"{channel_label(recorded)} in its metadata; the metadata is used."
+    )
+
+
 class ChannelCheck:
     """The warning shown when the model was trained on another channel than the image's,
     and the offer of an installed model of the image's channel."""
@@ -152,8 +166,9 @@ class ChannelCheck:
                     "one with 'Train deblur model' on pairs of this channel."
                 )
         self.message = message if not details else f"{message}. {details}"
-        self.warning.value = f"⚠ {self.message}" if message else ""
-        self.warning.visible = message is not None
+        shown = " ".join(filter(None, [self.message, renamed_note(layer)]))
+        self.warning.value = f"⚠ {shown}" if shown else ""
+        self.warning.visible = bool(shown)
         offer = self.offered
         self.use_button.text = f"Use {offer.name}" if offer else "Use matching model"
         self.use_button.visible = offer is not None
