@@ -34,27 +34,28 @@ def user_layers(layers: list[Any]) -> list[Any]:
 
 def put_image(
     viewer: napari.Viewer,
+    existing: Any,
     name: str,
     image: np.ndarray,
     limits: tuple[float, float],
     **kwargs: Any,
 ) -> tuple[Image, bool]:
-    """Show ``image`` in the layer called ``name``: replace its data when the layer exists
-    with the same dimensionality, else add a new one (removing a stale one).
+    """Show ``image`` as ``name``: in ``existing`` when it is still in the viewer with the
+    same shape (data, name, contrast and ``scale``/``translate``/``metadata`` replaced),
+    else in a new layer (``existing`` is removed). ``kwargs`` go to ``add_image``.
 
-    ``kwargs`` (scale, translate, metadata, display) go to ``add_image`` for a new layer;
-    scale, translate and metadata are also set on a reused one. Returns the layer and
-    whether it is new.
+    The one "add or replace a layer" of the widgets (results and the training preview).
+    Returns the layer and whether it is new.
     """
-    if name in viewer.layers and viewer.layers[name].ndim == image.ndim:
-        layer = viewer.layers[name]
-        layer.data = image
+    if existing is not None and existing in viewer.layers and existing.data.shape == image.shape:
+        existing.data = image
+        existing.name = name
         for key in ("scale", "translate", "metadata"):
             if key in kwargs:
-                setattr(layer, key, kwargs[key])
-        layer.contrast_limits_range = limits
-        layer.contrast_limits = limits
-        return layer, False
-    if name in viewer.layers:
-        viewer.layers.remove(name)
+                setattr(existing, key, kwargs[key])
+        existing.contrast_limits_range = limits
+        existing.contrast_limits = limits
+        return existing, False
+    if existing is not None and existing in viewer.layers:
+        viewer.layers.remove(existing)
     return viewer.add_image(image, name=name, contrast_limits=limits, **kwargs), True

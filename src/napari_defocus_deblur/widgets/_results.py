@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_defocus_deblur.widgets._layers import RESULT_KEY
+from napari_defocus_deblur.widgets._layers import RESULT_KEY, put_image
 
 if TYPE_CHECKING:
     import napari
@@ -150,29 +150,15 @@ def show_result(
     )
     metadata = _metadata(source, result, job, current)
     image = result.image
-    limits = contrast_limits(image)
-    if existing is not None and existing.data.shape == image.shape:
-        existing.data = image
-        existing.translate = translate
-        existing.name = name
-        existing.metadata = metadata
-        existing.contrast_limits_range = limits
-        existing.contrast_limits = limits
-        return existing, REPLACED
     position = viewer.layers.index(source) + 1
-    if existing is not None:  # different shape (slice vs stack): swap the layer
-        position = viewer.layers.index(existing)
-        viewer.layers.remove(existing)
-    layer = viewer.add_image(
-        image,
-        name=name,
-        scale=scale,
-        translate=translate,
-        colormap=source.colormap.name,
-        blending=source.blending,
-        contrast_limits=limits,
-        metadata=metadata,
-    )
+    if existing is not None and existing.data.shape != image.shape:
+        position = viewer.layers.index(existing)  # slice vs stack: the new one takes its place
+    layer, new = put_image(
+        viewer, existing, name, image, contrast_limits(image), scale=scale, translate=translate,
+        metadata=metadata, colormap=source.colormap.name, blending=source.blending,
+    )  # fmt: skip
+    if not new:
+        return layer, REPLACED
     viewer.layers.move(viewer.layers.index(layer), position)
     if existing is None:  # first result: show it instead of (not summed with) the input
         source.visible = False

@@ -168,8 +168,9 @@ def show_preview(widget: Any, event: Any) -> None:
     image = image.reshape((1,) * (len(scale) - 2) + image.shape[-2:])
     lo, hi = (float(v) for v in np.percentile(image, [0.1, 99.9]))
     limits = (lo, hi if hi > lo and math.isfinite(hi) else lo + 1.0)
+    old = next((ly for ly in viewer.layers if ly.name == PREVIEW_LAYER), None)
     layer, new = put_image(
-        viewer, PREVIEW_LAYER, image, limits, scale=scale, translate=translate,
+        viewer, old, PREVIEW_LAYER, image, limits, scale=scale, translate=translate,
         metadata={HELPER_KEY: "training preview", "step": event.step},
     )  # fmt: skip
     if new:
