@@ -11,7 +11,9 @@ and saves one picture per state a new user meets:
 - ``screenshot-compare.png``: the labelled side-by-side view with PSNR/SSIM;
 - ``screenshot-channel.png``: the phalloidin (w2) image picked: the channel warning;
 - ``screenshot-train.png``: the Train widget after a short fine-tuning run (curves and the
-  preview on the data).
+  preview on the data);
+- ``screenshot-train-stack.png``: a simulated BBBC006 folder opened with the reader: the
+  Train widget proposes the w1 z-stack, its in-focus plane and the pairs it will build.
 
 The screen size is the user's (1440 x 900 above: a common laptop); every picture is a
 grab of the whole main window (``QWidget.grab``), nothing is drawn by hand.
@@ -63,7 +65,7 @@ def _deblur_states(viewer, deblur, out: Path) -> None:
     _raise(viewer, "Deblur")
     _grab(viewer, out / "screenshot-deblur-before.png")
     deblur.run()
-    _wait(lambda: not deblur.jobs.busy)
+    _wait(lambda: not deblur.jobs.busy and deblur.compare.verdict is not None)
     print("status:", deblur.status.value)
     _grab(viewer, out / "screenshot-deblur-after.png")
     deblur.compare.set_compare(True)
@@ -96,6 +98,22 @@ def _train_state(viewer, train, out: Path, epochs: int) -> None:
         print("training:", train.status.value)
 
 
+def _stack_state(viewer, train, out: Path) -> None:
+    from napari_defocus_deblur.simulate.dataset import write_dataset
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_dataset(Path(tmp) / "bbbc006", 4, planes=(16, 33), seed=3)
+        for layer in viewer.layers:
+            layer.visible = False
+        viewer.open(str(root), plugin="napari-defocus-deblur")
+        train.choice.auto = True
+        train.choose_default_layers()
+        viewer.reset_view()
+        _raise(viewer, "Train deblur model")
+        _grab(viewer, out / "screenshot-train-stack.png")
+        print("z-stack:", train.choice.stack.info.value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
@@ -116,6 +134,7 @@ def main() -> int:
     _settle(1.0)
     _deblur_states(viewer, deblur, args.out)
     _train_state(viewer, train, args.out, args.train_epochs)
+    _stack_state(viewer, train, args.out)
     viewer.close()
     return 0
 

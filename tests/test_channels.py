@@ -80,3 +80,11 @@ def test_matching_models_and_labels():
     assert channel_label(2) == "channel 2 (phalloidin)"
     assert channel_label(None) == "an unknown channel"
     assert CHANNEL_COLORMAPS[1] != CHANNEL_COLORMAPS[2]
+
+
+@pytest.mark.parametrize(
+    ("name", "channel"),
+    [("actin_field3", 2), ("nuclei_2", 1), ("Hoechst_1", 1), ("factin", None), ("F-actin", 2)],
+)
+def test_stain_words_separated_by_underscores_are_recognised(name, channel):
+    assert channel_of(name) == channel

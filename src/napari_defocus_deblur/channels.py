@@ -51,7 +51,7 @@ def _channel_from_stain(text: str) -> int | None:
         if stain.lower() in low:
             return channel
     for word, channel in STAIN_ALIASES.items():
-        if re.search(rf"\b{word}\b", low):
+        if re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", low):  # "_" separates words
             return channel
     return None
 

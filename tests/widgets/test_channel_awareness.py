@@ -34,12 +34,12 @@ def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, 
         "channel 1 (Hoechst 33342)"
     )
     assert "No installed model is trained on channel 2 (phalloidin)" in message
-    assert widget.channel_warning.value == f"⚠ {message}"
-    assert not widget.channel_warning.native.isHidden()
-    assert widget.use_model_button.native.isHidden()  # nothing to offer
+    assert widget.channel.warning.value == f"⚠ {message}"
+    assert not widget.channel.warning.native.isHidden()
+    assert widget.channel.use_button.native.isHidden()  # nothing to offer
     assert widget.compare.reference.value.name == "w2 phalloidin in focus"  # its own twin
     widget.select_image(viewer.layers["w1 Hoechst 33342 34 um"])
-    assert widget.channel_message is None and widget.channel_warning.native.isHidden()
+    assert widget.channel_message is None and widget.channel.warning.native.isHidden()
 
 
 def test_matching_model_is_offered_and_one_click_selects_it(sample, tmp_path, qtbot, notes):
@@ -53,12 +53,12 @@ def test_matching_model_is_offered_and_one_click_selects_it(sample, tmp_path, qt
     bundled = next(m for m in widget.models if m.name == "bbbc006-sum")
     widget.settings.model.value = str(bundled.path)
     assert widget.channel_message is not None
-    assert widget.offered_model.path == w2.resolve()
-    assert widget.use_model_button.text == "Use actin-34um"
-    assert not widget.use_model_button.native.isHidden()
-    widget.use_model_button.native.click()
+    assert widget.channel.offered.path == w2.resolve()
+    assert widget.channel.use_button.text == "Use actin-34um"
+    assert not widget.channel.use_button.native.isHidden()
+    widget.channel.use_button.native.click()
     assert widget.settings.model.value == str(w2.resolve())
-    assert widget.channel_message is None and widget.use_model_button.native.isHidden()
+    assert widget.channel_message is None and widget.channel.use_button.native.isHidden()
 
 
 def test_running_anyway_repeats_the_warning_as_a_notification(sample, qtbot, notes):
@@ -66,7 +66,9 @@ def test_running_anyway_repeats_the_warning_as_a_notification(sample, qtbot, not
     widget.select_image(viewer.layers["w2 phalloidin 34 um"])
     widget.run_button.native.click()
     qtbot.waitUntil(lambda: not widget.jobs.busy, timeout=120_000)
-    assert notes["warning"] == [widget.channel_message]
+    message = widget.channel_message
+    assert notes["warning"] == [message.split(";")[0] + "\ndetails: the Deblur panel"]
+    assert len(notes["warning"][0]) < 150 < len(message)  # short; the panel has it all
     assert "w2 phalloidin 34 um · deblurred 34 µm sum" in viewer.layers
 
 

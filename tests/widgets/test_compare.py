@@ -64,13 +64,16 @@ def test_compare_before_deblurring_is_a_notification(make_napari_viewer, notes):
     assert notes["error"] == ["nothing to compare yet: run Deblur on the chosen image first"]
 
 
-def test_metrics_match_skimage_for_the_chosen_reference(deblurred):
+def test_metrics_match_skimage_for_the_chosen_reference(deblurred, qtbot):
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
     viewer, widget = deblurred
     labels = widget.compare.cells
     assert labels["raw"][0].value == "–"  # no reference yet (no metadata says in focus)
     widget.compare.reference.value = viewer.layers["in focus"]
+    assert widget.compare.metrics == {}  # scored in a worker, not on the GUI thread
+    qtbot.waitUntil(lambda: widget.compare.verdict is not None, timeout=WAIT_MS)
+    assert widget.compare.verdict.matches and widget.compare.note.value == ""
     ref = np.asarray(viewer.layers["in focus"].data, np.float64)
     span = ref.max() - ref.min()
     for key, name in (("raw", "blurred"), ("restored", "blurred · deblurred 34 µm sum")):
@@ -92,5 +95,43 @@ def test_reference_of_another_shape_is_a_notification(deblurred, notes):
     viewer, widget = deblurred
     viewer.add_image(np.ones((40, 40), np.float32), name="other field")
     widget.compare.reference.value = viewer.layers["other field"]
-    assert notes["error"][-1].startswith("the reference is 40x40 but the raw image is 96x96")
+    assert notes["error"][-1].startswith("the reference is 40x40 but the input is 96x96")
     assert widget.compare.metrics == {}
+
+
+def test_reference_of_another_field_is_warned_and_not_scored(deblurred, qtbot, notes):
+    from scipy.ndimage import gaussian_filter
+
+    viewer, widget = deblurred
+    other = gaussian_filter(np.random.default_rng(7).random((96, 96)), 1.5) * 1000 + 100
+    viewer.add_image(other.astype(np.float32), name="other field")
+    widget.compare.reference.value = viewer.layers["other field"]
+    qtbot.waitUntil(lambda: widget.compare.verdict is not None, timeout=WAIT_MS)
+    assert not widget.compare.verdict.matches
+    assert widget.compare.metrics == {}
+    assert {cell.value for cells in widget.compare.cells.values() for cell in cells} == {"–"}
+    assert "does not show the same field" in widget.compare.note.value
+    assert notes["warning"] == ["reference 'other field' shows another field: no PSNR/SSIM"]
+
+
+def test_shifted_reference_is_aligned_and_told(deblurred, qtbot):
+    viewer, widget = deblurred
+    sharp = np.asarray(viewer.layers["in focus"].data)
+    viewer.add_image(np.roll(sharp, (3, -4), axis=(0, 1)), name="moved")
+    widget.compare.reference.value = viewer.layers["moved"]
+    qtbot.waitUntil(lambda: widget.compare.verdict is not None, timeout=WAIT_MS)
+    assert widget.compare.verdict.shift == (-3, 4)
+    assert "shifted by -3, +4 px" in widget.compare.note.value
+    assert set(widget.compare.metrics) == {"raw", "restored"}
+
+
+def test_reference_with_other_pixel_size_is_matched_and_told(deblurred, qtbot):
+    viewer, widget = deblurred
+    raw = viewer.layers["blurred"]
+    raw.scale, raw.translate = (0.645, 0.645), (10.0, 20.0)
+    reference = viewer.layers["in focus"]
+    widget.compare.reference.value = reference
+    qtbot.waitUntil(lambda: widget.compare.verdict is not None, timeout=WAIT_MS)
+    np.testing.assert_allclose(reference.scale, (0.645, 0.645))
+    np.testing.assert_allclose(reference.translate, (10.0, 20.0))
+    assert "took the pixel size of 'blurred' (0.645, was 1x1)" in widget.compare.note.value

@@ -86,11 +86,11 @@ def test_estimate_sets_the_knob_and_shows_confidence(viewer_and_widget, qtbot, m
 
     _, widget = viewer_and_widget
     monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: FakeEstimate(27.3, 6.1, 0.4))
-    widget.estimate_button.native.click()
-    qtbot.waitUntil(lambda: "confidence" in widget.estimate_label.value, timeout=WAIT_MS)
+    widget.depth.button.native.click()
+    qtbot.waitUntil(lambda: "confidence" in widget.depth.label.value, timeout=WAIT_MS)
     assert widget.depth_um() == 27.5  # the knob's half-micrometre steps
     assert widget.settings.depth_source.value == "manual"
-    assert widget.estimate_label.value == (
+    assert widget.depth.label.value == (
         "estimate 27.3 µm · blur 6.1 px · confidence 0.40 (low: check the depth)"
     )
 

@@ -21,7 +21,7 @@ def test_deblur_settings_are_restored_in_a_new_viewer(make_napari_viewer, tmp_pa
     first.settings.depth_um.value = 22.5
     first.settings.fusion.value = "concat"
     first.settings.device.value = "cpu"
-    assert any((tmp_path / "cache" / "magicgui").iterdir())  # written at each change
+    assert any((tmp_path / "cache" / "napari-defocus-deblur" / "settings").iterdir())
     second = dock(_viewer_with_image(make_napari_viewer), "Deblur")
     s = second.settings
     assert (s.depth_source.value, s.depth_um.value) == ("manual", 22.5)

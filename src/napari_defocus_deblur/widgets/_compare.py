@@ -11,7 +11,15 @@ from magicgui.widgets import Container, Label, PushButton
 from qtpy.QtCore import Qt
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.widgets._common import layer_combo, report_exception
+from napari_defocus_deblur.evaluation.reference import check_shapes
+from napari_defocus_deblur.widgets._common import (
+    is_alive,
+    layer_combo,
+    report_exception,
+    show_warning,
+)
+from napari_defocus_deblur.widgets._layout import word_wrap
+from napari_defocus_deblur.widgets._side_by_side import SideBySide
 
 if TYPE_CHECKING:
     import napari
@@ -23,74 +31,6 @@ COMPARE_TEXT = "Compare side by side"
 METRIC_ROWS = (("raw", "raw input"), ("restored", "deblurred"))
 
 
-def _grid(viewer: napari.Viewer) -> Any:
-    canvas = getattr(viewer, "canvas", None)  # napari >= 0.9 moved the grid under .canvas
-    return canvas.grid if canvas is not None and hasattr(canvas, "grid") else viewer.grid
-
-
-class SideBySide:
-    """Show two layers alone in napari's grid mode (cameras linked) and restore afterwards."""
-
-    def __init__(self, viewer: napari.Viewer) -> None:
-        self._viewer = viewer
-        self._saved: dict[str, Any] | None = None
-
-    @property
-    def active(self) -> bool:
-        """True while the side-by-side view is on."""
-        return self._saved is not None
-
-    def enter(self, left: Layer, right: Layer) -> None:
-        """Hide every other layer and put ``left`` and ``right`` in a 1 x 2 grid."""
-        grid = _grid(self._viewer)
-        if self._saved is None:
-            self._saved = {
-                "grid": {k: getattr(grid, k) for k in ("enabled", "stride", "shape")},
-                "visible": [(ly, ly.visible) for ly in self._viewer.layers],
-                "labels": [(ly, _name_shown(ly)) for ly in (left, right)],
-            }
-        for layer in self._viewer.layers:
-            layer.visible = layer.name in (left.name, right.name)
-        # a positive stride fills viewboxes in layer-list order, a negative one reversed
-        layers = self._viewer.layers
-        stride = 1 if layers.index(left) < layers.index(right) else -1
-        grid.stride = stride
-        grid.shape = (1, 2)
-        grid.enabled = True
-        for layer in (left, right):  # each pane says what it shows
-            _show_name(layer, True)
-        self._viewer.reset_view()  # fit both panes instead of two slivers
-
-    def leave(self) -> None:
-        """Restore the grid settings and layer visibility saved by :meth:`enter`."""
-        if self._saved is None:
-            return
-        saved, self._saved = self._saved, None
-        grid = _grid(self._viewer)
-        grid.enabled = saved["grid"]["enabled"]
-        grid.stride = saved["grid"]["stride"]
-        grid.shape = saved["grid"]["shape"]
-        for layer, visible in saved["visible"]:
-            if layer in self._viewer.layers:
-                layer.visible = visible
-        for layer, shown in saved["labels"]:
-            if shown is not None and layer in self._viewer.layers:
-                _show_name(layer, shown)
-        self._viewer.reset_view()
-
-
-def _name_shown(layer: Layer) -> bool | None:
-    """Whether napari draws the layer's name in its grid pane (None: napari < 0.6)."""
-    overlay = getattr(layer, "name_overlay", None)
-    return None if overlay is None else bool(overlay.visible)
-
-
-def _show_name(layer: Layer, on: bool) -> None:
-    overlay = getattr(layer, "name_overlay", None)
-    if overlay is not None:
-        overlay.visible = on
-
-
 @dataclass(frozen=True)
 class ComparePair:
     """The plane being compared: raw and restored pixels plus their layers."""
@@ -100,6 +40,7 @@ class ComparePair:
     raw_layer: Layer
     restored_layer: Layer
     index: tuple[int, ...] = ()
+    depth_um: float | None = None
 
     def reference(self, layer: Layer) -> np.ndarray:
         """The matching plane of a reference layer (2-D, or a stack shaped like raw)."""
@@ -109,28 +50,6 @@ class ComparePair:
         elif data.ndim > 2 and int(np.prod(data.shape[:-2])) == 1:
             data = data.reshape(data.shape[-2:])
         return np.asarray(data)
-
-
-def compute_metrics(raw: np.ndarray, restored: np.ndarray, reference: np.ndarray) -> dict:
-    """PSNR/SSIM of raw and restored against the in-focus reference.
-
-    Uses :mod:`napari_defocus_deblur.evaluation.metrics` (its normalisation convention).
-    """
-    from napari_defocus_deblur.evaluation.metrics import psnr, ssim
-
-    raw = np.asarray(raw, dtype=np.float64)
-    restored = np.asarray(restored, dtype=np.float64)
-    reference = np.asarray(reference, dtype=np.float64)
-    for name, arr in (("raw", raw), ("restored", restored)):
-        if arr.shape != reference.shape:
-            raise UserInputError(
-                f"the reference is {'x'.join(map(str, reference.shape))} but the {name} image is "
-                f"{'x'.join(map(str, arr.shape))}; pick an in-focus image of the same field"
-            )
-    return {
-        "raw": (float(psnr(raw, reference)), float(ssim(raw, reference))),
-        "restored": (float(psnr(restored, reference)), float(ssim(restored, reference))),
-    }
 
 
 class CompareSection(Container):
@@ -166,7 +85,12 @@ class CompareSection(Container):
             rows.append(row)
             self.cells[key] = cells
         self.metrics: dict[str, tuple[float, float]] = {}
-        super().__init__(widgets=[self.compare_button, self.reference, *rows], labels=True)
+        self.verdict: Any = None
+        self.worker: Any = None
+        self._token: object = None
+        self.note = word_wrap(Label(value=""))
+        widgets = [self.compare_button, self.reference, *rows, self.note]
+        super().__init__(widgets=widgets, labels=True)
         self.margins = (0, 0, 0, 0)
         self.compare_button.native.toggled.connect(self._on_toggled)
         self.reference.changed.connect(lambda *_: self.update_metrics())
@@ -203,11 +127,14 @@ class CompareSection(Container):
 
     # -- metrics ----------------------------------------------------------------------
     def update_metrics(self) -> None:
-        """Recompute the table for the chosen reference (cleared when there is none)."""
-        self.metrics = {}
+        """Check the chosen reference and score against it, in a worker thread (cleared
+        when there is no reference; no scores when it shows another field)."""
+        self.metrics, self.verdict = {}, None
         for cells in self.cells.values():
             for cell in cells:
                 cell.value = "–"
+        self.note.value = ""
+        self._token = token = object()  # a newer request makes older answers stale
         reference = self.reference.value
         if reference is None:
             return
@@ -215,10 +142,42 @@ class CompareSection(Container):
             pair = self._pair()
             if pair is None:
                 return
-            self.metrics = compute_metrics(pair.raw, pair.restored, pair.reference(reference))
+            image = pair.reference(reference)
+            check_shapes(pair.raw, image)
+            told = match_geometry(reference, pair.raw_layer)
         except Exception as exc:
             report_exception(exc, "Computing PSNR/SSIM")
             return
+        from napari.qt.threading import create_worker
+
+        from napari_defocus_deblur.evaluation.reference import score_against
+
+        worker = create_worker(
+            score_against, pair.raw, pair.restored, image, pair.depth_um,
+            _start_thread=False, _ignore_errors=True,
+        )  # fmt: skip
+        names = (reference.name, pair.raw_layer.name)
+        worker.returned.connect(lambda scores: self._show(token, scores, names, told))
+        worker.errored.connect(lambda exc: report_exception(exc, "Computing PSNR/SSIM"))
+        self.note.value = " · ".join(filter(None, [told, "checking the reference…"]))
+        self.worker = worker
+        worker.start()
+
+    @property
+    def busy(self) -> bool:
+        """True while the reference is being checked and scored."""
+        return self.note.value.endswith("checking the reference…")
+
+    def _show(self, token: object, scores: Any, names: tuple[str, str], told: str) -> None:
+        if token is not self._token or not is_alive(self.native):
+            return
+        self.verdict = scores.check
+        said = scores.check.message(*names)
+        self.note.value = " · ".join(filter(None, [told, said]))
+        if not scores.check.matches:
+            show_warning(f"reference '{names[0]}' shows another field: no PSNR/SSIM")
+            return
+        self.metrics = scores.metrics
         for key, (p, s) in self.metrics.items():
             self.cells[key][0].value = f"{p:.2f}"
             self.cells[key][1].value = f"{s:.4f}"
@@ -249,9 +208,40 @@ def pair_for(viewer: napari.Viewer, raw_layer: Layer | None) -> ComparePair | No
         return None
     raw_data = raw_layer.data[0] if raw_layer.multiscale else raw_layer.data
     out = np.asarray(restored.data)
+    depths = restored.metadata.get("depths_um") or [None]
     if raw_data.ndim == 2:
-        return ComparePair(np.asarray(raw_data), out.reshape(raw_data.shape), raw_layer, restored)
+        return ComparePair(
+            np.asarray(raw_data), out.reshape(raw_data.shape), raw_layer, restored, (), depths[0]
+        )
     plane = restored.metadata.get("plane")
     index = tuple(plane) if plane is not None else current_plane_index(raw_layer, viewer)
     restored_plane = out.reshape(out.shape[-2:]) if plane is not None else out[index]
-    return ComparePair(np.asarray(raw_data[index]), restored_plane, raw_layer, restored, index)
+    depth = depths[0] if plane is not None or len(depths) == 1 else _at(depths, raw_data, index)
+    return ComparePair(
+        np.asarray(raw_data[index]), restored_plane, raw_layer, restored, index, depth
+    )
+
+
+def _at(depths: list, data: Any, index: tuple[int, ...]) -> float | None:
+    """The depth of plane ``index`` in a whole-stack result's per-plane list."""
+    flat = int(np.ravel_multi_index(index, data.shape[:-2]))
+    value = depths[flat] if flat < len(depths) else None
+    return None if value is None or value != value else float(value)
+
+
+def match_geometry(reference: Layer, raw: Layer) -> str:
+    """Give a reference with the input's pixel count the input's pixel size and place.
+
+    Returns what was done ("" when nothing had to be): a PNG opened by napari's reader has
+    1-unit pixels, the plugin's reader 0.645 µm ones, and they would not overlay.
+    """
+    k = min(reference.ndim, raw.ndim, 2)
+    ref_scale, raw_scale = np.asarray(reference.scale[-k:]), np.asarray(raw.scale[-k:])
+    ref_shift, raw_shift = np.asarray(reference.translate[-k:]), np.asarray(raw.translate[-k:])
+    if np.allclose(ref_scale, raw_scale) and np.allclose(ref_shift, raw_shift):
+        return ""
+    scale, translate = np.array(reference.scale, float), np.array(reference.translate, float)
+    scale[-k:], translate[-k:] = raw_scale, raw_shift
+    reference.scale, reference.translate = scale, translate
+    was = "x".join(f"{v:g}" for v in ref_scale)
+    return f"'{reference.name}' took the pixel size of '{raw.name}' ({raw_scale[-1]:g}, was {was})"

@@ -1,173 +1,89 @@
-"""How the Deblur widget keeps itself consistent: depth from metadata or the estimator,
-the "auto" model, the channel warning and its offer, and when a live preview runs."""
+"""Parts of the Deblur widget that keep it consistent, each a small controller it owns:
+the depth control (layer metadata, the estimator) and the channel warning with its offer.
+
+Each gets the widgets it works on when it is made; none reads another's attributes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from magicgui.widgets import Label, PushButton
 
 from napari_defocus_deblur.channels import channel_label, channel_of, check_channel
 from napari_defocus_deblur.widgets._common import (
     check_image_layer,
     current_plane_index,
-    image_layers,
     quietly,
     report_exception,
 )
-from napari_defocus_deblur.widgets._deblur_form import AUTO_MODEL, DEPTH_RANGE_UM
+from napari_defocus_deblur.widgets._deblur_form import DEPTH_RANGE_UM
+from napari_defocus_deblur.widgets._layout import word_wrap
 from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model
-from napari_defocus_deblur.widgets._results import find_result
 
 NO_METADATA_HINT = "this layer records no distance from focus: set it here or Estimate"
 
 
-class DeblurChecks:
-    """Mixed into :class:`~napari_defocus_deblur.widgets.deblur.DeblurWidget`."""
+def estimate_text(depth: float, blur: float | None, confidence: float) -> str:
+    """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low)."""
+    parts = [f"estimate {depth:.1f} µm"]
+    if blur is not None:
+        parts.append(f"blur {blur:.1f} px")
+    parts.append(f"confidence {confidence:.2f}")
+    text = " · ".join(parts)
+    return text + (" (low: check the depth)" if confidence < 0.5 else "")
 
-    viewer: Any
-    image: Any
-    settings: Any
-    jobs: Any
-    models: list
-    _updating: bool
-    _auto_image: bool
-    channel_message: str | None = None
-    offered_model: Any = None
 
-    # -- depth ------------------------------------------------------------------------
-    def _sync_all(self, *_: Any) -> None:
-        self._sync_depth()
-        self._sync_model()
-        self._sync_buttons()
+class DepthControl:
+    """Keeps the depth knob on the layer's recorded distance ("from layer metadata"),
+    and runs the estimator (in a worker) for "Estimate depth".
 
-    def _metadata_depth(self) -> float | None:
-        layer = self.image.value
-        if layer is None:
-            return None
-        index = current_plane_index(layer, self.viewer) if layer.ndim > 2 else None
-        return layer_depth_um(layer, index)
+    Parameters
+    ----------
+    viewer, image, settings
+        The viewer, the image box and the settings form (``depth_source``, ``depth_um``).
+    on_estimated
+        Called on the GUI thread after an estimate moved the knob.
+    """
 
-    def _set_depth(self, value: float) -> None:
+    def __init__(self, viewer: Any, image: Any, settings: Any, on_estimated: Callable) -> None:
+        self.viewer, self.image, self.settings = viewer, image, settings
+        self.on_estimated = on_estimated
+        self._updating = False
+        self.button = PushButton(text="Estimate depth")
+        self.label = word_wrap(Label(value=""))
+        self.last_estimate: Any = None
+        self.worker: Any = None
+        self.button.changed.connect(lambda *_: self.estimate())
+
+    def set_depth(self, value: float) -> None:
+        """Move the knob (clipped to its range) without counting as a user's change."""
         low, high = DEPTH_RANGE_UM
         with quietly(self):
             self.settings.depth_um.value = float(min(max(value, low), high))
 
-    def _sync_depth(self) -> None:
-        """In "from layer metadata" mode the depth control shows the layer's value."""
+    @property
+    def updating(self) -> bool:
+        """True while this controller moves the knob itself."""
+        return self._updating
+
+    def sync(self) -> None:
+        """In "from layer metadata" mode the knob shows the layer's value."""
         if self.settings.depth_source.value != "metadata":
-            if self.estimate_label.value == NO_METADATA_HINT:
-                self.estimate_label.value = ""
+            if self.label.value == NO_METADATA_HINT:
+                self.label.value = ""
             return
-        depth = self._metadata_depth()
+        layer = self.image.value
+        index = current_plane_index(layer, self.viewer) if layer is not None else None
+        depth = None if layer is None else layer_depth_um(layer, index or None)
         if depth is None:
-            self.estimate_label.value = NO_METADATA_HINT
+            self.label.value = NO_METADATA_HINT
             return
-        if self.estimate_label.value == NO_METADATA_HINT:
-            self.estimate_label.value = ""
-        self._set_depth(depth)
-
-    def _on_depth_value(self, *_: Any) -> None:
-        """Turning the depth knob by hand makes it the depth ("set here")."""
-        if not self._updating and self.settings.depth_source.value != "manual":
-            with quietly(self):
-                self.settings.depth_source.value = "manual"
-        self._sync_model()
-
-    # -- model and channel ------------------------------------------------------------
-    def _sync_model(self) -> None:
-        """Relabel "auto → name", lock fusion to a chosen model's, check the channel."""
-        with quietly(self):
-            self.settings.model.reset_choices()
-            chosen = self.settings.model.value != AUTO_MODEL
-            choice = self.model_choice()
-            if chosen and choice is not None and choice.fusion in ("sum", "concat"):
-                self.settings.fusion.value = choice.fusion
-            self.settings.fusion.enabled = not chosen
-        self._check_channel(choice)
-
-    def _check_channel(self, choice: Any) -> None:
-        layer = self.image.value
-        channel = channel_of(layer)
-        message = None
-        if layer is not None and choice is not None:
-            message = check_channel(
-                {"channel": choice.channel}, channel, image=layer.name, model_name=choice.name
-            )
-        self.offered_model = None
-        if message is not None:
-            same = [m for m in self.models if m.channel == channel]
-            self.offered_model = nearest_model(same, self.depth_um(), self.fusion(), channel)
-            if self.offered_model is None:
-                message += (
-                    f". No installed model is trained on {channel_label(channel)}: "
-                    "fine-tune one with 'Train deblur model' on pairs of this channel."
-                )
-        self.channel_message = message
-        self.channel_warning.value = f"⚠ {message}" if message else ""
-        self.channel_warning.visible = message is not None
-        offer = self.offered_model
-        self.use_model_button.text = f"Use {offer.name}" if offer else "Use matching model"
-        self.use_model_button.visible = offer is not None
-
-    def use_offered_model(self) -> None:
-        """Switch to the model trained on the image's channel (the warning's offer)."""
-        if self.offered_model is not None:
-            self.settings.model.value = str(self.offered_model.path)
-
-    def _sync_buttons(self) -> None:
-        layer = self.image.value
-        stack = layer is not None and layer.ndim > 2
-        self.run_button.text = "Run slice" if stack else "Run"
-        self.apply_button.visible = stack
-
-    # -- image, reference and slices ------------------------------------------------------
-    def _on_image_changed(self, *_: Any) -> None:
-        if not self._updating:
-            self._auto_image = False
-        self._sync_all()
-        self._default_reference()
-        self.compare.update_metrics()
-        self._request_preview()
-
-    def _default_reference(self) -> None:
-        """Pick the in-focus image of the image's channel as reference (unless the chosen
-        reference is of that channel already)."""
-        layer, current = self.image.value, self.compare.reference.value
-        channel = channel_of(layer)
-        if layer is None or (current is not None and channel_of(current) == channel):
-            return
-        for other in image_layers(self.viewer):
-            same = channel_of(other) == channel and other is not layer
-            if same and layer_depth_um(other) == 0.0 and other.data.shape == layer.data.shape:
-                self.compare.reference.value = other
-                return
-
-    def _on_dims_changed(self, *_: Any) -> None:
-        from napari_defocus_deblur.widgets._common import is_alive
-
-        layer = self.image.value
-        if not is_alive(self.native) or layer is None or layer.ndim < 3:
-            return
-        self._sync_depth()
-        self._sync_model()
-        self.compare.update_metrics()
-        result = find_result(self.viewer, layer)
-        if result is None or result.metadata.get("plane") is not None:
-            self._request_preview()  # only a slice was restored: preview the new slice
-
-    # -- live preview and estimate ----------------------------------------------------
-    def _request_preview(self, *_: Any) -> None:
-        """Start (or restart) the debounce timer of the live preview."""
-        if self._updating or not self.settings.live_preview.value:
-            return
-        if self.image.value is None or (self.jobs.busy and not self.jobs.preview):
-            return
-        self.jobs.timer.start()
-
-    def _preview_now(self) -> None:
-        if self.settings.live_preview.value and self.image.value is not None:
-            self._launch(whole_stack=False, preview=True)
+        if self.label.value == NO_METADATA_HINT:
+            self.label.value = ""
+        self.set_depth(depth)
 
     def estimate(self) -> None:
         """Estimate the defocus of the current plane in a worker; the knob follows it."""
@@ -186,10 +102,10 @@ class DeblurChecks:
         worker = create_worker(estimate_plane, plane, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._on_estimate)
         worker.errored.connect(lambda exc: report_exception(exc, "Estimating the depth"))
-        self.estimate_button.enabled = False
-        worker.finished.connect(lambda: setattr(self.estimate_button, "enabled", True))
-        self.estimate_label.value = "estimating…"
-        self.estimate_worker = worker
+        self.button.enabled = False
+        worker.finished.connect(lambda: setattr(self.button, "enabled", True))
+        self.label.value = "estimating…"
+        self.worker = worker
         worker.start()
 
     def _on_estimate(self, estimate: Any) -> None:
@@ -197,19 +113,67 @@ class DeblurChecks:
         with quietly(self):
             if self.settings.depth_source.value != "auto":
                 self.settings.depth_source.value = "manual"
-        self._set_depth(round(float(estimate.depth_um) * 2) / 2)
-        self.estimate_label.value = estimate_text(
+        self.set_depth(round(float(estimate.depth_um) * 2) / 2)
+        self.label.value = estimate_text(
             float(estimate.depth_um), float(estimate.blur_radius_px), float(estimate.confidence)
         )
-        self._sync_model()
-        self._request_preview()
+        self.on_estimated()
 
 
-def estimate_text(depth: float, blur: float | None, confidence: float) -> str:
-    """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low)."""
-    parts = [f"estimate {depth:.1f} µm"]
-    if blur is not None:
-        parts.append(f"blur {blur:.1f} px")
-    parts.append(f"confidence {confidence:.2f}")
-    text = " · ".join(parts)
-    return text + (" (low: check the depth)" if confidence < 0.5 else "")
+def renamed_note(layer: Any) -> str:
+    """A note when a layer's name and its metadata name different channels (a layer
+    renamed "w2" that still records channel 1): the metadata is what counts."""
+    if layer is None:
+        return ""
+    named, recorded = channel_of(str(layer.name)), channel_of(layer.metadata or {})
+    if named is None or recorded is None or named == recorded:
+        return ""
+    return (
+        f"'{layer.name}' is named {channel_label(named)} but records "
+        f"{channel_label(recorded)} in its metadata; the metadata is used."
+    )
+
+
+class ChannelCheck:
+    """The warning shown when the model was trained on another channel than the image's,
+    and the offer of an installed model of the image's channel."""
+
+    def __init__(self) -> None:
+        self.warning = word_wrap(Label(value=""))
+        self.use_button = PushButton(text="Use matching model")
+        self.message: str | None = None
+        self.offered: Any = None
+        self.warning.visible = self.use_button.visible = False
+
+    def check(
+        self, layer: Any, choice: Any, models: Sequence[Any], depth: float, fusion: str
+    ) -> None:
+        """Compare the image's channel with ``choice``'s; offer the nearest matching model."""
+        channel = channel_of(layer)
+        message = None
+        if layer is not None and choice is not None:
+            message = check_channel(
+                {"channel": choice.channel}, channel, image=layer.name, model_name=choice.name
+            )
+        self.offered = None
+        details = ""
+        if message is not None:
+            same = [m for m in models if m.channel == channel]
+            self.offered = nearest_model(same, depth, fusion, channel)
+            if self.offered is None:
+                details = (
+                    f"No installed model is trained on {channel_label(channel)}: fine-tune "
+                    "one with 'Train deblur model' on pairs of this channel."
+                )
+        self.message = message if not details else f"{message}. {details}"
+        shown = " ".join(filter(None, [self.message, renamed_note(layer)]))
+        self.warning.value = f"⚠ {shown}" if shown else ""
+        self.warning.visible = bool(shown)
+        offer = self.offered
+        self.use_button.text = f"Use {offer.name}" if offer else "Use matching model"
+        self.use_button.visible = offer is not None
+
+    def use(self, box: Any) -> None:
+        """Switch the model ``box`` to the offered model (the warning's offer)."""
+        if self.offered is not None:
+            box.value = str(self.offered.path)

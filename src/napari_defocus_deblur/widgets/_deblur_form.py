@@ -8,18 +8,17 @@ resolver); nothing here imports torch.
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import FunctionGui
-
 from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.limits import SLIDER_DEPTH_UM
+from napari_defocus_deblur.widgets._layers import user_layers
 from napari_defocus_deblur.widgets._models import (
     choice_label,
     layer_depth_um,
     nearest_model,
     plane_depths_um,
 )
-from napari_defocus_deblur.widgets._settings import settings_form
+from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
@@ -34,7 +33,6 @@ FUSIONS = (("sum", "sum"), ("concat", "concat"))
 #: Range of the depth control (micrometres of stage offset from focus).
 DEPTH_RANGE_UM = SLIDER_DEPTH_UM
 AUTO_MODEL = "auto"
-RESULT_KEY = "deblurred_from"  # = widgets._results.SOURCE_KEY (metadata of our results)
 
 #: The settings a first start (or *Restore defaults*) shows.
 DEFAULTS: dict[str, Any] = {
@@ -64,7 +62,7 @@ def build_form(
     model_choices: Callable[[Any], list],
     device_choices: Sequence[tuple[str, str]],
     backend_choices: Sequence[tuple[str, str]],
-) -> FunctionGui:
+) -> SettingsForm:
     """The settings form: depth source and value (µm), fusion, model, device, backend,
     live preview."""
     low, high = DEPTH_RANGE_UM
@@ -135,9 +133,9 @@ def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> An
 
     After *File > Open Sample* the top (active) layer is the w2 phalloidin image; with a
     nuclei (w1) model the w1 image at the largest distance is the one to restore.
-    Results of this widget are never preselected.
+    The plugin's own results and previews are never preselected.
     """
-    layers = [ly for ly in layers if RESULT_KEY not in (getattr(ly, "metadata", None) or {})]
+    layers = user_layers(list(layers))
     if not layers:
         return None
 
@@ -149,25 +147,40 @@ def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> An
     return max(layers, key=score)
 
 
-def plane_depths(
-    layer: Any,
-    source: str,
-    value_um: float,
-    planes: Sequence[tuple[int, ...]],
-) -> tuple[float | None, ...]:
-    """The depth of every plane to process (None: estimate it when it runs).
+def depth_request(
+    layer: Any, source: str, value_um: float, planes: Sequence[tuple[int, ...]]
+) -> tuple[float | str, tuple[float | None, ...] | None]:
+    """What the run plan is told: ``(depth, recorded)`` for the planes to process.
 
-    ``metadata`` takes each plane's own stage offset when the layer records one per
-    plane (BBBC006 z-stacks), else the layer's single value, else ``value_um``;
-    ``manual`` uses ``value_um`` everywhere; ``auto`` estimates every plane.
+    ``auto`` estimates every plane; ``manual`` tells ``value_um``; ``metadata`` passes
+    each plane's recorded distance (a 0.0 µm in-focus plane stays 0.0) to the plan's
+    "auto", and tells ``value_um`` when the layer records none.
     """
     if source == "auto":
-        return (None,) * len(planes)
+        return "auto", None
     if source == "metadata":
         per_plane = plane_depths_um(layer)
         if per_plane is not None and all(planes):
-            return tuple(per_plane[index[-1]] for index in planes)
+            return "auto", tuple(per_plane[index[-1]] for index in planes)
         single = layer_depth_um(layer)
         if single is not None:
-            return (single,) * len(planes)
-    return (float(value_um),) * len(planes)
+            return "auto", (single,) * len(planes)
+    return float(value_um), None
+
+
+def default_reference(layers: Sequence[Any], image: Any, current: Any) -> Any:
+    """The reference to show for ``image``: ``current`` when it is of the image's channel
+    and plane size, else that channel's in-focus (0 µm) image of the same shape, else
+    ``current`` if its plane size fits (the user's choice), else None."""
+    if image is None:
+        return current
+    plane = tuple(image.data.shape[-2:])
+    fits = current is not None and tuple(current.data.shape[-2:]) == plane
+    channel = channel_of(image)
+    if fits and channel_of(current) == channel:
+        return current
+    for other in user_layers(list(layers)):
+        same = channel_of(other) == channel and other is not image
+        if same and layer_depth_um(other) == 0.0 and other.data.shape == image.data.shape:
+            return other
+    return current if fits else None

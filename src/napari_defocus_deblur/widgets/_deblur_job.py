@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ class PlaneProgress:
     @property
     def fraction(self) -> float:
         """Completed fraction of the whole job, 0..1."""
-        per_plane = self.done / self.total if self.total else 1.0
+        per_plane = self.done / self.total if self.total else 0.0
         return (self.plane + per_plane) / self.planes
 
 
@@ -37,17 +36,22 @@ class PlaneProgress:
 class DeblurJob:
     """Everything the worker needs; built and validated on the GUI thread.
 
-    ``models`` and ``depths_um`` hold one entry per plane (z-stacks read from BBBC006
-    record a different distance from focus for every plane). A depth of None means
-    "estimate it" (:func:`napari_defocus_deblur.estimate.estimate_defocus`).
+    What runs on each plane is decided by the run plan
+    (:func:`napari_defocus_deblur.inference.plan.plan_run`) in the worker: ``depth`` is a
+    distance (µm, 0.0 included) or ``"auto"``; with "auto", ``recorded`` gives each
+    plane's distance from the layer's metadata (None: estimate it). ``model`` is the chosen
+    catalogue entry, or None for the catalogue's choice among ``models`` per plane.
     """
 
     data: Any
     planes: tuple[tuple[int, ...], ...]
     out_shape: tuple[int, ...]
-    models: tuple[Path, ...]
-    depths_um: tuple[float | None, ...]
+    depth: float | str
+    recorded: tuple[float | None, ...] | None
+    model: Any
+    models: tuple[Any, ...]
     fusion: str
+    channel: int | None
     device: str
     preview: bool = False
     backend: str = "auto"
@@ -55,7 +59,8 @@ class DeblurJob:
 
 @dataclass(frozen=True)
 class DeblurResult:
-    """What the worker returns: the restored planes and the depth each one used.
+    """What the worker returns: the restored planes, the depth each one used and the
+    models that ran (checkpoint folders).
 
     ``confidences`` holds the estimator's confidence (0..1) for estimated planes, in
     plane order (empty when no depth was estimated).
@@ -65,45 +70,54 @@ class DeblurResult:
     depths_um: tuple[float, ...]
     estimated: bool = False
     confidences: tuple[float, ...] = ()
+    models: tuple[str, ...] = ()
+
+
+def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
+    """``(RunPlan, PlaneDepth)`` of plane ``k``: the run plan decides depth and model."""
+    from napari_defocus_deblur.inference.plan import ESTIMATED, PlaneDepth, plan_run
+
+    recorded = None if job.recorded is None else job.recorded[k]
+    plan = plan_run(
+        plane, job.depth, job.model, job.device, job.backend, fusion=job.fusion,
+        channel=job.channel, metadata_depth_um=recorded, models=list(job.models) or None,
+    )  # fmt: skip
+    if plan.planes:
+        return plan, plan.planes[0]
+    # "auto" for a chosen network that is not told distances: the estimate names the result
+    guess = estimate_plane(plane)
+    return plan, PlaneDepth(float(guess.depth_um), ESTIMATED, float(guess.confidence))
 
 
 def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
     """Deblur every plane of ``job``; yields progress, returns a :class:`DeblurResult`."""
-    from napari_defocus_deblur.inference import iter_deblur, load_model
+    from napari_defocus_deblur.inference import iter_deblur
 
-    loaded: dict[Path, Any] = {}
     height, width = job.out_shape[-2:]
     out = np.empty((len(job.planes), height, width), dtype=np.float32)
     depths: list[float] = []
     confidences: list[float] = []
+    used: set[str] = set()
     for k, index in enumerate(job.planes):
-        path = job.models[k]
-        if path not in loaded:
-            loaded[path] = load_model(path, device=job.device)
+        yield PlaneProgress(k, len(job.planes), 0, 0)  # planning: the bar says so
         plane = np.asarray(job.data[index], dtype=np.float32)
-        yield PlaneProgress(k, len(job.planes), 0, 1)
-        depth = job.depths_um[k]
-        if depth is None:
-            from napari_defocus_deblur.estimate import estimate_defocus
-
-            estimate = estimate_defocus(plane)
-            depth = float(estimate.depth_um)
-            confidences.append(float(estimate.confidence))
-        depths.append(float(depth))
-        events = iter_deblur(
-            plane,
-            depth_um=depth,
-            fusion=job.fusion,
-            model=loaded[path],
-            device=job.device,
-            backend=job.backend,
-        )
+        plan, depth = plan_plane(job, k, plane)
+        depths.append(float(depth.depth_um))
+        if depth.confidence is not None:
+            confidences.append(float(depth.confidence))
+        if plan.model is not None:
+            used.add(str(plan.model.path))
+        events = iter_deblur(plane, plan=plan)
         restored = yield from relay(
             events, lambda e, k=k: PlaneProgress(k, len(job.planes), int(e.done), int(e.total))
         )
         out[k] = np.asarray(restored, dtype=np.float32).reshape(height, width)
     return DeblurResult(
-        out.reshape(job.out_shape), tuple(depths), bool(confidences), tuple(confidences)
+        out.reshape(job.out_shape),
+        tuple(depths),
+        bool(confidences),
+        tuple(confidences),
+        tuple(sorted(used)),
     )
 
 
@@ -125,7 +139,7 @@ def estimate_plane(plane: np.ndarray) -> Any:
 
 
 def runs_on(device: str, backend: str) -> str:
-    """How a job will run, e.g. ``"PyTorch fp32 on the CPU"`` (raises ``UserInputError``
+    """How a job will run, e.g. ``"OpenVINO bf16 on the CPU"`` (raises ``UserInputError``
     for a device or backend this machine cannot use)."""
     import warnings
 
@@ -133,4 +147,5 @@ def runs_on(device: str, backend: str) -> str:
 
     with warnings.catch_warnings():  # "OpenVINO is missing" is said once, by inference
         warnings.simplefilter("ignore")
-        return describe_backend(device, "auto", backend)
+        text = describe_backend(device, "auto", backend)
+    return text.split(" (")[0]  # the why ("AVX512-BF16 bf16 units") is for `predict -v`

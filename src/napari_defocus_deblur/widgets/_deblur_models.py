@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from napari_defocus_deblur.widgets._common import is_alive, quietly, report_exception
+from napari_defocus_deblur.widgets._common import is_alive, report_exception
 from napari_defocus_deblur.widgets._deblur_form import (
     AUTO_MODEL,
     DEFAULTS,
@@ -17,69 +18,92 @@ from napari_defocus_deblur.widgets._registry import registry
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
 
+#: ``(depth µm, fusion, image layer)`` the "auto" entry is resolved for.
+Context = Callable[[], tuple[float, str, Any]]
 
-class DeblurModels:
-    """Mixed into :class:`~napari_defocus_deblur.widgets.deblur.DeblurWidget`."""
 
-    models: list[ModelEntry]
-    settings: Any
-    image: Any
-    native: Any
+def _defaults() -> tuple[float, str, Any]:
+    return float(DEFAULTS["depth_um"]), str(DEFAULTS["fusion"]), None
 
-    def model_choice(self) -> ModelEntry | None:
-        """The model Run uses ("auto" resolved by depth, fusion and the image's channel)."""
-        value = str(self.settings.model.value)
-        return resolve_model(self.models, value, self.depth_um(), self.fusion(), self.image.value)
 
-    def _auto_model(self) -> ModelEntry | None:
-        if "settings" not in self.__dict__:  # the form is being built: its defaults
-            depth, fusion, layer = DEFAULTS["depth_um"], DEFAULTS["fusion"], None
-        else:
-            depth, fusion, layer = self.depth_um(), self.fusion(), self.image.value
-        return resolve_model(self.models, AUTO_MODEL, depth, fusion, layer)
+class ModelList:
+    """The models the Deblur widget offers, and which one a box value stands for.
 
-    def _model_choices(self, _widget: Any = None) -> list[tuple[str, str]]:
-        return model_choice_list(self.models, self._auto_model() if self.models else None)
+    Parameters
+    ----------
+    context
+        Returns ``(depth, fusion, image layer)`` for "auto"; until the widget's form
+        exists (its model box is built from :meth:`choices`), the DEFAULTS table's.
+    """
 
-    def _load_models(self) -> None:
+    def __init__(self, context: Context = _defaults) -> None:
+        self.context = context
+        self.entries: list[ModelEntry] = []
+        self.load()
+
+    def load(self) -> None:
+        """Re-read bundled, saved and session models (a failure is one notification)."""
         try:
-            self.models = list_models()
+            self.entries = list_models()
         except Exception as exc:
-            self.models = []
+            self.entries = []
             report_exception(exc, "Listing models")
 
-    def refresh_models(self) -> None:
-        """Re-read bundled, saved and session models."""
-        self._load_models()
-        with quietly(self):
-            self.settings.model.reset_choices()
-        self._sync_model()
+    def choice(self, value: str) -> ModelEntry | None:
+        """The model of a box value ("auto": by depth, fusion and the image's channel)."""
+        depth, fusion, layer = self.context()
+        return resolve_model(self.entries, value, depth, fusion, layer)
 
-    def add_model(self, path: Any) -> None:
-        """Register a checkpoint folder and select it."""
-        from napari_defocus_deblur.model.checkpoint import read_checkpoint_info
+    def choices(self, _widget: Any = None) -> list[tuple[str, str]]:
+        """The model box's entries: "auto → name", then every model."""
+        auto = self.choice(AUTO_MODEL) if self.entries else None
+        return model_choice_list(self.entries, auto)
 
-        try:
-            read_checkpoint_info(path)
-        except Exception as exc:
-            report_exception(exc, "Adding a model")
-            return
-        registry.add(path)
+    def attach(self, box: Any, owner: Any, quiet: Callable[[], Any], changed: Callable) -> None:
+        """Follow the session's registry: re-list into the model ``box`` (inside
+        ``quiet()``), then call ``changed``; stop when ``owner`` (a widget) is deleted."""
+        self.box, self.owner, self.quiet, self.changed = box, owner, quiet, changed
+        registry.changed.connect(self._on_registry_changed)
 
-    def _add_model_dialog(self) -> None:
+    def refresh(self) -> None:
+        """Re-read the models and re-list them in the box."""
+        self.load()
+        with self.quiet():
+            self.box.reset_choices()
+        self.changed()
+
+    def add_dialog(self) -> None:
+        """Ask for a checkpoint folder and add it."""
         from qtpy.QtWidgets import QFileDialog
 
-        path = QFileDialog.getExistingDirectory(self.native, "Checkpoint folder")
+        path = QFileDialog.getExistingDirectory(self.owner.native, "Checkpoint folder")
         if path:
-            self.add_model(path)
+            add_model(path)
 
     def _on_registry_changed(self, directories: tuple = ()) -> None:
-        if not is_alive(self.native):
+        if not is_alive(self.owner.native):
             registry.changed.disconnect(self._on_registry_changed)
             return
-        self.refresh_models()
-        if directories:  # select the newest session model
-            wanted = str(directories[0])
-            for model in self.models:
-                if str(model.path.resolve()) == wanted:
-                    self.settings.model.value = str(model.path)
+        self.refresh()
+        newest = self.find(str(directories[0])) if directories else None
+        if newest is not None:  # select the newest session model
+            self.box.value = str(newest.path)
+
+    def find(self, directory: str) -> ModelEntry | None:
+        """The entry whose folder is ``directory`` (resolved), or None."""
+        for model in self.entries:
+            if str(model.path.resolve()) == str(directory):
+                return model
+        return None
+
+
+def add_model(path: Any) -> None:
+    """Register a checkpoint folder for this session (a bad folder: one notification)."""
+    from napari_defocus_deblur.model.checkpoint import read_checkpoint_info
+
+    try:
+        read_checkpoint_info(path)
+    except Exception as exc:
+        report_exception(exc, "Adding a model")
+        return
+    registry.add(path)

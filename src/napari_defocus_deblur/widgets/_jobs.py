@@ -3,6 +3,7 @@ live previews that a newer change cancels, and a progress bar for real runs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from napari_defocus_deblur.widgets._common import report_exception
 
 #: Quiet time after the last change before a live preview starts (milliseconds).
 PREVIEW_DELAY_MS = 400
+#: Least time between two descriptions of the progress bar (each one repaints it).
+DESCRIBE_EVERY_S = 0.25
 
 
 class JobRunner:
@@ -32,6 +35,8 @@ class JobRunner:
         self.preview = False
         self.started = 0  # jobs started (the tests count debounced previews)
         self.progress: Any = None
+        self.shown: tuple[str, int, int] | None = None  # the bar's last text, n, total
+        self._described = 0.0
         self._on_finished = on_finished
         self.timer = QTimer()
         self.timer.setSingleShot(True)
@@ -72,7 +77,8 @@ class JobRunner:
         if not preview and description:
             from napari.utils import progress
 
-            self.progress = progress(total=1000, desc=description)
+            self.progress = progress(total=0, desc=f"{description}: planning…")
+            self.shown = None
         worker.start()
         return True
 
@@ -93,11 +99,16 @@ class JobRunner:
         bar = self.progress
         if worker is not self.worker or bar is None:
             return
-        if getattr(event, "planes", 1) > 1:
-            bar.set_description(f"Deblurring plane {event.plane + 1}/{event.planes}")
-        value = round(event.fraction * 1000)
-        if value > bar.n:
-            bar.update(value - bar.n)
+        text, done, total = progress_text(event)
+        self.shown = (text, done or int(bar.n), total or int(bar.total))
+        now = time.monotonic()
+        if now - self._described >= DESCRIBE_EVERY_S or not done or done == total:
+            self._described = now  # napari's bar runs processEvents in set_description
+            bar.set_description(text)
+        if total and total != bar.total:  # 0: planning, the tile count is not known yet
+            bar.total = total
+        if done > bar.n:
+            bar.update(done - bar.n)
 
     def _finished(self, worker: Any) -> None:
         if worker is not self.worker:
@@ -111,3 +122,19 @@ class JobRunner:
 
 def _report(exc: BaseException, action: str) -> None:
     report_exception(exc, action)
+
+
+def progress_text(event: Any) -> tuple[str, int, int]:
+    """``(description, done, total)`` of the progress bar for a ``PlaneProgress``.
+
+    Counted in tiles over all planes (planes of one image have the same tiling), so
+    napari's bar shows how many are done and the time left; an event with no total yet
+    (the plan is being made: model, distance, runtime) says so.
+    """
+    planes = max(int(getattr(event, "planes", 1)), 1)
+    where = f"plane {event.plane + 1} of {planes}" if planes > 1 else ""
+    if not event.total:
+        return " · ".join(filter(None, ["Deblurring", where, "planning…"])), 0, 0
+    tiles = f"tile {event.done} of {event.total}"
+    done = event.plane * event.total + event.done
+    return " · ".join(filter(None, ["Deblurring", where, tiles])), done, planes * event.total

@@ -6,6 +6,7 @@ The one place the widgets use Qt directly (magicgui has no plot widget).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from qtpy.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -83,6 +84,16 @@ class TrainingPlot(QWidget):
         self.losses.append(float(loss))
         self.psnrs.append(math.nan if psnr is None else float(psnr))
         self._redraw()
+
+    def follow_theme(self, viewer: Any) -> None:
+        """Take the colours of the viewer's napari theme (an unknown theme: matplotlib's)."""
+        try:
+            from napari.utils.theme import get_theme
+
+            theme = get_theme(viewer.theme)
+            self.set_theme(theme.background.as_hex(), theme.text.as_hex())
+        except Exception:  # an unknown theme keeps matplotlib's colours
+            return
 
     def set_theme(self, background: str, text: str) -> None:
         """Colour the figure like napari's theme (hex colours)."""

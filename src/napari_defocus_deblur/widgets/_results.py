@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_defocus_deblur.widgets._deblur_form import RESULT_KEY
+from napari_defocus_deblur.widgets._layers import RESULT_KEY, put_image
 
 if TYPE_CHECKING:
     import napari
@@ -35,17 +35,28 @@ def depth_text(depths: Sequence[float], estimated: bool = False) -> str:
     return f"{text} (estimated)" if estimated else text
 
 
+def plane_text(plane: Sequence[int], labels: Sequence[str] = ()) -> str:
+    """``"plane 2"``, or with named axes ``"field 1, z 6"`` (napari's numeric default
+    labels say nothing, so they are not used)."""
+    named = [str(a) for a in labels][-len(plane) :] if labels else []
+    if len(named) == len(plane) and not any(a.lstrip("-").isdigit() for a in named):
+        return ", ".join(f"{a} {i}" for a, i in zip(named, plane))
+    return f"plane {','.join(str(i) for i in plane)}"
+
+
 def result_name(
     source: str,
     depths: Sequence[float],
     fusion: str,
     estimated: bool = False,
     plane: Sequence[int] | None = None,
+    labels: Sequence[str] = (),
 ) -> str:
     """``"<input> · deblurred 34 µm sum"``; a single plane of a stack says which one:
-    ``"<input> · deblurred plane 2 at 30 µm sum"``; a stack restored at each plane's own
-    distance ``"<input> · deblurred 12-30 µm per plane sum"``."""
-    where = f"plane {','.join(str(i) for i in plane)} at " if plane else ""
+    ``"<input> · deblurred plane 2 at 30 µm sum"`` (``"field 1, z 6 at …"`` when the axes
+    are named); a stack restored at each plane's own distance
+    ``"<input> · deblurred 12-30 µm per plane sum"``."""
+    where = f"{plane_text(plane, labels)} at " if plane else ""
     return f"{source} · deblurred {where}{depth_text(depths, estimated)} {fusion}"
 
 
@@ -102,7 +113,7 @@ def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, A
         "estimated": result.estimated,
         "confidences": list(result.confidences),
         "fusion": job.fusion,
-        "models": sorted({str(p) for p in job.models}),
+        "models": list(result.models),
         "plane": list(current) if current else None,
     }
 
@@ -133,32 +144,21 @@ def show_result(
         _update_plane(existing, source, result, job, tuple(current))
         return existing, UPDATED
     scale, translate = _placement(source, current)
-    name = result_name(source.name, result.depths_um, job.fusion, result.estimated, current)
+    labels = tuple(getattr(source, "axis_labels", ()))[: len(current or ())]
+    name = result_name(
+        source.name, result.depths_um, job.fusion, result.estimated, current, labels
+    )
     metadata = _metadata(source, result, job, current)
     image = result.image
-    limits = contrast_limits(image)
-    if existing is not None and existing.data.shape == image.shape:
-        existing.data = image
-        existing.translate = translate
-        existing.name = name
-        existing.metadata = metadata
-        existing.contrast_limits_range = limits
-        existing.contrast_limits = limits
-        return existing, REPLACED
     position = viewer.layers.index(source) + 1
-    if existing is not None:  # different shape (slice vs stack): swap the layer
-        position = viewer.layers.index(existing)
-        viewer.layers.remove(existing)
-    layer = viewer.add_image(
-        image,
-        name=name,
-        scale=scale,
-        translate=translate,
-        colormap=source.colormap.name,
-        blending=source.blending,
-        contrast_limits=limits,
-        metadata=metadata,
-    )
+    if existing is not None and existing.data.shape != image.shape:
+        position = viewer.layers.index(existing)  # slice vs stack: the new one takes its place
+    layer, new = put_image(
+        viewer, existing, name, image, contrast_limits(image), scale=scale, translate=translate,
+        metadata=metadata, colormap=source.colormap.name, blending=source.blending,
+    )  # fmt: skip
+    if not new:
+        return layer, REPLACED
     viewer.layers.move(viewer.layers.index(layer), position)
     if existing is None:  # first result: show it instead of (not summed with) the input
         source.visible = False

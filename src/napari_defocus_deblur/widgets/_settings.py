@@ -1,60 +1,99 @@
-"""Forms that remember their last values: magicgui ``persist=True`` plus a DEFAULTS table.
+"""Forms that remember their last values: a magicgui ``Container`` built from a DEFAULTS table.
 
-As in stardist-napari: a widget's settings are the parameters of one function, magicgui
-builds the form from its signature, every parameter's initial value comes from the
-widget's ``DEFAULTS`` table, ``persist=True`` stores the last-used values (magicgui's
-cache folder, ``$XDG_CACHE_HOME/magicgui`` on Linux) and a *Restore defaults* button
-puts the table back. Layer choices are never persisted (they are separate widgets).
+As in stardist-napari: a widget's settings are the parameters of one function (it
+names them and their order; it is never called), every widget's initial value comes
+from the widget's ``DEFAULTS`` table, the last-used values are stored at each change
+(a small JSON file per form in the user's cache folder,
+``$XDG_CACHE_HOME/napari-defocus-deblur/settings`` on Linux) and a *Restore defaults*
+button puts the table back. Only the settings are stored: layer boxes and buttons added
+to the form later are never written (a napari layer cannot be stored). Only public
+magicgui API is used.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import pickle
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from magicgui.widgets import FunctionGui
+from magicgui.widgets import Container, create_widget
 
 from napari_defocus_deblur.widgets._layout import compact
 
+APP_NAME = "napari-defocus-deblur"
 
-class SettingsForm(FunctionGui):
-    """A magicgui form with ``persist=True`` that stores only its settings.
 
-    Widgets added after construction (layer combo boxes, buttons, labels) share the
-    form's label column but are never written to the cache: a napari layer cannot be
-    pickled and trying costs as long as serialising its data.
+def settings_dir() -> Path:
+    """Where forms store their last values (the platform's user cache folder)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "settings"
+
+
+class SettingsForm(Container):
+    """A form of settings that stores its values at each change and reads them back.
+
+    Parameters
+    ----------
+    name
+        The file name the values are stored under.
+    params
+        ``{setting: magicgui options}`` in display order; each has a ``"value"`` (the
+        default) and may have ``"widget_type"`` and ``"label"``.
     """
 
-    def __init__(self, function: Callable[..., Any], params: dict[str, dict]) -> None:
-        self._settings = tuple(params)
-        super().__init__(function, call_button=False, persist=True, param_options=params)
+    def __init__(self, name: str, params: Mapping[str, Mapping[str, Any]]) -> None:
+        widgets = []
+        for key, spec in params.items():
+            options = dict(spec)
+            value = options.pop("value")
+            label, kind = options.pop("label", None), options.pop("widget_type", None)
+            widget = create_widget(value, name=key, label=label, widget_type=kind, options=options)
+            widgets.append(widget)
+        super().__init__(widgets=widgets)
+        self.settings: tuple[str, ...] = tuple(params)
+        self.path = settings_dir() / f"{name}.json"
+        self.load()
+        for key in self.settings:
+            self[key].changed.connect(lambda *_: self.save())
 
-    def _dump(self, path: str | Path | None = None) -> None:
-        """Write the settings' values, in magicgui's format (read back by ``_load``)."""
-        target = Path(path or self._dump_path)
-        data = {}
-        for widget in self._list:
-            if widget.name in self._settings:
-                with contextlib.suppress(Exception):  # an unpicklable value is not kept
-                    data[widget.name] = pickle.dumps(widget.value)
-        with contextlib.suppress(OSError):  # a read-only cache must not break the widget
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(pickle.dumps(data))
+    def values(self) -> dict[str, Any]:
+        """``{setting: value}`` (layer boxes and buttons added later are not settings)."""
+        return {key: self[key].value for key in self.settings}
+
+    def load(self) -> None:
+        """Put back the stored values (a value no longer offered keeps the default)."""
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        for key in self.settings:
+            if key in stored:
+                with contextlib.suppress(Exception):
+                    self[key].value = stored[key]
+
+    def save(self) -> None:
+        """Store the values (a read-only cache must not break the widget)."""
+        from napari_defocus_deblur.io.atomic import atomic_write_text
+
+        data = {k: str(v) if isinstance(v, Path) else v for k, v in self.values().items()}
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(data), overwrite=True)
 
 
 def settings_form(
     function: Callable[..., Any], defaults: Mapping[str, Any], **options: dict[str, Any]
 ) -> SettingsForm:
-    """A persisted magicgui form (no call button) for the parameters of ``function``.
+    """A stored form (no call button) for the parameters of ``function``.
 
     Parameters
     ----------
     function
-        Its parameters are the settings; it is never called.
+        Its parameters are the settings (names and order); it is never called.
     defaults
         The widget's DEFAULTS table (it may hold more keys than ``function`` has
         parameters): the form starts from these until a user changes them.
@@ -66,20 +105,20 @@ def settings_form(
     if missing:
         raise ValueError(f"no default or no options for {sorted(missing)}")
     params = {name: {**options[name], "value": defaults[name]} for name in names}
-    form = SettingsForm(function, params)
+    form = SettingsForm(function.__name__, params)
     for widget in form:
         compact(widget)
     return form
 
 
-def restore_defaults(form: FunctionGui, defaults: Mapping[str, Any]) -> None:
-    """Put every setting of ``form`` back to ``defaults`` (and persist that)."""
+def restore_defaults(form: Container, defaults: Mapping[str, Any]) -> None:
+    """Put every setting of ``form`` back to ``defaults`` (and store that)."""
     for widget in form:
         if widget.name in defaults:
             with contextlib.suppress(ValueError):  # a choice that is not offered here
                 widget.value = defaults[widget.name]
 
 
-def form_values(*forms: FunctionGui) -> dict[str, Any]:
+def form_values(*forms: SettingsForm) -> dict[str, Any]:
     """``{name: value}`` of every setting of ``forms``."""
-    return {widget.name: widget.value for form in forms for widget in form}
+    return {key: value for form in forms for key, value in form.values().items()}

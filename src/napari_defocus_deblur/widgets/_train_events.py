@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from napari_defocus_deblur.widgets._common import is_alive
+from napari_defocus_deblur.widgets._heartbeat import StillWorking
+from napari_defocus_deblur.widgets._layers import HELPER_KEY, put_image
 
 PREVIEW_LAYER = "training preview"
 
@@ -25,12 +29,17 @@ def handle_event(widget: Any, event: Any) -> None:
 
     if not is_alive(widget.native):
         return
-    if isinstance(event, DataReady):
+    if isinstance(event, StillWorking):
+        base = str(widget.status.value).split(" · still working")[0]
+        widget.status.value = f"{base} · still working ({event.seconds:.0f} s)"
+    elif isinstance(event, DataReady):
         widget.status.value = (
             f"{event.n_train} training and {event.n_val} validation fields; starting…"
         )
     elif isinstance(event, Started):
         widget.total_steps = event.total_steps
+        widget.clock = (time.monotonic(), event.start_step)
+        widget.best_psnr = None
         epochs = math.ceil(event.total_steps / max(event.steps_per_epoch, 1))
         widget.plot.start(epochs, event.input_val_psnr)
         verb = "training from scratch" if _scratch(widget) else "fine-tuning"
@@ -39,11 +48,16 @@ def handle_event(widget: Any, event: Any) -> None:
             f"input scores {event.input_val_psnr:.2f} dB on the validation fields"
         )
     elif isinstance(event, StepEnd):
-        total = getattr(widget, "total_steps", -1)
-        of = f"/{total}" if total and total > 0 else ""
-        widget.status.value = f"step {event.step}{of} · loss {event.loss:.4g}"
+        started, first = getattr(widget, "clock", (time.monotonic(), 0))
+        widget.status.value = step_text(
+            event.step, getattr(widget, "total_steps", -1), time.monotonic() - started,
+            event.step - first, getattr(widget, "best_psnr", None),
+        )  # fmt: skip
     elif isinstance(event, EpochEnd):
         widget.status.value = epoch_text(event, widget.plot.baseline, _scratch(widget))
+        best = getattr(widget, "best_psnr", None)
+        if event.epoch >= 1 and math.isfinite(event.val_psnr):
+            widget.best_psnr = event.val_psnr if best is None else max(best, event.val_psnr)
         if event.epoch >= 1:  # epoch 0 is the network before training (no training loss)
             widget.plot.add_point(event.epoch, event.train_loss, event.val_psnr)
     elif isinstance(event, CheckpointSaved):
@@ -55,6 +69,28 @@ def handle_event(widget: Any, event: Any) -> None:
         widget.last_state = event.state
         widget.status.value = f"{state} after {event.steps} steps; model in {event.checkpoint}"
         widget.model_finished(event.checkpoint, state)
+
+
+def _clock(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    return (
+        f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    )
+
+
+def step_text(step: int, total: int, elapsed_s: float, done: int, best_psnr: float | None) -> str:
+    """``"step 40 of 200 · 1:20 elapsed · 5:20 left · best validation 27.31 dB"``.
+
+    ``done`` steps of this run took ``elapsed_s`` (a resumed run counts from its start);
+    the time left assumes the same pace. Without a known total only the step is shown.
+    """
+    parts = [f"step {step} of {total}" if total and total > 0 else f"step {step}"]
+    parts.append(f"{_clock(elapsed_s)} elapsed")
+    if total and total > 0 and done > 0:
+        parts.append(f"{_clock(elapsed_s / done * max(total - step, 0))} left")
+    if best_psnr is not None:
+        parts.append(f"best validation {best_psnr:.2f} dB")
+    return " · ".join(parts)
 
 
 def _scratch(widget: Any) -> bool:
@@ -95,36 +131,51 @@ def preview_placement(source: Any, offset: tuple[int, ...] | None) -> tuple[Any,
     return scale, translate
 
 
+def folder_placement(
+    layers: list, folder: Any, depth_um: float | None, event: Any
+) -> tuple[Any, tuple[int, ...] | None]:
+    """``(layer, offset)`` of a folder-mode preview crop in an open BBBC006 layer of the
+    same root and channel (the reader's ``fields`` and ``planes``), or ``(None, None)``."""
+    from napari_defocus_deblur.constants import depth_to_plane
+
+    if depth_um is None or event.field_id is None:
+        return None, None
+    root, plane = Path(folder.root).resolve(), depth_to_plane(depth_um)
+    for layer in layers:
+        meta = getattr(layer, "metadata", None) or {}
+        fields, planes = list(meta.get("fields") or []), list(meta.get("planes") or [])
+        if meta.get("channel") != folder.channel or event.field_id not in fields:
+            continue
+        if Path(str(meta.get("root", ""))).resolve() != root or plane not in planes:
+            continue
+        lead = (fields.index(event.field_id),) if layer.ndim == 4 else ()
+        return layer, (*lead, planes.index(plane), *event.crop)
+    return None, None
+
+
 def show_preview(widget: Any, event: Any) -> None:
     """Put the preview crop in the "training preview" layer, on its place in the data."""
     viewer = widget.viewer
-    source = getattr(widget, "_source_layer", None)
+    source, offset = getattr(widget, "_source_layer", None), event.offset
     if source is not None and source not in viewer.layers:
         source = None
-    scale, translate = preview_placement(source, event.offset)
+    folder = getattr(widget, "last_source", None)
+    if source is None and offset is None and hasattr(folder, "root"):
+        depth = getattr(widget.last_config, "depth_um", None)
+        source, offset = folder_placement(list(viewer.layers), folder, depth, event)
+    scale, translate = preview_placement(source, offset)
     image = np.asarray(event.image, dtype=np.float32)
     image = image.reshape((1,) * (len(scale) - 2) + image.shape[-2:])
     lo, hi = (float(v) for v in np.percentile(image, [0.1, 99.9]))
     limits = (lo, hi if hi > lo and math.isfinite(hi) else lo + 1.0)
-    if PREVIEW_LAYER in viewer.layers and viewer.layers[PREVIEW_LAYER].ndim == image.ndim:
-        layer = viewer.layers[PREVIEW_LAYER]
-        layer.data = image
-        layer.scale, layer.translate = scale, translate
-        layer.contrast_limits_range = limits
-        layer.contrast_limits = limits
-    else:
-        if PREVIEW_LAYER in viewer.layers:
-            viewer.layers.remove(PREVIEW_LAYER)
-        layer = viewer.add_image(
-            image,
-            name=PREVIEW_LAYER,
-            scale=scale,
-            translate=translate,
-            colormap=source.colormap.name if source is not None else "gray",
-            blending="translucent_no_depth",
-            contrast_limits=limits,
-        )
+    old = next((ly for ly in viewer.layers if ly.name == PREVIEW_LAYER), None)
+    layer, new = put_image(
+        viewer, old, PREVIEW_LAYER, image, limits, scale=scale, translate=translate,
+        metadata={HELPER_KEY: "training preview", "step": event.step},
+    )  # fmt: skip
+    if new:
+        layer.colormap = source.colormap.name if source is not None else "gray"
+        layer.blending = "translucent_no_depth"
         if hasattr(layer, "bounding_box"):  # outline: this square is the preview crop
             layer.bounding_box.visible = True
             layer.bounding_box.points = False
-    layer.metadata["step"] = event.step

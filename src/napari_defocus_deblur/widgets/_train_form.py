@@ -12,8 +12,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import FunctionGui
-
 from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM
 from napari_defocus_deblur.limits import TRAIN_DEPTH_UM
 from napari_defocus_deblur.training.config import (
@@ -23,7 +21,7 @@ from napari_defocus_deblur.training.config import (
 )
 from napari_defocus_deblur.widgets._models import choice_label, nearest_model
 from napari_defocus_deblur.widgets._registry import user_models_dir
-from napari_defocus_deblur.widgets._settings import settings_form
+from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
@@ -90,7 +88,7 @@ def _spin(label: str, low: float, high: float, step: float = 1, tip: str = "") -
 
 def build_forms(
     start_choices: Callable[[Any], list], devices: Sequence[tuple[str, str]]
-) -> tuple[FunctionGui, FunctionGui]:
+) -> tuple[SettingsForm, SettingsForm]:
     """``(essentials, advanced)`` forms of the Train widget."""
     channels = [(f"w{c} {stain}", c) for c, (stain, _) in CHANNELS.items()]
     essentials = settings_form(
@@ -127,6 +125,9 @@ def build_forms(
         levels=_spin("U-Net levels", 2, 5),
     )  # fmt: skip
     advanced.lr.native.setDecimals(6)
+    for key, text in (("epochs", "auto"), ("epoch_steps", "auto"), ("batch", "auto"),
+                      ("preview_every", "each epoch")):  # fmt: skip
+        advanced[key].native.setSpecialValueText(text)  # 0 reads as what it means
     essentials.folder.line_edit.native.setPlaceholderText("BBBC006 root or z-stack folder")
     advanced.output.line_edit.native.setPlaceholderText(f"new in {_home(user_models_dir())}")
     return essentials, advanced
@@ -166,6 +167,18 @@ def config_kwargs(values: dict[str, Any], init: str, device_type: str) -> dict[s
     if init == SCRATCH:
         kwargs.update({key: values[key] for key in NETWORK_KEYS})
     return kwargs
+
+
+def make_config(values: dict[str, Any], init: str, depth_um: float | None = None) -> Any:
+    """The ``TrainConfig`` of the forms' ``values`` (``depth_um``: overrides the form's
+    distance, e.g. a z-stack's paired plane); per-device defaults for the resolved device."""
+    from napari_defocus_deblur.inference.device import resolve_device
+
+    if depth_um is not None:
+        values = {**values, "depth_um": depth_um}
+    device = resolve_device(str(values["device"])).type
+    kwargs = config_kwargs(values, init, device)
+    return TrainConfig(output_dir=output_dir(values["output"]), **kwargs)
 
 
 def output_dir(value: Any) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.training.stack_pairs import stack_pair_arrays, tile_fields
 
 #: Side of the square preview crop (pixels, before rounding to the model's multiple).
 PREVIEW_SIDE = 256
@@ -32,6 +33,17 @@ class LayerSource:
 
     oof: np.ndarray
     in_focus: np.ndarray
+    tiles: int = 2
+
+
+@dataclass(frozen=True)
+class StackSource:
+    """Training pairs inside one z-stack layer (``(z, y, x)`` or ``(field, z, y, x)``):
+    ``pairs`` says which planes (:func:`~napari_defocus_deblur.training.stack_pairs.
+    plan_stack_pairs`); the planes are read in the worker."""
+
+    data: Any
+    pairs: Any
     tiles: int = 2
 
 
@@ -63,36 +75,33 @@ class Preview:
     step: int
     image: np.ndarray
     offset: tuple[int, ...] | None
+    field_id: str | None = None
+    crop: tuple[int, int] = (0, 0)
 
 
-def tile_fields(oof: np.ndarray, sharp: np.ndarray, tiles: int) -> tuple[list, list, list]:
-    """Cut one image pair into ``tiles x tiles`` fields: ``(oofs, sharps, ids)``.
-
-    Field ids are ``"y<top>x<left>"`` so the tile's position can be recovered.
-    """
-    h, w = oof.shape
-    ys = np.linspace(0, h, tiles + 1).astype(int)
-    xs = np.linspace(0, w, tiles + 1).astype(int)
-    oofs, sharps, ids = [], [], []
-    for i in range(tiles):
-        for j in range(tiles):
-            sl = np.s_[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
-            oofs.append(oof[sl])
-            sharps.append(sharp[sl])
-            ids.append(f"y{ys[i]:05d}x{xs[j]:05d}")
-    return oofs, sharps, ids
+def folder_source(value: Any) -> FolderSource:
+    """The folder of the "Folder" box (raises ``UserInputError`` when none is chosen)."""
+    text = str(value or "").strip()
+    if text in ("", "."):
+        raise UserInputError("choose the training data folder")
+    return FolderSource(Path(text).expanduser())
 
 
-def _field_offset(field_id: str) -> tuple[int, ...] | None:
-    """Where a field of :func:`load_data` lies in its layer: ``(y, x)`` or ``(plane, 0, 0)``."""
+def _field_offset(field_id: str, plane: int | None = None) -> tuple[int, ...] | None:
+    """Where a field of :func:`load_data` lies in its layer: ``(y, x)`` or ``(plane, 0, 0)``;
+    in a z-stack (``plane``: the out-of-focus plane) ``(plane, y, x)`` or
+    ``(field, plane, 0, 0)``."""
+    lead: tuple[int, ...] = () if plane is None else (plane,)
     if len(field_id) == 12 and field_id[0] == "y" and field_id[6] == "x":
-        return int(field_id[1:6]), int(field_id[7:])
+        return (*lead, int(field_id[1:6]), int(field_id[7:]))
     if field_id.startswith("plane") and field_id[5:].isdigit():
         return int(field_id[5:]), 0, 0
+    if field_id.startswith("field") and field_id[5:].isdigit() and plane is not None:
+        return int(field_id[5:]), plane, 0, 0
     return None
 
 
-def load_data(source: LayerSource | FolderSource, config: Any) -> Any:
+def load_data(source: LayerSource | StackSource | FolderSource, config: Any) -> Any:
     """Build :class:`~napari_defocus_deblur.training.TrainingData` for ``source``."""
     from napari_defocus_deblur.training import TrainingData
 
@@ -106,6 +115,12 @@ def load_data(source: LayerSource | FolderSource, config: Any) -> Any:
             val_fraction=config.val_fraction,
             seed=config.split_seed,
         )
+    if isinstance(source, StackSource):
+        oofs, sharps, ids = stack_pair_arrays(source.data, source.pairs, source.tiles)
+        return TrainingData.from_arrays(
+            oofs, sharps, val_fraction=config.val_fraction, seed=config.split_seed,
+            field_ids=ids, depth_um=config.depth_um,
+        )  # fmt: skip
     oof = np.asarray(source.oof, dtype=np.float32)
     sharp = np.asarray(source.in_focus, dtype=np.float32)
     if oof.shape != sharp.shape:
@@ -142,8 +157,9 @@ def _preview_crop(data: Any, multiple: int) -> tuple[Any, tuple[int, int], int]:
     return field, (top, left), side
 
 
-def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, ...] | None]:
-    """Run the checkpoint on the centre crop of the first validation field."""
+def predict_crop(checkpoint: Path, data: Any, plane: int | None = None) -> Preview:
+    """Run the checkpoint on the centre crop of the first validation field (``plane``: the
+    out-of-focus plane when the data come from a z-stack)."""
     import torch
 
     from napari_defocus_deblur.model.checkpoint import load_checkpoint
@@ -161,27 +177,40 @@ def predict_crop(checkpoint: Path, data: Any) -> tuple[np.ndarray, tuple[int, ..
         else:
             out = model(x)[0, 0].numpy()
     image = denormalize(out, field.lo, field.hi)
-    base = _field_offset(field.field_id)
+    base = _field_offset(field.field_id, plane)
     offset = None if base is None else (*base[:-2], base[-2] + top, base[-1] + left)
-    return image, offset
+    return Preview(0, image, offset, field.field_id, (top, left))
 
 
 def run_train_job(
-    source: LayerSource | FolderSource,
+    source: LayerSource | StackSource | FolderSource,
     config: Any,
     stop: threading.Event,
     preview_every: int | None = None,
 ) -> Generator[Any, None, None]:
-    """Load data and train; yields :class:`DataReady`, engine events and previews."""
+    """Load data and train; yields :class:`DataReady`, engine events and previews, and
+    :class:`~._heartbeat.StillWorking` after each second without news (loading a folder,
+    the first validation pass)."""
+    from napari_defocus_deblur.widgets._heartbeat import with_heartbeat
+
+    return (yield from with_heartbeat(_train(source, config, stop, preview_every)))
+
+
+def _train(
+    source: LayerSource | StackSource | FolderSource,
+    config: Any,
+    stop: threading.Event,
+    preview_every: int | None,
+) -> Generator[Any, None, None]:
     from napari_defocus_deblur.training import CheckpointSaved, run_training
 
     data = load_data(source, config)
     yield DataReady(len(data.train), len(data.val))
+    plane = source.pairs.plane if isinstance(source, StackSource) else None
     if preview_every:
         config = replace(config, checkpoint_every=preview_every)
     events = run_training(config, data, stop=stop)
     for event in events:
         yield event
         if isinstance(event, CheckpointSaved):
-            image, offset = predict_crop(event.path, data)
-            yield Preview(event.step, image, offset)
+            yield replace(predict_crop(event.path, data, plane), step=event.step)

@@ -1,51 +1,47 @@
 """The "Deblur" dock widget (magicgui): image, depth, fusion, model, device, live preview,
-Apply to stack, and the compare view. Wiring only; the rules live in ``_deblur_form``."""
+Apply to stack, and the compare view. Wiring only; the rules live in ``_deblur_form``
+and the core's run plan (:func:`napari_defocus_deblur.inference.plan.plan_run`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import Container, Label, PushButton
+from magicgui.widgets import Container, PushButton
 
+from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     check_image_layer,
     current_plane_index,
     follow_layers,
     image_layers,
+    is_alive,
     layer_combo,
     quietly,
-    report_exception,
-    show_info,
-    show_warning,
 )
 from napari_defocus_deblur.widgets._compare import ComparePair, CompareSection, pair_for
-from napari_defocus_deblur.widgets._deblur_checks import DeblurChecks, estimate_text
+from napari_defocus_deblur.widgets._deblur_checks import ChannelCheck, DepthControl, estimate_text
 from napari_defocus_deblur.widgets._deblur_form import (
     AUTO_MODEL,
     DEFAULTS,
     build_form,
-    plane_depths,
+    default_image,
+    default_reference,
+    depth_request,
 )
-from napari_defocus_deblur.widgets._deblur_job import DeblurJob, plane_indices, run_job, runs_on
-from napari_defocus_deblur.widgets._deblur_models import DeblurModels
-from napari_defocus_deblur.widgets._jobs import JobRunner
+from napari_defocus_deblur.widgets._deblur_job import DeblurJob, plane_indices, runs_on
+from napari_defocus_deblur.widgets._deblur_models import ModelList, add_model
+from napari_defocus_deblur.widgets._deblur_run import DeblurRun
 from napari_defocus_deblur.widgets._layout import (
     call_soon,
     on_close,
     row,
     scroll_wrap,
     tabify_with_siblings,
-    word_wrap,
 )
-from napari_defocus_deblur.widgets._models import (
-    backend_choices,
-    device_choices,
-    nearest_model,
-)
-from napari_defocus_deblur.widgets._registry import registry
-from napari_defocus_deblur.widgets._results import UPDATED, show_result
+from napari_defocus_deblur.widgets._models import backend_choices, device_choices
+from napari_defocus_deblur.widgets._results import find_result
 from napari_defocus_deblur.widgets._settings import restore_defaults
 
 if TYPE_CHECKING:
@@ -60,8 +56,13 @@ NO_MODEL = (
 )
 
 
-class DeblurWidget(DeblurModels, DeblurChecks, Container):
+class DeblurWidget(Container):
     """Deblur an image layer with a head-to-tail U-Net and compare it with the original.
+
+    Built by composition: the settings form (:func:`._deblur_form.build_form`), the model
+    list (:class:`._deblur_models.ModelList`), the depth control and channel check
+    (:mod:`._deblur_checks`), the run controller (:class:`._deblur_run.DeblurRun`) and
+    the compare section; this class wires them and turns the form into a job.
 
     Parameters
     ----------
@@ -72,38 +73,34 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         self.viewer = napari_viewer
         self._updating = False
-        self._auto_image = True
-        self.models: list[ModelEntry] = []
-        self.jobs = JobRunner(self._on_job_finished)
-        self._load_models()
+        self.model_list = ModelList()  # "auto" at the DEFAULTS until the form exists
         self.image = layer_combo(napari_viewer, "image", "Image", tooltip="the image to restore")
-        self.settings = build_form(self._model_choices, device_choices(), backend_choices())
+        self.settings = build_form(self.model_list.choices, device_choices(), backend_choices())
         self.settings.insert(0, self.image)
-        self.estimate_button = PushButton(text="Estimate depth")
-        self.estimate_label = word_wrap(Label(value=""))
-        self.channel_warning = word_wrap(Label(value=""))
-        self.use_model_button = PushButton(text="Use matching model")
+        self.model_list.context = lambda: (self.depth_um(), self.fusion(), self.image.value)
+        estimated = lambda: (self._sync_model(), self._request_preview())  # noqa: E731
+        self.depth = DepthControl(napari_viewer, self.image, self.settings, estimated)
+        self.channel = ChannelCheck()
+        self.runner = DeblurRun(napari_viewer, self.build_job, self._after_result)
+        self.runner.warning, self.runner.live = lambda: self.channel.message, self._live
+        self.jobs, self.status = self.runner.jobs, self.runner.status
+        self.run_button, self.apply_button = self.runner.run_button, self.runner.apply_button
+        self.cancel_button = self.runner.cancel_button
         self.add_model_button = PushButton(text="Add model…")
-        self.run_button = PushButton(text="Run")
-        self.apply_button = PushButton(text="Apply to stack")
-        self.cancel_button = PushButton(text="Cancel", enabled=False)
         self.defaults_button = PushButton(text="Restore defaults")
-        self.status = word_wrap(Label(value=""))
         self.compare = CompareSection(napari_viewer, self.comparison_pair)
-        body = Container(
-            widgets=[
-                self.settings,
-                row(self.estimate_button, self.add_model_button),
-                self.estimate_label,
-                self.channel_warning,
-                self.use_model_button,
-                row(self.run_button, self.apply_button, self.cancel_button),
-                self.status,
-                self.compare,
-                self.defaults_button,
-            ],
-            labels=False,
-        )
+        parts = [
+            self.settings,
+            row(self.depth.button, self.add_model_button),
+            self.depth.label,
+            self.channel.warning,
+            self.channel.use_button,
+            row(self.run_button, self.apply_button, self.cancel_button),
+            self.status,
+            self.compare,
+            self.defaults_button,
+        ]
+        body = Container(widgets=parts, labels=False)
         super().__init__(widgets=[body], labels=False)
         self.margins = (0, 0, 0, 0)
         scroll_wrap(self, body)
@@ -122,16 +119,13 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         for name in ("depth_source", "depth_um", "fusion", "model", "device", "backend"):
             s[name].changed.connect(self._request_preview)
         s.live_preview.changed.connect(self._request_preview)
-        self.estimate_button.changed.connect(lambda *_: self.estimate())
-        self.use_model_button.changed.connect(lambda *_: self.use_offered_model())
-        self.add_model_button.changed.connect(lambda *_: self._add_model_dialog())
+        self.channel.use_button.changed.connect(lambda *_: self.channel.use(self.settings.model))
+        self.add_model_button.changed.connect(lambda *_: self.model_list.add_dialog())
         self.run_button.changed.connect(lambda *_: self.run())
         self.apply_button.changed.connect(lambda *_: self.apply_to_stack())
-        self.cancel_button.changed.connect(lambda *_: self.cancel())
         self.defaults_button.changed.connect(lambda *_: self.restore_defaults())
-        self.jobs.timer.timeout.connect(self._preview_now)
         self.viewer.dims.events.current_step.connect(self._on_dims_changed)
-        registry.changed.connect(self._on_registry_changed)
+        self.model_list.attach(self.settings.model, self, lambda: quietly(self), self._sync_model)
         follow_layers(self.viewer, self)
         call_soon(self.native, lambda: tabify_with_siblings(self))
         on_close(self, self.cancel)
@@ -145,9 +139,23 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         """``"sum"`` or ``"concat"``."""
         return str(self.settings.fusion.value)
 
+    @property
+    def models(self) -> list[ModelEntry]:
+        """The models offered (bundled, saved and session ones)."""
+        return self.model_list.entries
+
+    def model_choice(self) -> ModelEntry | None:
+        """The model Run uses ("auto" resolved by depth, fusion and the image's channel)."""
+        return self.model_list.choice(str(self.settings.model.value))
+
+    @property
+    def channel_message(self) -> str | None:
+        """The channel warning (None when the model fits the image's channel)."""
+        return self.channel.message
+
     def select_image(self, layer: Layer | None) -> None:
         """Choose the input layer (as a user would, without starting a preview)."""
-        self._auto_image = False
+        self.runner.committed = True
         with quietly(self):
             self.image.value = layer
         self._sync_all()
@@ -156,18 +164,13 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         """Follow the layer list; keep preselecting the best image until one is chosen."""
         with quietly(self):
             super().reset_choices()
-            if self._auto_image or self.image.value is None:
+            if not self.runner.committed or self.image.value is None:
                 model = self.model_choice()
                 channel = None if model is None else model.channel
                 active = self.viewer.layers.selection.active
-                best = self._default_image(active, channel)
+                best = default_image(image_layers(self.viewer), active, channel)
                 if best is not None:
                     self.image.value = best
-
-    def _default_image(self, active: Any, channel: int | None) -> Any:
-        from napari_defocus_deblur.widgets._deblur_form import default_image
-
-        return default_image(image_layers(self.viewer), active, channel)
 
     def restore_defaults(self) -> None:
         """Every setting back to :data:`DEFAULTS`."""
@@ -175,9 +178,68 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
             restore_defaults(self.settings, DEFAULTS)
         self._sync_all()
 
+    # -- models -----------------------------------------------------------------------
+    def add_model(self, path: Any) -> None:
+        """Register a checkpoint folder and select it."""
+        add_model(path)
+
+    def refresh_models(self) -> None:
+        """Re-read bundled, saved and session models."""
+        self.model_list.refresh()
+
+    # -- keeping consistent -----------------------------------------------------------
+    def _sync_all(self, *_: Any) -> None:
+        with quietly(self):
+            self.depth.sync()
+        self._sync_model()
+        layer = self.image.value
+        stack = layer is not None and layer.ndim > 2
+        self.run_button.text = "Run slice" if stack else "Run"
+        self.apply_button.visible = stack
+
+    def _sync_model(self) -> None:
+        """Relabel "auto → name", lock fusion to a chosen model's, check the channel."""
+        with quietly(self):
+            self.settings.model.reset_choices()
+            chosen = self.settings.model.value != AUTO_MODEL
+            choice = self.model_choice()
+            if chosen and choice is not None and choice.fusion in ("sum", "concat"):
+                self.settings.fusion.value = choice.fusion
+            self.settings.fusion.enabled = not chosen
+        self.channel.check(self.image.value, choice, self.models, self.depth_um(), self.fusion())
+
+    def _on_depth_value(self, *_: Any) -> None:
+        """Turning the depth knob by hand makes it the depth ("set here")."""
+        moved_by_us = self._updating or self.depth.updating
+        if not moved_by_us and self.settings.depth_source.value != "manual":
+            with quietly(self):
+                self.settings.depth_source.value = "manual"
+        self._sync_model()
+
+    def _on_image_changed(self, *_: Any) -> None:
+        if not self._updating:
+            self.runner.committed = True
+        self._sync_all()
+        current = self.compare.reference.value
+        reference = default_reference(image_layers(self.viewer), self.image.value, current)
+        if reference is not current:  # another field's size, or the channel's in-focus image
+            self.compare.reference.value = reference
+        self.compare.update_metrics()
+        self._request_preview()
+
+    def _on_dims_changed(self, *_: Any) -> None:
+        layer = self.image.value
+        if not is_alive(self.native) or layer is None or layer.ndim < 3:
+            return
+        self._sync_all()
+        self.compare.update_metrics()
+        result = find_result(self.viewer, layer)
+        if result is None or result.metadata.get("plane") is not None:
+            self._request_preview()  # only a slice was restored: preview the new slice
+
     # -- running ----------------------------------------------------------------------
     def build_job(self, whole_stack: bool = False, preview: bool = False) -> tuple:
-        """Validate the choices: ``(layer, DeblurJob, current plane or None)``."""
+        """Validate the choices: ``(layer, DeblurJob, current plane or None, model text)``."""
         layer = self.image.value
         data = check_image_layer(layer, self.viewer, role="input")
         choice = self.model_choice()
@@ -189,103 +251,47 @@ class DeblurWidget(DeblurModels, DeblurChecks, Container):
         planes = plane_indices(data.shape, current)
         shape = tuple(data.shape) if current is None else (1,) * len(current) + data.shape[-2:]
         source = str(self.settings.depth_source.value)
-        depths = plane_depths(layer, source, self.depth_um(), planes)
-        choices = [choice] * len(planes)
-        if self.settings.model.value == AUTO_MODEL and len(set(depths)) > 1:
-            channel = choice.channel
-            choices = [
-                nearest_model(self.models, d or self.depth_um(), self.fusion(), channel) or choice
-                for d in depths
-            ]
-        self.runs_on = runs_on(str(self.settings.device.value), str(self.settings.backend.value))
+        depth, recorded = depth_request(layer, source, self.depth_um(), planes)
+        chosen = self.settings.model.value != AUTO_MODEL
+        device, backend = str(self.settings.device.value), str(self.settings.backend.value)
         job = DeblurJob(
-            data=data,
-            planes=planes,
-            out_shape=shape,
-            models=tuple(c.path for c in choices),
-            depths_um=depths,
-            fusion=choice.fusion or self.fusion(),
-            device=str(self.settings.device.value),
-            preview=preview,
-            backend=str(self.settings.backend.value),
-        )
-        return layer, job, current
+            data=data, planes=planes, out_shape=shape, depth=depth, recorded=recorded,
+            model=choice if chosen else None,  # None: the plan's choice per plane
+            models=tuple(self.models), fusion=(choice.fusion if chosen else None) or self.fusion(),
+            channel=channel_of(layer), device=device, preview=preview, backend=backend,
+        )  # fmt: skip
+        name = choice.name if chosen else f"auto ({choice.name})"
+        return layer, job, current, f"{name}, {runs_on(device, backend)}"
 
     def run(self) -> None:
         """Deblur the image (a stack: its current slice) in a worker thread."""
-        self._launch(whole_stack=False, preview=False)
+        self.runner.launch(whole_stack=False, preview=False)
 
     def apply_to_stack(self) -> None:
         """Deblur every plane of the image in a worker thread."""
-        self._launch(whole_stack=True, preview=False)
-
-    def _launch(self, whole_stack: bool, preview: bool) -> None:
-        if self.jobs.busy and not self.jobs.preview:
-            if not preview:
-                show_warning("deblurring is already running; wait or Cancel")
-            return
-        self.jobs.timer.stop()
-        try:
-            layer, job, current = self.build_job(whole_stack, preview)
-        except Exception as exc:
-            if preview:
-                self.status.value = f"no preview: {exc}"
-            else:
-                report_exception(exc, "Deblur")
-            return
-        if not preview:
-            self._auto_image = False  # the user committed to this image
-            if self.channel_message:
-                show_warning(self.channel_message)
-        started = self.jobs.start(
-            run_job,
-            job,
-            preview=preview,
-            on_returned=lambda result: self._on_returned(layer, job, current, result),
-            action="Deblur",
-            description=f"Deblurring {layer.name}",
-            on_aborted=None if preview else lambda: show_info("deblurring cancelled"),
-        )
-        if started:
-            self.cancel_button.enabled = True
-            self.run_button.enabled = self.apply_button.enabled = preview
-            names = ", ".join(sorted({p.name for p in job.models}))
-            what = "previewing" if preview else "deblurring"
-            self.status.value = f"{what} {layer.name} with {names}, {self.runs_on}…"
+        self.runner.launch(whole_stack=True, preview=False)
 
     def cancel(self) -> None:
         """Stop the running job after the current tile."""
-        self.jobs.timer.stop()
-        if self.jobs.busy:
-            self.status.value = "cancelling…"
-            self.jobs.cancel()
+        self.runner.cancel()
 
-    def _on_returned(self, layer: Layer, job: DeblurJob, current: Any, result: Any) -> None:
-        if layer not in self.viewer.layers:
-            show_warning(f"'{layer.name}' was removed while it was being deblurred")
-            return
-        out, action = show_result(self.viewer, layer, result, job, current)
-        text = f"{action} '{out.name}'"
-        if action == UPDATED:
-            text = f"updated plane {','.join(map(str, current))} of '{out.name}'"
-        self.status.value = ("preview: " if job.preview else "") + text
+    def _request_preview(self, *_: Any) -> None:
+        """Start (or restart) the debounce timer of the live preview."""
+        if not self._updating:
+            self.runner.request_preview()
+
+    def _live(self) -> bool:
+        return bool(self.settings.live_preview.value) and self.image.value is not None
+
+    def _after_result(self, result: Any) -> None:
         if result.estimated:
-            self.estimate_label.value = estimate_text(
+            self.depth.label.value = estimate_text(
                 float(np.mean(result.depths_um)), None, min(result.confidences)
             )
+        elif self.depth.label.value.startswith("estimate"):
+            self.depth.label.value = ""  # a stale estimate would contradict the result
         self.compare.update_metrics()
 
-    def _on_job_finished(self, preview: bool) -> None:
-        from napari_defocus_deblur.widgets._common import is_alive
-
-        if not is_alive(self.native):
-            return
-        self.run_button.enabled = self.apply_button.enabled = True
-        self.cancel_button.enabled = False
-        if str(self.status.value).endswith("…"):
-            self.status.value = ""
-
-    # -- compare ----------------------------------------------------------------------
     def comparison_pair(self) -> ComparePair | None:
         """Raw and restored planes of the chosen input, or None before the first run."""
         return pair_for(self.viewer, self.image.value)

@@ -10,11 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import Container, Label, PushButton
 
-from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     follow_layers,
     is_alive,
-    layer_combo,
     quietly,
     report_exception,
     show_info,
@@ -28,18 +26,23 @@ from napari_defocus_deblur.widgets._layout import (
     tabify_with_siblings,
     word_wrap,
 )
-from napari_defocus_deblur.widgets._models import device_choices, list_models
+from napari_defocus_deblur.widgets._models import device_choices, layer_depth_um, list_models
 from napari_defocus_deblur.widgets._plot import TrainingPlot
 from napari_defocus_deblur.widgets._registry import registry
 from napari_defocus_deblur.widgets._settings import form_values, restore_defaults
-from napari_defocus_deblur.widgets._train_choices import TrainChoices
+from napari_defocus_deblur.widgets._train_choices import DataChoice
+from napari_defocus_deblur.widgets._train_events import handle_event
 from napari_defocus_deblur.widgets._train_form import (
     DEFAULTS,
+    START_AUTO,
+    _home,
     build_forms,
-    config_kwargs,
+    make_config,
     output_dir,
     resolve_start,
+    start_choice_list,
 )
+from napari_defocus_deblur.widgets._train_job import folder_source
 
 if TYPE_CHECKING:
     import napari
@@ -47,7 +50,7 @@ if TYPE_CHECKING:
 ADVANCED_SHOW, ADVANCED_HIDE = "Advanced settings ▸", "Advanced settings ▾"
 
 
-class TrainWidget(TrainChoices, Container):
+class TrainWidget(Container):
     """Fine-tune (by default) or train a deblurring model on image layers or a folder.
 
     Parameters
@@ -68,11 +71,13 @@ class TrainWidget(TrainChoices, Container):
         self._source_layer: Any = None
         self.total_steps = -1
         self.models = list_models()
+        self.form: Any = None
+        self.choice: DataChoice | None = None
         self.form, self.advanced = build_forms(self._start_choices, device_choices())
-        self.oof = layer_combo(napari_viewer, "oof", "Out of focus", tooltip="blurred images")
-        self.in_focus = layer_combo(napari_viewer, "in_focus", "In focus", tooltip="in focus")
-        self.form.insert(1, self.oof)
-        self.form.insert(2, self.in_focus)
+        self.choice = DataChoice(napari_viewer, self._depth, self._on_data_changed)
+        self.oof, self.in_focus = self.choice.oof, self.choice.in_focus
+        for position, widget in enumerate(self.choice.widgets, start=1):
+            self.form.insert(position, widget)
         self.advanced_button = PushButton(text=ADVANCED_SHOW)
         self.start_button = PushButton(text="Start")
         self.stop_button = PushButton(text="Stop", enabled=False)
@@ -99,7 +104,7 @@ class TrainWidget(TrainChoices, Container):
         self.margins = (0, 0, 0, 0)
         scroll_wrap(self, body)
         self.advanced.visible = False
-        self._theme_plot()
+        self.plot.follow_theme(self.viewer)
         self._connect()
         self.choose_default_layers()
         self._sync_forms()
@@ -112,9 +117,9 @@ class TrainWidget(TrainChoices, Container):
         self.advanced_button.changed.connect(lambda *_: self.toggle_advanced())
         self.form.data.changed.connect(lambda *_: self._sync_forms())
         self.form.start_from.changed.connect(lambda *_: self._sync_forms())
-        self.form.channel.changed.connect(lambda *_: self._relabel_start())
-        self.form.depth_um.changed.connect(lambda *_: self._relabel_start())
-        self.oof.changed.connect(self._on_oof_changed)
+        for box in (self.form.channel, self.form.depth_um):
+            box.changed.connect(lambda *_: self._relabel_start())
+        self.form.depth_um.changed.connect(self.choice.stack.refresh)
         registry.changed.connect(self._on_registry_changed)
         follow_layers(self.viewer, self)
         call_soon(self.native, lambda: tabify_with_siblings(self))
@@ -142,10 +147,54 @@ class TrainWidget(TrainChoices, Container):
             restore_defaults(form, DEFAULTS)
         self._sync_forms()
 
+    # -- data and start model -----------------------------------------------------------
+    def choose_default_layers(self) -> None:
+        """Preselect the data: a z-stack, or a defocused image and its in-focus twin."""
+        self.choice.preselect(self._bundled_channel())
+
+    def _depth(self) -> float:
+        return float(self.form.depth_um.value)
+
+    def _bundled_channel(self) -> int | None:
+        bundled = [m.channel for m in self.models if m.bundled and m.channel is not None]
+        return bundled[0] if bundled else None
+
+    def data_channel(self) -> int | None:
+        """The channel of the training data (folder setting, or the layer's channel)."""
+        if self.from_folder():
+            return int(self.form.channel.value)
+        return self.choice.channel()
+
+    def reset_choices(self, *_: Any) -> None:
+        """Follow the layer list, then keep the data choice sensible."""
+        with quietly(self):
+            super().reset_choices()
+        if self.choice is not None:
+            self.choice.after_reset(self._bundled_channel())
+
+    def _on_data_changed(self) -> None:
+        """A new data layer: its recorded distance becomes the depth (a pair's)."""
+        depth = None if self.choice.stack.active else layer_depth_um(self.oof.value)
+        if depth:
+            self.form.depth_um.value = min(max(depth, 0.5), 200.0)
+        self._sync_forms()
+
+    def _start_choices(self, _widget: Any = None) -> list[tuple[str, str]]:
+        form = self.form  # None while the form itself is being built
+        depth = float(form.depth_um.value) if form is not None else DEFAULTS["depth_um"]
+        channel = self.data_channel() if self.choice is not None else None
+        path = resolve_start(self.models, START_AUTO, depth, channel)
+        auto = next((m for m in self.models if str(m.path) == path), None)
+        return start_choice_list(self.models, auto)
+
+    def _relabel_start(self) -> None:
+        with quietly(self):
+            self.form.start_from.reset_choices()
+
     def _sync_forms(self) -> None:
         folder = self.from_folder()
         self.form.folder.visible = self.form.channel.visible = folder
-        self.oof.visible = self.in_focus.visible = not folder
+        self.choice.sync(folder)
         scratch = self.init() == "scratch"
         for key in ("scales", "fusion", "base_channels", "levels"):
             self.advanced[key].visible = scratch
@@ -164,15 +213,14 @@ class TrainWidget(TrainChoices, Container):
     # -- running ----------------------------------------------------------------------
     def build_job(self) -> tuple[Any, Any]:
         """Validate the form: ``(source, TrainConfig)`` (raises ``UserInputError``)."""
-        from napari_defocus_deblur.inference.device import resolve_device
-        from napari_defocus_deblur.training import TrainConfig
-
-        source = self._data_source()
+        depth = None
+        if self.from_folder():
+            source, self._source_layer = folder_source(self.form.folder.value), None
+            source = replace(source, channel=int(self.form.channel.value))
+        else:  # depth: a z-stack's paired plane's distance, else None (the form's)
+            source, self._source_layer, depth = self.choice.source()
         values = form_values(self.form, self.advanced)
-        device = resolve_device(str(values["device"])).type
-        return source, TrainConfig(
-            output_dir=output_dir(values["output"]), **config_kwargs(values, self.init(), device)
-        )
+        return source, make_config(values, self.init(), depth)
 
     def start(self, resume: tuple[Any, Any] | None = None) -> None:
         """Start training in a worker thread (errors become notifications).
@@ -200,13 +248,13 @@ class TrainWidget(TrainChoices, Container):
             run_train_job, source, config, self.stop_event, preview,
             _start_thread=False, _ignore_errors=True,
         )  # fmt: skip
-        worker.yielded.connect(self._on_event)
+        worker.yielded.connect(lambda event: handle_event(self, event))
         worker.errored.connect(lambda exc: report_exception(exc, "Training"))
         worker.finished.connect(self._on_finished)
         self.worker = worker
         self.start_button.enabled = self.resume_button.enabled = False
         self.stop_button.enabled = True
-        self.status.value = f"loading data, saving to {_short(config.output_dir)}…"
+        self.status.value = f"loading data, saving to {_home(config.output_dir)}…"
         worker.start()
 
     def resume(self) -> None:
@@ -220,13 +268,10 @@ class TrainWidget(TrainChoices, Container):
         """Ask the engine to stop after the current step (it saves a checkpoint)."""
         if self.stop_event is not None:
             self.stop_event.set()
+            if not is_alive(self.native):  # the dock was closed: the run still stops
+                return
             self.stop_button.enabled = False
             self.status.value = "stopping: saving a checkpoint…"
-
-    def _on_event(self, event: Any) -> None:
-        from napari_defocus_deblur.widgets._train_events import handle_event
-
-        handle_event(self, event)
 
     def _on_finished(self) -> None:
         from napari_defocus_deblur.training import TrainState
@@ -252,42 +297,3 @@ class TrainWidget(TrainChoices, Container):
         self.models = list_models()
         with quietly(self):
             self.form.start_from.reset_choices()
-
-    def _theme_plot(self, *_: Any) -> None:
-        try:
-            from napari.utils.theme import get_theme
-
-            theme = get_theme(self.viewer.theme)
-            self.plot.set_theme(theme.background.as_hex(), theme.text.as_hex())
-        except Exception:  # an unknown theme keeps matplotlib's colours
-            return
-
-    def _data_source(self) -> Any:
-        from napari_defocus_deblur.widgets._common import check_image_layer
-        from napari_defocus_deblur.widgets._train_job import FolderSource, LayerSource
-
-        if self.from_folder():
-            text = str(self.form.folder.value or "").strip()
-            if text in ("", "."):
-                raise UserInputError("choose the training data folder")
-            self._source_layer = None
-            return FolderSource(Path(text).expanduser(), int(self.form.channel.value))
-        oof_layer, sharp_layer = self.oof.value, self.in_focus.value
-        oof = check_image_layer(oof_layer, self.viewer, role="out-of-focus image")
-        sharp = check_image_layer(sharp_layer, self.viewer, role="in-focus image")
-        if sharp_layer is oof_layer:
-            raise UserInputError("the out-of-focus and in-focus images are the same layer")
-        if tuple(oof.shape) != tuple(sharp.shape):
-            raise UserInputError(
-                f"'{oof_layer.name}' is {'x'.join(map(str, oof.shape))} but "
-                f"'{sharp_layer.name}' is {'x'.join(map(str, sharp.shape))}; "
-                "they must show the same field"
-            )
-        self._source_layer = oof_layer
-        return LayerSource(oof, sharp)
-
-
-def _short(path: Path) -> str:
-    from napari_defocus_deblur.widgets._train_form import _home
-
-    return _home(path)
