@@ -220,3 +220,11 @@ def test_split_small_sets_and_bad_fractions():
     assert (len(split.train), len(split.val), len(split.test)) == (2, 1, 1)
     with pytest.raises(UserInputError, match="sum to less than 1"):
         P.split_by_field(_fake_pairs(4, 34), 0.6, 0.5)
+
+
+def test_one_rule_for_distances_and_planes():
+    from napari_defocus_deblur.constants import depth_to_plane, pair_planes
+
+    assert [pair_planes(d, 17)[0] for d in (34, 28, 22, 16, 10)] == [0, 3, 6, 9, 12]
+    assert pair_planes(32, 16) == (0, 16) and pair_planes(34, 16, "above") == (33, 16)
+    assert depth_to_plane(34) == 33 and depth_to_plane(32, above=False) == 0
