@@ -102,7 +102,9 @@ def _rl_method(root: Path, depth: float, opts: EvalOptions, split: Any) -> tuple
                 f"no validation fields at {depth:g} um to choose the Richardson-Lucy "
                 "iterations on; pass --rl-iterations"
             )
-        key = cache_key(str(root), depth, opts.channel, psf, [p.field_id for p in val])
+        planes = (val[0].oof_plane, val[0].in_focus_plane)  # BBBC006: same depth, other planes
+        source = str(root) if None in planes else f"{root}|z_{planes[0]:02d}/z_{planes[1]:02d}"
+        key = cache_key(source, depth, opts.channel, psf, [p.field_id for p in val])
         n, cached = cached_iterations(key, _load(val), psf, opts.cache_dir)
         how = f"chosen on {len(val)} validation fields" + (" (cached)" if cached else "")
         if n == max(DEFAULT_CANDIDATES):
