@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from napari_defocus_deblur.constants import FIELD_SHAPE, SIMULATOR_PLANES
+from napari_defocus_deblur.constants import FIELD_SHAPE
 
 NAME = "simulate"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
+    from napari_defocus_deblur.constants import SIMULATOR_PLANES
+
     parser = subparsers.add_parser(
         NAME,
         help="write a simulated BBBC006-like data set (plane 16 = in focus)",
