@@ -90,30 +90,28 @@ class _Server:
 
 @pytest.fixture
 def server():
-    files = {f"BBBC006_v1_images_z_{z:02d}.zip": _archive(z) for z in (16, 33)}
+    files = {f"BBBC006_v1_images_z_{z:02d}.zip": _archive(z) for z in (0, 16, 17, 33)}
     with _Server(files) as s:
         yield s
 
 
 def test_fetch_downloads_and_extracts_for_the_reader(tmp_path, server, capsys):
     out = tmp_path / "data"
-    code = main(
-        ["fetch-bbbc006", str(out), "--planes", "16", "33", "--base-url", server.url, "--quiet"]
-    )
+    code = main(["fetch-bbbc006", str(out), "--base-url", server.url, "--quiet"])
     assert code == 0
     printed = capsys.readouterr().out.split()
-    assert [p.rsplit("/", 1)[-1] for p in printed] == [
-        "BBBC006_v1_images_z_16",
-        "BBBC006_v1_images_z_33",
+    assert [p.rsplit("/", 1)[-1] for p in printed] == [  # default: the paper's 34 um pair
+        "BBBC006_v1_images_z_00",
+        "BBBC006_v1_images_z_17",
     ]
     assert not list(out.glob("*.zip")) and not list(out.glob("*.part"))
-    pairs = find_pairs(out, 34)
+    pairs = find_pairs(out, 34)  # z_00 with the paper's ground truth z_17
     oof, sharp = load_pair(pairs[1])
-    assert oof[0, 0] == 35 and sharp[0, 0] == 18
+    assert oof[0, 0] == 0 + 2 and sharp[0, 0] == 17 + 2
     # a second run finds the planes extracted and asks the server nothing
     n = len(server.requests)
     assert (
-        main(["fetch-bbbc006", str(out), "--planes", "16", "--base-url", server.url, "--quiet"])
+        main(["fetch-bbbc006", str(out), "--planes", "17", "--base-url", server.url, "--quiet"])
         == 0
     )
     assert len(server.requests) == n

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import tifffile
 
@@ -14,9 +16,6 @@ def test_simulate_writes_bbbc006_layout(tmp_path, capsys):
             str(out),
             "--fields",
             "2",
-            "--planes",
-            "33",
-            "21",
             "--seed",
             "4",
             "--channels",
@@ -28,9 +27,19 @@ def test_simulate_writes_bbbc006_layout(tmp_path, capsys):
         ]
     )
     assert code == 0
-    assert "wrote 2 field(s) x 3 plane(s) x 1 channel(s)" in capsys.readouterr().out
-    for plane in (16, 21, 33):
-        files = sorted((out / f"BBBC006_v1_images_z_{plane}").glob("*.tif"))
+    assert "wrote 2 field(s) x 6 plane(s) x 1 channel(s)" in capsys.readouterr().out
+    # default planes: the in-focus z_16 and 32/26/20/14/8 um below it, the paper's side
+    assert sorted(p.name[-2:] for p in out.glob("BBBC006_*")) == [
+        "00",
+        "03",
+        "06",
+        "09",
+        "12",
+        "16",
+    ]
+    assert json.loads((out / "simulation.json").read_text())["in_focus_plane"] == 16
+    for plane in (0, 12, 16):
+        files = sorted((out / f"BBBC006_v1_images_z_{plane:02d}").glob("*.tif"))
         assert [f.name[22:31] for f in files] == ["a01_s1_w1", "a01_s2_w1"]
         assert tifffile.imread(files[0]).shape == (40, 48)
 

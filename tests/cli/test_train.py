@@ -41,11 +41,23 @@ def test_train_then_resume(sim, tmp_path, capsys):
     text = capsys.readouterr().out
     assert rc == 0, text
     assert "validation baseline (input, no processing): PSNR" in text
+    assert "paired z_11 (10 µm below z_16) with z_16 for 5 fields, channel w1" in text
     assert text.count("\nepoch ") + text.startswith("epoch") >= 3  # epochs 0, 1, 2
     assert "finished after 8 steps" in text
     model, info = load_checkpoint(out)
     assert model.config.scales == 2 and info["depth_um"] == 10.0
     assert info["training"]["data"]["n_train_fields"] == 3
+    pairing = info["training"]["data"]["pairing"]
+    assert pairing == [
+        {
+            "depth_um": 10.0,
+            "blurred_plane": 11,
+            "reference_plane": 16,
+            "n_fields": 5,
+            "channel": 1,
+            "side": "below",
+        }
+    ]
     rc = main(
         [
             "train",
@@ -100,8 +112,10 @@ def _error(capsys, argv):
 
 def test_clear_errors(sim, tmp_path, capsys):
     out = ["-o", str(tmp_path / "m"), "--steps", "2", *TINY_ARGS]
+    err = _error(capsys, ["train", str(sim), "--depth", "20", *out])
+    assert "no images for 20 µm below z_16 (plane z_06)" in err
     err = _error(capsys, ["train", str(sim), "--depth", "34", *out])
-    assert "no images for 34 um" in err
+    assert "34 µm below z_16 is outside BBBC006 (z_00 is 32 µm below z_16)" in err
     (tmp_path / "empty").mkdir()
     assert "is empty" in _error(capsys, ["train", str(tmp_path / "empty"), "--depth", "10", *out])
     single = simulated_set(tmp_path / "single", n_fields=1, shape=(32, 32))
@@ -114,14 +128,27 @@ def test_clear_errors(sim, tmp_path, capsys):
     )
     assert "cannot write to output directory" in err
     bad = simulated_set(tmp_path / "bad", n_fields=3, shape=(32, 32))
-    for victim in (bad / "BBBC006_v1_images_z_21").iterdir():
+    for victim in (bad / "BBBC006_v1_images_z_11").iterdir():
         write_tiff(victim, np.zeros((30, 32), dtype=np.uint16))
     err = _error(capsys, ["train", str(bad), "--depth", "10", *out])
     assert "differ in shape" in err
 
 
+def test_explicit_reference_plane_and_side(tmp_path, capsys):
+    root = simulated_set(tmp_path / "bbbc", n_fields=4, planes=(16, 21), shape=(48, 64))
+    out = ["-o", str(tmp_path / "m"), "--steps", "2", *TINY_ARGS]
+    err = _error(capsys, ["train", str(root), "--depth", "10", *out])  # default: below z_16
+    assert "no images for 10 µm below z_16 (plane z_11)" in err
+    argv = ["train", str(root), "--depth", "10", "--reference-plane", "16", "--side", "above"]
+    assert main([*argv, *out]) == 0
+    assert "paired z_21 (10 µm above z_16) with z_16 for 4 fields" in capsys.readouterr().out
+    argv = ["train", str(root), "--depth", "34", "--reference-plane", "16", *out]
+    argv[argv.index("-o") + 1] = str(tmp_path / "m2")
+    assert "use --reference-plane 17 for the paper's 34 µm (z_00 vs z_17)" in _error(capsys, argv)
+
+
 def test_several_depths_train_one_pooled_model(tmp_path, capsys):
-    root = simulated_set(tmp_path / "bbbc", n_fields=5, planes=(16, 21, 24), shape=(48, 64))
+    root = simulated_set(tmp_path / "bbbc", n_fields=5, planes=(8, 11, 16), shape=(48, 64))
     out = tmp_path / "pooled"
     argv = ["train", str(root), "--depth", "10", "16", "--steps", "4", "-o", str(out)]
     assert main([*argv, *TINY_ARGS]) == 0

@@ -26,11 +26,11 @@ def _snapshot(root):
 
 
 def test_exact_bbbc006_layout(tmp_path):
-    out = write_dataset(tmp_path / "sim", 3, planes=(33, 21), seed=1, shape=SHAPE)
+    out = write_dataset(tmp_path / "sim", 3, planes=(11, 0), seed=1, shape=SHAPE)
     assert sorted(p.name for p in out.iterdir()) == [
+        "BBBC006_v1_images_z_00",
+        "BBBC006_v1_images_z_11",
         "BBBC006_v1_images_z_16",
-        "BBBC006_v1_images_z_21",
-        "BBBC006_v1_images_z_33",
         "simulation.json",
     ]
     files = sorted((out / "BBBC006_v1_images_z_16").iterdir())
@@ -42,24 +42,27 @@ def test_exact_bbbc006_layout(tmp_path):
         assert page.compression == tifffile.COMPRESSION.LZW
         assert page.shape == SHAPE and page.dtype == np.uint16
     info = json.loads((out / "simulation.json").read_text())
-    assert info["planes"] == [16, 21, 33] and info["seed"] == 1
-    pairs = find_pairs(out, 34, channel=2)
+    assert info["planes"] == [0, 11, 16] and info["seed"] == 1
+    assert info["in_focus_plane"] == 16  # the set's default reference plane
+    pairs = find_pairs(out, 32, channel=2)  # z_00 with the recorded z_16
+    assert pairs[0].oof_path.parent.name.endswith("z_00")
+    assert pairs[0].in_focus_path.parent.name.endswith("z_16")
     oof, sharp = load_pair(pairs[0])
     assert oof.shape == SHAPE and sharp.max() <= 4095
 
 
 def test_deterministic_for_a_seed(tmp_path):
     a = _snapshot(
-        write_dataset(tmp_path / "a", 2, planes=(16, 33), seed=5, channels=(1,), shape=SHAPE)
+        write_dataset(tmp_path / "a", 2, planes=(0, 16), seed=5, channels=(1,), shape=SHAPE)
     )
     b = _snapshot(
-        write_dataset(tmp_path / "b", 2, planes=(16, 33), seed=5, channels=(1,), shape=SHAPE)
+        write_dataset(tmp_path / "b", 2, planes=(0, 16), seed=5, channels=(1,), shape=SHAPE)
     )
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     c = _snapshot(
-        write_dataset(tmp_path / "c", 2, planes=(16, 33), seed=6, channels=(1,), shape=SHAPE)
+        write_dataset(tmp_path / "c", 2, planes=(0, 16), seed=6, channels=(1,), shape=SHAPE)
     )
     assert a.keys() != c.keys()
 

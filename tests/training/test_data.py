@@ -81,7 +81,9 @@ def test_from_dataset_excludes_test_and_val_fields(sim_root):
 
 
 def test_dataset_errors(sim_root, tmp_path):
-    with pytest.raises(UserInputError, match="no images for 34 um"):
+    with pytest.raises(UserInputError, match=r"no images for 20 µm below z_16 \(plane z_06\)"):
+        TrainingData.from_dataset(sim_root, 20)
+    with pytest.raises(UserInputError, match="34 µm below z_16 is outside BBBC006"):
         TrainingData.from_dataset(sim_root, 34)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -96,7 +98,7 @@ def test_dataset_errors(sim_root, tmp_path):
 
 def test_mismatched_pair_shapes_in_a_dataset(tmp_path):
     root = simulated_set(tmp_path / "bad", n_fields=3, shape=(32, 32))
-    for victim in (root / "BBBC006_v1_images_z_21").iterdir():
+    for victim in (root / "BBBC006_v1_images_z_11").iterdir():
         write_tiff(victim, np.zeros((30, 32), dtype=np.uint16))
     with pytest.raises(UserInputError, match="differ in shape"):
         TrainingData.from_dataset(root, 10)
@@ -121,16 +123,21 @@ def test_from_a_folder_of_z_stacks(tmp_path):
 def test_pooled_distances_keep_the_field_split(tmp_path):
     from napari_defocus_deblur.io.pairs import find_pairs, split_by_field
 
-    root = simulated_set(tmp_path / "pooled", n_fields=10, planes=(16, 21, 33), shape=(40, 48))
-    data = TrainingData.from_dataset(root, [10, 34], val_fraction=0.1, seed=0)
-    assert data.depth_um is None and data.depths_um == (10.0, 34.0)
+    root = simulated_set(tmp_path / "pooled", n_fields=10, planes=(0, 11, 16), shape=(40, 48))
+    data = TrainingData.from_dataset(root, [10, 32], val_fraction=0.1, seed=0)
+    assert data.depth_um is None and data.depths_um == (10.0, 32.0)
     split = split_by_field(find_pairs(root, 10), 0.1, 0.1, seed=0)
     train_fields = {f.field_id.split("@")[0] for f in data.train}
     val_fields = {f.field_id.split("@")[0] for f in data.val}
     assert val_fields == {p.field_id for p in split.val}
     assert not train_fields & (val_fields | set(data.test_fields))
     assert len(data.train) == 2 * 8 and len(data.val) == 2
-    assert {f.field_id.split("@")[1] for f in data.train} == {"10um", "34um"}
-    assert data.describe()["depths_um"] == [10.0, 34.0]
-    one = TrainingData.from_dataset(root, [34], val_fraction=0.1, seed=0)
-    assert one.depth_um == 34.0 and one.depths_um is None
+    assert {f.field_id.split("@")[1] for f in data.train} == {"10um", "32um"}
+    assert data.describe()["depths_um"] == [10.0, 32.0]
+    pairing = data.describe()["pairing"]
+    assert [(p["blurred_plane"], p["reference_plane"], p["side"]) for p in pairing] == [
+        (11, 16, "below"),
+        (0, 16, "below"),
+    ]
+    one = TrainingData.from_dataset(root, [32], val_fraction=0.1, seed=0)
+    assert one.depth_um == 32.0 and one.depths_um is None

@@ -41,11 +41,14 @@ _OVERRIDES = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add every option of the ``train`` sub-command to ``p`` (in help order)."""
+    from napari_defocus_deblur.cli._planes import add_plane_arguments
+
     _add_input_arguments(p)
     _add_network_arguments(p)
     _add_length_arguments(p)
     _add_optimisation_arguments(p)
     _add_run_arguments(p)
+    add_plane_arguments(p)
     _add_stack_arguments(p)
 
 

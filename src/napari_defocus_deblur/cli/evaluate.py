@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="folder of checkpoint directories (default: bundled models)",
     )
     _add_outputs(p)
-    p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1)")
+    _add_pairing(p)
     p.add_argument(
         "--max-images",
         type=int,
@@ -73,6 +73,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="do not read or write the cached Richardson-Lucy choice",
     )
     return p
+
+
+def _add_pairing(p: argparse.ArgumentParser) -> None:
+    """Which images are paired: the channel, the reference plane and the side."""
+    from napari_defocus_deblur.cli._planes import add_plane_arguments
+
+    p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1)")
+    add_plane_arguments(p)
 
 
 def _check_outputs(args: argparse.Namespace) -> dict[str, Path]:
@@ -129,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
     from napari_defocus_deblur.errors import UserInputError
     from napari_defocus_deblur.evaluation.rl_tuning import default_cache_dir
-    from napari_defocus_deblur.evaluation.runner import EvalOptions, iter_evaluate
+    from napari_defocus_deblur.evaluation.runner import EvalOptions, PairsFound, iter_evaluate
     from napari_defocus_deblur.metrics import NORMALIZATION
     from napari_defocus_deblur.progress import drive
 
@@ -147,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         test_fraction=args.test_fraction,
         rl_iterations=args.rl_iterations,
         cache_dir=None if args.no_cache else default_cache_dir(),
+        reference_plane=args.reference_plane,
+        side=args.side,
     )
     gen = iter_evaluate(
         args.data, args.depths, args.methods, models_dir=args.models, options=options
@@ -154,6 +164,9 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=None, unit="cell", disable=None, dynamic_ncols=True) as bar:
 
         def show(ev: Any) -> None:
+            if isinstance(ev, PairsFound):
+                bar.write(ev.text)
+                return
             bar.total = ev.total
             bar.set_description(f"{ev.method} {ev.depth_um:g} um")
             bar.update(ev.done - bar.n)

@@ -10,6 +10,7 @@ NAME = "fetch-bbbc006"
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
+    from napari_defocus_deblur.constants import PAPER_PAIR_PLANES
     from napari_defocus_deblur.io.download import BASE_URL
 
     parser = subparsers.add_parser(
@@ -23,8 +24,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--planes",
         type=int,
         nargs="+",
-        default=[16, 33],
-        help="plane indices 0..33 (16 = in focus, 33 = 34 um)",
+        default=list(PAPER_PAIR_PLANES),
+        help="plane indices 0..33 (default 0 17: the paper's 34 um pair, z_00 below its "
+        "ground truth z_17; BBBC006 documents z_16 as in focus)",
     )
     parser.add_argument("--base-url", default=BASE_URL, help=f"default {BASE_URL}")
     parser.add_argument(

@@ -13,6 +13,8 @@ NAME = "simulate"
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the sub-command."""
+    from napari_defocus_deblur.constants import SIMULATOR_PLANES
+
     parser = subparsers.add_parser(
         NAME,
         help="write a simulated BBBC006-like data set (plane 16 = in focus)",
@@ -25,8 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--planes",
         type=int,
         nargs="+",
-        default=[16, 21, 24, 27, 30, 33],
-        help="BBBC006 plane indices (0..33); 16 is always written",
+        default=list(SIMULATOR_PLANES),
+        help="BBBC006 plane indices (0..33); 16 (in focus) is always written. Default "
+        "0 3 6 9 12: 32/26/20/14/8 um below focus, the paper's side (train/evaluate pair "
+        "them with z_16, which the set records as its focus)",
     )
     parser.add_argument("--seed", type=seed, default=0, help="random seed (deterministic)")
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 2], choices=[1, 2])

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     config, notes = build_config(args)
     prepare_output(config)  # fail on an unwritable or occupied output before loading data
     data = _training_data(config, args)
-    for note in notes:
+    for note in [*notes, *(p.text() for p in data.pairing)]:
         print(note)
     return _drive(config, data)
 
@@ -62,6 +62,8 @@ def _training_data(config: Any, args: argparse.Namespace) -> Any:
         test_fraction=args.test_fraction,
         in_focus_index=args.in_focus_index,
         z_step_um=args.z_step,
+        reference_plane=args.reference_plane,
+        side=args.side,
     )
 
 

@@ -39,6 +39,14 @@ class EvalProgress:
 
 
 @dataclass(frozen=True)
+class PairsFound:
+    """The planes paired at ``depth_um`` (``text``: one line), before its methods run."""
+
+    depth_um: float
+    text: str
+
+
+@dataclass(frozen=True)
 class EvalOptions:
     """Settings of an evaluation (see :func:`iter_evaluate`)."""
 
@@ -52,6 +60,9 @@ class EvalOptions:
     rl_val_images: int = 4
     cache_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: BBBC006 layouts: the reference plane (None: the data's focus) and side (None: below).
+    reference_plane: int | None = None
+    side: str | None = None
 
 
 def _load(pairs: Sequence[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -91,7 +102,9 @@ def _rl_method(root: Path, depth: float, opts: EvalOptions, split: Any) -> tuple
                 f"no validation fields at {depth:g} um to choose the Richardson-Lucy "
                 "iterations on; pass --rl-iterations"
             )
-        key = cache_key(str(root), depth, opts.channel, psf, [p.field_id for p in val])
+        planes = (val[0].oof_plane, val[0].in_focus_plane)  # BBBC006: same depth, other planes
+        source = str(root) if None in planes else f"{root}|z_{planes[0]:02d}/z_{planes[1]:02d}"
+        key = cache_key(source, depth, opts.channel, psf, [p.field_id for p in val])
         n, cached = cached_iterations(key, _load(val), psf, opts.cache_dir)
         how = f"chosen on {len(val)} validation fields" + (" (cached)" if cached else "")
         if n == max(DEFAULT_CANDIDATES):
@@ -106,8 +119,11 @@ def iter_evaluate(
     *,
     models_dir: str | Path | None = None,
     options: EvalOptions | None = None,
-) -> Generator[EvalProgress, None, EvalReport]:
+) -> Generator[EvalProgress | PairsFound, None, EvalReport]:
     """Score ``methods`` at every distance in ``depths`` on the test fields of ``root``.
+
+    Yields a :class:`PairsFound` per distance (which planes were paired) and an
+    :class:`EvalProgress` per finished (method, distance) cell.
 
     Parameters
     ----------
@@ -139,9 +155,13 @@ def iter_evaluate(
     rows: list[EvalRow] = []
     notes: dict[str, str] = {}
     test_ids: set[str] = set()
+    pairings: list[dict[str, Any]] = []
     total, done = len(methods) * len(depths), 0
     for depth in depths:
-        split, test = _test_split(root, depth, opts)
+        split, test, pairing = _test_split(root, depth, opts)
+        notes[f"pairs {depth:g} µm"] = pairing.text()
+        pairings.append(pairing.to_dict())
+        yield PairsFound(float(depth), pairing.text())
         test_ids.update(p.field_id for p in test)
         images = _load(test)
         for method in methods:
@@ -171,15 +191,17 @@ def iter_evaluate(
             "test_fields": sorted(test_ids),
         },
         notes=notes,
-        extra=dict(opts.extra),
+        extra={"pairing": pairings, **opts.extra},
     )
 
 
-def _test_split(root: Path, depth: float, opts: EvalOptions) -> tuple[Any, list[Any]]:
-    """``(field split, test pairs)`` at ``depth`` (at most ``opts.max_images`` pairs)."""
+def _test_split(root: Path, depth: float, opts: EvalOptions) -> tuple[Any, list[Any], Any]:
+    """``(field split, test pairs, pairing)`` at ``depth`` (at most ``opts.max_images``)."""
+    from napari_defocus_deblur.io.pairing import pairing_of
     from napari_defocus_deblur.io.pairs import discover_pairs, split_by_field
 
-    pairs = discover_pairs(root, depth, opts.channel)
+    planes = {"reference_plane": opts.reference_plane, "side": opts.side}
+    pairs = discover_pairs(root, depth, opts.channel, **planes)
     split = split_by_field(pairs, opts.val_fraction, opts.test_fraction, seed=opts.split_seed)
     test = list(split.test)[: opts.max_images] if opts.max_images else list(split.test)
     if not test:
@@ -187,7 +209,7 @@ def _test_split(root: Path, depth: float, opts: EvalOptions) -> tuple[Any, list[
             f"no test fields at {depth:g} um in {root} ({len(pairs)} pairs; the test "
             f"split takes {opts.test_fraction:g} of the fields and needs at least 3)"
         )
-    return split, test
+    return split, test, pairing_of(pairs)
 
 
 def _input_row(row: dict[str, Any], images: list[tuple[np.ndarray, np.ndarray]]) -> EvalRow:

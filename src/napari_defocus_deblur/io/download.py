@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_defocus_deblur.constants import N_PLANES
+from napari_defocus_deblur.constants import N_PLANES, PAPER_PAIR_PLANES
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.bbbc006 import plane_dir_name
 from napari_defocus_deblur.io.extract import (
@@ -202,7 +202,7 @@ def _read_chunk(response: Response, url: str, part: Path) -> bytes:
 
 def fetch_bbbc006(
     out_dir: str | os.PathLike,
-    planes: Sequence[int] = (16, 33),
+    planes: Sequence[int] = PAPER_PAIR_PLANES,
     *,
     base_url: str = BASE_URL,
     extract: bool = True,
@@ -221,7 +221,7 @@ def fetch_bbbc006(
 
 def iter_fetch_bbbc006(
     out_dir: str | os.PathLike,
-    planes: Sequence[int] = (16, 33),
+    planes: Sequence[int] = PAPER_PAIR_PLANES,
     *,
     base_url: str = BASE_URL,
     extract: bool = True,
@@ -237,7 +237,7 @@ def iter_fetch_bbbc006(
     out_dir
         Output folder (created).
     planes
-        Plane indices 0..33 (16: in focus).
+        Plane indices 0..33 (default: z_00 and z_17, the paper's 34 um pair).
     base_url
         Where the ``BBBC006_v1_images_z_NN.zip`` archives are.
     extract

@@ -2,8 +2,9 @@
 
 Two sources share one pair type, :class:`FieldPair`:
 
-* a BBBC006 data set (real or simulated, same layout): :func:`find_pairs` pairs plane
-  ``16 + depth/2`` (or ``16 - depth/2`` for negative depths, below focus) with plane 16;
+* a BBBC006 data set (real or simulated, same layout): :func:`find_pairs` pairs the plane
+  ``depth`` below (or above) a reference plane with it (real BBBC006: 34 um is z_00 with
+  the paper's z_17; :func:`~napari_defocus_deblur.constants.pair_planes`);
 * a user's folder of z-stack TIFFs (one stack per field, axes ``ZYX``):
   :func:`find_stack_pairs` pairs plane ``in_focus + depth/z_step`` with the in-focus plane,
   which is given or found per stack by the normalised variance of the Laplacian.
@@ -19,10 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_defocus_deblur.constants import IN_FOCUS_PLANE, Z_STEP_UM
+from napari_defocus_deblur.constants import depth_steps, pair_planes
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.bbbc006 import discover
-from napari_defocus_deblur.io.tiff import TIFF_SUFFIXES, read_image
+from napari_defocus_deblur.io.pairing import data_focus_plane
+from napari_defocus_deblur.io.stacks import (  # focus_measure: re-exported, home io.stacks
+    find_in_focus_index,
+    focus_measure,  # noqa: F401
+    read_stack,
+)
+from napari_defocus_deblur.io.tiff import TIFF_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,8 @@ class FieldPair:
     """One field imaged out of focus and in focus.
 
     ``oof_index`` / ``in_focus_index`` select a plane of a z-stack file
-    (:func:`find_stack_pairs`); they are None for single-plane files (BBBC006).
+    (:func:`find_stack_pairs`); they are None for single-plane files (BBBC006), whose
+    BBBC006 planes are ``oof_plane`` / ``in_focus_plane`` (None for z-stacks).
     """
 
     field_id: str
@@ -40,6 +48,8 @@ class FieldPair:
     channel: int
     oof_index: int | None = None
     in_focus_index: int | None = None
+    oof_plane: int | None = None
+    in_focus_plane: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,63 +61,61 @@ class PairSplit:
     test: tuple[FieldPair, ...]
 
 
-def _steps(depth_um: float, z_step_um: float) -> int:
-    if not np.isfinite(depth_um) or depth_um == 0:
-        raise UserInputError(f"depth must be a non-zero number of micrometres, got {depth_um}")
-    if z_step_um <= 0:
-        raise UserInputError(f"z step must be positive, got {z_step_um} um")
-    steps = depth_um / z_step_um
-    if abs(steps - round(steps)) > 1e-6:
-        raise UserInputError(
-            f"depth {depth_um:g} um is not a multiple of the z step {z_step_um:g} um"
-        )
-    return round(steps)
+def find_pairs(
+    root: str | os.PathLike,
+    depth_um: float,
+    channel: int = 1,
+    *,
+    reference_plane: int | None = None,
+    side: str = "below",
+) -> list[FieldPair]:
+    """Pairs of a BBBC006 layout at ``depth_um`` from a reference plane, sorted by field id.
 
-
-def find_pairs(root: str | os.PathLike, depth_um: float, channel: int = 1) -> list[FieldPair]:
-    """Pairs of a BBBC006 layout at ``depth_um`` of stage offset, sorted by field id.
-
-    Positive depths are above focus (plane ``16 + depth/2``); negative depths below
-    (``-32`` is plane 0). Fields present in only one of the two planes are skipped with a
-    warning.
+    The blurred plane is ``depth_um`` ``side`` (``"below"``, the paper's, or ``"above"``)
+    ``reference_plane``; None takes the data's own focus (z_16 for a simulated set, the
+    paper's z_17 for real BBBC006: :func:`~napari_defocus_deblur.io.pairing.data_focus_plane`).
+    Fields lacking one of the two planes are skipped with a warning.
 
     Raises
     ------
     UserInputError
-        No data for that depth or channel, or no in-focus plane.
+        A plane outside BBBC006, no data for that depth or channel, or no reference plane.
     """
-    plane = IN_FOCUS_PLANE + _steps(depth_um, Z_STEP_UM)
+    reference = data_focus_plane(root) if reference_plane is None else reference_plane
+    plane, reference = pair_planes(depth_um, reference, side)
     index = discover(root)
     found = ", ".join(f"z_{z:02d}" for z in index.planes if z >= 0) or "none"
-    if IN_FOCUS_PLANE not in index.planes:
+    if reference not in index.planes:
         raise UserInputError(
-            f"no in-focus plane z_{IN_FOCUS_PLANE:02d} in {root} (planes found: {found})"
+            f"no reference plane z_{reference:02d} in {root} (planes found: {found}); "
+            "choose it with --reference-plane (17: the paper's ground truth, 16: BBBC006's "
+            "documented focus)"
         )
     if plane not in index.planes:
         raise UserInputError(
-            f"no images for {depth_um:g} um (plane z_{plane:02d}) in {root} "
-            f"(planes found: {found})"
+            f"no images for {depth_um:g} µm {side} z_{reference:02d} (plane z_{plane:02d}) "
+            f"in {root} (planes found: {found})"
         )
     if channel not in index.channels:
         have = ", ".join(f"w{c}" for c in index.channels)
         raise UserInputError(f"no channel w{channel} images in {root} (channels found: {have})")
     pairs, missing = [], []
     for field_id in index.fields(channel):
-        oof = index.path(field_id, channel, plane)
-        sharp = index.path(field_id, channel, IN_FOCUS_PLANE)
+        oof, sharp = (index.path(field_id, channel, z) for z in (plane, reference))
         if oof is None or sharp is None:
             missing.append(field_id)
             continue
-        pairs.append(FieldPair(field_id, oof, sharp, float(depth_um), channel))
+        planes = {"oof_plane": plane, "in_focus_plane": reference}
+        pairs.append(FieldPair(field_id, oof, sharp, float(depth_um), channel, **planes))
     if missing:
         warnings.warn(
-            f"{len(missing)} field(s) lack plane z_{plane:02d} or z_{IN_FOCUS_PLANE:02d} in "
+            f"{len(missing)} field(s) lack plane z_{plane:02d} or z_{reference:02d} in "
             f"channel w{channel} and were skipped: {', '.join(missing[:10])}",
             stacklevel=2,
         )
     if not pairs:
         raise UserInputError(
-            f"no field of {root} has both plane z_{plane:02d} and z_{IN_FOCUS_PLANE:02d} "
+            f"no field of {root} has both plane z_{plane:02d} and z_{reference:02d} "
             f"in channel w{channel}"
         )
     return pairs
@@ -120,13 +128,18 @@ def discover_pairs(
     *,
     in_focus_index: int | None = None,
     z_step_um: float = 2.0,
+    reference_plane: int | None = None,
+    side: str | None = None,
 ) -> list[FieldPair]:
     """Field pairs of ``root``: a BBBC006 layout (real or simulated) or a folder of z-stacks.
+
+    ``reference_plane`` and ``side`` (default ``"below"``) apply to BBBC006 layouts
+    (:func:`find_pairs`), ``in_focus_index`` and ``z_step_um`` to z-stacks.
 
     Raises
     ------
     UserInputError
-        Missing or empty folder, or no pair at that depth.
+        Missing or empty folder, no pair at that depth, or a BBBC006 option for z-stacks.
     """
     from napari_defocus_deblur.io.bbbc006 import is_bbbc006
 
@@ -139,39 +152,15 @@ def discover_pairs(
             "(BBBC006_v1_images_z_NN folders) or z-stack TIFFs"
         )
     if is_bbbc006(root):
-        return find_pairs(root, depth_um, channel=channel)
-    return find_stack_pairs(root, depth_um, in_focus_index=in_focus_index, z_step_um=z_step_um)
-
-
-def focus_measure(image: np.ndarray) -> float:
-    """Normalised variance of the Laplacian: higher is sharper (scale invariant)."""
-    from scipy import ndimage
-
-    img = np.asarray(image, dtype=np.float64)
-    mean = img.mean()
-    if mean <= 0:
-        return 0.0
-    return float(ndimage.laplace(img).var() / mean**2)
-
-
-def find_in_focus_index(stack: np.ndarray) -> int:
-    """Index of the sharpest plane of a ``(Z, Y, X)`` stack by :func:`focus_measure`."""
-    return int(np.argmax([focus_measure(plane) for plane in np.asarray(stack)]))
-
-
-def _read_stack(path: Path) -> np.ndarray:
-    image, meta = read_image(path)
-    axes = meta["axes"]
-    if "S" in axes and image.shape[axes.index("S")] > 1:
-        raise UserInputError(
-            f"{path}: RGB image (axes {axes}); expected a single-channel grayscale image"
+        return find_pairs(
+            root, depth_um, channel, reference_plane=reference_plane, side=side or "below"
         )
-    squeeze = tuple(i for i, a in enumerate(axes) if a not in "ZYX" and image.shape[i] == 1)
-    image = np.squeeze(image, axis=squeeze)
-    axes = "".join(a for i, a in enumerate(axes) if i not in squeeze)
-    if axes not in ("YX", "ZYX", "IYX", "QYX"):
-        raise UserInputError(f"{path}: expected a z-stack with axes ZYX, got axes {axes}")
-    return image
+    if reference_plane is not None or side is not None:
+        raise UserInputError(
+            f"{root} holds z-stacks, not BBBC006 planes: --reference-plane and --side apply "
+            "to BBBC006 layouts (give --in-focus-index and a signed --depth for z-stacks)"
+        )
+    return find_stack_pairs(root, depth_um, in_focus_index=in_focus_index, z_step_um=z_step_um)
 
 
 def find_stack_pairs(
@@ -199,13 +188,13 @@ def find_stack_pairs(
     folder = Path(folder)
     if not folder.is_dir():
         raise UserInputError(f"not a folder: {folder}")
-    steps = _steps(depth_um, z_step_um)
+    steps = depth_steps(depth_um, z_step_um)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in TIFF_SUFFIXES)
     if not files:
         raise UserInputError(f"no .tif/.tiff z-stacks found in {folder}")
     pairs, skipped = [], []
     for path in files:
-        stack = _read_stack(path)
+        stack = read_stack(path)
         if stack.ndim != 3:
             skipped.append(f"{path.name} (a single 2-D image, not a z-stack)")
             continue
@@ -226,11 +215,11 @@ def find_stack_pairs(
 
 def _plane(path: Path, index: int | None) -> np.ndarray:
     if index is None:
-        image = _read_stack(path)
+        image = read_stack(path)
         if image.ndim != 2:
             raise UserInputError(f"{path}: expected a single 2-D image, got shape {image.shape}")
         return image
-    stack = _read_stack(path)
+    stack = read_stack(path)
     if stack.ndim != 3 or not 0 <= index < len(stack):
         raise UserInputError(f"{path}: plane {index} not in the stack of shape {stack.shape}")
     return stack[index]

@@ -2,7 +2,8 @@
 
 ``OUT/BBBC006_v1_images_z_NN/mcf-z-stacks-03212011_<well>_s<site>_w<ch><uuid4>.tif``,
 uint16 (12-bit values), LZW-compressed, one file per field, channel and plane, plus
-``OUT/simulation.json`` recording the parameters. Reading, training and evaluation then
+``OUT/simulation.json`` recording the parameters and the in-focus plane (z_16), which
+pairing takes as the set's reference plane. Reading, training and evaluation then
 use one code path for simulated and real data.
 """
 
@@ -24,6 +25,7 @@ from napari_defocus_deblur.constants import (
     FIELD_SHAPE,
     IN_FOCUS_PLANE,
     N_PLANES,
+    SIMULATOR_PLANES,
     plane_to_offset_um,
 )
 from napari_defocus_deblur.errors import UserInputError
@@ -36,7 +38,8 @@ from napari_defocus_deblur.simulate.field import simulate_field, simulate_prior_
 from napari_defocus_deblur.simulate.optics import DEFOCUS_SPREAD, FOCAL_SHIFT_FACTOR
 from napari_defocus_deblur.simulate.prior import get_prior
 
-DEFAULT_PLANES = (16, 21, 24, 27, 30, 33)
+#: z_16 in focus and z_00/03/06/09/12, 32/26/20/14/8 um below it (the paper's side).
+DEFAULT_PLANES = SIMULATOR_PLANES
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ def iter_write_dataset(
         "seed": seed,
         "fields": n_fields,
         "planes": list(planes),
+        "in_focus_plane": IN_FOCUS_PLANE,  # the default reference plane of find_pairs
         "channels": list(channels),
         "shape": list(shape),
         "content_dir": None if content_dir is None else str(content_dir),

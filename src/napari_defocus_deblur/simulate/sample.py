@@ -13,7 +13,9 @@ from napari_defocus_deblur.constants import (
     CHANNELS,
     FIELD_SHAPE,
     PAPER_DEPTHS_UM,
+    PAPER_REFERENCE_PLANE,
     PIXEL_SIZE_UM,
+    pair_planes,
 )
 
 _COLORMAPS = {1: "cyan", 2: "magenta"}
@@ -56,7 +58,10 @@ def make_sample_field(
                 "visible": depth == max(PAPER_DEPTHS_UM),
                 "metadata": {
                     "depth_um": float(depth),
-                    "plane": 17 - round(depth / 2),  # the paper's planes: z_17 in focus
+                    # the paper's planes: z_00..z_12 below its ground truth z_17
+                    "plane": pair_planes(depth, PAPER_REFERENCE_PLANE)[0]
+                    if depth
+                    else PAPER_REFERENCE_PLANE,
                     "below_focus": depth > 0,
                     "channel": channel,
                     "stain": stain,

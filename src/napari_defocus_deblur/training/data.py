@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.io.pairing import pairing_of
 from napari_defocus_deblur.io.pairs import discover_pairs
 from napari_defocus_deblur.normalization import PercentileNormalization
 from napari_defocus_deblur.training.fields import Field, as_image_list, make_field, split_pairs
@@ -58,6 +59,8 @@ class TrainingData:
         self.normalization = normalization or PercentileNormalization()
         self.source = source
         self.test_fields = tuple(test_fields)
+        #: The planes paired per distance (:class:`~napari_defocus_deblur.io.pairing.Pairing`).
+        self.pairing: list[Any] = []
         areas = np.array([f.oof.size for f in self.train], dtype=np.float64)
         self._weights = areas / areas.sum()
 
@@ -119,6 +122,8 @@ class TrainingData:
         normalization: PercentileNormalization | None = None,
         in_focus_index: int | None = None,
         z_step_um: float = 2.0,
+        reference_plane: int | None = None,
+        side: str | None = None,
     ) -> TrainingData:
         """Fields of a BBBC006 layout or a folder of z-stack TIFFs.
 
@@ -126,7 +131,9 @@ class TrainingData:
         (``seed`` is the split seed); test fields are left out entirely, so a model
         trained here can be evaluated on them. With fewer than three fields there is no
         test split and one field is used for validation. ``in_focus_index`` and
-        ``z_step_um`` apply to folders of z-stacks (see :func:`discover_pairs`).
+        ``z_step_um`` apply to folders of z-stacks, ``reference_plane`` and ``side``
+        (default: the data's own focus, below it) to BBBC006 layouts (see
+        :func:`discover_pairs`); the planes paired are kept in :attr:`pairing`.
 
         A sequence of distances pools the fields of every distance (ids
         ``"<field>@<d>um"``) for one distance-agnostic model; a field is in the same
@@ -146,12 +153,20 @@ class TrainingData:
                     "normalization": normalization,
                     "in_focus_index": in_focus_index,
                     "z_step_um": z_step_um,
+                    "reference_plane": reference_plane,
+                    "side": side,
                 }
                 return cls._pooled([cls.from_dataset(root, d, **options) for d in depths], depths)
             depth_um = depths[0]
 
         pairs = discover_pairs(
-            root, depth_um, channel, in_focus_index=in_focus_index, z_step_um=z_step_um
+            root,
+            depth_um,
+            channel,
+            in_focus_index=in_focus_index,
+            z_step_um=z_step_um,
+            reference_plane=reference_plane,
+            side=side,
         )
         split = split_pairs(pairs, depth_um, root, val_fraction, test_fraction, seed)
         norm = normalization or PercentileNormalization()
@@ -160,7 +175,7 @@ class TrainingData:
         def load(pair: Any) -> Field:
             return make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
 
-        return cls(
+        data = cls(
             [load(p) for p in train_pairs],
             [load(p) for p in split.val],
             depth_um=float(depth_um),
@@ -169,6 +184,8 @@ class TrainingData:
             source=str(Path(root).expanduser().resolve()),
             test_fields=sorted({p.field_id for p in split.test}),
         )
+        data.pairing = [pairing_of(pairs)]
+        return data
 
     @classmethod
     def _pooled(cls, parts: Sequence[TrainingData], depths: Sequence[float]) -> TrainingData:
@@ -189,6 +206,7 @@ class TrainingData:
             test_fields=sorted({t for p in parts for t in p.test_fields}),
         )
         data.depths_um = tuple(depths)
+        data.pairing = [p for part in parts for p in part.pairing]
         return data
 
     @property
@@ -248,6 +266,7 @@ class TrainingData:
             "depth_um": self.depth_um,
             "depths_um": None if self.depths_um is None else list(self.depths_um),
             "channel": self.channel,
+            "pairing": [p.to_dict() for p in self.pairing],
             "n_train_fields": len(self.train),
             "n_val_fields": len(self.val),
             "train_pixels": int(sum(f.oof.size for f in self.train)),

@@ -1,0 +1,32 @@
+"""``--reference-plane`` and ``--side``: which BBBC006 planes ``train`` and ``evaluate`` pair.
+
+The rule is :func:`napari_defocus_deblur.constants.pair_planes`; the default reference
+plane is the data's own focus (:func:`napari_defocus_deblur.io.pairing.data_focus_plane`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from napari_defocus_deblur.constants import N_PLANES, SIDES
+
+
+def add_plane_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--reference-plane`` and ``--side`` to ``p`` (both default to None: the data's)."""
+    p.add_argument(
+        "--reference-plane",
+        type=int,
+        choices=range(N_PLANES),
+        default=None,
+        metavar="Z",
+        help="BBBC006 layouts: the plane the blurred plane is paired with, 0..33 (default: "
+        "the data's focus: 16 for a set written by 'defocus-deblur simulate', which records "
+        "it; 17 for real BBBC006, the paper's ground truth; 16 is BBBC006's documented focus)",
+    )
+    p.add_argument(
+        "--side",
+        choices=SIDES,
+        default=None,
+        help="BBBC006 layouts: the blurred plane lies below (default, the paper's: 34 um "
+        "below z_17 is z_00) or above the reference plane",
+    )
