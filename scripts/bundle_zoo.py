@@ -111,11 +111,25 @@ DATA_NOTE_V2 = (
 )
 
 
+DATA_NOTE_V3 = (
+    "zoo v3 (`scripts/train_zoo_v3.py`, round-robin with the other three networks at equal "
+    "steps): fields simulated in memory from the recalibrated `wide` prior (calibration v3: "
+    "nominal NA 0.5, defocus scale 0.9, fitted on the real z_00 and in-focus images; "
+    "`--prior wide --prior-fields 480`, 256 x 256, distances 2-44 µm, 6 % in focus, 20 % "
+    "above focus; a quarter with the 8 real in-focus BBBC006 images in ../shared as "
+    "content); lattice-free resize-then-convolve upsampling warm-started from the v2 "
+    "network's transposed convolutions; validation: 12 prior fields + 5 nominal fields at "
+    "the paper's distances"
+)
+
+
 def write_card(folder: Path, evaluation: dict | None) -> None:
     """(Re)write ``MODEL_CARD.md`` of a bundled model."""
     info = json.loads((folder / CONFIG_FILE).read_text())
     source = str((info.get("provenance") or {}).get("data") or "")
     note = DATA_NOTE_V2 if source.startswith("prior:") else DATA_NOTE
+    if (info.get("model") or {}).get("upsample") == "resize":
+        note = DATA_NOTE_V3
     (folder / "MODEL_CARD.md").write_text(render_card(info, evaluation, note))
 
 

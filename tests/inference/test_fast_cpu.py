@@ -38,11 +38,13 @@ def test_fused_copy_matches_eager(options):
     assert (got - expected).abs().max().item() <= 1e-4 * scale
 
 
-def test_convolutions_are_fused_and_input_untouched():
-    net = tiny_model()
+@pytest.mark.parametrize("upsample", ["resize", "transpose"])
+def test_convolutions_are_fused_and_input_untouched(upsample):
+    net = tiny_model(upsample=upsample)
     fused = fuse_for_cpu(net)
     kinds = {type(m).__name__ for m in fused.modules()}
-    assert "FusedConv2d" in kinds and "FusedConvTranspose2d" in kinds
+    assert "FusedConv2d" in kinds and "ConvTranspose2d" not in kinds
+    assert ("FusedConvTranspose2d" in kinds) == (upsample == "transpose")
     assert not any(isinstance(m, torch.nn.ReLU) for m in fused.modules())
     assert not any(isinstance(m, FusedConv2d) for m in net.modules())
     assert next(net.parameters()).is_contiguous()

@@ -139,13 +139,14 @@ def test_nah_baseline_is_residual():
         torch.testing.assert_close(model(x), x)
 
 
-# Table 1 of the paper and Table 2 (Nah et al.); tolerances from the Foundation issue
+# Table 1 of the paper and Table 2 (Nah et al.); tolerances from the Foundation issue,
+# the U-Net's widened to the +-15 % that issue 20 allows for lattice-free upsampling
 @pytest.mark.parametrize(
     ("kwargs", "paper", "tolerance"),
     [
-        ({"scales": 1}, 1_942_962, 0.10),
+        ({"scales": 1}, 1_942_962, 0.15),
         ({"scales": 4, "fusion": "sum"}, 2_569_512, 0.15),
-        ({"scales": 4, "fusion": "concat"}, 2_942_760, 0.25),
+        ({"scales": 4, "fusion": "concat"}, 2_942_760, 0.15),
         ({"scales": 3, "architecture": "nah"}, 1_772_740, 0.10),
     ],
 )

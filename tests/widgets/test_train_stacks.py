@@ -22,6 +22,18 @@ def opened_folder(make_napari_viewer, tmp_path):
     return viewer
 
 
+@pytest.fixture
+def opened_below_folder(make_napari_viewer, tmp_path):
+    """The same with planes 0 and 16: z_00 lies 32 µm below the simulator's focus z_16,
+    the side folder-mode training pairs by default."""
+    from napari_defocus_deblur.simulate.dataset import write_dataset
+
+    root = write_dataset(tmp_path / "b6", 3, planes=(0, 16), shape=(64, 64), seed=1)
+    viewer = make_napari_viewer()
+    viewer.open(str(root), plugin="napari-defocus-deblur")
+    return viewer
+
+
 def test_reader_folder_trains_in_three_clicks(opened_folder, tmp_path, qtbot, notes):
     from napari_defocus_deblur.model.checkpoint import load_checkpoint
     from napari_defocus_deblur.training import TrainState
@@ -80,22 +92,22 @@ def test_helper_layers_are_not_proposed(make_napari_viewer, sharp_and_blurred):
     assert train.oof.value.name == "blurred" and train.in_focus.value.name == "in focus"
 
 
-def test_folder_mode_preview_lands_on_the_open_stack(opened_folder, tmp_path, qtbot, notes):
+def test_folder_mode_preview_lands_on_the_open_stack(opened_below_folder, tmp_path, qtbot, notes):
     """Folder data: the preview takes the open reader layer's µm scale, field and plane."""
-    viewer = opened_folder
+    viewer = opened_below_folder
     stack = viewer.layers[0] if viewer.layers[0].metadata["channel"] == 1 else viewer.layers[1]
     widget = dock(viewer, "Train deblur model")
     tiny_training(widget, tmp_path / "run")
     widget.form.data.value = "folder"
     widget.form.folder.value = stack.metadata["root"]
     widget.form.channel.value = 1
-    widget.form.depth_um.value = 34.0
+    widget.form.depth_um.value = 32.0
     widget.start()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=WAIT_MS)
     assert notes["error"] == []
     preview = viewer.layers["training preview"]
     np.testing.assert_allclose(preview.scale, stack.scale)  # µm, not pixels
     field = round(preview.translate[0] / stack.scale[0])
-    assert 0 <= field < 3 and preview.translate[1] == pytest.approx(stack.scale[1])  # plane 33
+    assert 0 <= field < 3 and preview.translate[1] == pytest.approx(0.0)  # plane z_00
     assert 0 <= preview.translate[2] < 64 * stack.scale[2]  # the crop inside the field
     assert preview.data.shape[-2:] == (64, 64)

@@ -116,3 +116,13 @@ def test_bundled_summation_model_exports_a_valid_bioimageio_package(tmp_path):
         rdf = yaml.safe_load(zf.read("rdf.yaml"))
     assert "10-34 um from focus" in rdf["description"]
     assert any("2201.02876" in str(c) for c in rdf["cite"])
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_shipped_networks_paint_no_lattice(name):
+    # zoo v3: resize-then-convolve upsampling; v2 networks read 300-2,500 here
+    from napari_defocus_deblur.evaluation.lattice import lattice_ratio
+
+    images, _ = simulate_prior_field([-34.0], prior="nominal", seed=9801, shape=(260, 348))
+    assert load_model(name).config.upsample == "resize"
+    assert lattice_ratio(deblur(images[-34.0], model=name, depth_um=34)) <= 10

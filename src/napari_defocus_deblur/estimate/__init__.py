@@ -42,7 +42,7 @@ class DefocusEstimate:
     ----------
     depth_um
         Depth-equivalent defocus, micrometres of stage offset at BBBC006-like optics
-        (20x/0.45 dry into water).
+        (20x dry into water, calibrated nominal NA 0.5).
     blur_radius_px
         Radius of the geometric defocus disc at that depth and those optics, pixels.
     confidence

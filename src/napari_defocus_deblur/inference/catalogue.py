@@ -199,7 +199,8 @@ def coverage_note(entry: ModelEntry, depth_um: float) -> str | None:
     training = entry.info.get("training") or {}
     config = training.get("config") or {}
     span = config.get("prior_depths_um")
-    if span and config.get("prior") and float(span[0]) <= depth_um <= float(span[1]):
+    # prior training also shows in-focus fields (0 µm), whatever the span's lower end
+    if span and config.get("prior") and 0.0 <= depth_um <= float(span[1]):
         return None
     trained = ", ".join(f"{d:g}" for d in entry.depths_um)
     return (

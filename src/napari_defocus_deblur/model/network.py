@@ -4,8 +4,8 @@
 "Defocus Deblur Microscopy via head-to-tail cross-scale fusion" (arXiv:2201.02876; Eqs.
 3-5, 7, 8 as reconstructed in ``docs/architecture.md``; ``scales=1``: plain U-Net).
 :class:`NahNet` is the residual baseline of Nah et al. 2017. Both share the coarse-to-fine
-loop of :class:`MultiScaleNet` and take a configuration object with the attributes of
-``ModelConfig``. Export copies this file unchanged into model packages.
+loop of :class:`MultiScaleNet` and take a ``ModelConfig``-like object. Export copies this
+file unchanged into model packages.
 """
 
 from __future__ import annotations
@@ -20,21 +20,15 @@ MIN_SIZE = 16
 DEPTH_UNIT_UM = 34.0
 
 
-# --- shapes ---------------------------------------------------------------------------
-
-
 def check_input(x: torch.Tensor, in_channels: int) -> None:
     """Raise a clear ``ValueError`` for tensors the networks cannot process."""
     if x.ndim != 4:
         raise ValueError(f"expected a (N, C, H, W) tensor, got shape {tuple(x.shape)}")
     if x.shape[1] != in_channels:
-        shape = tuple(x.shape)
-        raise ValueError(f"the model expects {in_channels} channel(s), got tensor {shape}")
+        raise ValueError(f"the model expects {in_channels} channel(s), got {tuple(x.shape)}")
     if min(x.shape[-2:]) < MIN_SIZE:
-        h, w, least = *x.shape[-2:], MIN_SIZE
-        raise ValueError(
-            f"image of {h}x{w} pixels is too small: both sides must be at least {least}"
-        )
+        h, w = x.shape[-2:]
+        raise ValueError(f"image {h}x{w} is too small: both sides must be at least {MIN_SIZE}")
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -81,9 +75,6 @@ def with_condition(x: torch.Tensor, depth: torch.Tensor | None) -> torch.Tensor:
     return torch.cat([x, plane.expand(-1, 1, *x.shape[-2:])], dim=1)
 
 
-# --- blocks ---------------------------------------------------------------------------
-
-
 def activation(name: str) -> nn.Module:
     """The nonlinearity called ``name`` in the configuration (relu, leaky_relu, gelu)."""
     if name in ("relu", "leaky_relu"):
@@ -123,13 +114,8 @@ class DoubleConv(nn.Sequential):
 
 
 class ResizeConv(nn.Module):
-    """Upsampling by 2 without a lattice: bilinear resize, then a 3x3 convolution.
-
-    A stride-2 transposed convolution gives every output pixel one of four kernels by
-    its position in a 2x2 block, which paints a period-2 grid (Odena et al. 2016,
-    "Deconvolution and checkerboard artifacts"); resize-then-convolve treats every pixel
-    alike, so a constant input stays constant away from the borders.
-    """
+    """2x upsampling without a lattice: bilinear resize, then a 3x3 convolution (a stride-2
+    transposed convolution paints a period-2 grid: Odena et al. 2016)."""
 
     def __init__(self, cin: int, cout: int) -> None:
         super().__init__()
@@ -161,16 +147,12 @@ class ResBlock(nn.Module):
         return x + self.body(x)
 
 
-# --- the multi-scale loop -------------------------------------------------------------
-
-
 class MultiScaleNet(nn.Module):
     """Coarse-to-fine loop shared by both networks; subclasses define ``scale_step``.
 
     ``forward(x, depth)`` returns the full-resolution prediction with ``x``'s shape;
-    ``forward_multiscale`` the per-scale predictions, finest first, used by the
-    multi-scale loss (Eq. 6). ``depth`` (micrometres, a number or one per image) is
-    required by depth-conditioned networks and ignored by the others. Subclasses define
+    ``forward_multiscale`` the per-scale predictions, finest first (for Eq. 6). ``depth``
+    (µm, a number or one per image) is required by depth-conditioned networks only.
     ``scale_step(s, input_s, depth, carry) -> (image_s, carry for scale s - 1)``.
     """
 
@@ -190,9 +172,6 @@ class MultiScaleNet(nn.Module):
 
     def forward(self, x: torch.Tensor, depth=None) -> torch.Tensor:
         return self.forward_multiscale(x, depth)[0]
-
-
-# --- head-to-tail multi-scale U-Net ---------------------------------------------------
 
 
 def _up2(x: torch.Tensor) -> torch.Tensor:
@@ -287,9 +266,6 @@ class HeadToTailNet(MultiScaleNet):
         d = head.dec(torch.cat([head.up(d), skips[0]], dim=1))
         decoded.append(d)
         return head.out(d), decoded[::-1]
-
-
-# --- Nah et al. 2017 residual baseline ------------------------------------------------
 
 
 class NahNet(MultiScaleNet):

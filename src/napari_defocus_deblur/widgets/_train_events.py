@@ -136,11 +136,17 @@ def folder_placement(
 ) -> tuple[Any, tuple[int, ...] | None]:
     """``(layer, offset)`` of a folder-mode preview crop in an open BBBC006 layer of the
     same root and channel (the reader's ``fields`` and ``planes``), or ``(None, None)``."""
-    from napari_defocus_deblur.constants import depth_to_plane
+    from napari_defocus_deblur.constants import pair_planes
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.io.pairing import data_focus_plane
 
     if depth_um is None or event.field_id is None:
         return None, None
-    root, plane = Path(folder.root).resolve(), depth_to_plane(depth_um)
+    root = Path(folder.root).resolve()
+    try:  # the planes the training data paired: below the data's own focus plane
+        plane = pair_planes(depth_um, data_focus_plane(root))[0]
+    except UserInputError:
+        return None, None
     for layer in layers:
         meta = getattr(layer, "metadata", None) or {}
         fields, planes = list(meta.get("fields") or []), list(meta.get("planes") or [])

@@ -201,8 +201,8 @@ def render_card(
         "- Trained on a CPU with a short budget (no GPU was available), far below the "
         "paper's 80-epoch schedule: fine-tuning on your own pairs (Train widget or "
         "`defocus-deblur train --init " + str(facts["name"]) + "`) is expected to help.",
-        "- 2-D, single channel, 20x/0.45 NA optics at 0.645 µm/pixel; other optics, stains "
-        "or pixel sizes are outside what it has seen.",
+        "- 2-D, single channel, 20x dry optics (effective NA 0.5 as calibrated on BBBC006) "
+        "at 0.645 µm/pixel; other optics, stains or pixel sizes are outside what it has seen.",
         "- Weights are stored in float16 (run in float32 on the CPU).",
         "",
     ]

@@ -39,16 +39,7 @@ def method_of(info: Mapping[str, Any]) -> str:
 
 
 def trained_depths(info: Mapping[str, Any]) -> tuple[float, ...]:
-    """Distances a checkpoint was trained on (empty when it does not say).
-
-    A depth-conditioned network trained on a simulator prior covers that prior's whole
-    range, in-focus fields (0 µm) included, whatever paper distances it lists.
-    """
-    model = info.get("model") or {}
-    config = (info.get("training") or {}).get("config") or {}
-    if model.get("condition") == "depth" and config.get("prior"):
-        hi = max(float(d) for d in config.get("prior_depths_um") or (44.0,))
-        return (0.0, hi)
+    """Distances a checkpoint was trained on (empty when it does not say)."""
     many = info.get("depths_um")
     if many:
         return tuple(sorted(float(d) for d in many))
