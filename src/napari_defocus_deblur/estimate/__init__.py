@@ -250,7 +250,7 @@ def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
     if not tiles.with_signal:
         return DefocusEstimate(depth, blur_radius_px(depth), 0.0, 0, tiles.note or NO_SIGNAL)
     spread = float(np.median(np.abs(estimates - depth))) if len(estimates) > 1 else 5.0
-    share = len(estimates) / tiles.depths_um.size if tiles.with_signal else 0.0
+    share = len(estimates) / tiles.depths_um.size
     confidence = math.exp(-spread / coef["spread_scale_um"]) * (0.5 + 0.5 * share)
     return DefocusEstimate(depth, blur_radius_px(depth), round(confidence, 3), len(estimates))
 

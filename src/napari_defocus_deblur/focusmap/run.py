@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.focusmap.names import FieldFile, list_fields, plate_layout
 from napari_defocus_deblur.focusmap.table import FieldRow, FocusMap, load_rows
+from napari_defocus_deblur.progress import drive, with_signature_of
 
 #: Failures of one file that make an error row instead of stopping the run.
 FIELD_ERRORS = (UserInputError, OSError, ValueError, MemoryError)
@@ -177,15 +179,14 @@ def _run_pool(files: list[FieldFile], workers: int) -> Generator[FieldRow, None,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@with_signature_of(iter_focus_map)
 def focus_map(
-    source: str | os.PathLike | Sequence[str | os.PathLike],
-    *,
-    pattern: str | None = None,
-    channel: int | None = None,
-    workers: int = 2,
-    resume_from: str | os.PathLike | Iterable[FieldRow] | None = None,
+    source: Any, *args: Any, progress: Callable[[Any], Any] | None = None, **kwargs: Any
 ) -> FocusMap:
     """Map the focus of every field of a plate (:func:`iter_focus_map` run to the end).
+
+    Takes :func:`iter_focus_map`'s arguments (the same signature) plus ``progress``, which
+    receives its events.
 
     Returns
     -------
@@ -193,10 +194,4 @@ def focus_map(
         One row per field: well, row, column, site, channel, depth (µm), confidence,
         blur radius (px), error, and the within-field depth map.
     """
-    from napari_defocus_deblur.progress import drive
-
-    return drive(
-        iter_focus_map(
-            source, pattern=pattern, channel=channel, workers=workers, resume_from=resume_from
-        )
-    )
+    return drive(iter_focus_map(source, *args, **kwargs), progress)
