@@ -194,6 +194,8 @@ def test_real_bbbc006_fields(tmp_path, real_bbbc006, checkpoint):
             "input",
             "--depth",
             "32",
+            "--phases",
+            "1",
         ]
     )
     assert status == 0

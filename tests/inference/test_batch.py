@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tifffile
@@ -9,7 +11,8 @@ import tifffile
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.inference.batch import PredictOptions, run_serial
-from napari_defocus_deblur.inference.files import collect_jobs, write_output
+from napari_defocus_deblur.inference.files import collect_jobs, plan_jobs, write_output
+from napari_defocus_deblur.inference.root_planes import PlaneChoice
 from napari_defocus_deblur.io.bbbc006 import format_name, plane_dir_name
 from tests.inference.helpers import field
 
@@ -62,23 +65,29 @@ def test_bad_inputs(tmp_path):
         collect_jobs([tmp_path / "x.png"], tmp_path / "out", 34)
 
 
-def test_bbbc006_root_takes_the_planes_at_the_depth(tmp_path):
+def test_bbbc006_root_takes_the_plane_the_one_pairing_rule_gives(tmp_path):
     root = tmp_path / "BBBC006"
-    for plane in (16, 33):
+    for plane in (0, 1, 16, 17, 33):
         folder = root / plane_dir_name(plane)
         folder.mkdir(parents=True)
         for well in ("a01", "b02"):
             tifffile.imwrite(folder / format_name(well, 1, 1), field((32, 32)))
-    jobs = collect_jobs([root], tmp_path / "out", 34)
-    assert len(jobs) == 2
-    assert all(plane_dir_name(33) in j.source for j in jobs)
-    assert all(j.target.parent == tmp_path / "out" / plane_dir_name(33) for j in jobs)
-    assert {j.depth_um for j in jobs} == {34.0}
-    with pytest.raises(UserInputError, match="no plane at 10 µm from focus"):
-        collect_jobs([root], tmp_path / "out", 10)
+    out = tmp_path / "out"
+    plan = plan_jobs([root], out, 34)  # real BBBC006: 34 µm below the paper's z_17
+    assert {Path(j.source).parent.name for j in plan.jobs} == {plane_dir_name(0)}
+    assert all(j.target.parent == out / plane_dir_name(0) for j in plan.jobs)
+    assert {j.depth_um for j in plan.jobs} == {34.0}
+    assert any("z_00 (34 µm below z_17)" in n and "2 file(s)" in n for n in plan.notes)
+    above = collect_jobs([root], out, 34, planes=PlaneChoice(16, "above"))
+    assert {Path(j.source).parent.name for j in above} == {plane_dir_name(33)}
+    (root / "simulation.json").write_text('{"in_focus_plane": 16}')  # a simulated set
+    simulated = collect_jobs([root], out, 32)
+    assert {Path(j.source).parent.name for j in simulated} == {plane_dir_name(0)}
+    with pytest.raises(UserInputError, match=r"no plane z_06 \(20 µm below z_16\)"):
+        collect_jobs([root], out, 20)
     with pytest.raises(UserInputError, match="BBBC006 root: its planes are chosen by distance"):
-        collect_jobs([root], tmp_path / "out", "auto")
-    assert len(collect_jobs([root / plane_dir_name(33)], tmp_path / "out", "auto")) == 2
+        collect_jobs([root], out, "auto")
+    assert len(collect_jobs([root / plane_dir_name(33)], out, "auto")) == 2
 
 
 def test_serial_run_with_read_ahead_skips_unreadable_files(tmp_path, checkpoint):

@@ -1,4 +1,5 @@
-"""``--reference-plane`` and ``--side``: which BBBC006 planes ``train`` and ``evaluate`` pair.
+"""``--reference-plane`` and ``--side``: which BBBC006 planes ``train`` and ``evaluate`` pair
+and ``predict`` takes from a BBBC006 root.
 
 The rule is :func:`napari_defocus_deblur.constants.pair_planes`; the default reference
 plane is the data's own focus (:func:`napari_defocus_deblur.io.pairing.data_focus_plane`).
@@ -27,6 +28,6 @@ def add_plane_arguments(p: argparse.ArgumentParser) -> None:
         "--side",
         choices=SIDES,
         default=None,
-        help="BBBC006 layouts: the blurred plane lies below (default, the paper's: 34 um "
+        help="BBBC006 layouts: the blurred plane lies below (default, the paper's: 34 µm "
         "below z_17 is z_00) or above the reference plane",
     )

@@ -41,6 +41,7 @@ class PredictOptions:
     device: str = "auto"
     tile: int | None = None
     overlap: int | None = None
+    phases: int | str = "auto"
     precision: str = "auto"
     output_dtype: str = "float32"
     backend: str = "auto"
@@ -99,6 +100,7 @@ def _deblur(
         fusion=options.fusion,
         tile=options.tile,
         overlap=options.overlap,
+        phases=options.phases,
         metadata_depth_um=None if job is None else job.depth_um,
         checked=True,
     )

@@ -20,6 +20,12 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.outputs import Job, written_by_us
+from napari_defocus_deblur.inference.root_planes import (
+    DATA_FOCUS,
+    PlaneChoice,
+    bbbc006_jobs,
+    is_bbbc006_root,
+)
 from napari_defocus_deblur.io.atomic import refuse_existing
 
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -27,13 +33,6 @@ TIFF_SUFFIXES = (".tif", ".tiff")
 
 def _is_tiff(name: str) -> bool:
     return name.lower().endswith(TIFF_SUFFIXES) and not os.path.basename(name).startswith(".")
-
-
-def _bbbc006_planes(folder: Path) -> bool:
-    from napari_defocus_deblur.io.bbbc006 import plane_from_name
-
-    with os.scandir(folder) as entries:
-        return any(plane_from_name(e.name) is not None for e in entries)
 
 
 @dataclass
@@ -70,37 +69,16 @@ def _same_or_inside(path: Path, parent: Path) -> bool:
         return False
 
 
-def _bbbc006_jobs(root: Path, outdir: Path, depth_um: float) -> list[Job]:
-    """Jobs for the planes of a BBBC006 root at +-``depth_um`` from focus."""
-    from napari_defocus_deblur.constants import plane_to_offset_um
-    from napari_defocus_deblur.io.bbbc006 import discover, plane_dir_name
-
-    index = discover(root)
-    planes = [z for z in index.planes if z >= 0 and abs(plane_to_offset_um(z)) == depth_um]
-    if not planes:
-        have = ", ".join(f"z_{z:02d} ({plane_to_offset_um(z):+g} µm)" for z in index.planes)
-        raise UserInputError(
-            f"BBBC006 root {root} has no plane at {depth_um:g} µm from focus (planes: {have})"
-        )
-    jobs = []
-    for key in sorted(index.files):
-        for z in planes:
-            path = index.files[key].get(z)
-            if path is not None:
-                target = outdir / plane_dir_name(z) / Path(path).name
-                jobs.append(Job(str(path), target, abs(plane_to_offset_um(z))))
-    return jobs
-
-
 def collect_jobs(
     inputs: list[str | os.PathLike],
     outdir: str | os.PathLike,
     depth_um: float | str,
     *,
     overwrite: bool = False,
+    planes: PlaneChoice = DATA_FOCUS,
 ) -> list[Job]:
     """The files to deblur and their output paths (:func:`plan_jobs` without notes)."""
-    return plan_jobs(inputs, outdir, depth_um, overwrite=overwrite).jobs
+    return plan_jobs(inputs, outdir, depth_um, overwrite=overwrite, planes=planes).jobs
 
 
 def plan_jobs(
@@ -109,6 +87,7 @@ def plan_jobs(
     depth_um: float | str,
     *,
     overwrite: bool = False,
+    planes: PlaneChoice = DATA_FOCUS,
 ) -> JobPlan:
     """The files to deblur, their output paths, and notes on files left out.
 
@@ -123,6 +102,8 @@ def plan_jobs(
         BBBC006 roots are refused, files and folders are taken as they are).
     overwrite
         Allow outputs that replace existing files.
+    planes
+        The reference plane and side of BBBC006 roots (default: below the data's focus).
 
     Raises
     ------
@@ -134,14 +115,14 @@ def plan_jobs(
     if not inputs:
         raise UserInputError("no input given: pass TIFF files, folders or BBBC006 roots")
     earlier: list[Path] = []
-    jobs = _collect(inputs, outdir, depth_um, earlier)
+    notes: list[str] = []
+    jobs = _collect(inputs, outdir, depth_um, earlier, (planes, notes))
     if not jobs:
         raise UserInputError(
             f"nothing to deblur: the only TIFFs found were results of earlier runs "
             f"(e.g. {earlier[0]})"
         )
     jobs = check_targets(_dedupe(jobs), overwrite)
-    notes = []
     earlier = list({os.path.realpath(p): p for p in earlier}.values())  # each file once
     if earlier:
         notes.append(
@@ -152,7 +133,11 @@ def plan_jobs(
 
 
 def _collect(
-    inputs: list[str | os.PathLike], outdir: Path, depth_um: float | str, earlier: list[Path]
+    inputs: list[str | os.PathLike],
+    outdir: Path,
+    depth_um: float | str,
+    earlier: list[Path],
+    roots: tuple[PlaneChoice, list[str]],
 ) -> list[Job]:
     plain: list[tuple[Path, Path]] = []  # (file, folder it was found under)
     jobs: list[Job] = []
@@ -160,13 +145,13 @@ def _collect(
         path = Path(item).expanduser()
         if not path.exists():
             raise UserInputError(f"input not found: {path}")
-        if path.is_dir() and _bbbc006_planes(path):
+        if path.is_dir() and is_bbbc006_root(path):
             if not isinstance(depth_um, int | float):
                 raise UserInputError(
                     f"{path} is a BBBC006 root: its planes are chosen by distance, so give "
                     "--depth in µm (not 'auto'), or pass plane folders or files"
                 )
-            jobs += _bbbc006_jobs(path, outdir, depth_um)
+            jobs += bbbc006_jobs(path, outdir, depth_um, *roots)
         elif path.is_dir():
             found = _scan_folder(path, outdir, earlier)
             if not found and not earlier:

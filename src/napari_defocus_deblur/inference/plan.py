@@ -5,16 +5,14 @@ the bioimage.io export) asks :func:`plan_run` and runs what it answers. Public n
 stable (other modules and the widgets import them):
 
 - :func:`plan_run` ``(source, depth="auto", model=None, device="auto", backend="auto",
-  precision="auto", *, fusion="sum", channel=None, channel_axis=None, tile=None,
-  overlap=None, metadata_depth_um=None, models=None, checked=False) -> RunPlan``
-- :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (one :class:`PlaneDepth`
-  per unit the network sees), ``model`` (the catalogue's :class:`ModelEntry`, None for a
-  network passed in), ``model_name``, ``runtime`` (:class:`~.device.Backend`: device,
-  runtime, precision, why), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
-  ``channel_axis``; and
-  the properties ``device``, ``precision``, ``backend``, ``depths_um``, ``describe()``.
-- :class:`PlaneDepth`: ``depth_um``, ``origin`` (:data:`TOLD`, :data:`METADATA` or
-  :data:`ESTIMATED`), ``confidence`` (estimates only).
+  precision="auto", *, fusion, channel, channel_axis, tile, overlap, phases="auto",
+  metadata_depth_um, models, checked) -> RunPlan``
+- :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (a :class:`PlaneDepth`
+  per unit the network sees: ``depth_um``, ``origin`` :data:`TOLD`/:data:`METADATA`/
+  :data:`ESTIMATED`, ``confidence``), ``model`` (:class:`ModelEntry` or None),
+  ``model_name``, ``runtime`` (:class:`~.device.Backend`), ``tiles`` + ``batch``,
+  ``notes``, ``network``, ``info``, ``channel_axis``, ``phases`` (:mod:`.phases`);
+  ``device``, ``precision``, ``backend``, ``depths_um``, ``describe()``.
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
 - :func:`run_models` ``(model, depth, fusion) -> list[Path]``: the checkpoints a run over
   many images may use, known before any image is read (``predict`` checks them first).
@@ -56,6 +54,7 @@ from napari_defocus_deblur.inference.checks import (
 from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.layout import tile_layout
+from napari_defocus_deblur.inference.phases import choose_phases, phase_shape
 from napari_defocus_deblur.inference.tiling import TilePlan
 from napari_defocus_deblur.model.config import ModelConfig
 
@@ -106,6 +105,7 @@ class RunPlan:
     network: nn.Module | None = field(default=None, compare=False, repr=False)
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     channel_axis: int | None = None
+    phases: int = 1
 
     @property
     def device(self) -> torch.device:
@@ -149,6 +149,7 @@ def plan_run(
     channel_axis: int | None = None,
     tile: int | None = None,
     overlap: int | None = None,
+    phases: int | str = "auto",
     metadata_depth_um: float | Sequence[float | None] | None = None,
     models: Sequence[ModelEntry] | None = None,
     checked: bool = False,
@@ -170,8 +171,8 @@ def plan_run(
         :class:`~.device.Backend` as ``backend`` is used as it is.
     fusion, channel
         Method and image channel for the model choice.
-    channel_axis, tile, overlap
-        As ``deblur`` takes them.
+    channel_axis, tile, overlap, phases
+        As ``deblur`` takes them (phases: :func:`~.phases.choose_phases`).
     metadata_depth_um
         The distance recorded with the image: one for all planes, or one per 2-D plane
         (None entries: not recorded). Used by ``"auto"`` only.
@@ -204,11 +205,11 @@ def plan_run(
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
         planes = _plane_depths(units, wanted, metadata_depth_um, net.config.conditioned)
-    notes += _depth_notes(planes)
-    tiles, batch = tile_layout(net, units.shape, runtime, tile, overlap)
-    return RunPlan(
-        wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info, channel_axis
-    )
+    n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
+    tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
+    notes += _depth_notes(planes) + phase_notes
+    decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
+    return RunPlan(*decided, channel_axis, n_phases)
 
 
 def run_models(model: str | None, depth: float | str, fusion: str) -> list[Path]:
