@@ -100,7 +100,7 @@ def rss_child(side: int, tiles: int) -> None:
     for r in range(0, side, 256):  # in blocks: no full-size int64 temporary
         image[r : r + 256] = rng.integers(100, 4000, image[r : r + 256].shape, dtype=np.uint16)
     base = peak_rss_gib()[0]
-    gen = iter_deblur(image, model=model, device="cpu")
+    gen = iter_deblur(image, model=model, device="cpu", phases=1)
     t = time.perf_counter()
     done = total = 0
     result = None
@@ -199,13 +199,13 @@ def main() -> None:
             lambda: forward(fused, xc), flops, args.reps, "forward, fused, whole image"
         ),
         "auto": timed(
-            lambda: deblur(image, model=model, device="cpu"),
+            lambda: deblur(image, model=model, device="cpu", phases=1),
             flops,
             args.reps,
             "deblur, automatic tiles",
         ),
         "untiled": timed(
-            lambda: deblur(image, model=model, device="cpu", tile=side),
+            lambda: deblur(image, model=model, device="cpu", tile=side, phases=1),
             flops,
             args.reps,
             "deblur, untiled",

@@ -50,6 +50,8 @@ MARK = re.compile(r"<!-- v3-tables -->.*<!-- /v3-tables -->", re.S)
 REAL = REPO.parent / "shared" / "data" / "bbbc006-real"
 NETWORKS = ("sum", "concat", "unet", "nah")
 SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "default")
+#: Networks run through ``deblur``'s default: 4 pixel phases (:mod:`~.inference.phases`).
+INFERENCE_RULE = "phases-auto"
 
 
 def candidates(runs: Path) -> dict[str, str]:
@@ -64,17 +66,32 @@ def candidates(runs: Path) -> dict[str, str]:
     return out
 
 
-def scores_of(folder: Path, method: str, cache: Path) -> list[Score]:
-    """Scores of one method on the set, kept in ``cache`` (a v3 run's file name carries
-    its step count, so a run trained further is scored again)."""
-    from dataclasses import replace
+def cache_name(method: str) -> str:
+    """The score file of ``method``: a v3 run's name and step count, or a shipped network's
+    weights hash, plus the inference rule's version (pixel phases), so scores of other
+    weights or of one-pass inference are never mixed in."""
+    import hashlib
 
-    name = method
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+
     if ":" in method:
         run = Path(method.split(":", 1)[1])
         state = json.loads((run / "training_state.json").read_text())
         name = f"{method.split(':')[0]}-{run.name}-{state['step']}"
-    path = cache / f"{name}.json"
+    elif method in (*NETWORKS, "default"):
+        folder = resolve_model_path(f"bbbc006-{'sum' if method == 'default' else method}")
+        digest = hashlib.sha256((Path(folder) / "model.safetensors").read_bytes()).hexdigest()
+        name = f"{method}-{digest[:10]}"
+    else:
+        return method  # input and Richardson-Lucy: no network
+    return f"{name}-{INFERENCE_RULE}"
+
+
+def scores_of(folder: Path, method: str, cache: Path) -> list[Score]:
+    """Scores of one method on the set, kept in ``cache`` under :func:`cache_name`."""
+    from dataclasses import replace
+
+    path = cache / f"{cache_name(method)}.json"
     if path.is_file():
         return [Score(**row) for row in json.loads(path.read_text())]
     scores = drive(iter_score_set(folder, [method]))
