@@ -178,7 +178,7 @@ def run_plan(
     averaged over the plan's pixel phases."""
     net = plan.network
     units, restore = split_units(arr, net.config.in_channels, plan.channel_axis)
-    grow = phase_shape((0, 0), plan.phases)  # a phased plan tiles one pixel more
+    grow = phase_shape((0, 0), plan.phases)  # a phased plan tiles a larger image
     planned = (plan.tiles.rows.length - grow[0], plan.tiles.cols.length - grow[1])
     planned = (len(plan.planes) or units.shape[0], *planned)
     if (units.shape[0], *units.shape[-2:]) != planned:

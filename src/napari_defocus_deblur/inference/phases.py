@@ -9,7 +9,8 @@ the tile shifted by one pixel flips the sign of that modulation and leaves the c
 in place, so the mean over the four shifts ``{0, 1}^2`` removes every period-2 component
 tied to the grid exactly (the averaged operator commutes with one-pixel shifts). This is
 test-time shift averaging, as in the self-ensembles of image-restoration networks; it
-costs one network pass per phase and changes PSNR by less than 0.1 dB.
+costs one network pass per phase and moves the mean PSNR of the v3 robustness set by
+less than 0.03 dB (docs/inference.md).
 
 :func:`choose_phases` is the one rule for how many phases a run uses;
 :func:`phase_images` gives :func:`~.api.run_plan` the moved images and
