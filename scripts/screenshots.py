@@ -72,7 +72,7 @@ def _deblur_states(viewer, deblur, out: Path) -> None:
     _grab(viewer, out / "screenshot-compare.png")
     print("metrics:", deblur.compare.metrics)
     deblur.compare.set_compare(False)
-    phalloidin = viewer.layers["w2 phalloidin 34 um"]
+    phalloidin = viewer.layers["w2 phalloidin 34 µm"]
     deblur.select_image(phalloidin)
     for layer in viewer.layers:
         layer.visible = layer is phalloidin

@@ -21,7 +21,7 @@ from napari_defocus_deblur.inference.models import ZOO_DIR
 @pytest.mark.parametrize(
     ("source", "channel"),
     [
-        ("w1 Hoechst 33342 34 um", 1),  # sample layer names
+        ("w1 Hoechst 33342 34 µm", 1),  # sample layer names
         ("w2 phalloidin in focus", 2),
         ("BBBC006 w2 phalloidin (768 fields)", 2),  # reader names
         ("a01_s1 w1", 1),

@@ -1,4 +1,4 @@
-"""``defocus-deblur demo``: the sample field with both widgets docked, 34 um selected."""
+"""``defocus-deblur demo``: the sample field with both widgets docked, 34 µm selected."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("qtpy")
 
-SAMPLE_34 = "w1 Hoechst 33342 34 um"
+SAMPLE_34 = "w1 Hoechst 33342 34 µm"
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def test_demo_command_no_run_builds_and_closes(capsys, qtbot):
 
 
 def test_demo_deblurs_the_sample_out_of_the_box_with_a_measured_gain(make_napari_viewer, qtbot):
-    """The bundled zoo (real weights) restores the demo's 34 um field; the widget shows it."""
+    """The bundled zoo (real weights) restores the demo's 34 µm field; the widget shows it."""
     from napari_defocus_deblur.cli.demo import setup_viewer
 
     viewer = make_napari_viewer()

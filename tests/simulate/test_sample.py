@@ -10,7 +10,7 @@ def test_sample_layers():
     assert len(layers) == 12
     names = [kw["name"] for _, kw, _ in layers]
     assert names[0] == "w1 Hoechst 33342 in focus"
-    assert names[5] == "w1 Hoechst 33342 34 um"
+    assert names[5] == "w1 Hoechst 33342 34 µm"
     assert names[6] == "w2 phalloidin in focus"
     depths = [kw["metadata"]["depth_um"] for _, kw, _ in layers]
     assert depths == [0.0, 10.0, 16.0, 22.0, 28.0, 34.0] * 2

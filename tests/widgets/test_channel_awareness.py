@@ -25,12 +25,12 @@ def sample(make_napari_viewer):
 def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, notes):
     viewer, widget = sample
     narrow = widget[0].native.minimumSizeHint().width()
-    widget.select_image(viewer.layers["w2 phalloidin 34 um"])
+    widget.select_image(viewer.layers["w2 phalloidin 34 µm"])
     assert widget[0].native.minimumSizeHint().width() <= narrow  # the text wraps instead
     assert widget.model_choice().name == "bbbc006-sum" and widget.model_choice().channel == 1
     message = widget.channel_message
     assert message.startswith(
-        "'w2 phalloidin 34 um' is channel 2 (phalloidin), but 'bbbc006-sum' was trained on "
+        "'w2 phalloidin 34 µm' is channel 2 (phalloidin), but 'bbbc006-sum' was trained on "
         "channel 1 (Hoechst 33342)"
     )
     assert "No installed model is trained on channel 2 (phalloidin)" in message
@@ -38,7 +38,7 @@ def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, 
     assert not widget.channel.warning.native.isHidden()
     assert widget.channel.use_button.native.isHidden()  # nothing to offer
     assert widget.compare.reference.value.name == "w2 phalloidin in focus"  # its own twin
-    widget.select_image(viewer.layers["w1 Hoechst 33342 34 um"])
+    widget.select_image(viewer.layers["w1 Hoechst 33342 34 µm"])
     assert widget.channel_message is None and widget.channel.warning.native.isHidden()
 
 
@@ -47,7 +47,7 @@ def test_matching_model_is_offered_and_one_click_selects_it(sample, tmp_path, qt
     w2 = make_checkpoint(tmp_path / "actin-34um", 34.0, channel=2)
     widget.add_model(w2)
     widget.settings.model.value = "auto"
-    widget.select_image(viewer.layers["w2 phalloidin 34 um"])
+    widget.select_image(viewer.layers["w2 phalloidin 34 µm"])
     # auto prefers the model of the image's channel: no warning at all
     assert widget.model_choice().path == w2.resolve() and widget.channel_message is None
     bundled = next(m for m in widget.models if m.name == "bbbc006-sum")
@@ -63,13 +63,13 @@ def test_matching_model_is_offered_and_one_click_selects_it(sample, tmp_path, qt
 
 def test_running_anyway_repeats_the_warning_as_a_notification(sample, qtbot, notes):
     viewer, widget = sample
-    widget.select_image(viewer.layers["w2 phalloidin 34 um"])
+    widget.select_image(viewer.layers["w2 phalloidin 34 µm"])
     widget.run_button.native.click()
     qtbot.waitUntil(lambda: not widget.jobs.busy, timeout=120_000)
     message = widget.channel_message
     assert notes["warning"] == [message.split(";")[0] + "\ndetails: the Deblur panel"]
     assert len(notes["warning"][0]) < 150 < len(message)  # short; the panel has it all
-    assert "w2 phalloidin 34 um · deblurred 34 µm sum" in viewer.layers
+    assert "w2 phalloidin 34 µm · deblurred 34 µm sum" in viewer.layers
 
 
 def test_layer_without_channel_information_never_warns(make_napari_viewer):

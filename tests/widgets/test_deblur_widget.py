@@ -9,7 +9,7 @@ from tests.widgets.conftest import dock, make_checkpoint
 
 WAIT_MS = 60_000
 SHAPE = (64, 80)
-INPUT = "w1 Hoechst 33342 34 um"
+INPUT = "w1 Hoechst 33342 34 µm"
 RESULT = f"{INPUT} · deblurred 34 µm sum"
 
 
@@ -53,7 +53,7 @@ def test_sample_opened_after_docking_preselects_the_nuclei_image(make_napari_vie
     viewer = make_napari_viewer()
     widget = deblur_widget(viewer)
     viewer.open_sample("napari-defocus-deblur", "simulated_field")
-    assert viewer.layers.selection.active.name == "w2 phalloidin 34 um"
+    assert viewer.layers.selection.active.name == "w2 phalloidin 34 µm"
     assert widget.image.value.name == INPUT
     assert widget.channel_message is None
 

@@ -60,3 +60,44 @@ def test_train_widget_start_button_is_reachable_in_a_short_dock(make_napari_view
     scroll.ensureWidgetVisible(widget.start_button.native)
     settle(qtbot)
     assert widget.start_button.native.visibleRegion().boundingRect().height() > 0
+
+
+def test_tab_titles_are_the_widget_names_and_fit_at_1280x800(make_napari_viewer, qtbot):
+    """The tabs read "Deblur (napari-de…" and "Train deblur model (napari-de…" before."""
+    from qtpy.QtWidgets import QTabBar
+
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(*SCREEN)
+    dock(viewer, "Deblur")
+    dock(viewer, "Train deblur model")
+    settle(qtbot, 200)
+    bars = [b for b in viewer.window._qt_window.findChildren(QTabBar) if b.count() == 2]
+    titles = {bar.tabText(i): (bar, i) for bar in bars for i in range(bar.count())}
+    assert {"Deblur", "Train deblur model"} <= set(titles)
+    for text in ("Deblur", "Train deblur model"):
+        bar, i = titles[text]
+        assert bar.tabRect(i).width() >= bar.fontMetrics().horizontalAdvance(text)
+    assert _docks(viewer)["Deblur (napari-defocus-deblur)"].windowTitle() == "Deblur"
+
+
+def test_long_layer_names_keep_their_end_and_show_in_full_as_tooltip(make_napari_viewer, qtbot):
+    """A cut combo showed "w1 Hoechst 33342 34 ur"; elided before its last two words the
+    distance stays readable, and the tooltip names the layer in full before the box's help."""
+    from napari_defocus_deblur.widgets._layout import shown_text
+
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(*SCREEN)
+    viewer.open_sample("napari-defocus-deblur", "simulated_field")
+    widget = dock(viewer, "Deblur")
+    settle(qtbot, 200)
+    name = "w1 Hoechst 33342 34 µm"
+    widget.image.value = viewer.layers[name]
+    combo = widget.image.native
+    combo.setFixedWidth(160)  # as narrow as the dock gets
+    settle(qtbot, 50)
+    shown = shown_text(combo)
+    assert shown != name and "…" in shown and shown.startswith("w1 ")
+    assert shown.endswith(" 34 µm")  # the channel and the distance stay readable
+    assert combo.toolTip().split("\n")[0] == name
+    combo.setFixedWidth(600)
+    assert shown_text(combo) == name

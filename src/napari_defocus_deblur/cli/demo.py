@@ -21,8 +21,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         NAME,
         help="open napari with a sample field and the Deblur / Train widgets",
         description=(
-            "Open napari with the simulated BBBC006 sample field (in focus and 10-34 um out "
-            "of focus) and the Deblur and 'Train deblur model' widgets docked, the 34 um "
+            "Open napari with the simulated BBBC006 sample field (in focus and 10-34 µm out "
+            "of focus) and the Deblur and 'Train deblur model' widgets docked, the 34 µm "
             "image selected. Press Run in the Deblur widget."
         ),
     )
@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def setup_viewer(viewer: Any) -> tuple[Any, Any]:
-    """Load the sample into ``viewer``, dock both widgets, select the 34 um layer.
+    """Load the sample into ``viewer``, dock both widgets, select the 34 µm layer.
 
     Returns
     -------

@@ -25,14 +25,14 @@ SAMPLE_SEED = 2201
 def make_sample_field(
     seed: int = SAMPLE_SEED, shape: tuple[int, int] = FIELD_SHAPE
 ) -> list[tuple[Any, dict, str]]:
-    """Layer data of a simulated field: both channels, in focus and 10-34 um defocused.
+    """Layer data of a simulated field: both channels, in focus and 10-34 µm defocused.
 
     Returns
     -------
     list
         ``(data, kwargs, "image")`` tuples, one per channel and distance (12 layers).
         ``kwargs["metadata"]`` holds ``depth_um`` (0 = in focus), ``plane``, ``channel``,
-        ``stain``, ``wavelength_nm``, ``in_focus`` and ``seed``. The 34 um layers are
+        ``stain``, ``wavelength_nm``, ``in_focus`` and ``seed``. The 34 µm layers are
         visible; the others can be switched on in the layer list.
     """
     from napari_defocus_deblur.simulate.field import simulate_prior_field
@@ -48,7 +48,7 @@ def make_sample_field(
         )
         images = {abs(offset): image for offset, image in below.items()}
         for depth in sorted(images):
-            label = "in focus" if depth == 0 else f"{depth:g} um"
+            label = "in focus" if depth == 0 else f"{depth:g} µm"
             kwargs = {
                 "name": f"w{channel} {stain} {label}",
                 "scale": (PIXEL_SIZE_UM, PIXEL_SIZE_UM),

@@ -105,14 +105,16 @@ def layer_combo(
 
 
 def follow_layers(viewer: napari.Viewer, container: Container) -> None:
-    """Reset ``container``'s layer choices on layer-list changes until it is deleted."""
+    """Reset ``container``'s layer choices on layer-list changes until it is deleted
+    (skipped while it is docked: napari connects the same events to a docked widget's
+    ``reset_choices``)."""
     events = viewer.layers.events
     emitters = [events.inserted, events.removed, events.reordered]
     if hasattr(events, "renamed"):
         emitters.append(events.renamed)
 
-    def reset(*_: Any) -> None:
-        if is_alive(container.native):
+    def reset(*_: Any) -> None:  # napari itself resets docked widgets: once is enough
+        if is_alive(container.native) and not _docked(container.native):
             container.reset_choices()
 
     for emitter in emitters:
@@ -123,6 +125,28 @@ def follow_layers(viewer: napari.Viewer, container: Container) -> None:
             emitter.disconnect(reset)
 
     container.native.destroyed.connect(disconnect)
+
+
+def _docked(widget: Any) -> bool:
+    """True when ``widget`` sits in a dock widget (napari follows the layers for it)."""
+    from qtpy.QtWidgets import QDockWidget
+
+    while widget is not None and not isinstance(widget, QDockWidget):
+        widget = widget.parent()
+    return widget is not None
+
+
+def settle_dock(viewer: napari.Viewer, widget: Container, on_closed: Any) -> None:
+    """What a dock widget does once built: follow the layer list, join this plugin's
+    other docks as tabs (:func:`._layout.tabify_with_siblings`), call ``on_closed()``
+    when closed, and start the import warm-up (:mod:`._warm`)."""
+    from napari_defocus_deblur.widgets._layout import call_soon, on_close, tabify_with_siblings
+    from napari_defocus_deblur.widgets._warm import warm_up
+
+    follow_layers(viewer, widget)
+    call_soon(widget.native, lambda: tabify_with_siblings(widget))
+    on_close(widget, on_closed)
+    warm_up()
 
 
 @contextlib.contextmanager

@@ -7,7 +7,16 @@ from typing import Any
 
 from magicgui.widgets import Container
 from qtpy.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from qtpy.QtWidgets import QComboBox, QFrame, QScrollArea, QSizePolicy, QWidget
+from qtpy.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 
 def is_alive(widget: QWidget) -> bool:
@@ -20,13 +29,73 @@ def is_alive(widget: QWidget) -> bool:
 
 
 def compact(widget: Any, characters: int = 14) -> None:
-    """Keep a combo box narrow (long entries are elided, the full text is in the list)."""
+    """Keep a combo box narrow: a long entry is elided in the middle ("w1 Hoechst…34 µm",
+    the distance at the end stays readable), the full text is in the list and in the
+    tooltip."""
     native = getattr(widget, "native", widget)
     if isinstance(native, QComboBox):
         native.setMinimumContentsLength(characters)
         native.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+        native.installEventFilter(_Elider(native))
+
+
+class _Elider(QObject):
+    """Paints a combo box's current text elided in the middle when it does not fit, and
+    puts the full text first in its tooltip (Qt would cut it at the right edge)."""
+
+    def __init__(self, combo: QComboBox) -> None:
+        super().__init__(combo)
+        self._tip = self._help = ""
+        combo.currentTextChanged.connect(lambda *_: self._retip(combo))
+
+    def _retip(self, combo: QComboBox) -> None:
+        if combo.toolTip() != self._tip:  # set from outside: the box's own help
+            self._help = combo.toolTip()
+        self._tip = "\n".join(filter(None, [combo.currentText(), self._help]))
+        combo.setToolTip(self._tip)
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:  # Qt override
+        """Draw the combo (frame, arrow, elided text) on Paint; pass other events on."""
+        if event.type() == QEvent.Type.ToolTip:
+            self._retip(obj)
+        if event.type() != QEvent.Type.Paint or obj.isEditable():
+            return False
+        option = QStyleOptionComboBox()
+        obj.initStyleOption(option)
+        painter = QStylePainter(obj)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = shown_text(obj, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        painter.end()
+        return True
+
+
+def shown_text(combo: QComboBox, option: Any = None) -> str:
+    """The text a :func:`compact` combo box shows: its current text, cut to the width of
+    its text field in the middle, keeping the last two words ("w1 Hoech… 34 µm": the
+    channel and the distance) when they take at most half the width."""
+    if option is None:
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    icon = option.iconSize.width() + 4 if not option.currentIcon.isNull() else 0
+    return elide(option.currentText, option.fontMetrics, max(field.width() - icon - 2, 0))
+
+
+def elide(text: str, metrics: Any, width: int) -> str:
+    """``text`` cut to ``width`` pixels of ``metrics`` (see :func:`shown_text`)."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    words = text.rsplit(" ", 2)
+    tail = " " + " ".join(words[1:]) if len(words) == 3 else ""
+    room = width - metrics.horizontalAdvance(tail)
+    if tail and metrics.horizontalAdvance(tail) <= width // 2:
+        return metrics.elidedText(words[0], Qt.TextElideMode.ElideRight, room) + tail
+    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
 
 
 class _NarrowScroll(QScrollArea):
@@ -81,7 +150,8 @@ def tabify_with_siblings(widget: Any, suffix: str = "(napari-defocus-deblur)") -
 
     Docked one after the other from the Plugins menu, napari stacks dock widgets and the
     window grows past small screens; as tabs they share the height. No-op when the
-    widget is not docked or is alone.
+    widget is not docked or is alone. The dock's title loses the `` (plugin)`` suffix
+    (:func:`short_title`) so that both tab titles fit a narrow dock.
     """
     from qtpy.QtWidgets import QDockWidget, QMainWindow
 
@@ -90,6 +160,8 @@ def tabify_with_siblings(widget: Any, suffix: str = "(napari-defocus-deblur)") -
         return
     while dock is not None and not isinstance(dock, QDockWidget):
         dock = dock.parent()
+    if dock is not None:
+        short_title(dock, suffix)
     main = dock.parent() if dock is not None else None
     if not isinstance(main, QMainWindow) or dock.isFloating():
         return
@@ -105,6 +177,23 @@ def tabify_with_siblings(widget: Any, suffix: str = "(napari-defocus-deblur)") -
             width = max(dock.minimumSizeHint().width(), other.minimumSizeHint().width())
             main.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
             return
+
+
+def short_title(dock: QWidget, suffix: str) -> None:
+    """``"Deblur (napari-defocus-deblur)"`` → ``"Deblur"`` in the dock's tab and title bar
+    (napari names docks ``"<widget> (<plugin>)"``; the full name stays the tooltip)."""
+    from qtpy.QtWidgets import QLabel
+
+    title = dock.windowTitle()
+    if not title.endswith(suffix) or title == suffix:
+        return
+    short = title[: -len(suffix)].strip()
+    dock.setWindowTitle(short)
+    bar = dock.titleBarWidget()
+    for label in bar.findChildren(QLabel) if bar is not None else []:
+        if label.text() == title:
+            label.setText(short)
+            label.setToolTip(title)
 
 
 class _CloseFilter(QObject):

@@ -81,8 +81,12 @@ class SettingsForm(Container):
 
         data = {k: str(v) if isinstance(v, Path) else v for k, v in self.values().items()}
         with contextlib.suppress(OSError, TypeError, ValueError):
+            text = json.dumps(data)
+            if text == getattr(self, "_saved", None):  # layer-list resets re-emit values
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.path, json.dumps(data), overwrite=True)
+            atomic_write_text(self.path, text, overwrite=True)
+            self._saved = text
 
 
 def settings_form(

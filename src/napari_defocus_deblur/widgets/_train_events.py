@@ -36,6 +36,8 @@ def handle_event(widget: Any, event: Any) -> None:
         widget.status.value = (
             f"{event.n_train} training and {event.n_val} validation fields; starting…"
         )
+        if event.pairing and getattr(widget, "pairing", None) is not None:
+            widget.pairing.loaded(event.pairing)
     elif isinstance(event, Started):
         widget.total_steps = event.total_steps
         widget.clock = (time.monotonic(), event.start_step)
@@ -143,8 +145,10 @@ def folder_placement(
     if depth_um is None or event.field_id is None:
         return None, None
     root = Path(folder.root).resolve()
-    try:  # the planes the training data paired: below the data's own focus plane
-        plane = pair_planes(depth_um, data_focus_plane(root))[0]
+    reference = getattr(folder, "reference_plane", None)
+    try:  # the planes the training data paired (default: below the data's focus plane)
+        reference = data_focus_plane(root) if reference is None else reference
+        plane = pair_planes(depth_um, reference, getattr(folder, "side", None) or "below")[0]
     except UserInputError:
         return None, None
     for layer in layers:

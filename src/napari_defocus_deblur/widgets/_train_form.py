@@ -12,7 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM
+from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM, N_PLANES
 from napari_defocus_deblur.limits import TRAIN_DEPTH_UM
 from napari_defocus_deblur.training.config import (
     CPU_DEFAULT_MINUTES,
@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "folder": None,
     "channel": 1,
     "depth_um": DEFAULT_DEPTH_UM,
+    "reference_plane": -1,  # auto: the data's own focus plane (CLI: no --reference-plane)
+    "side": "below",
     "start_from": START_AUTO,
     "minutes": CPU_DEFAULT_MINUTES,
     "epochs": 0,
@@ -57,7 +59,14 @@ NETWORK_KEYS = ("scales", "fusion", "base_channels", "levels")
 
 
 def train_essentials(
-    data: str, folder: Path | None, channel: int, depth_um: float, start_from: str, minutes: float
+    data: str,
+    folder: Path | None,
+    channel: int,
+    depth_um: float,
+    reference_plane: int,
+    side: str,
+    start_from: str,
+    minutes: float,
 ) -> None:
     """What to train on, from which model, for how long (always visible)."""
 
@@ -100,6 +109,12 @@ def build_forms(
                 "tooltip": "BBBC006 root (plane folders or zips) or a folder of z-stack TIFFs"},
         channel={"widget_type": "ComboBox", "label": "Channel", "choices": channels},
         depth_um=_spin("Defocus (µm)", 0.5, TRAIN_DEPTH_UM[1], 0.5, "distance from focus of the data"),  # noqa: E501
+        reference_plane=_spin("Reference plane", -1, N_PLANES - 1, tip="BBBC006: the plane the "
+                              "blurred plane pairs with; auto: the data's focus plane"),
+        side={"widget_type": "RadioButtons", "label": "Side", "orientation": "horizontal",
+              "choices": [("below", "below"), ("above", "above")],
+              "tooltip": "BBBC006: the blurred plane lies below (the paper's) or above the "
+                         "reference plane"},
         start_from={"widget_type": "ComboBox", "label": "Start from", "choices": start_choices,
                     "tooltip": "fine-tune a model (default: the bundled one for this channel)"
                     " or train from random weights"},

@@ -49,18 +49,24 @@ class StackSource:
 
 @dataclass(frozen=True)
 class FolderSource:
-    """Training pairs found on disk (BBBC006 layout or z-stack TIFFs)."""
+    """Training pairs found on disk (BBBC006 layout or z-stack TIFFs); BBBC006 planes
+    paired as :func:`~napari_defocus_deblur.constants.pair_planes` says (None: the
+    data's focus plane, below it)."""
 
     root: Path
     channel: int = 1
+    reference_plane: int | None = None
+    side: str | None = None
 
 
 @dataclass(frozen=True)
 class DataReady:
-    """Data loaded: number of training / validation fields."""
+    """Data loaded: number of training / validation fields and, for a folder, the
+    planes paired (the lines the CLI prints)."""
 
     n_train: int
     n_val: int
+    pairing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,8 @@ def load_data(source: LayerSource | StackSource | FolderSource, config: Any) -> 
             channel=source.channel,
             val_fraction=config.val_fraction,
             seed=config.split_seed,
+            reference_plane=source.reference_plane,
+            side=source.side,
         )
     if isinstance(source, StackSource):
         oofs, sharps, ids = stack_pair_arrays(source.data, source.pairs, source.tiles)
@@ -205,7 +213,8 @@ def _train(
     from napari_defocus_deblur.training import CheckpointSaved, run_training
 
     data = load_data(source, config)
-    yield DataReady(len(data.train), len(data.val))
+    pairing = tuple(p.text() for p in getattr(data, "pairing", None) or ())
+    yield DataReady(len(data.train), len(data.val), pairing)
     plane = source.pairs.plane if isinstance(source, StackSource) else None
     if preview_every:
         config = replace(config, checkpoint_every=preview_every)

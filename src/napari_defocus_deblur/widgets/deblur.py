@@ -14,11 +14,11 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import (
     check_image_layer,
     current_plane_index,
-    follow_layers,
     image_layers,
     is_alive,
     layer_combo,
     quietly,
+    settle_dock,
 )
 from napari_defocus_deblur.widgets._compare import ComparePair, CompareSection, pair_for
 from napari_defocus_deblur.widgets._deblur_checks import ChannelCheck, DepthControl, estimate_text
@@ -34,11 +34,8 @@ from napari_defocus_deblur.widgets._deblur_job import DeblurJob, plane_indices, 
 from napari_defocus_deblur.widgets._deblur_models import ModelList, add_model
 from napari_defocus_deblur.widgets._deblur_run import DeblurRun
 from napari_defocus_deblur.widgets._layout import (
-    call_soon,
-    on_close,
     row,
     scroll_wrap,
-    tabify_with_siblings,
 )
 from napari_defocus_deblur.widgets._models import backend_choices, device_choices
 from napari_defocus_deblur.widgets._results import find_result
@@ -126,9 +123,7 @@ class DeblurWidget(Container):
         self.defaults_button.changed.connect(lambda *_: self.restore_defaults())
         self.viewer.dims.events.current_step.connect(self._on_dims_changed)
         self.model_list.attach(self.settings.model, self, lambda: quietly(self), self._sync_model)
-        follow_layers(self.viewer, self)
-        call_soon(self.native, lambda: tabify_with_siblings(self))
-        on_close(self, self.cancel)
+        settle_dock(self.viewer, self, self.cancel)
 
     # -- choices ----------------------------------------------------------------------
     def depth_um(self) -> float:

@@ -11,27 +11,21 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import Container, Label, PushButton
 
 from napari_defocus_deblur.widgets._common import (
-    follow_layers,
     is_alive,
     quietly,
     report_exception,
+    settle_dock,
     show_info,
     show_warning,
 )
-from napari_defocus_deblur.widgets._layout import (
-    call_soon,
-    on_close,
-    row,
-    scroll_wrap,
-    tabify_with_siblings,
-    word_wrap,
-)
+from napari_defocus_deblur.widgets._layout import row, scroll_wrap, word_wrap
 from napari_defocus_deblur.widgets._models import device_choices, layer_depth_um, list_models
 from napari_defocus_deblur.widgets._plot import TrainingPlot
 from napari_defocus_deblur.widgets._registry import registry
 from napari_defocus_deblur.widgets._settings import form_values, restore_defaults
 from napari_defocus_deblur.widgets._train_choices import DataChoice
 from napari_defocus_deblur.widgets._train_events import handle_event
+from napari_defocus_deblur.widgets._train_folder import FOLDER_KEYS, FolderPairing
 from napari_defocus_deblur.widgets._train_form import (
     DEFAULTS,
     START_AUTO,
@@ -42,7 +36,6 @@ from napari_defocus_deblur.widgets._train_form import (
     resolve_start,
     start_choice_list,
 )
-from napari_defocus_deblur.widgets._train_job import folder_source
 
 if TYPE_CHECKING:
     import napari
@@ -78,6 +71,8 @@ class TrainWidget(Container):
         self.oof, self.in_focus = self.choice.oof, self.choice.in_focus
         for position, widget in enumerate(self.choice.widgets, start=1):
             self.form.insert(position, widget)
+        self.pairing = FolderPairing(self.form)
+        self.form.insert(self.form.index(self.form.side) + 1, self.pairing.info)
         self.advanced_button = PushButton(text=ADVANCED_SHOW)
         self.start_button = PushButton(text="Start")
         self.stop_button = PushButton(text="Stop", enabled=False)
@@ -121,9 +116,7 @@ class TrainWidget(Container):
             box.changed.connect(lambda *_: self._relabel_start())
         self.form.depth_um.changed.connect(self.choice.stack.refresh)
         registry.changed.connect(self._on_registry_changed)
-        follow_layers(self.viewer, self)
-        call_soon(self.native, lambda: tabify_with_siblings(self))
-        on_close(self, self.stop)
+        settle_dock(self.viewer, self, self.stop)
 
     # -- form state -------------------------------------------------------------------
     def toggle_advanced(self) -> None:
@@ -193,7 +186,8 @@ class TrainWidget(Container):
 
     def _sync_forms(self) -> None:
         folder = self.from_folder()
-        self.form.folder.visible = self.form.channel.visible = folder
+        for widget in (*(self.form[key] for key in FOLDER_KEYS), self.pairing.info):
+            widget.visible = folder
         self.choice.sync(folder)
         scratch = self.init() == "scratch"
         for key in ("scales", "fusion", "base_channels", "levels"):
@@ -215,8 +209,7 @@ class TrainWidget(Container):
         """Validate the form: ``(source, TrainConfig)`` (raises ``UserInputError``)."""
         depth = None
         if self.from_folder():
-            source, self._source_layer = folder_source(self.form.folder.value), None
-            source = replace(source, channel=int(self.form.channel.value))
+            source, self._source_layer = self.pairing.source(), None
         else:  # depth: a z-stack's paired plane's distance, else None (the form's)
             source, self._source_layer, depth = self.choice.source()
         values = form_values(self.form, self.advanced)
