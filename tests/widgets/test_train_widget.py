@@ -47,7 +47,10 @@ def test_form_is_compact_with_the_rest_under_advanced(trainer):
     assert not any(widget.advanced[k].native.isHidden() for k in network)
     widget.form.data.value = "folder"
     shown = [w.name for w in widget.form if not w.native.isHidden()]
-    assert shown == ["data", "folder", "channel", "depth_um", "start_from", "minutes"]
+    assert shown == [
+        "data", "folder", "channel", "depth_um", "reference_plane", "side", "pairing",
+        "start_from", "minutes",
+    ]  # fmt: skip
 
 
 def test_save_to_is_not_a_long_path_cut_on_the_left(trainer, tmp_path):
