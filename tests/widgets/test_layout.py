@@ -81,8 +81,8 @@ def test_tab_titles_are_the_widget_names_and_fit_at_1280x800(make_napari_viewer,
 
 
 def test_long_layer_names_keep_their_end_and_show_in_full_as_tooltip(make_napari_viewer, qtbot):
-    """A cut combo showed "w1 Hoechst 33342 34 ur"; elided before its last two words the
-    distance stays readable, and the tooltip names the layer in full before the box's help."""
+    """A cut combo showed "w1 Hoechst 33342 34 ur"; cut before the distance, channel and
+    distance stay readable, and the tooltip names the layer in full before the box's help."""
     from napari_defocus_deblur.widgets._layout import shown_text
 
     viewer = make_napari_viewer(show=True)
@@ -101,3 +101,16 @@ def test_long_layer_names_keep_their_end_and_show_in_full_as_tooltip(make_napari
     assert combo.toolTip().split("\n")[0] == name
     combo.setFixedWidth(600)
     assert shown_text(combo) == name
+
+
+def test_names_without_a_distance_are_cut_at_the_end(qapp):
+    from qtpy.QtGui import QFont, QFontMetrics
+
+    from napari_defocus_deblur.widgets._layout import elide
+
+    metrics = QFontMetrics(QFont())
+    name = "BBBC006 w1 Hoechst 33342 (4 fields)"
+    width = metrics.horizontalAdvance("BBBC006 w1 Hoechst")
+    shown = elide(name, metrics, width)
+    assert shown.startswith("BBBC006 w1") and shown.endswith("…")
+    assert elide("w1 x 34 µm", metrics, 1000) == "w1 x 34 µm"

@@ -29,7 +29,7 @@ def is_alive(widget: QWidget) -> bool:
 
 
 def compact(widget: Any, characters: int = 14) -> None:
-    """Keep a combo box narrow: a long entry is elided in the middle ("w1 Hoechst…34 µm",
+    """Keep a combo box narrow: a long entry is cut (:func:`elide`: "w1 Hoechst… 34 µm",
     the distance at the end stays readable), the full text is in the list and in the
     tooltip."""
     native = getattr(widget, "native", widget)
@@ -42,8 +42,8 @@ def compact(widget: Any, characters: int = 14) -> None:
 
 
 class _Elider(QObject):
-    """Paints a combo box's current text elided in the middle when it does not fit, and
-    puts the full text first in its tooltip (Qt would cut it at the right edge)."""
+    """Paints a combo box's current text cut by :func:`elide` when it does not fit, and
+    puts the full text first in its tooltip (Qt clipped it mid-letter: "34 ur")."""
 
     def __init__(self, combo: QComboBox) -> None:
         super().__init__(combo)
@@ -73,9 +73,8 @@ class _Elider(QObject):
 
 
 def shown_text(combo: QComboBox, option: Any = None) -> str:
-    """The text a :func:`compact` combo box shows: its current text, cut to the width of
-    its text field in the middle, keeping the last two words ("w1 Hoech… 34 µm": the
-    channel and the distance) when they take at most half the width."""
+    """The text a :func:`compact` combo box shows: its current text cut to the width of
+    its text field (:func:`elide`)."""
     if option is None:
         option = QStyleOptionComboBox()
         combo.initStyleOption(option)
@@ -87,15 +86,19 @@ def shown_text(combo: QComboBox, option: Any = None) -> str:
 
 
 def elide(text: str, metrics: Any, width: int) -> str:
-    """``text`` cut to ``width`` pixels of ``metrics`` (see :func:`shown_text`)."""
+    """``text`` cut to ``width`` pixels of ``metrics``: a name ending in a distance keeps
+    it ("w1 Hoech… 34 µm"), any other is cut at the end ("BBBC006 w1 Hoe…": a name's
+    start says most)."""
     if metrics.horizontalAdvance(text) <= width:
         return text
-    words = text.rsplit(" ", 2)
-    tail = " " + " ".join(words[1:]) if len(words) == 3 else ""
-    room = width - metrics.horizontalAdvance(tail)
-    if tail and metrics.horizontalAdvance(tail) <= width // 2:
-        return metrics.elidedText(words[0], Qt.TextElideMode.ElideRight, room) + tail
-    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+    head, _, unit = text.rpartition(" ")
+    head, _, number = head.rpartition(" ")
+    tail = f" {number} {unit}"
+    fits = metrics.horizontalAdvance(tail) <= width // 2
+    if unit == "µm" and number.replace(".", "", 1).isdigit() and head and fits:
+        room = width - metrics.horizontalAdvance(tail)
+        return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + tail
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
 class _NarrowScroll(QScrollArea):
