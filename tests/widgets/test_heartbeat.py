@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -32,3 +33,24 @@ def test_errors_reach_the_caller():
 
     with pytest.raises(ValueError, match="bad data"):
         drive(with_heartbeat(broken(), every=0.1))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_job_thread_runs_nicer_than_the_gui_thread():
+    """The training job shares the CPU with the GUI thread: it yields it (GUI stalls)."""
+    import os
+    import threading
+
+    from napari_defocus_deblur.widgets._heartbeat import JOB_NICE, lower_priority
+
+    gui = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    seen = {}
+
+    def job():
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        yield 1
+
+    assert list(with_heartbeat(job())) == [1]
+    assert seen["nice"] == min(gui + JOB_NICE, 19)
+    assert lower_priority() is False  # never the main (GUI) thread, i.e. the process
+    assert os.getpriority(os.PRIO_PROCESS, os.getpid()) == gui

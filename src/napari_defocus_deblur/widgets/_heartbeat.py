@@ -3,6 +3,7 @@ event after every second without news (Qt-free; the widgets' workers yield them)
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _DONE = object()
+#: How much nicer than the GUI a job's thread runs (Linux: per-thread nice value).
+JOB_NICE = 10
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ def with_heartbeat(
     events: queue.Queue = queue.Queue()
 
     def pump() -> None:
+        lower_priority()
         try:
             while True:
                 try:
@@ -56,3 +60,17 @@ def with_heartbeat(
             raise value
         last = time.monotonic()
         yield value
+
+
+def lower_priority(nice: int = JOB_NICE) -> bool:
+    """Run the calling (job) thread ``nice`` steps below its priority, so that the GUI
+    thread wins the CPU cores it shares with the job (the job gets every cycle the GUI
+    leaves). Linux only (a thread's own nice value); False where it cannot be done."""
+    tid = threading.get_native_id()
+    if tid == os.getpid() or not hasattr(os, "setpriority"):  # never the whole process
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError:
+        return False
+    return True
