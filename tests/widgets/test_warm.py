@@ -19,7 +19,7 @@ def test_warm_up_imports_what_the_first_jobs_would_import_on_the_gui_side():
         "from napari_defocus_deblur.widgets._warm import ready, warm_up\n"
         "assert 'torch._dynamo' not in sys.modules and 'scipy.stats' not in sys.modules\n"
         "warm_up().join(120)\n"
-        "assert warm_up() is None and ready.is_set()\n"
+        "assert warm_up() is None and ready.is_set() and sys.getswitchinterval() == 0.005\n"
         "needed = ('torch._dynamo', 'scipy.stats', 'skimage.metrics.simple_metrics',\n"
         "          'skimage.registration')\n"
         "print([m for m in needed if m not in sys.modules])\n"

@@ -9,12 +9,14 @@ for up to ~0.5 s, so whichever thread runs them freezes the event loop for that 
 the first Run stalled the GUI for 0.3-0.7 s and the first training for 0.5 s. Done here
 while the user is still looking at the freshly opened docks, the job threads find the
 modules imported (Python's import lock makes a job that starts earlier wait, not import
-twice).
+twice). The cost moves, it does not vanish: right after the docks open the window
+stalls for up to ~0.4 s (``benchmarks/widgets_gui.py``, first line).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 _log = logging.getLogger(__name__)
@@ -22,6 +24,9 @@ _log = logging.getLogger(__name__)
 _started = threading.Event()
 #: Set once the warm-up has finished (or failed).
 ready = threading.Event()
+#: Python's GIL switch interval while the warm-up runs (default 5 ms): the GUI thread
+#: asks for the GIL before each of its callbacks, and waited up to that long each time.
+SWITCH_INTERVAL_S = 0.001
 
 
 def _warm() -> None:
@@ -37,11 +42,16 @@ def _warm() -> None:
 
 
 def _quietly_warm() -> None:
+    old = sys.getswitchinterval()
+    short = min(old, SWITCH_INTERVAL_S)
+    sys.setswitchinterval(short)  # the GUI thread waits less for the GIL meanwhile
     try:
         _warm()
     except Exception as exc:  # a failed warm-up only means that the job imports later
         _log.debug("warm-up failed: %s", exc)
     finally:
+        if sys.getswitchinterval() == short:  # nobody else changed it since
+            sys.setswitchinterval(old)
         ready.set()
 
 
