@@ -13,7 +13,9 @@ and saves one picture per state a new user meets:
 - ``screenshot-train.png``: the Train widget after a short fine-tuning run (curves and the
   preview on the data);
 - ``screenshot-train-stack.png``: a simulated BBBC006 folder opened with the reader: the
-  Train widget proposes the w1 z-stack, its in-focus plane and the pairs it will build.
+  Train widget proposes the w1 z-stack, its in-focus plane and the pairs it will build;
+- ``screenshot-train-folder.png``: the same folder in folder mode: reference plane (auto:
+  the data's focus z_16), side (above) and the pairing line the ``train`` command prints.
 
 The screen size is the user's (1440 x 900 above: a common laptop); every picture is a
 grab of the whole main window (``QWidget.grab``), nothing is drawn by hand.
@@ -112,6 +114,12 @@ def _stack_state(viewer, train, out: Path) -> None:
         _raise(viewer, "Train deblur model")
         _grab(viewer, out / "screenshot-train-stack.png")
         print("z-stack:", train.choice.stack.info.value)
+        train.form.data.value = "folder"  # the same folder on disk, planes as the CLI pairs
+        train.form.folder.value = str(root)
+        train.form.side.value = "above"  # z_33 lies 34 µm above the simulated focus z_16
+        _wait(lambda: not train.pairing.busy)
+        _grab(viewer, out / "screenshot-train-folder.png")
+        print("folder:", train.pairing.info.value)
 
 
 def main() -> int:

@@ -37,7 +37,8 @@ def test_defaults_are_the_datas_focus_below_it_and_say_what_to_change(
     text = widget.pairing.info.value
     assert text.startswith("⚠ 34 µm below z_16 is outside BBBC006")
     assert "'Reference plane'" in text and "--" not in text  # the box, not the CLI flag
-    assert widget.form.reference_plane.native.specialValueText() == "auto (z_16)"
+    assert widget.form.reference_plane.native.lineEdit().text() == "auto (z_16)"  # shown
+    assert widget.form.reference_plane.value == -1
 
 
 def test_side_and_reference_plane_pair_as_the_cli(make_napari_viewer, qtbot, simulated_root):

@@ -180,3 +180,19 @@ def test_settings_map_to_train_config_fields(tmp_path):
     assert (scratch.crop, scratch.val_fraction) == (plain.crop, plain.val_fraction)
     tune = TrainConfig(output_dir=tmp_path, **config_kwargs(values, "bbbc006-sum", "cpu"))
     assert (tune.init, tune.scales, tune.fusion) == ("bbbc006-sum", None, None)
+
+
+def test_zero_reads_auto_in_the_integer_boxes(trainer):
+    """magicgui's integer boxes (superqt) ignored Qt's special value text: "0" showed."""
+    from superqt.spinbox._intspin import _EmitPolicy
+
+    _, widget = trainer
+    a = widget.advanced
+    a.epochs.value, a.preview_every.value = 0, 0
+    assert a.epochs.native.lineEdit().text() == "auto"
+    assert a.preview_every.native.lineEdit().text() == "each epoch"
+    a.epochs.value = 3
+    assert a.epochs.native.lineEdit().text() == "3"
+    a.epochs.native.lineEdit().setText("auto")  # typed back, then Enter / focus out
+    a.epochs.native._interpret(_EmitPolicy.EmitIfChanged)
+    assert a.epochs.value == 0 and a.epochs.native.lineEdit().text() == "auto"

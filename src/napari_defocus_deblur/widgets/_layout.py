@@ -101,6 +101,38 @@ def elide(text: str, metrics: Any, width: int) -> str:
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
+def special_text(widget: Any, text: str) -> None:
+    """Show ``text`` instead of a spin box's minimum ("auto" for 0), and keep it shown.
+
+    Qt's ``setSpecialValueText``; magicgui's integer boxes are superqt's
+    ``QLargeIntSpinBox``, which stores that text but shows the number ("0", "-1"), so
+    its edit line is taught the text here (and reads it back as the minimum).
+    """
+    box = getattr(widget, "native", widget)
+    box.setSpecialValueText(text)
+    if not hasattr(box, "_updateEdit"):  # a Qt spin box: it does this itself
+        return
+
+    def update_edit() -> None:
+        special = box.specialValueText()
+        shown = special if special and box.value() == box.minimum() else str(box.value())
+        if box.lineEdit().text() != shown:
+            box.lineEdit().setText(shown)
+
+    def interpret(policy: Any) -> None:
+        typed = box.lineEdit().displayText()
+        if typed == box.specialValueText():
+            box._setValue(box.minimum(), policy)
+            return
+        try:
+            box._setValue(int(typed or box.value()), policy)
+        except ValueError:
+            box._setValue(box.value(), policy)
+
+    box._updateEdit, box._interpret = update_edit, interpret
+    update_edit()
+
+
 class _NarrowScroll(QScrollArea):
     """A scroll area that asks for no more width than its content needs, so a dock
     opens narrow and leaves the canvas the room (users can still widen it)."""

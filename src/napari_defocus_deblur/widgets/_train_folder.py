@@ -18,7 +18,7 @@ from magicgui.widgets import Container, Label
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.widgets._common import is_alive, one_line
-from napari_defocus_deblur.widgets._layout import word_wrap
+from napari_defocus_deblur.widgets._layout import special_text, word_wrap
 from napari_defocus_deblur.widgets._train_job import FolderSource, folder_source
 
 #: "Reference plane" value meaning the data's own focus plane (shown as "auto").
@@ -69,7 +69,7 @@ class FolderPairing:
         self.info = word_wrap(Label(name="pairing", value=""))
         self.worker: Any = None
         self._token: object = None
-        form.reference_plane.native.setSpecialValueText("auto")
+        special_text(form.reference_plane, "auto")
         for key in ("data", "folder", "channel", "depth_um", "reference_plane", "side"):
             form[key].changed.connect(self.refresh)
 
@@ -124,7 +124,7 @@ class FolderPairing:
             return
         self.worker = None
         auto = "auto" if focus is None else f"auto (z_{focus:02d})"
-        self.form.reference_plane.native.setSpecialValueText(auto)
+        special_text(self.form.reference_plane, auto)
         self.info.value = widget_words(text)
 
     def loaded(self, lines: tuple[str, ...]) -> None:

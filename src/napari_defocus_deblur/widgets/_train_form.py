@@ -19,6 +19,7 @@ from napari_defocus_deblur.training.config import (
     TrainConfig,
     device_defaults,
 )
+from napari_defocus_deblur.widgets._layout import special_text
 from napari_defocus_deblur.widgets._models import choice_label, nearest_model
 from napari_defocus_deblur.widgets._registry import user_models_dir
 from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
@@ -142,7 +143,7 @@ def build_forms(
     advanced.lr.native.setDecimals(6)
     for key, text in (("epochs", "auto"), ("epoch_steps", "auto"), ("batch", "auto"),
                       ("preview_every", "each epoch")):  # fmt: skip
-        advanced[key].native.setSpecialValueText(text)  # 0 reads as what it means
+        special_text(advanced[key], text)  # 0 reads as what it means
     essentials.folder.line_edit.native.setPlaceholderText("BBBC006 root or z-stack folder")
     advanced.output.line_edit.native.setPlaceholderText(f"new in {_home(user_models_dir())}")
     return essentials, advanced
