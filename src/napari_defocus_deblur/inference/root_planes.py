@@ -46,13 +46,11 @@ def bbbc006_jobs(
     data's own focus unless ``planes`` says otherwise (z_17 for real BBBC006, so 34 µm
     is z_00 as in the paper; the recorded focus of a simulated set).
     """
-    from napari_defocus_deblur.constants import pair_planes
     from napari_defocus_deblur.io.bbbc006 import discover, plane_dir_name
-    from napari_defocus_deblur.io.pairing import data_focus_plane
+    from napari_defocus_deblur.io.pairing import root_planes
 
-    reference = data_focus_plane(root) if planes.reference is None else planes.reference
+    plane, reference = root_planes(root, depth_um, planes.reference, planes.side)
     side = planes.side or "below"
-    plane, _ = pair_planes(depth_um, reference, side)
     where = f"z_{plane:02d} ({depth_um:g} µm {side} z_{reference:02d})"
     index = discover(root)
     if plane not in index.planes:

@@ -47,6 +47,24 @@ def data_focus_plane(root: str | os.PathLike) -> int:
     return plane
 
 
+def root_planes(
+    root: str | os.PathLike,
+    depth_um: float,
+    reference_plane: int | None = None,
+    side: str | None = None,
+) -> tuple[int, int]:
+    """``(blurred_plane, reference_plane)`` of a BBBC006 layout at ``depth_um``.
+
+    :func:`~napari_defocus_deblur.constants.pair_planes` with the defaults every front
+    end uses: the reference plane is the data's own focus (:func:`data_focus_plane`)
+    unless given, the side ``"below"`` unless given.
+    """
+    from napari_defocus_deblur.constants import pair_planes
+
+    reference = data_focus_plane(root) if reference_plane is None else reference_plane
+    return pair_planes(depth_um, reference, side or "below")
+
+
 @dataclass(frozen=True)
 class Pairing:
     """The planes paired at one distance (``None`` planes: z-stacks, per-stack focus)."""

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_defocus_deblur.constants import depth_steps, pair_planes
+from napari_defocus_deblur.constants import depth_steps
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.bbbc006 import discover
-from napari_defocus_deblur.io.pairing import data_focus_plane
+from napari_defocus_deblur.io.pairing import root_planes
 from napari_defocus_deblur.io.stacks import (  # focus_measure: re-exported, home io.stacks
     find_in_focus_index,
     focus_measure,  # noqa: F401
@@ -81,8 +81,7 @@ def find_pairs(
     UserInputError
         A plane outside BBBC006, no data for that depth or channel, or no reference plane.
     """
-    reference = data_focus_plane(root) if reference_plane is None else reference_plane
-    plane, reference = pair_planes(depth_um, reference, side)
+    plane, reference = root_planes(root, depth_um, reference_plane, side)
     index = discover(root)
     found = ", ".join(f"z_{z:02d}" for z in index.planes if z >= 0) or "none"
     if reference not in index.planes:

@@ -138,17 +138,15 @@ def folder_placement(
 ) -> tuple[Any, tuple[int, ...] | None]:
     """``(layer, offset)`` of a folder-mode preview crop in an open BBBC006 layer of the
     same root and channel (the reader's ``fields`` and ``planes``), or ``(None, None)``."""
-    from napari_defocus_deblur.constants import pair_planes
     from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.io.pairing import data_focus_plane
+    from napari_defocus_deblur.io.pairing import root_planes
 
     if depth_um is None or event.field_id is None:
         return None, None
     root = Path(folder.root).resolve()
     reference = getattr(folder, "reference_plane", None)
     try:  # the planes the training data paired (default: below the data's focus plane)
-        reference = data_focus_plane(root) if reference is None else reference
-        plane = pair_planes(depth_um, reference, getattr(folder, "side", None) or "below")[0]
+        plane = root_planes(root, depth_um, reference, getattr(folder, "side", None))[0]
     except UserInputError:
         return None, None
     for layer in layers:
