@@ -50,7 +50,7 @@ def bbbc006_jobs(
     from napari_defocus_deblur.io.pairing import root_planes
 
     plane, reference = root_planes(root, depth_um, planes.reference, planes.side)
-    side = planes.side or "below"
+    side = "below" if plane < reference else "above"
     where = f"z_{plane:02d} ({depth_um:g} µm {side} z_{reference:02d})"
     index = discover(root)
     if plane not in index.planes:

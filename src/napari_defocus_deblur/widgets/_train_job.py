@@ -213,8 +213,7 @@ def _train(
     from napari_defocus_deblur.training import CheckpointSaved, run_training
 
     data = load_data(source, config)
-    pairing = tuple(p.text() for p in getattr(data, "pairing", None) or ())
-    yield DataReady(len(data.train), len(data.val), pairing)
+    yield DataReady(len(data.train), len(data.val), tuple(p.text() for p in data.pairing))
     plane = source.pairs.plane if isinstance(source, StackSource) else None
     if preview_every:
         config = replace(config, checkpoint_every=preview_every)
