@@ -13,10 +13,14 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--chunk 100] [--until 6000] > runs/v3.log 2>&1 &
+    nohup python scripts/train_zoo_v3.py [--chunk 100] [--until 6000] [--keep-every 500] \
+        >> runs/v3.log 2>&1 &
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
-appended to ``runs/v3-schedule.jsonl``.
+appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
+``--keep-every`` steps, their weights are copied to ``runs/v3-steps/<step>/v3-<method>``:
+evaluate and ship such a copy (``scripts/evaluate_zoo_v3.py --runs runs/v3-steps/4000``)
+while the schedule trains on.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ def main() -> None:
     parser.add_argument("--until", type=int, default=6000, help="stop when all reach this")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs")
+    parser.add_argument(
+        "--keep-every", type=int, default=500, help="copy all four at equal multiples (0: no)"
+    )
     args = parser.parse_args()
     overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
     schedule = Schedule(
@@ -51,6 +58,7 @@ def main() -> None:
         chunk=args.chunk,
         until=args.until,
         overrides=overrides,
+        keep_every=args.keep_every,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,6 +71,9 @@ def main() -> None:
         print(f"== {entry['utc']} {json.dumps(entry)}", flush=True)
         with ledger.open("a") as fh:
             fh.write(json.dumps(entry) + "\n")
+        kept = schedule.kept_dir(turn.step)
+        if kept.is_dir() and len(set(progress(schedule).values())) == 1:
+            print(f"== kept all four at step {turn.step} in {kept}", flush=True)
     print(f"== {time.strftime('%H:%M:%S')} stopped; steps: {progress(schedule)}", flush=True)
 
 

@@ -17,6 +17,7 @@ from napari_defocus_deblur.export import check_package, content, export_bioimage
 from napari_defocus_deblur.export.bioimageio import check_output_path, package_name
 from napari_defocus_deblur.inference import save_model
 from napari_defocus_deblur.model import build_model
+from napari_defocus_deblur.model.traced import with_phases
 
 NORM = {"low": 2.0, "high": 99.5, "method": "percentile"}
 
@@ -97,7 +98,7 @@ def test_package_contents_and_description(exported):
     assert rdf["weights"]["onnx"]["opset_version"] == 17
     weights = rdf["weights"]["pytorch_state_dict"]
     assert weights["architecture"]["callable"] == "build_network"
-    assert weights["architecture"]["kwargs"] == net.config.to_dict()
+    assert weights["architecture"]["kwargs"] == {**net.config.to_dict(), "pixel_phases": 4}
     assert rdf["config"]["napari_defocus_deblur"]["normalization"] == NORM
 
 
@@ -109,9 +110,12 @@ def test_weights_and_test_tensors_are_our_model(exported):
     x = np.load(io.BytesIO(_read(result.path, "test_input.npy")))
     y = np.load(io.BytesIO(_read(result.path, "test_output.npy")))
     lo, hi = np.percentile(x[0, 0], [NORM["low"], NORM["high"]])
+    normalised = torch.from_numpy((x - lo) / (hi - lo)).float()
     with torch.no_grad():
-        expected = net(torch.from_numpy((x - lo) / (hi - lo)).float()).numpy()
+        expected = with_phases(net, 4)(normalised).numpy()  # the default: 4 pixel phases
+        one_pass = net(normalised).numpy()
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    assert np.abs(y - one_pass).max() > 1e-3
 
 
 def test_wrong_test_output_fails_the_test(tmp_path, monkeypatch):

@@ -83,6 +83,10 @@ def test_documentation_states_units_citations_and_training():
     assert "1200 steps" in text and "cuda (H100)" in text and "31.2 dB" in text
     assert "## Validation" in text
     assert "doi:10.48550/arXiv.2201.02876" in text and "doi:10.1038/nmeth.2083" in text
+    assert "pixel phases: one pass" in text
+    model.pixel_phases = 4
+    text = content.documentation(model, info, t, parameters=1234)
+    assert "averages the network over 4 one-pixel shifts" in text
 
 
 def test_architecture_phrases():

@@ -14,6 +14,7 @@ from napari_defocus_deblur.model.traced import (
     export_torchscript,
     load_torchscript,
     run_onnx,
+    with_phases,
 )
 from tests.inference.helpers import tiny_model
 
@@ -84,8 +85,40 @@ def test_cli_writes_onnx_and_torchscript(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"wrote {onnx} (onnx; reproduces the model: max |difference| = ")
     assert lines[1].startswith(f"wrote {script} (torchscript; reproduces")
-    assert check_traced(net, onnx) < 1e-4 and check_traced(net, script) < 1e-4
+    averaged = with_phases(net, 4)  # the default: what the plugin's "auto" gives
+    assert check_traced(averaged, onnx) < 1e-4 and check_traced(averaged, script) < 1e-4
+    assert check_traced(net, onnx) > 1e-3  # not the one pass
+    assert net.pixel_phases == 1  # the loaded model is left as it was
     assert not list(tmp_path.glob("**/*.partial"))  # written atomically
+    one = tmp_path / "one.onnx"
+    assert main(["export", str(tmp_path / "ckpt"), "--onnx", str(one), "--phases", "1"]) == 0
+    assert check_traced(net, one) < 1e-4
+
+
+@pytest.mark.parametrize(
+    "options", [NETWORKS["conditioned"], NETWORKS["nah"]], ids=["cond", "nah"]
+)
+def test_phase_averaged_exports_reproduce_the_averaged_network(tmp_path, options):
+    net = with_phases(tiny_model(**options), 4)
+    onnx = export_onnx(net, tmp_path / "m.onnx")
+    traced = load_torchscript(export_torchscript(net, tmp_path / "m.pt"))
+    for shape in [(1, 1, 37, 45), (3, 1, 64, 80)]:
+        x, depth = _inputs(net, shape)
+        expected = _expected(net, x, depth)
+        args = [x] if depth is None else [x, depth]
+        np.testing.assert_allclose(
+            run_onnx(onnx, [a.numpy() for a in args]), expected, rtol=1e-5, atol=2e-5
+        )
+        np.testing.assert_allclose(traced(*args).numpy(), expected, rtol=1e-5, atol=2e-5)
+    one_pass = _expected(with_phases(net, 1), x, depth)
+    assert np.abs(one_pass - expected).max() > 1e-3
+
+
+def test_phases_other_than_1_2_4_are_refused():
+    from napari_defocus_deblur.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="1, 2 or 4"):
+        with_phases(tiny_model(), 3)
 
 
 def test_cli_export_errors_are_one_line(tmp_path, capsys):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.training import TrainingData
 from napari_defocus_deblur.training.schedule import (
+    KEPT_FILES,
     Schedule,
     TurnDone,
     iter_schedule,
+    keep_equal_steps,
     next_turn,
     progress,
 )
@@ -101,3 +104,21 @@ def test_bad_schedules_are_refused(tmp_path):
         Schedule((), tmp_path, tmp_path)
     with pytest.raises(UserInputError, match=">= 1"):
         Schedule(("a",), tmp_path, tmp_path, chunk=0)
+    with pytest.raises(UserInputError, match="keep_every"):
+        Schedule(("a",), tmp_path, tmp_path, keep_every=-1)
+
+
+def test_equal_steps_are_kept_while_the_schedule_trains_on(tmp_path, data):
+    schedule = replace(_schedule(tmp_path, chunk=2, until=8), keep_every=4)
+    list(iter_schedule(schedule, data_for=lambda config: data))
+    kept = sorted(p.name for p in (tmp_path / "runs" / "r-steps").iterdir())
+    assert kept == ["4", "8"]  # not 2 or 6, and nothing half-written
+    for step in (4, 8):
+        for method in METHODS:
+            folder = schedule.kept_dir(step) / f"r-{method}"
+            assert sorted(p.name for p in folder.iterdir()) == sorted(KEPT_FILES)
+            assert json.loads((folder / "training_state.json").read_text())["step"] == step
+    # the copy at 4 holds the weights of step 4, not the ones trained on since
+    first = (schedule.kept_dir(4) / "r-sum" / "model.safetensors").read_bytes()
+    assert first != (schedule.run_dir("sum") / "model.safetensors").read_bytes()
+    assert keep_equal_steps(replace(schedule, keep_every=0)) is None

@@ -26,7 +26,12 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME
 from napari_defocus_deblur.export.tensors import depth_input, image_input, image_output
-from napari_defocus_deblur.export.weights import check_weights, weights_description
+from napari_defocus_deblur.export.weights import (
+    architecture_kwargs,
+    check_weights,
+    weights_description,
+)
+from napari_defocus_deblur.model.traced import with_phases
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 _INSTALL_HINT = "install it with: pip install 'napari-defocus-deblur[bioimageio]'"
@@ -128,7 +133,9 @@ def build_description(
     inputs = image_input(spec, folder, cfg, norm)
     outputs = image_output(spec, folder, cfg)
     arch = v.ArchitectureFromFileDescr(
-        source=folder / FILE_NAME, callable=v.Identifier(CALLABLE), kwargs=cfg.to_dict()
+        source=folder / FILE_NAME,
+        callable=v.Identifier(CALLABLE),
+        kwargs=architecture_kwargs(model),
     )
     weights = weights_description(v, folder, arch)
     authors = meta.get("authors") or [DEFAULT_AUTHOR]
@@ -177,6 +184,7 @@ def export_bioimageio(
     authors: list[str] | None = None,
     test_size: int = 256,
     seed: int = 0,
+    phases: int = 4,
 ) -> ExportResult:
     """Write a bioimage.io model package (zip) of a checkpoint or bundled model.
 
@@ -194,6 +202,9 @@ def export_bioimageio(
         Side of the simulated square test image (rounded up to the network's unit).
     seed
         Seed of the simulated test image.
+    phases
+        Pixel phases every weights format averages (1, 2 or 4; 4: no period-2 lattice,
+        4x the time of one pass; see :func:`~napari_defocus_deblur.model.traced.with_phases`).
 
     Raises
     ------
@@ -203,7 +214,7 @@ def export_bioimageio(
     from napari_defocus_deblur.inference import load_model
 
     path = check_output_path(output)
-    net = load_model(model)
+    net = with_phases(load_model(model), phases)
     spec = _require("bioimageio.spec")
     info = dict(getattr(net, "checkpoint_info", {}) or {})
     name = package_name(net, info, name)

@@ -197,7 +197,7 @@ def documentation(
         "Exported from napari-defocus-deblur, which implements *Defocus Deblur Microscopy",
         "via head-to-tail cross-scale fusion* (arXiv:2201.02876) and its baselines.",
         "",
-        *_model_lines(cfg, info, tensors, parameters),
+        *_model_lines(model, info, tensors, parameters),
         "",
         *_input_output_lines(cfg, norm),
         "",
@@ -226,9 +226,10 @@ def documentation(
 
 
 def _model_lines(
-    cfg: Any, info: dict[str, Any], tensors: TestTensors, parameters: int
+    model: nn.Module, info: dict[str, Any], tensors: TestTensors, parameters: int
 ) -> list[str]:
-    """README section "Model": architecture, distances, channel and training data."""
+    """README section "Model": architecture, distances, channel, phases, training data."""
+    cfg = model.config  # type: ignore[attr-defined]
     trained = ", ".join(f"{d:g}" for d in trained_depths(info))
     stain = CHANNELS[tensors.channel][0]
     lines = [
@@ -240,6 +241,15 @@ def _model_lines(
         + (f"{trained} µm from focus" if trained else "unknown")
         + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
     ]
+    phases = int(getattr(model, "pixel_phases", 1))
+    lines.append(
+        f"- pixel phases: every weights format averages the network over {phases} one-pixel "
+        "shifts of the image (no period-2 lattice from its max-pool grid; `pixel_phases` "
+        "of `build_network`)"
+        if phases > 1
+        else "- pixel phases: one pass (exported with `--phases 1`; may show a faint "
+        "period-2 lattice; `--phases 4` removes it)"
+    )
     data = (info.get("provenance") or {}).get("data")
     if data:
         lines.append(f"- training data: {data}")

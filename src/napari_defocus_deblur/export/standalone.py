@@ -6,7 +6,8 @@ Our networks live in one self-contained file that imports only ``torch``
 unchanged and appends a small configuration class (fields, defaults and derived
 properties of :class:`~napari_defocus_deblur.model.ModelConfig`) and the
 :data:`CALLABLE` factory, so consumers rebuild exactly our networks from the ``kwargs``
-stored in ``rdf.yaml``. :func:`load_standalone` imports the result for checks.
+stored in ``rdf.yaml`` (the config plus ``pixel_phases``, the phase averaging the
+package was exported with). :func:`load_standalone` imports the result for checks.
 """
 
 from __future__ import annotations
@@ -48,14 +49,20 @@ class ModelConfig:
 
 {properties}
 
-def {callable}(**kwargs) -> nn.Module:
-    """The network described by ``kwargs`` (fresh weights; load the state dict next)."""
+def {callable}(pixel_phases: int = 1, **kwargs) -> nn.Module:
+    """The network described by ``kwargs`` (fresh weights; load the state dict next);
+    ``pixel_phases`` (1, 2 or 4): pixel phases its forward averages (no lattice)."""
     cfg = ModelConfig(**kwargs)
     if cfg.architecture == "nah":
-        return NahNet(cfg)
-    if cfg.architecture != "head_to_tail":
+        net = NahNet(cfg)
+    elif cfg.architecture == "head_to_tail":
+        net = HeadToTailNet(cfg)
+    else:
         raise ValueError(f"unknown architecture {{cfg.architecture!r}}")
-    return HeadToTailNet(cfg)
+    if pixel_phases not in PHASE_SHIFTS:
+        raise ValueError(f"pixel_phases must be 1, 2 or 4, not {{pixel_phases!r}}")
+    net.pixel_phases = int(pixel_phases)
+    return net
 '''
 
 

@@ -38,6 +38,12 @@ FILES = {
 }
 
 
+def architecture_kwargs(model: nn.Module) -> dict[str, Any]:
+    """``kwargs`` of the standalone factory: the network's config and its pixel phases."""
+    config = model.config.to_dict()  # type: ignore[attr-defined]
+    return {**config, "pixel_phases": int(getattr(model, "pixel_phases", 1))}
+
+
 def write_weights(model: nn.Module, folder: Path) -> None:
     """Write the three weights files of ``model`` into ``folder``."""
     state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()}
@@ -77,7 +83,8 @@ def check_weights(
     x = content.normalise_input(tensors.input, norm)
     inputs = [x] if tensors.depth is None else [x, tensors.depth]
     module = load_standalone(folder / FILE_NAME)
-    net = getattr(module, CALLABLE)(**model.config.to_dict())  # type: ignore[attr-defined]
+    kwargs = architecture_kwargs(model)
+    net = getattr(module, CALLABLE)(**kwargs)
     state = torch.load(folder / FILES["pytorch_state_dict"], map_location="cpu", weights_only=True)
     net.load_state_dict(state, strict=True)
     if tensors.depth is None:

@@ -7,7 +7,9 @@ files therefore accept any batch size and any height and width of at least
 ``size_multiple // 2 + 1`` pixels, like the PyTorch network. Depth-conditioned networks
 (``config.condition == "depth"``) get a second input ``depth``: one distance from focus
 in micrometres per image, float32 of shape (N, 1) (batch and channel axes, as a
-bioimage.io tensor).
+bioimage.io tensor). A network whose ``pixel_phases`` is above 1 is traced with its
+phase averaging (:func:`~.network.average_phases`, outside the padding), so the files
+give what the network gives.
 
 Writing is atomic (temporary file, then rename). Tracing runs on the CPU in float32.
 """
@@ -54,11 +56,41 @@ class PaddedNetwork(nn.Module):
         return F.pad(x, (0, (m - w % m) % m, 0, (m - h % m) % m), mode="reflect")
 
     def forward(self, x: torch.Tensor, depth: torch.Tensor | None = None) -> torch.Tensor:
+        from napari_defocus_deblur.model.network import average_phases
+
+        phases = int(getattr(self.network, "pixel_phases", 1))
+        if phases > 1:
+            return average_phases(self._once, x, depth, phases)
+        return self._once(x, depth)
+
+    def _once(self, x: torch.Tensor, depth: torch.Tensor | None) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
         padded = self._pad(x)
         args = (padded, depth.reshape(-1)) if self.conditioned else (padded,)
-        y = self.network(*args)
+        y = self.network.forward_once(*args)
         return y[..., :h, :w]
+
+
+def with_phases(model: nn.Module, phases: int) -> nn.Module:
+    """A copy of ``model`` whose ``forward`` averages ``phases`` pixel phases (1, 2, 4).
+
+    Exported files and packages carry the averaging in their graph, so consumers get the
+    plugin's lattice-free result from one call; the model itself (perhaps cached and
+    shared) is left as it is.
+
+    Raises
+    ------
+    UserInputError
+        ``phases`` is not 1, 2 or 4.
+    """
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.model.network import PHASE_SHIFTS
+
+    if isinstance(phases, bool) or phases not in PHASE_SHIFTS:
+        raise UserInputError(f"phases must be 1, 2 or 4, not {phases!r}")
+    out = copy.deepcopy(model)
+    out.pixel_phases = int(phases)
+    return out
 
 
 def example_inputs(model: nn.Module, side: int | None = None) -> tuple[torch.Tensor, ...]:

@@ -6,8 +6,11 @@ learning-rate schedule. A turn trains the network with the fewest steps up to th
 multiple of ``chunk`` and leaves a resumable checkpoint, so the networks never drift
 more than one chunk apart and every full round ends with equal steps. Started again
 after a stop, a kill or a reboot, the schedule continues from the last checkpoints
-(runs write one every ``checkpoint_every`` steps). ``scripts/train_zoo_v3.py`` runs the
-zoo v3 schedule with it.
+(runs write one every ``checkpoint_every`` steps). With ``keep_every``, each time all
+networks stand at the same multiple of it, their weights are copied to
+``<runs>/<prefix>steps/<step>/`` (:func:`keep_equal_steps`), so four comparable networks
+can be evaluated and shipped while the schedule trains on. ``scripts/train_zoo_v3.py``
+runs the zoo v3 schedule with it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class Schedule:
         The schedule ends when every network has this many steps.
     overrides
         Extra :class:`TrainConfig` fields for every run (e.g. ``content_dir``).
+    keep_every
+        Keep a copy of every network when all stand at a multiple of this many steps
+        (0: never).
     """
 
     methods: tuple[str, ...]
@@ -51,12 +57,15 @@ class Schedule:
     chunk: int = 100
     until: int = 6000
     overrides: tuple[tuple[str, Any], ...] = ()
+    keep_every: int = 0
 
     def __post_init__(self) -> None:
         if not self.methods:
             raise UserInputError("a schedule needs at least one network")
         if self.chunk < 1 or self.until < 1:
             raise UserInputError(f"chunk and until must be >= 1, got {self.chunk}, {self.until}")
+        if self.keep_every < 0:
+            raise UserInputError(f"keep_every must be >= 0, got {self.keep_every}")
 
     def run_dir(self, method: str) -> Path:
         """Output folder of ``method``'s run."""
@@ -65,6 +74,10 @@ class Schedule:
     def config_file(self, method: str) -> Path:
         """Training config of ``method``."""
         return Path(self.configs) / f"{self.config_prefix}{method}.json"
+
+    def kept_dir(self, step: int) -> Path:
+        """Folder of the copies kept at ``step``: one run folder per network inside."""
+        return Path(self.runs) / f"{self.run_prefix}steps" / str(step)
 
 
 @dataclass(frozen=True)
@@ -172,7 +185,43 @@ def iter_schedule(
         t0 = time.perf_counter()
         step, psnr = _train_turn(schedule, method, target, stop, data_for)
         yield TurnDone(method, done[method], step, psnr, round(time.perf_counter() - t0, 1))
+        keep_equal_steps(schedule)
     return progress(schedule)
+
+
+#: Files of a run that make a loadable, documented network (not the optimiser state).
+KEPT_FILES = ("config.json", "model.safetensors", "training_state.json")
+
+
+def keep_equal_steps(schedule: Schedule) -> Path | None:
+    """Copy every network's weights when all stand at the same multiple of
+    ``schedule.keep_every`` steps; returns the folder written (None: nothing to keep).
+
+    Each network's folder in ``schedule.kept_dir(step)`` is written to a temporary name
+    and renamed, so a half-written copy never looks complete; an existing copy is kept.
+    """
+    import os
+    import shutil
+
+    done = progress(schedule)
+    steps = set(done.values())
+    if schedule.keep_every < 1 or len(steps) != 1:
+        return None
+    step = steps.pop()
+    if step == 0 or step % schedule.keep_every:
+        return None
+    folder = schedule.kept_dir(step)
+    for method in schedule.methods:
+        target = folder / schedule.run_dir(method).name
+        if target.exists():
+            continue
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for name in KEPT_FILES:
+            shutil.copy2(schedule.run_dir(method) / name, partial / name)
+        os.replace(partial, target)
+    return folder
 
 
 def _cached_data() -> Callable:
