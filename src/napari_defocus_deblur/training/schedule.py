@@ -184,8 +184,8 @@ def iter_schedule(
         method, target = turn
         t0 = time.perf_counter()
         step, psnr = _train_turn(schedule, method, target, stop, data_for)
+        keep_equal_steps(schedule)  # before the event, so its consumer finds the copy
         yield TurnDone(method, done[method], step, psnr, round(time.perf_counter() - t0, 1))
-        keep_equal_steps(schedule)
     return progress(schedule)
 
 
