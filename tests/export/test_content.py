@@ -8,6 +8,7 @@ import torch
 
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.model import build_model
+from napari_defocus_deblur.model.phases import set_pixel_phases
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 
@@ -84,7 +85,7 @@ def test_documentation_states_units_citations_and_training():
     assert "## Validation" in text
     assert "doi:10.48550/arXiv.2201.02876" in text and "doi:10.1038/nmeth.2083" in text
     assert "pixel phases: one pass" in text
-    model.pixel_phases = 4
+    set_pixel_phases(model, 4)
     text = content.documentation(model, info, t, parameters=1234)
     assert "averages the network over 4 one-pixel shifts" in text
 

@@ -107,11 +107,15 @@ np.save({str(tmp_path / "y.npy")!r}, y.numpy())
 
 
 def test_network_file_is_copied_unchanged():
-    from napari_defocus_deblur.model import network
+    from napari_defocus_deblur.model import network, phases
 
     text = Path(network.__file__).read_text(encoding="utf-8")
     assert standalone_source().startswith(text.rstrip("\n"))
-    assert network_source() == text
+    assert network_source().startswith(text.rstrip("\n"))
+    # then the phase averaging, without its docstring and imports (one module, torch only)
+    tail = Path(phases.__file__).read_text(encoding="utf-8").split("from torch import nn\n", 1)[1]
+    assert network_source().endswith(tail.lstrip("\n"))
+    assert network_source().count("from __future__") == 1
 
 
 def test_an_import_the_copy_cannot_provide_is_refused(monkeypatch):

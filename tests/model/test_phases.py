@@ -7,7 +7,12 @@ import pytest
 import torch
 
 from napari_defocus_deblur.inference.phases import SHIFTS, moved_back, phase_images
-from napari_defocus_deblur.model.network import PHASE_SHIFTS, average_phases, phase_shifted
+from napari_defocus_deblur.model.phases import (
+    PHASE_SHIFTS,
+    average_phases,
+    phase_shifted,
+    set_pixel_phases,
+)
 from tests.inference.helpers import tiny_model
 
 
@@ -49,7 +54,13 @@ def test_pixel_phases_gives_the_plugins_average_per_image_depth():
             ],
             axis=0,
         )
-        net.pixel_phases = 4
-        got = net(x, depth).numpy()
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        got = set_pixel_phases(net, 4)(x, depth).numpy()
+        assert net.pixel_phases == 4 and isinstance(net, type(tiny_model()))
+        assert all(torch.equal(state[k], v) for k, v in net.state_dict().items())
+        back = set_pixel_phases(net, 1)(x, depth).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     assert got.shape == x.shape
+    assert getattr(net, "pixel_phases", 1) == 1 and np.abs(back - got).max() > 1e-4
+    with pytest.raises(ValueError, match="1, 2 or 4"):
+        set_pixel_phases(net, 3)

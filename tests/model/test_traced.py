@@ -88,7 +88,7 @@ def test_cli_writes_onnx_and_torchscript(tmp_path, capsys):
     averaged = with_phases(net, 4)  # the default: what the plugin's "auto" gives
     assert check_traced(averaged, onnx) < 1e-4 and check_traced(averaged, script) < 1e-4
     assert check_traced(net, onnx) > 1e-3  # not the one pass
-    assert net.pixel_phases == 1  # the loaded model is left as it was
+    assert getattr(net, "pixel_phases", 1) == 1  # the loaded model is left as it was
     assert not list(tmp_path.glob("**/*.partial"))  # written atomically
     one = tmp_path / "one.onnx"
     assert main(["export", str(tmp_path / "ckpt"), "--onnx", str(one), "--phases", "1"]) == 0

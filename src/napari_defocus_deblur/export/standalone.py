@@ -3,7 +3,8 @@
 The bioimage.io ``pytorch_state_dict`` format ships the architecture as Python source.
 Our networks live in one self-contained file that imports only ``torch``
 (``napari_defocus_deblur/model/network.py``); :func:`standalone_source` copies it
-unchanged and appends a small configuration class (fields, defaults and derived
+unchanged, then the torch-only pixel-phase averaging of ``model/phases.py``, and appends
+a small configuration class (fields, defaults and derived
 properties of :class:`~napari_defocus_deblur.model.ModelConfig`) and the
 :data:`CALLABLE` factory, so consumers rebuild exactly our networks from the ``kwargs``
 stored in ``rdf.yaml`` (the config plus ``pixel_phases``, the phase averaging the
@@ -59,10 +60,7 @@ def {callable}(pixel_phases: int = 1, **kwargs) -> nn.Module:
         net = HeadToTailNet(cfg)
     else:
         raise ValueError(f"unknown architecture {{cfg.architecture!r}}")
-    if pixel_phases not in PHASE_SHIFTS:
-        raise ValueError(f"pixel_phases must be 1, 2 or 4, not {{pixel_phases!r}}")
-    net.pixel_phases = int(pixel_phases)
-    return net
+    return set_pixel_phases(net, pixel_phases)
 '''
 
 
@@ -80,27 +78,36 @@ def _literal(value: object) -> str:
     return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
-def network_source() -> str:
-    """Text of ``model/network.py``, checked to import nothing but ``torch``.
-
-    Raises
-    ------
-    RuntimeError
-        The network file gained an import the standalone copy cannot provide.
-    """
-    from napari_defocus_deblur.model import network
-
-    source = Path(inspect.getfile(network)).read_text(encoding="utf-8")
+def _checked_source(module: types.ModuleType) -> str:
+    """Text of ``module``'s file, checked to import nothing but ``torch``."""
+    source = Path(inspect.getfile(module)).read_text(encoding="utf-8")
     for node in ast.parse(source).body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             bad = [n for n in names if n not in ALLOWED_IMPORTS]
             if bad:
                 raise RuntimeError(
-                    f"model/network.py imports {bad[0]!r}; the standalone architecture "
-                    "may use only torch"
+                    f"{Path(inspect.getfile(module)).name} imports {bad[0]!r}; the standalone "
+                    "architecture may use only torch"
                 )
     return source
+
+
+def network_source() -> str:
+    """Text of ``model/network.py`` followed by ``model/phases.py`` after its imports,
+    both checked to import nothing but ``torch``.
+
+    Raises
+    ------
+    RuntimeError
+        A file gained an import the standalone copy cannot provide.
+    """
+    from napari_defocus_deblur.model import network, phases
+
+    text = _checked_source(phases)
+    imports = [n for n in ast.parse(text).body if isinstance(n, ast.Import | ast.ImportFrom)]
+    body = "\n".join(text.splitlines()[imports[-1].end_lineno :]).strip("\n")
+    return _checked_source(network).rstrip("\n") + "\n\n\n" + body + "\n"
 
 
 def standalone_source() -> str:

@@ -18,8 +18,6 @@ from torch import nn
 MIN_SIZE = 16
 #: A depth-conditioned network sees ``depth_um / DEPTH_UNIT_UM`` as an extra input plane.
 DEPTH_UNIT_UM = 34.0
-#: Pixel shifts (dy, dx) averaged for each phase count (``MultiScaleNet.pixel_phases``).
-PHASE_SHIFTS = {1: ((0, 0),), 2: ((0, 0), (1, 1)), 4: ((0, 0), (0, 1), (1, 0), (1, 1))}
 
 
 def check_input(x: torch.Tensor, in_channels: int) -> None:
@@ -75,34 +73,6 @@ def with_condition(x: torch.Tensor, depth: torch.Tensor | None) -> torch.Tensor:
         return x
     plane = (depth / DEPTH_UNIT_UM).to(x.dtype).view(-1, 1, 1, 1)
     return torch.cat([x, plane.expand(-1, 1, *x.shape[-2:])], dim=1)
-
-
-def phase_shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
-    """``x`` moved ``dy``/``dx`` pixels down/right and two pixels larger: a mirrored
-    row/column in front for a shift, the rest repeated at the far end (edge included)."""
-    rows = [x[..., 1:2, :]] if dy else []
-    x = torch.cat([*rows, x, x[..., dy - 2 :, :].flip(-2)], dim=-2)
-    cols = [x[..., 1:2]] if dx else []
-    return torch.cat([*cols, x, x[..., dx - 2 :].flip(-1)], dim=-1)
-
-
-def average_phases(run, x: torch.Tensor, depth, phases: int) -> torch.Tensor:
-    """Mean of ``run(x moved by each shift of PHASE_SHIFTS[phases], depth)``, moved back.
-
-    The network's max-pool grid leaves a faint period-2 lattice locked to the pixel grid;
-    a one-pixel shift flips its sign and not the content's, so the mean removes it. The
-    shifted copies run as one batch (``depth``, one per image or one number, repeats).
-    """
-    shifts = PHASE_SHIFTS[phases]
-    n, h, w = x.shape[0], x.shape[-2], x.shape[-1]
-    batch = torch.cat([phase_shifted(x, dy, dx) for dy, dx in shifts])
-    if isinstance(depth, torch.Tensor) and depth.numel() > 1:
-        depth = depth.reshape(-1).repeat(len(shifts))
-    out = run(batch, depth)
-    parts = [
-        out[i * n : (i + 1) * n, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(shifts)
-    ]
-    return torch.stack(parts).mean(dim=0)
 
 
 def activation(name: str) -> nn.Module:
@@ -184,12 +154,7 @@ class MultiScaleNet(nn.Module):
     ``forward_multiscale`` the per-scale predictions, finest first (for Eq. 6). ``depth``
     (µm, a number or one per image) is required by depth-conditioned networks only.
     ``scale_step(s, input_s, depth, carry) -> (image_s, carry for scale s - 1)``.
-    ``pixel_phases`` > 1 makes ``forward`` average that many pixel phases
-    (:func:`average_phases`); exported packages set it, the plugin's tiled inference
-    averages phases itself and keeps 1.
     """
-
-    pixel_phases: int = 1
 
     def forward_multiscale(self, x: torch.Tensor, depth=None) -> list[torch.Tensor]:
         cfg = self.config
@@ -206,12 +171,6 @@ class MultiScaleNet(nn.Module):
         return outputs
 
     def forward(self, x: torch.Tensor, depth=None) -> torch.Tensor:
-        if self.pixel_phases > 1:
-            return average_phases(self.forward_once, x, depth, self.pixel_phases)
-        return self.forward_once(x, depth)
-
-    def forward_once(self, x: torch.Tensor, depth=None) -> torch.Tensor:
-        """The prediction of one pass (no phase averaging)."""
         return self.forward_multiscale(x, depth)[0]
 
 

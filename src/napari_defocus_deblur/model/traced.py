@@ -8,7 +8,7 @@ files therefore accept any batch size and any height and width of at least
 (``config.condition == "depth"``) get a second input ``depth``: one distance from focus
 in micrometres per image, float32 of shape (N, 1) (batch and channel axes, as a
 bioimage.io tensor). A network whose ``pixel_phases`` is above 1 is traced with its
-phase averaging (:func:`~.network.average_phases`, outside the padding), so the files
+phase averaging (:func:`~.phases.average_phases`, outside the padding), so the files
 give what the network gives.
 
 Writing is atomic (temporary file, then rename). Tracing runs on the CPU in float32.
@@ -56,7 +56,7 @@ class PaddedNetwork(nn.Module):
         return F.pad(x, (0, (m - w % m) % m, 0, (m - h % m) % m), mode="reflect")
 
     def forward(self, x: torch.Tensor, depth: torch.Tensor | None = None) -> torch.Tensor:
-        from napari_defocus_deblur.model.network import average_phases
+        from napari_defocus_deblur.model.phases import average_phases
 
         phases = int(getattr(self.network, "pixel_phases", 1))
         if phases > 1:
@@ -67,7 +67,7 @@ class PaddedNetwork(nn.Module):
         h, w = x.shape[-2], x.shape[-1]
         padded = self._pad(x)
         args = (padded, depth.reshape(-1)) if self.conditioned else (padded,)
-        y = self.network.forward_once(*args)
+        y = self.network.forward_multiscale(*args)[0]  # one pass, whatever its forward
         return y[..., :h, :w]
 
 
@@ -84,13 +84,11 @@ def with_phases(model: nn.Module, phases: int) -> nn.Module:
         ``phases`` is not 1, 2 or 4.
     """
     from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.model.network import PHASE_SHIFTS
+    from napari_defocus_deblur.model.phases import PHASE_SHIFTS, set_pixel_phases
 
     if isinstance(phases, bool) or phases not in PHASE_SHIFTS:
         raise UserInputError(f"phases must be 1, 2 or 4, not {phases!r}")
-    out = copy.deepcopy(model)
-    out.pixel_phases = int(phases)
-    return out
+    return set_pixel_phases(copy.deepcopy(model), int(phases))
 
 
 def example_inputs(model: nn.Module, side: int | None = None) -> tuple[torch.Tensor, ...]:
