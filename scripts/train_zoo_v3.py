@@ -71,9 +71,8 @@ def main() -> None:
         print(f"== {entry['utc']} {json.dumps(entry)}", flush=True)
         with ledger.open("a") as fh:
             fh.write(json.dumps(entry) + "\n")
-        kept = schedule.kept_dir(turn.step)
-        if kept.is_dir() and len(set(progress(schedule).values())) == 1:
-            print(f"== kept all four at step {turn.step} in {kept}", flush=True)
+        if turn.kept is not None:
+            print(f"== kept all four at step {turn.step} in {turn.kept}", flush=True)
     print(f"== {time.strftime('%H:%M:%S')} stopped; steps: {progress(schedule)}", flush=True)
 
 

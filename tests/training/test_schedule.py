@@ -111,7 +111,9 @@ def test_bad_schedules_are_refused(tmp_path):
 def test_equal_steps_are_kept_while_the_schedule_trains_on(tmp_path, data):
     schedule = replace(_schedule(tmp_path, chunk=2, until=8), keep_every=4)
     for turn in iter_schedule(schedule, data_for=lambda config: data):
-        if turn.method == METHODS[-1] and turn.step % 4 == 0:  # kept when the event comes
+        equal = turn.method == METHODS[-1] and turn.step % 4 == 0
+        assert turn.kept == (str(schedule.kept_dir(turn.step)) if equal else None)
+        if equal:  # kept when the event comes
             assert schedule.kept_dir(turn.step).is_dir()
     kept = sorted(p.name for p in (tmp_path / "runs" / "r-steps").iterdir())
     assert kept == ["4", "8"]  # not 2 or 6, and nothing half-written

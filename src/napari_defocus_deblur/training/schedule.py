@@ -82,13 +82,15 @@ class Schedule:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """Progress event: ``method`` trained from step ``start`` to ``step``."""
+    """Progress event: ``method`` trained from step ``start`` to ``step``; ``kept``: the
+    folder of the equal-steps copy this turn completed (None: none)."""
 
     method: str
     start: int
     step: int
     val_psnr: float
     wall_s: float
+    kept: str | None = None
 
 
 def steps_done(out: Path) -> int:
@@ -184,8 +186,9 @@ def iter_schedule(
         method, target = turn
         t0 = time.perf_counter()
         step, psnr = _train_turn(schedule, method, target, stop, data_for)
-        keep_equal_steps(schedule)  # before the event, so its consumer finds the copy
-        yield TurnDone(method, done[method], step, psnr, round(time.perf_counter() - t0, 1))
+        kept = keep_equal_steps(schedule)
+        wall = round(time.perf_counter() - t0, 1)
+        yield TurnDone(method, done[method], step, psnr, wall, None if kept is None else str(kept))
     return progress(schedule)
 
 
