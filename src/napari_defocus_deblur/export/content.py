@@ -241,7 +241,9 @@ def _model_lines(
         + (f"{trained} µm from focus" if trained else "unknown")
         + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
     ]
-    phases = int(getattr(model, "pixel_phases", 1))
+    from napari_defocus_deblur.model.phases import pixel_phases
+
+    phases = pixel_phases(model)
     lines.append(
         f"- pixel phases: every weights format averages the network over {phases} one-pixel "
         "shifts of the image (no period-2 lattice from its max-pool grid; `pixel_phases` "

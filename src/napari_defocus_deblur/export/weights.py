@@ -21,6 +21,7 @@ from torch import nn
 
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME, load_standalone
+from napari_defocus_deblur.model.phases import pixel_phases
 from napari_defocus_deblur.model.traced import (
     OPSET,
     export_onnx,
@@ -41,7 +42,7 @@ FILES = {
 def architecture_kwargs(model: nn.Module) -> dict[str, Any]:
     """``kwargs`` of the standalone factory: the network's config and its pixel phases."""
     config = model.config.to_dict()  # type: ignore[attr-defined]
-    return {**config, "pixel_phases": int(getattr(model, "pixel_phases", 1))}
+    return {**config, "pixel_phases": pixel_phases(model)}
 
 
 def write_weights(model: nn.Module, folder: Path) -> None:

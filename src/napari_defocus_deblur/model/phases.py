@@ -53,6 +53,11 @@ def _phase_averaged_forward(self, x: torch.Tensor, depth=None) -> torch.Tensor:
     return average_phases(single_pass, x, depth, self.pixel_phases)
 
 
+def pixel_phases(net: nn.Module) -> int:
+    """How many pixel phases ``net.forward`` averages (1 unless :func:`set_pixel_phases`)."""
+    return int(getattr(net, "pixel_phases", 1))
+
+
 def set_pixel_phases(net: nn.Module, phases: int) -> nn.Module:
     """Make ``net.forward`` average ``phases`` pixel phases (1: back to one pass).
 

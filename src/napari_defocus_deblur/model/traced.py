@@ -56,9 +56,9 @@ class PaddedNetwork(nn.Module):
         return F.pad(x, (0, (m - w % m) % m, 0, (m - h % m) % m), mode="reflect")
 
     def forward(self, x: torch.Tensor, depth: torch.Tensor | None = None) -> torch.Tensor:
-        from napari_defocus_deblur.model.phases import average_phases
+        from napari_defocus_deblur.model.phases import average_phases, pixel_phases
 
-        phases = int(getattr(self.network, "pixel_phases", 1))
+        phases = pixel_phases(self.network)
         if phases > 1:
             return average_phases(self._once, x, depth, phases)
         return self._once(x, depth)
