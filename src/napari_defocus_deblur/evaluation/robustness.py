@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_defocus_deblur.evaluation.lattice import lattice_ratio
+from napari_defocus_deblur.evaluation.lattice import lattice_blocks, ratios_of_blocks
 from napari_defocus_deblur.evaluation.metrics import psnr, ssim
 from napari_defocus_deblur.evaluation.texture import texture_ratio
 
@@ -62,6 +62,8 @@ class Score:
     seconds: float
     texture_ratio: float | None
     lattice_ratio: float | None = None
+    #: :func:`~.lattice.lattice_blocks` of the output, so the set's ratio can be taken
+    lattice_blocks: list | None = None
 
 
 def _psf(entry: dict, oracle: bool) -> np.ndarray:
@@ -117,7 +119,8 @@ def iter_score_set(
             pred = np.asarray(fn(blurred), dtype=np.float64)
             seconds = time.perf_counter() - t0
             texture = texture_ratio(pred, sharp) if entry["content"] == "sparse-smooth" else None
-            lattice = None if method == "input" else lattice_ratio(pred)
+            blocks = None if method == "input" else lattice_blocks(pred)
+            lattice = None if blocks is None else max(ratios_of_blocks(blocks).values())
             scores.append(
                 Score(
                     method,
@@ -131,6 +134,7 @@ def iter_score_set(
                     seconds,
                     texture,
                     lattice,
+                    None if blocks is None else blocks.tolist(),
                 )
             )
             yield PairScored(len(scores), total, method, entry["name"])

@@ -1,0 +1,115 @@
+"""How often does an image *without* a lattice read a lattice ratio above 10?
+
+Prints, for white noise of a real BBBC006 field's size (520 x 696), the distribution of
+:func:`~napari_defocus_deblur.evaluation.lattice.lattice_ratios` per lattice frequency
+(the null: no lattice at all) and of
+:func:`~napari_defocus_deblur.evaluation.lattice.set_lattice_ratio` over sets of 24 such
+fields. With model names it then restores the 24 real z_00 images of
+``../shared/data/bbbc006-real/defocus-z00`` (told ``--depth`` µm, the plugin's default
+4 pixel phases) in fp32 (PyTorch) and on this machine's default path (bf16 with
+OpenVINO where the CPU has bf16 units) and prints per model and precision the per-image
+worst ratio (median, max, images above 10) and the ratio of the set; the real in-focus
+and z_00 images themselves come first, as the floor.
+
+Usage::
+
+    python scripts/lattice_statistics.py [bbbc006-sum bbbc006-unet ...] [--draws 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from napari_defocus_deblur.evaluation.lattice import (
+    LATTICE_FREQUENCIES,
+    lattice_ratio,
+    lattice_ratios,
+    set_lattice_ratio,
+)
+
+REAL = Path(__file__).resolve().parents[2] / "shared/data/bbbc006-real"
+SHAPE = (520, 696)
+SET_SIZE = 24
+
+
+def null_figures(draws: int, sets: int, seed: int = 0) -> None:
+    """Print the no-lattice distribution of single fields and of sets of 24."""
+    rng = np.random.default_rng(seed)
+    ratios = [lattice_ratios(rng.normal(size=SHAPE)) for _ in range(draws)]
+    print(f"white noise {SHAPE[0]} x {SHAPE[1]}, {draws} fields (no lattice):")
+    for name in LATTICE_FREQUENCIES:
+        v = np.array([r[name] for r in ratios])
+        print(
+            f"  {name:24s} median {np.median(v):5.2f}  p99 {np.percentile(v, 99):6.2f}  "
+            f"max {v.max():6.2f}  above 10: {100 * np.mean(v > 10):4.1f} %"
+        )
+    worst = np.array([max(r.values()) for r in ratios])
+    print(
+        f"  worst of the five         median {np.median(worst):5.2f}  p99 "
+        f"{np.percentile(worst, 99):6.2f}  max {worst.max():6.2f}  above 10: "
+        f"{100 * np.mean(worst > 10):4.1f} %"
+    )
+    set_ratios = [
+        set_lattice_ratio(rng.normal(size=SHAPE) for _ in range(SET_SIZE)) for _ in range(sets)
+    ]
+    print(
+        f"sets of {SET_SIZE} fields, {sets} sets: set ratio median {np.median(set_ratios):.2f}, "
+        f"max {max(set_ratios):.2f}"
+    )
+
+
+def real_images(folder: str) -> list[np.ndarray]:
+    """The real BBBC006 images of ``REAL / folder`` (empty without ../shared)."""
+    from napari_defocus_deblur.io.tiff import read_image
+
+    return [read_image(p)[0].astype(np.float32) for p in sorted((REAL / folder).glob("*.*"))]
+
+
+def report(label: str, images: list[np.ndarray], seconds: float | None = None) -> None:
+    """One line: per-image worst ratio (median, max, count above 10) and the set's."""
+    per_image = [lattice_ratio(img) for img in images]
+    timing = "" if seconds is None else f"  ({seconds / len(images):.2f} s per image)"
+    print(
+        f"  {label:34s} per image median {np.median(per_image):5.1f}  max "
+        f"{max(per_image):5.1f}  above 10: {sum(r > 10 for r in per_image):2d} of "
+        f"{len(per_image)}  set {set_lattice_ratio(images):5.2f}{timing}"
+    )
+
+
+def model_figures(models: list[str], depth: float) -> None:
+    """Print the per-image and set ratios of each model's restorations of real z_00."""
+    from napari_defocus_deblur.inference import deblur
+
+    z00 = real_images("defocus-z00")
+    if not z00:
+        print(f"no real images under {REAL}; skipping the models")
+        return
+    print(f"real z_00 ({len(z00)} images), told {depth:g} µm, 4 pixel phases:")
+    report("in-focus images (floor)", real_images("in-focus"))
+    report("z_00 inputs", z00)
+    paths = {"fp32 (torch)": {"precision": "fp32", "backend": "torch"}, "default path": {}}
+    for model in models:
+        for path, kwargs in paths.items():
+            t0 = time.perf_counter()
+            out = [deblur(img, model=model, depth_um=depth, **kwargs) for img in z00]
+            report(f"{model}, {path}", out, time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="*", help="bundled model names or checkpoint folders")
+    ap.add_argument("--draws", type=int, default=400, help="noise fields for the null")
+    ap.add_argument("--sets", type=int, default=20, help="noise sets of 24 for the null")
+    ap.add_argument("--depth", type=float, default=33.0)
+    args = ap.parse_args()
+    null_figures(args.draws, args.sets)
+    if args.models:
+        model_figures(args.models, args.depth)
+
+
+if __name__ == "__main__":
+    main()
