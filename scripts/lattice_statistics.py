@@ -5,11 +5,11 @@ Prints, for white noise of a real BBBC006 field's size (520 x 696), the distribu
 (the null: no lattice at all) and of
 :func:`~napari_defocus_deblur.evaluation.lattice.set_lattice_ratio` over sets of 24 such
 fields. With model names it then restores the 24 real z_00 images of
-``../shared/data/bbbc006-real/defocus-z00`` (told ``--depth`` µm, the plugin's default
-4 pixel phases) in fp32 (PyTorch) and on this machine's default path (bf16 with
-OpenVINO where the CPU has bf16 units) and prints per model and precision the per-image
-worst ratio (median, max, images above 10) and the ratio of the set; the real in-focus
-and z_00 images themselves come first, as the floor.
+``../shared/data/bbbc006-real/defocus-z00`` (told ``--depth`` µm) in fp32 (PyTorch) in
+one pass and with the plugin's default 4 pixel phases, and with 4 phases on this
+machine's default path (bf16 with OpenVINO where the CPU has bf16 units), and prints
+per model and path the per-image worst ratio (median, max, images above 10) and the
+ratio of the set; the real in-focus and z_00 images themselves come first, as the floor.
 
 Usage::
 
@@ -88,10 +88,15 @@ def model_figures(models: list[str], depth: float) -> None:
     if not z00:
         print(f"no real images under {REAL}; skipping the models")
         return
-    print(f"real z_00 ({len(z00)} images), told {depth:g} µm, 4 pixel phases:")
+    print(f"real z_00 ({len(z00)} images), told {depth:g} µm:")
     report("in-focus images (floor)", real_images("in-focus"))
     report("z_00 inputs", z00)
-    paths = {"fp32 (torch)": {"precision": "fp32", "backend": "torch"}, "default path": {}}
+    fp32 = {"precision": "fp32", "backend": "torch"}
+    paths = {
+        "fp32, one pass": {**fp32, "phases": 1},
+        "fp32, 4 phases": fp32,
+        "default path, 4 phases": {},
+    }
     for model in models:
         for path, kwargs in paths.items():
             t0 = time.perf_counter()
