@@ -54,8 +54,9 @@ SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "
 INFERENCE_RULE = "phases-auto"
 
 
-def candidates(runs: Path) -> dict[str, str]:
-    """Scored method name -> label, for the v3 runs that exist."""
+def candidates(runs: Path, auto: tuple[str, ...] = ("sum",)) -> dict[str, str]:
+    """Scored method name -> label, for the v3 runs that exist: each told the distance,
+    and the one-click path ("auto") with the default's network and those in ``auto``."""
     out = {}
     for net in NETWORKS:
         run = runs / f"v3-{net}"
@@ -63,6 +64,8 @@ def candidates(runs: Path) -> dict[str, str]:
             out[f"told:{run}"] = f"{net} v3"
             if net == "sum":
                 out[f"auto:{run}"] = "default v3"
+            elif net in auto:
+                out[f"auto:{run}"] = f"auto {net} v3"
     return out
 
 
@@ -317,6 +320,13 @@ def main() -> None:
     ap.add_argument("--scores-dir", type=Path, default=Path("runs/v3-scores"))
     ap.add_argument("--json", type=Path, default=REPO / "docs/data/zoo-v3-eval.json")
     ap.add_argument("--shipped-only", action="store_true", help="score the shipped zoo only")
+    ap.add_argument(
+        "--auto",
+        nargs="*",
+        default=[],
+        choices=[n for n in NETWORKS if n != "sum"],
+        help="also score these networks on the one-click path (the default's is always)",
+    )
     args = ap.parse_args()
     if not (args.set / "manifest.json").is_file():
         drive(iter_write_robustness_set(args.set))
@@ -325,7 +335,7 @@ def main() -> None:
         for method in labels:
             print(f"scoring {method}: {len(scores_of(args.set, method, args.scores_dir))} pairs")
         return
-    labels |= candidates(args.runs.resolve())
+    labels |= candidates(args.runs.resolve(), tuple(args.auto))
     scores = []
     for method, label in labels.items():
         print(f"scoring {label}", flush=True)
