@@ -6,9 +6,14 @@ RUNS/bbbc006-<method>-stage2)::
 
     python scripts/bundle_zoo.py --runs RUNS --run-name "bbbc006-{method}-stage2"
     python scripts/bundle_zoo.py --cards-only --eval docs/data/zoo-eval.json
+    python scripts/bundle_zoo.py --cards-only --eval docs/data/zoo-v3-eval.json \
+        --eval-suffix " v3"
 
 The second form re-renders the cards with the test table of an evaluation
-(``defocus-deblur evaluate ... --json``) without touching the weights.
+(``defocus-deblur evaluate ... --json``) without touching the weights. The third takes
+the rows of the candidates just shipped from a ``scripts/evaluate_zoo_v3.py`` record
+(``"sum v3"``, ``"default v3"``, ...: renamed to the plain method names), beside the
+input and Richardson-Lucy rows.
 """
 
 from __future__ import annotations
@@ -123,6 +128,18 @@ DATA_NOTE_V3 = (
 )
 
 
+def candidate_rows(record: dict, suffix: str) -> dict:
+    """The tables of ``record`` with the rows of ``"<method><suffix>"`` renamed to
+    ``<method>``, the input and Richardson-Lucy (nominal PSF) rows, and nothing else."""
+    keep = {"input": "input", "rl-nominal": "rl-nominal"}
+    keep |= {f"{m}{suffix}": m for m in (*METHODS, "default")}
+    return {
+        table: [{**row, "method": keep[row["method"]]} for row in rows if row["method"] in keep]
+        for table, rows in record.items()
+        if table in ("paper", "by_setting", "by_content", "cells")
+    }
+
+
 def write_card(folder: Path, evaluation: dict | None) -> None:
     """(Re)write ``MODEL_CARD.md`` of a bundled model."""
     info = json.loads((folder / CONFIG_FILE).read_text())
@@ -142,9 +159,15 @@ def main() -> None:
         help="run folder name in RUNS, {method} = sum/concat/unet/nah (default %(default)s)",
     )
     parser.add_argument("--eval", type=Path, help="evaluation JSON for the cards' test table")
+    parser.add_argument(
+        "--eval-suffix",
+        help='take the rows "<method><suffix>" of --eval as the methods\' (e.g. " v3")',
+    )
     parser.add_argument("--cards-only", action="store_true")
     args = parser.parse_args()
     evaluation = json.loads(args.eval.read_text()) if args.eval else None
+    if evaluation is not None and args.eval_suffix:
+        evaluation = candidate_rows(evaluation, args.eval_suffix)
     for method in METHODS:
         name = f"bbbc006-{method}"
         if not args.cards_only:
