@@ -6,19 +6,19 @@ layers) over everything it restores (Odena et al. 2016, "Deconvolution and
 checkerboard artifacts"). In the power spectrum the grid is a set of sharp peaks at the
 lattice frequencies; natural images and camera noise are smooth there. The ratio of
 the power at a lattice frequency to the median power of the 7 x 7 bins around it
-measures the grid: ~1 for an image without one, far above 10 for a visible grid (in-
-focus BBBC006 images: <= 7).
+measures the grid: ~1 for an image without one, far above 10 for a visible grid (the
+8 real in-focus BBBC006 images: median 2.5).
 
 One image's ratio is a noisy statistic. The three Nyquist bins of a real image are real
 numbers, so where an image holds only noise there their power follows a chi-square law
 with one degree of freedom, whose tail is far heavier than the median of the complex
 bins around them: white noise with no lattice at all reads above 10 in about 1-2 % of
-520 x 696 fields per Nyquist frequency and about 5 % at the worst of the five
+520 x 696 fields per Nyquist frequency and 5.5 % at the worst of the five
 (``python scripts/lattice_statistics.py``). A lattice painted by a network is the same
 on every image it restores, a fluctuation is not: :func:`set_lattice_ratio` averages
 the power spectra of a set of same-sized images before taking the ratio, which keeps a
-systematic grid at its per-image height and shrinks the fluctuations (24 noise fields:
-at most ~3).
+systematic grid at its per-image height and shrinks the fluctuations (sets of 24 noise
+fields of 520 x 696: median 1.20, max 1.64 over 20 sets).
 """
 
 from __future__ import annotations

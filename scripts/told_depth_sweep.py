@@ -1,0 +1,67 @@
+"""Which distance should a network be told? PSNR gain on the paper fields vs the told depth.
+
+For each distance of the paper layout (nominal optics, 4 fields each, part "paper" of
+the robustness set written by ``scripts/evaluate_zoo_v3.py``), restores the fields with
+``deblur(image, depth_um=told, model=...)`` for told distances around the true one and
+prints the mean PSNR gain over the input. A network whose depth conditioning matches
+the nominal optics peaks at the true distance.
+
+Usage::
+
+    python scripts/told_depth_sweep.py bbbc006-sum [bbbc006-unet ...] \\
+        [--depths 10 16 22 28 34] [--offsets -6 -3 0 3 6 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from napari_defocus_deblur.evaluation.metrics import psnr
+from napari_defocus_deblur.inference import deblur
+from napari_defocus_deblur.io.tiff import read_image
+from napari_defocus_deblur.simulate.robustness import read_manifest
+
+
+def paper_pairs(folder: Path, depth: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(blurred, sharp)`` of the set's paper fields at ``depth`` µm."""
+    pairs = []
+    for entry in read_manifest(folder):
+        if entry["part"] == "paper" and float(entry["depth_um"]) == depth:
+            blurred = read_image(folder / f"{entry['name']}_blurred.tif")[0]
+            sharp = read_image(folder / f"{entry['name']}_sharp.tif")[0]
+            pairs.append((blurred.astype(np.float32), sharp))
+    return pairs
+
+
+def sweep(model: str, pairs: list, told: list[float]) -> list[float]:
+    """Mean PSNR gain over the input of ``model`` told each of ``told``."""
+    return [
+        float(
+            np.mean([psnr(deblur(b, depth_um=t, model=model), s) - psnr(b, s) for b, s in pairs])
+        )
+        for t in told
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
+    ap.add_argument("--depths", type=float, nargs="+", default=[10.0, 16.0, 22.0, 28.0, 34.0])
+    ap.add_argument("--offsets", type=float, nargs="+", default=[-6.0, -3.0, 0.0, 3.0, 6.0, 10.0])
+    args = ap.parse_args()
+    for depth in args.depths:
+        pairs = paper_pairs(args.set, depth)
+        told = [depth + o for o in args.offsets if depth + o >= 0]
+        for model in args.models:
+            gains = sweep(model, pairs, told)
+            best = told[int(np.argmax(gains))]
+            cells = " | ".join(f"told {t:4.1f}: {g:+.2f}" for t, g in zip(told, gains))
+            print(f"{model} at {depth:g} µm ({len(pairs)} fields): {cells}  best {best:g}")
+
+
+if __name__ == "__main__":
+    main()
