@@ -4,12 +4,15 @@ For each distance of the paper layout (nominal optics, 4 fields each, part "pape
 the robustness set written by ``scripts/evaluate_zoo_v3.py``), restores the fields with
 ``deblur(image, depth_um=told, model=...)`` for told distances around the true one and
 prints the mean PSNR gain over the input. A network whose depth conditioning matches
-the nominal optics peaks at the true distance.
+the nominal optics peaks at the true distance. The paper part has other fields at every
+distance; ``--simulate N`` takes N fresh nominal fields instead (260 x 348, seeds
+9,700,000 + i), each with the same content at every distance, so that distance and
+content are not confounded.
 
 Usage::
 
     python scripts/told_depth_sweep.py bbbc006-sum [bbbc006-unet ...] \\
-        [--depths 10 16 22 28 34] [--offsets -6 -3 0 3 6 10]
+        [--depths 10 16 22 28 34] [--offsets -6 -3 0 3 6 10] [--simulate 6]
 """
 
 from __future__ import annotations
@@ -36,6 +39,20 @@ def paper_pairs(folder: Path, depth: float) -> list[tuple[np.ndarray, np.ndarray
     return pairs
 
 
+def simulated_pairs(n: int, depth: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(blurred, sharp)`` of ``n`` nominal fields ``depth`` µm below focus; a field's
+    content, optics and camera depend on its seed only, not on the distance."""
+    from napari_defocus_deblur.simulate.field import simulate_prior_field
+
+    pairs = []
+    for i in range(n):
+        images, _ = simulate_prior_field(
+            [-depth], prior="nominal", seed=9_700_000 + i, shape=(260, 348)
+        )
+        pairs.append((images[-depth].astype(np.float32), images[0.0]))
+    return pairs
+
+
 def sweep(model: str, pairs: list, told: list[float]) -> list[float]:
     """Mean PSNR gain over the input of ``model`` told each of ``told``."""
     return [
@@ -52,9 +69,14 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
     ap.add_argument("--depths", type=float, nargs="+", default=[10.0, 16.0, 22.0, 28.0, 34.0])
     ap.add_argument("--offsets", type=float, nargs="+", default=[-6.0, -3.0, 0.0, 3.0, 6.0, 10.0])
+    ap.add_argument("--simulate", type=int, default=0, help="N fresh fields, same content")
     args = ap.parse_args()
     for depth in args.depths:
-        pairs = paper_pairs(args.set, depth)
+        pairs = (
+            simulated_pairs(args.simulate, depth)
+            if args.simulate
+            else paper_pairs(args.set, depth)
+        )
         told = [depth + o for o in args.offsets if depth + o >= 0]
         for model in args.models:
             gains = sweep(model, pairs, told)
