@@ -54,12 +54,14 @@ SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "
 INFERENCE_RULE = "phases-auto"
 
 
-def candidates(runs: Path, auto: tuple[str, ...] = ("sum",)) -> dict[str, str]:
+def candidates(
+    runs: Path, auto: tuple[str, ...] = ("sum",), run_prefix: str = "v3-"
+) -> dict[str, str]:
     """Scored method name -> label, for the v3 runs that exist: each told the distance,
     and the one-click path ("auto") with the default's network and those in ``auto``."""
     out = {}
     for net in NETWORKS:
-        run = runs / f"v3-{net}"
+        run = runs / f"{run_prefix}{net}"
         if (run / "model.safetensors").is_file():
             out[f"told:{run}"] = f"{net} v3"
             if net == "sum":
@@ -226,12 +228,12 @@ def do_no_harm(models: dict[str, str]) -> dict[str, dict]:
     return out
 
 
-def equal_steps(runs: Path) -> list[dict]:
+def equal_steps(runs: Path, run_prefix: str = "v3-") -> list[dict]:
     """Steps, precision and wall time of every v3 run."""
     rows = []
     for net in NETWORKS:
-        state = runs / f"v3-{net}" / "training_state.json"
-        info = runs / f"v3-{net}" / "config.json"
+        state = runs / f"{run_prefix}{net}" / "training_state.json"
+        info = runs / f"{run_prefix}{net}" / "config.json"
         if state.is_file() and info.is_file():
             s, training = json.loads(state.read_text()), json.loads(info.read_text())["training"]
             rows.append(
@@ -321,6 +323,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=REPO / "docs/data/zoo-v3-eval.json")
     ap.add_argument("--shipped-only", action="store_true", help="score the shipped zoo only")
     ap.add_argument(
+        "--run-prefix", default="v3-", help="candidate runs are RUNS/<prefix><method> (v3-)"
+    )
+    ap.add_argument(
         "--auto",
         nargs="*",
         default=[],
@@ -335,7 +340,7 @@ def main() -> None:
         for method in labels:
             print(f"scoring {method}: {len(scores_of(args.set, method, args.scores_dir))} pairs")
         return
-    labels |= candidates(args.runs.resolve(), tuple(args.auto))
+    labels |= candidates(args.runs.resolve(), tuple(args.auto), args.run_prefix)
     scores = []
     for method, label in labels.items():
         print(f"scoring {label}", flush=True)
@@ -369,7 +374,7 @@ def main() -> None:
         lab: m.split(":", 1)[1] for m, lab in labels.items() if m.startswith("auto:")
     }
     record["do_no_harm"] = do_no_harm(defaults)
-    record["equal_steps"] = equal_steps(args.runs)
+    record["equal_steps"] = equal_steps(args.runs, args.run_prefix)
     record["ship_rule"] = ship_rule(
         [
             {**c, "method": "auto:v3" if c["method"] == "default v3" else c["method"]}

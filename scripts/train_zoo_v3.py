@@ -13,8 +13,13 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--chunk 100] [--until 6000] [--keep-every 500] \
-        >> runs/v3.log 2>&1 &
+    nohup python scripts/train_zoo_v3.py [--stage a|b] [--chunk 100] [--until N] \
+        [--keep-every 500] >> runs/v3.log 2>&1 &
+
+Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
+``runs/v3-<method>``, until 6,000 steps); ``b`` continues the shipped zoo on 960 fresh
+fields with stratified distances (``configs/cpu-v3b-<method>.json``,
+``runs/v3b-<method>``, until 4,000 steps, copies in ``runs/v3b-steps``).
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -38,12 +43,17 @@ from napari_defocus_deblur.training.schedule import Schedule, iter_schedule, pro
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("sum", "concat", "unet", "nah")
 REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
+#: Stage -> (config prefix, run prefix, default --until).
+STAGES = {"a": ("cpu-v3-", "v3-", 6000), "b": ("cpu-v3b-", "v3b-", 4000)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunk", type=int, default=100, help="steps per turn")
-    parser.add_argument("--until", type=int, default=6000, help="stop when all reach this")
+    parser.add_argument("--stage", choices=STAGES, default="a", help="which stage (a)")
+    parser.add_argument(
+        "--until", type=int, default=None, help="stop when all reach this (a: 6000, b: 4000)"
+    )
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs")
     parser.add_argument(
@@ -51,19 +61,22 @@ def main() -> None:
     )
     args = parser.parse_args()
     overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
+    config_prefix, run_prefix, until = STAGES[args.stage]
     schedule = Schedule(
         tuple(args.methods),
         ROOT / "configs",
         args.runs,
+        config_prefix=config_prefix,
+        run_prefix=run_prefix,
         chunk=args.chunk,
-        until=args.until,
+        until=args.until or until,
         overrides=overrides,
         keep_every=args.keep_every,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    ledger = args.runs / "v3-schedule.jsonl"
+    ledger = args.runs / f"{run_prefix}schedule.jsonl"
     ledger.parent.mkdir(parents=True, exist_ok=True)
     print(f"== {time.strftime('%H:%M:%S')} steps so far: {progress(schedule)}", flush=True)
     for turn in iter_schedule(schedule, stop):

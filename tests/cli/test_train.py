@@ -157,3 +157,14 @@ def test_several_depths_train_one_pooled_model(tmp_path, capsys):
     info = json.loads((out / "config.json").read_text())
     assert info["depth_um"] is None and info["depths_um"] == [10.0, 16.0]
     assert info["training"]["data"]["n_train_fields"] == 2 * 3
+
+
+def test_depth_sampling_reaches_the_config(tmp_path):
+    from napari_defocus_deblur.cli import build_parser
+    from napari_defocus_deblur.cli.train import build_config
+
+    base = ["train", "--prior", "wide", "-o", str(tmp_path / "m"), "--device", "cpu"]
+    parse = build_parser().parse_args
+    assert build_config(parse(base))[0].depth_sampling == "uniform"
+    cfg, _ = build_config(parse([*base, "--depth-sampling", "stratified"]))
+    assert cfg.depth_sampling == "stratified"

@@ -31,6 +31,10 @@ CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.json"))
             f"prior_depths_um must be at most {limits.TRAIN_DEPTH_UM[1]}",
         ),
         ({"fusion": "mul"}, "fusion must be one of 'sum' or 'concat', got 'mul'"),
+        (
+            {"depth_sampling": "sobol"},
+            "depth_sampling must be one of 'uniform' or 'stratified', got 'sobol'",
+        ),
         ({"steps": 2.5}, "steps must be an integer, got 2.5"),
         ({"val_fraction": 1.0}, "val_fraction must be less than 1"),
     ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_defocus_deblur.training.prior_data import prior_training_data
+from napari_defocus_deblur.training.prior_data import prior_training_data, stratified_depths
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,38 @@ def test_same_seed_same_fields():
     b = prior_training_data(2, n_val=1, shape=(48, 48), seed=1)
     np.testing.assert_array_equal(a.train[0].oof, b.train[0].oof)
     assert [f.field_id for f in a.train] == [f.field_id for f in b.train]
+
+
+def test_stratified_depths_leave_no_stratum_empty():
+    depths = stratified_depths(50, 2.0, 44.0, np.random.default_rng(5))
+    strata = np.floor((depths - 2.0) / (42.0 / 50)).astype(int)
+    assert sorted(strata.tolist()) == list(range(50))
+    assert not np.array_equal(strata, np.arange(50))  # in random order
+    uniform = np.random.default_rng(5).uniform(2.0, 44.0, 50)
+    gaps = np.diff(np.sort(uniform)).max(), np.diff(np.sort(depths)).max()
+    assert gaps[1] < 2 * 42.0 / 50 < gaps[0]  # independent draws leave holes
+
+
+def test_stratified_fields_differ_only_in_their_distances():
+    options = {"n_val": 1, "shape": (48, 48), "depths_um": (4.0, 36.0), "seed": 2}
+    uniform = prior_training_data(16, in_focus_share=0.2, **options)
+    strat = prior_training_data(16, in_focus_share=0.2, depth_sampling="stratified", **options)
+    seeds = [f.field_id.split("@")[0] for f in uniform.train]
+    assert [f.field_id.split("@")[0] for f in strat.train] == seeds
+    zero = [f.depth_um == 0.0 for f in uniform.train]
+    assert [f.depth_um == 0.0 for f in strat.train] == zero and 0 < sum(zero) < 16
+    defocused = np.array([f.depth_um for f in strat.train if f.depth_um > 0])
+    width = 32.0 / len(defocused)
+    strata = np.floor((defocused - 4.0) / width + 1e-6).clip(0, len(defocused) - 1)
+    assert len(set(strata.tolist())) >= len(defocused) - 1  # 0.1 µm rounding may shift one
+    assert [f.depth_um for f in strat.val] == [f.depth_um for f in uniform.val]
+
+
+def test_unknown_depth_sampling_is_refused():
+    from napari_defocus_deblur.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="uniform or stratified"):
+        prior_training_data(2, n_val=1, shape=(48, 48), depth_sampling="sobol")
 
 
 @pytest.mark.parametrize("amp", [False, True])

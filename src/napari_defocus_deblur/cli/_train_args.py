@@ -34,6 +34,7 @@ _OVERRIDES = {
     "patience": "early_stopping_patience",
     "prior": "prior",
     "prior_fields": "prior_fields",
+    "depth_sampling": "depth_sampling",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -68,6 +69,13 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="train on fields simulated from a simulator preset (wide, nominal) instead",
     )
     p.add_argument("--prior-fields", type=int, default=None, help="simulated fields (256)")
+    p.add_argument(
+        "--depth-sampling",
+        choices=("uniform", "stratified"),
+        default=None,
+        help="distances of simulated fields: drawn independently (uniform, default) or one "
+        "per stratum of the range (stratified: no holes)",
+    )
     p.add_argument(
         "--condition",
         choices=("none", "depth"),

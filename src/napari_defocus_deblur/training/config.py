@@ -93,6 +93,11 @@ class TrainConfig:
         Train on fields simulated from a simulator preset (``"wide"``, ``"nominal"``)
         instead of a data folder: number of fields, range of distances (µm) and an
         optional folder of real in-focus images used as content for a quarter of them.
+    depth_sampling
+        How simulated fields get their distances in ``prior_depths_um``: ``"uniform"``
+        (each drawn independently; a few hundred fields leave holes of several µm) or
+        ``"stratified"`` (the range cut into one stratum per defocused field, one
+        distance drawn in each: no holes).
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -135,6 +140,7 @@ class TrainConfig:
     prior_fields: Annotated[int, Field(strict=True, ge=2)] = 256
     prior_depths_um: tuple[PriorDistance, PriorDistance] = (2.0, 44.0)
     content_dir: str | None = None
+    depth_sampling: Literal["uniform", "stratified"] = "uniform"
     early_stopping_patience: Count | None = 10
     checkpoint_every: Count | None = None
     resume: bool = False

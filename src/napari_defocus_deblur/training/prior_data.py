@@ -76,6 +76,30 @@ def _field(
     )
 
 
+def stratified_depths(n: int, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distances in ``[lo, hi]``, one in each of ``n`` equal strata, in random order.
+
+    Examples
+    --------
+    >>> d = stratified_depths(4, 0.0, 40.0, np.random.default_rng(0))
+    >>> sorted((d // 10).astype(int).tolist())
+    [0, 1, 2, 3]
+    """
+    strata = rng.permutation(n)
+    return lo + (hi - lo) * (strata + rng.random(n)) / n
+
+
+def _stratify(plan: list, lo: float, hi: float, rng: np.random.Generator) -> list:
+    """``plan`` with the distances of its defocused fields replaced by stratified ones."""
+    defocused = [k for k, entry in enumerate(plan) if entry[2] > 0]
+    depths = stratified_depths(len(defocused), lo, hi, rng)
+    plan = list(plan)
+    for k, depth in zip(defocused, depths):
+        s, prior, _, content = plan[k]
+        plan[k] = (s, prior, round(float(depth), 1), content)
+    return plan
+
+
 def iter_prior_training_data(
     n_fields: int,
     *,
@@ -88,6 +112,7 @@ def iter_prior_training_data(
     content_dir: str | os.PathLike | None = None,
     content_fraction: float = 0.25,
     normalization: PercentileNormalization | None = None,
+    depth_sampling: str = "uniform",
 ) -> Generator[FieldsSimulated, None, TrainingData]:
     """Simulate a training set from a prior; yields progress, returns the data.
 
@@ -109,6 +134,10 @@ def iter_prior_training_data(
         Optional real in-focus images used as content for that share of the fields.
     normalization
         Percentile normalisation (default: 1st/99.8th of the out-of-focus image).
+    depth_sampling
+        ``"uniform"``: each distance drawn independently; ``"stratified"``: the same
+        fields in focus and with real content, their distances one per stratum of the
+        range (:func:`stratified_depths`).
     """
     if n_fields < 1 or n_val < 1:
         raise UserInputError("prior training needs at least one training and validation field")
@@ -116,9 +145,14 @@ def iter_prior_training_data(
     if not 0 <= lo <= hi:
         raise UserInputError(f"depths_um must be a range 0 <= lo <= hi, got {depths_um}")
     norm = normalization or PercentileNormalization()
-    key = _cache_key(
-        n_fields, prior, (lo, hi), in_focus_share, n_val, seed, shape, content_dir, norm.to_dict()
-    )
+    if depth_sampling not in ("uniform", "stratified"):
+        raise UserInputError(
+            f"depth_sampling must be uniform or stratified, got {depth_sampling!r}"
+        )
+    parts = [n_fields, prior, (lo, hi), in_focus_share, n_val, seed, shape, content_dir]
+    # uniform sets keep the key they had before stratified sampling existed
+    parts += [norm.to_dict()] + ([] if depth_sampling == "uniform" else [depth_sampling])
+    key = _cache_key(*parts)
     cached = _load_cached(key, norm)
     if cached is not None:
         yield FieldsSimulated(1, 1)
@@ -130,6 +164,8 @@ def iter_prior_training_data(
         depth = 0.0 if rng.random() < in_focus_share else float(rng.uniform(lo, hi))
         use_real = real and rng.random() < content_fraction
         plan.append((seed * 100_000 + i, prior, round(depth, 1), real if use_real else []))
+    if depth_sampling == "stratified":
+        plan = _stratify(plan, lo, hi, np.random.default_rng([seed, 37]))
     val_depths = np.linspace(lo, hi, n_val)
     for k, depth in enumerate(val_depths):
         plan.append((_VAL_SEED_BASE + seed * 1000 + k, prior, round(float(depth), 1), []))

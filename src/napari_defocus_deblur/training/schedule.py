@@ -234,7 +234,14 @@ def _cached_data() -> Callable:
     cache: dict[str, Any] = {}
 
     def data_for(config) -> Any:
-        fields = ("prior", "prior_fields", "prior_depths_um", "content_dir", "split_seed")
+        fields = (
+            "prior",
+            "prior_fields",
+            "prior_depths_um",
+            "depth_sampling",
+            "content_dir",
+            "split_seed",
+        )
         key = json.dumps({k: str(getattr(config, k)) for k in fields})
         if key not in cache:
             cache[key] = training_data_for(config, None)

@@ -47,6 +47,7 @@ def training_data_for(
             config.prior_fields,
             prior=config.prior,
             depths_um=config.prior_depths_um,
+            depth_sampling=config.depth_sampling,
             seed=config.split_seed,
             content_dir=config.content_dir,
             normalization=normalization,
