@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
+from evaluate_zoo_v3 import REAL, real_images  # scripts/ is on the path
 
 from napari_defocus_deblur.evaluation.lattice import (
     LATTICE_FREQUENCIES,
@@ -31,7 +31,6 @@ from napari_defocus_deblur.evaluation.lattice import (
     set_lattice_ratio,
 )
 
-REAL = Path(__file__).resolve().parents[2] / "shared/data/bbbc006-real"
 SHAPE = (520, 696)
 SET_SIZE = 24
 
@@ -60,13 +59,6 @@ def null_figures(draws: int, sets: int, seed: int = 0) -> None:
         f"sets of {SET_SIZE} fields, {sets} sets: set ratio median {np.median(set_ratios):.2f}, "
         f"max {max(set_ratios):.2f}"
     )
-
-
-def real_images(folder: str) -> list[np.ndarray]:
-    """The real BBBC006 images of ``REAL / folder`` (empty without ../shared)."""
-    from napari_defocus_deblur.io.tiff import read_image
-
-    return [read_image(p)[0].astype(np.float32) for p in sorted((REAL / folder).glob("*.*"))]
 
 
 def report(label: str, images: list[np.ndarray], seconds: float | None = None) -> None:

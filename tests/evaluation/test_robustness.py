@@ -21,7 +21,12 @@ from napari_defocus_deblur.evaluation.robustness import (
     summarise,
 )
 from napari_defocus_deblur.io.tiff import write_tiff
-from napari_defocus_deblur.simulate.robustness import cells, read_manifest, simulate_cell
+from napari_defocus_deblur.simulate.robustness import (
+    cells,
+    manifest_entry,
+    read_manifest,
+    simulate_cell,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +40,7 @@ def small_set(tmp_path_factory):
         blurred, sharp = simulate_cell(cell)
         write_tiff(folder / f"{cell.name}_blurred.tif", blurred)
         write_tiff(folder / f"{cell.name}_sharp.tif", sharp)
-        entry = {k: getattr(cell, k) for k in ("part", "setting", "content", "depth_um", "seed")}
-        entry.update(stage_um=cell.stage_um, name=cell.name, prior=cell.prior.to_dict())
-        entries.append(entry)
+        entries.append(manifest_entry(cell))
         images[cell.name] = (blurred, sharp)
     (folder / "manifest.json").write_text(json.dumps({"pairs": entries}))
     return folder, images

@@ -121,6 +121,13 @@ def simulate_cell(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
     return images[cell.stage_um], images[0.0]
 
 
+def manifest_entry(cell: Cell) -> dict:
+    """What ``manifest.json`` records of a written pair (:func:`read_manifest` returns it)."""
+    entry = {k: getattr(cell, k) for k in ("part", "setting", "content", "depth_um", "seed")}
+    entry.update(stage_um=cell.stage_um, name=cell.name, prior=cell.prior.to_dict())
+    return entry
+
+
 @dataclass(frozen=True)
 class PairWritten:
     """Progress event: ``done`` of ``total`` pairs written, the last one ``name``."""
@@ -147,9 +154,7 @@ def iter_write_robustness_set(
         blurred, sharp = simulate_cell(cell)
         write_tiff(out / f"{cell.name}_blurred.tif", blurred)
         write_tiff(out / f"{cell.name}_sharp.tif", sharp)
-        entry = {k: getattr(cell, k) for k in ("part", "setting", "content", "depth_um", "seed")}
-        entry.update(stage_um=cell.stage_um, name=cell.name, prior=cell.prior.to_dict())
-        entries.append(entry)
+        entries.append(manifest_entry(cell))
         yield PairWritten(done, len(todo), cell.name)
     manifest = {"shape": list(SET_SHAPE), "pairs": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -229,20 +229,12 @@ def keep_equal_steps(schedule: Schedule) -> Path | None:
 
 def _cached_data() -> Callable:
     """``config -> TrainingData``, built once per distinct data configuration."""
-    from napari_defocus_deblur.training.sources import training_data_for
+    from napari_defocus_deblur.training.sources import PRIOR_DATA_FIELDS, training_data_for
 
     cache: dict[str, Any] = {}
 
     def data_for(config) -> Any:
-        fields = (
-            "prior",
-            "prior_fields",
-            "prior_depths_um",
-            "depth_sampling",
-            "content_dir",
-            "split_seed",
-        )
-        key = json.dumps({k: str(getattr(config, k)) for k in fields})
+        key = json.dumps({k: str(getattr(config, k)) for k in PRIOR_DATA_FIELDS})
         if key not in cache:
             cache[key] = training_data_for(config, None)
         return cache[key]

@@ -11,6 +11,16 @@ from napari_defocus_deblur.normalization import PercentileNormalization
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
 
+#: The config fields a simulated training set is made from (one set per distinct values).
+PRIOR_DATA_FIELDS = (
+    "prior",
+    "prior_fields",
+    "prior_depths_um",
+    "depth_sampling",
+    "content_dir",
+    "split_seed",
+)
+
 
 def training_data_for(
     config: TrainConfig,
