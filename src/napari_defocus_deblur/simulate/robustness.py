@@ -28,6 +28,7 @@ from napari_defocus_deblur.simulate.prior import (
     PRESETS,
     Prior,
 )
+from napari_defocus_deblur.simulate.pupil import Optics
 
 #: Image shape of the set: the paper's 348 x 260 crops.
 SET_SHAPE = (260, 348)
@@ -109,6 +110,12 @@ def cells(per_cell: int = 1, paper_fields: int = 4) -> list[Cell]:
                     seed = 9_200_000 + 10_000 * a + 1000 * b + 100 * c + i
                     out.append(Cell("robustness", setting, content, depth, seed, prior, above))
     return out
+
+
+def setting_optics(setting: str) -> Optics:
+    """The optics of a robustness setting (its ranges are degenerate: one value each)."""
+    overrides, _, _ = OPTICS_SETTINGS[setting]
+    return replace(_NOMINAL, name=setting, **overrides).draw(np.random.default_rng(0)).optics
 
 
 def simulate_cell(cell: Cell) -> tuple[np.ndarray, np.ndarray]:

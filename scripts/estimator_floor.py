@@ -1,0 +1,58 @@
+"""How well can any estimator read true micrometres on the robustness set?
+
+An image tells its blur, not the optics that made it (``simulate.equivalence``): the
+``wide-1.5x`` field at 34 µm is the nominal field at 41.1 µm. This prints each setting's
+nominal-equivalent distances, then the estimator's median error against the true
+distance, the floor a perfect reader of nominal-equivalent micrometres would reach
+(``|equivalent - true|``), and its error against the equivalent distance. The same
+figures are in the evaluation record (``scripts/evaluate_zoo_v3.py``).
+
+Usage (writes the set first if it is missing)::
+
+    python scripts/estimator_floor.py [--set runs/robustness-set-v3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_zoo_v3 import estimator_figures
+
+from napari_defocus_deblur.progress import drive
+from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
+from napari_defocus_deblur.simulate.robustness import (
+    OPTICS_SETTINGS,
+    ROBUSTNESS_DEPTHS_UM,
+    iter_write_robustness_set,
+    setting_optics,
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
+    args = ap.parse_args()
+    if not (args.set / "manifest.json").is_file():
+        drive(iter_write_robustness_set(args.set))
+    print("nominal-equivalent distance (µm) at", ROBUSTNESS_DEPTHS_UM)
+    for setting, (_, above, _) in OPTICS_SETTINGS.items():
+        optics = setting_optics(setting)
+        eq = [nominal_equivalent_um(d if above else -d, optics) for d in ROBUSTNESS_DEPTHS_UM]
+        print(f"  {setting:12s}", "  ".join(f"{z:5.1f}" for z in eq))
+    figures = estimator_figures(args.set)
+    print(f"{'median |error| µm':18s} {'vs true':>8s} {'floor':>6s} {'vs equiv.':>9s}")
+    for name in [*figures["per_setting"], "all"]:
+        row = [
+            figures[f"{k}robustness_median_abs_error_um"]
+            if name == "all"
+            else figures[f"{k}per_setting"][name]
+            for k in ("", "floor_", "vs_equivalent_")
+        ]
+        print(f"  {name:16s} {row[0]:8.2f} {row[1]:6.2f} {row[2]:9.2f}")
+
+
+if __name__ == "__main__":
+    main()

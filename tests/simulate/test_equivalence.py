@@ -1,0 +1,37 @@
+"""Nominal-equivalent distances: what a blurred image says when its optics are unknown."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
+from napari_defocus_deblur.simulate.robustness import setting_optics
+
+
+@pytest.mark.parametrize("depth", [6.0, 22.0, 34.0])
+def test_the_nominal_optics_are_their_own_equivalent(depth):
+    assert nominal_equivalent_um(-depth, setting_optics("nominal")) == pytest.approx(
+        depth, abs=1.0
+    )
+
+
+def test_a_larger_defocus_scale_reads_as_a_larger_distance_by_its_factor():
+    nominal = setting_optics("nominal")
+    wider = replace(nominal, defocus_scale=nominal.defocus_scale * 1.21)
+    # the pupil sees stage * scale only: 34 µm at 1.21x is the nominal 41.1 µm exactly
+    assert nominal_equivalent_um(-34.0, wider) == pytest.approx(34.0 * 1.21, abs=1.0)
+
+
+def test_settings_blur_as_their_table_says():
+    # narrow optics blur less than nominal at the same offset, wide-1.8x more
+    narrow = nominal_equivalent_um(-34.0, setting_optics("narrow"))
+    wide = nominal_equivalent_um(-34.0, setting_optics("wide-1.8x"))
+    assert narrow < 30.0 < 34.0 < 40.0 < wide
+
+
+def test_beyond_the_curve_the_distance_keeps_growing():
+    nominal = setting_optics("nominal")
+    far = replace(nominal, defocus_scale=nominal.defocus_scale * 2.0)
+    assert nominal_equivalent_um(-60.0, far) == pytest.approx(120.0, rel=0.08)
