@@ -21,17 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_defocus_deblur.io.pairs import focus_measure
+from napari_defocus_deblur.evaluation.no_reference import ringing_share, sharpness
 from napari_defocus_deblur.io.tiff import read_image
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/bbbc006-real/defocus-z00"
-
-
-def sharpness(image: np.ndarray, sigma: float = 1.5) -> float:
-    """Band-pass sharpness: focus measure of the Gaussian-smoothed image."""
-    from scipy.ndimage import gaussian_filter
-
-    return focus_measure(gaussian_filter(np.clip(image, 0, None).astype(np.float64), sigma))
 
 
 def _stretch(image: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -67,7 +60,7 @@ def main() -> None:
         restored = deblur(image, model=model, depth_um=depth)
         before.append(sharpness(image))
         after.append(sharpness(restored))
-        rings.append(float(np.mean(restored < np.percentile(image, 0.5) - 20)))
+        rings.append(ringing_share(image, restored))
         depths.append(depth)
         print(
             f"{path.name[:34]}  depth {depth:5.1f} um  sharpness {before[-1]:.2e} -> "
