@@ -116,16 +116,28 @@ DATA_NOTE_V2 = (
 )
 
 
-DATA_NOTE_V3 = (
-    "zoo v3 (`scripts/train_zoo_v3.py`, round-robin with the other three networks at equal "
-    "steps): fields simulated in memory from the recalibrated `wide` prior (calibration v3: "
-    "nominal NA 0.5, defocus scale 0.9, fitted on the real z_00 and in-focus images; "
-    "`--prior wide --prior-fields 480`, 256 x 256, distances 2-44 µm, 6 % in focus, 20 % "
-    "above focus; a quarter with the 8 real in-focus BBBC006 images in ../shared as "
-    "content); lattice-free resize-then-convolve upsampling warm-started from the v2 "
-    "network's transposed convolutions; validation: 12 prior fields + 5 nominal fields at "
-    "the paper's distances"
-)
+def data_note_v3(config: dict) -> str:
+    """The card's data line of a zoo v3 network, from its last stage's training config
+    (stage a: 480 fields, distances drawn uniformly; stage b: 960 fresh fields, stratified)."""
+    fields = config.get("prior_fields", 480)
+    sampling = config.get("depth_sampling") or "uniform"
+    lo, hi = config.get("prior_depths_um") or (2.0, 44.0)
+    stage_b = (
+        f"; continued from the shipped 4,000-step zoo v3 on {fields} fresh fields "
+        f"(split seed {config.get('split_seed')}), distances drawn {sampling}"
+        if sampling == "stratified"
+        else ""
+    )
+    return (
+        "zoo v3 (`scripts/train_zoo_v3.py`, round-robin with the other three networks at "
+        "equal steps): fields simulated in memory from the recalibrated `wide` prior "
+        "(calibration v3: nominal NA 0.5, defocus scale 0.9, fitted on the real z_00 and "
+        f"in-focus images; `--prior wide --prior-fields {fields}`, 256 x 256, distances "
+        f"{lo:g}-{hi:g} µm, 6 % in focus, 20 % above focus; a quarter with the 8 real "
+        "in-focus BBBC006 images in ../shared as content); lattice-free resize-then-convolve "
+        "upsampling warm-started from the v2 network's transposed convolutions"
+        f"{stage_b}; validation: 12 prior fields + 5 nominal fields at the paper's distances"
+    )
 
 
 def candidate_rows(record: dict, suffix: str) -> dict:
@@ -146,7 +158,7 @@ def write_card(folder: Path, evaluation: dict | None) -> None:
     source = str((info.get("provenance") or {}).get("data") or "")
     note = DATA_NOTE_V2 if source.startswith("prior:") else DATA_NOTE
     if (info.get("model") or {}).get("upsample") == "resize":
-        note = DATA_NOTE_V3
+        note = data_note_v3((info.get("training") or {}).get("config") or {})
     (folder / "MODEL_CARD.md").write_text(render_card(info, evaluation, note))
 
 

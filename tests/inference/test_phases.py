@@ -86,11 +86,13 @@ def test_a_tiled_phased_run_matches_the_whole_image_run(model):
 def test_the_default_network_loses_its_grid_locked_line_on_real_defocused_images(
     real_bbbc006,
 ):
-    """Real z_00 field e10 restored once by the 4,000-step default shows a Nyquist-vertical
-    line of ~19x its neighbours (fp32, torch; 3,500 steps: ~9x), locked to the pixel grid;
-    the default (4 phases) removes it (0.1x). The Nyquist-diagonal bin is not asserted:
-    it is not grid-locked here, and one field's Nyquist bins also peak by chance
-    (``evaluation.lattice``: noise alone reads above 10 on ~5 % of fields)."""
+    """Real z_00 field e10 restored once by the default shows a Nyquist-vertical line of
+    ~14x its neighbours (fp32, torch; zoo v3 stage b at 1,000 steps; 4,000 steps: ~19x),
+    locked to the pixel grid; the default (4 phases) brings it down to the level of its
+    neighbours (1.1x; 4,000 steps: 0.1x). What is left there is the image's own Nyquist
+    power, a chance statistic (``evaluation.lattice``: noise alone reads above 10 on ~5 %
+    of fields), so the test asserts the drop, not a level. The Nyquist-diagonal bin is
+    not asserted: it is not grid-locked here."""
     from napari_defocus_deblur.io.tiff import read_image
 
     path = next((real_bbbc006 / "defocus-z00").glob("*_e10_*"))
@@ -98,6 +100,7 @@ def test_the_default_network_loses_its_grid_locked_line_on_real_defocused_images
     fp32 = {"precision": "fp32", "backend": "torch"}  # the same figures on every CPU
     once = lattice_ratios(deblur(image, 33.0, phases=1, **fp32))
     default = lattice_ratios(deblur(image, 33.0, **fp32))
-    assert default["nyquist_vertical"] < 1.0 < 5.0 < once["nyquist_vertical"], (once, default)
+    assert once["nyquist_vertical"] > 5.0, once
+    assert default["nyquist_vertical"] < once["nyquist_vertical"] / 5, (once, default)
     others = ("nyquist_horizontal", "half_nyquist_vertical", "half_nyquist_horizontal")
     assert max(default[k] for k in others) <= 10, default
