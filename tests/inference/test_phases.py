@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.evaluation.lattice import lattice_ratios
+from napari_defocus_deblur.evaluation.lattice import set_lattice_ratios
 from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.inference.phases import (
     AUTO_MAX_PIXELS,
@@ -86,21 +86,21 @@ def test_a_tiled_phased_run_matches_the_whole_image_run(model):
 def test_the_default_network_loses_its_grid_locked_line_on_real_defocused_images(
     real_bbbc006,
 ):
-    """Real z_00 field e10 restored once by the default shows a Nyquist-vertical line of
-    ~14x its neighbours (fp32, torch; zoo v3 stage b at 1,000 steps; 4,000 steps: ~19x),
-    locked to the pixel grid; the default (4 phases) brings it down to the level of its
-    neighbours (1.1x; 4,000 steps: 0.1x). What is left there is the image's own Nyquist
-    power, a chance statistic (``evaluation.lattice``: noise alone reads above 10 on ~5 %
-    of fields), so the test asserts the drop, not a level. The Nyquist-diagonal bin is
-    not asserted: it is not grid-locked here."""
+    """Restored once, real z_00 images carry a Nyquist-vertical line locked to the pixel
+    grid; the default (4 phases) cancels it. One field's line varies from one stretch of
+    training to the next (field e10: ~19x its neighbours at 4,000 steps, 14x at stage b
+    1,000, 3x at 1,500) and one field's Nyquist bins also peak by chance
+    (``evaluation.lattice``), so the test takes the mean spectrum of the first 8 images
+    (``set_lattice_ratios``; stage b 1,500, fp32: once 3.8, 4 phases 0.28) and asserts
+    the drop. The Nyquist-diagonal bin is not asserted: it is not grid-locked here."""
     from napari_defocus_deblur.io.tiff import read_image
 
-    path = next((real_bbbc006 / "defocus-z00").glob("*_e10_*"))
-    image = read_image(path)[0].astype(np.float32)
+    paths = sorted((real_bbbc006 / "defocus-z00").glob("*.tif"))[:8]
+    images = [read_image(p)[0].astype(np.float32) for p in paths]
     fp32 = {"precision": "fp32", "backend": "torch"}  # the same figures on every CPU
-    once = lattice_ratios(deblur(image, 33.0, phases=1, **fp32))
-    default = lattice_ratios(deblur(image, 33.0, **fp32))
-    assert once["nyquist_vertical"] > 5.0, once
-    assert default["nyquist_vertical"] < once["nyquist_vertical"] / 5, (once, default)
+    once = set_lattice_ratios([deblur(im, 33.0, phases=1, **fp32) for im in images])
+    default = set_lattice_ratios([deblur(im, 33.0, **fp32) for im in images])
+    assert once["nyquist_vertical"] > 2.0, once
+    assert default["nyquist_vertical"] < once["nyquist_vertical"] / 4, (once, default)
     others = ("nyquist_horizontal", "half_nyquist_vertical", "half_nyquist_horizontal")
-    assert max(default[k] for k in others) <= 10, default
+    assert max(default[k] for k in others) <= 5, default
