@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from napari_defocus_deblur.constants import CHANNELS
-from napari_defocus_deblur.simulate.prior import NOMINAL_DEFOCUS_SCALE, NOMINAL_NA
+from napari_defocus_deblur.simulate.prior import PRESETS
 from napari_defocus_deblur.simulate.pupil import Optics, encircled_radius_px, gibson_lanni_psf
 
 #: Energy fraction of the radius that is matched.
@@ -35,7 +35,7 @@ def blur_radius_px(stage_um: float, optics: Optics, wavelength_nm: float) -> flo
 
 @lru_cache(maxsize=4)
 def _nominal_curve(wavelength_nm: float) -> np.ndarray:
-    nominal = Optics(na=NOMINAL_NA, defocus_scale=NOMINAL_DEFOCUS_SCALE)
+    nominal = PRESETS["nominal"].draw(np.random.default_rng(0)).optics  # fixed values
     radii = [blur_radius_px(-z, nominal, wavelength_nm) for z in CURVE_UM]
     return np.maximum.accumulate(np.asarray(radii))  # monotone, for the inverse
 
