@@ -45,6 +45,7 @@ from napari_defocus_deblur.simulate.robustness import (
     iter_write_robustness_set,
     read_manifest,
 )
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO_DOC = REPO / "docs" / "zoo.md"
@@ -59,9 +60,7 @@ RINGING_LIMIT_PCT = 1.0
 INFERENCE_RULE = "phases-auto"
 
 
-def candidates(
-    runs: Path, auto: tuple[str, ...] = ("sum",), run_prefix: str = "v3-"
-) -> dict[str, str]:
+def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") -> dict[str, str]:
     """Scored method name -> label, for the v3 runs that exist: each told the distance,
     and the one-click path ("auto") with the default's network and those in ``auto``."""
     out = {}
@@ -69,7 +68,7 @@ def candidates(
         run = runs / f"{run_prefix}{net}"
         if (run / "model.safetensors").is_file():
             out[f"told:{run}"] = f"{net} v3"
-            if net == "sum":
+            if net == DEFAULT_METHOD:
                 out[f"auto:{run}"] = "default v3"
             elif net in auto:
                 out[f"auto:{run}"] = f"auto {net} v3"
@@ -89,7 +88,7 @@ def cache_name(method: str) -> str:
         state = json.loads((run / "training_state.json").read_text())
         name = f"{method.split(':')[0]}-{run.name}-{state['step']}"
     elif method in (*NETWORKS, "default"):
-        folder = resolve_model_path(f"bbbc006-{'sum' if method == 'default' else method}")
+        folder = resolve_model_path(f"bbbc006-{DEFAULT_METHOD if method == 'default' else method}")
         digest = hashlib.sha256((Path(folder) / "model.safetensors").read_bytes()).hexdigest()
         name = f"{method}-{digest[:10]}"
     else:
@@ -298,7 +297,7 @@ def ship_rule(cells: list[dict], real: dict[str, dict] | None = None) -> dict:
     if len(out) == 2:
         v3, v2 = out["auto:v3"], out["default"]
         out["ship_v3"] = v3["cells_below_input"] == 0 and v3["mean_gain_db"] > v2["mean_gain_db"]
-        ringing = (real or {}).get("sum v3", {}).get("ringing_median_pct")
+        ringing = (real or {}).get(f"{DEFAULT_METHOD} v3", {}).get("ringing_median_pct")
         if ringing is not None:
             out["real_z00_ringing_median_pct"] = ringing
             out["ship_v3"] = out["ship_v3"] and ringing <= RINGING_LIMIT_PCT
@@ -376,7 +375,7 @@ def main() -> None:
         "--auto",
         nargs="*",
         default=[],
-        choices=[n for n in NETWORKS if n != "sum"],
+        choices=[n for n in NETWORKS if n != DEFAULT_METHOD],
         help="also score these networks on the one-click path (the default's is always)",
     )
     args = ap.parse_args()
@@ -417,7 +416,7 @@ def main() -> None:
     record["lattice_reference"] = reference_lattice(args.set)
     record["real_z00"] = real_z00(nets)
     record["estimator"] = estimator_figures(args.set)
-    defaults = {"default": "bbbc006-sum"} | {
+    defaults = {"default": f"bbbc006-{DEFAULT_METHOD}"} | {
         lab: m.split(":", 1)[1] for m, lab in labels.items() if m.startswith("auto:")
     }
     record["do_no_harm"] = do_no_harm(defaults)

@@ -2,7 +2,7 @@
 # Judge a kept copy of zoo v3 stage b while the schedule runs in the background:
 # wait for runs/v3b-steps/N, pause the schedule (it checkpoints), evaluate the copy alone
 # (scripts/evaluate_zoo_v3.py; rewrites docs/zoo.md's tables and docs/data/zoo-v3-eval.json),
-# run the told-depth sweep of its sum network, and resume the schedule.
+# run the told-depth sweep of its U-Net (the default) and sum networks, and resume.
 # Usage: nohup scripts/judge_stage_b.sh 2000 > runs/judge-2000.log 2>&1 &
 # Ship only if the printed ship rule says so; otherwise `git checkout docs/`.
 set -u
@@ -13,9 +13,9 @@ pkill -TERM -f train_zoo_v3.py
 while pgrep -f train_zoo_v3.py >/dev/null; do sleep 5; done
 echo "== evaluation of step $N from $(date +%T)"
 OMP_NUM_THREADS=2 python scripts/evaluate_zoo_v3.py --runs "runs/v3b-steps/$N" \
-    --run-prefix v3b- --auto unet > "runs/eval-v3b-$N.log" 2>&1
+    --run-prefix v3b- --auto sum > "runs/eval-v3b-$N.log" 2>&1
 echo "== sweep from $(date +%T)"
-OMP_NUM_THREADS=2 python scripts/told_depth_sweep.py "runs/v3b-steps/$N/v3b-sum" \
+OMP_NUM_THREADS=2 python scripts/told_depth_sweep.py "runs/v3b-steps/$N/v3b-unet" "runs/v3b-steps/$N/v3b-sum" \
     --simulate 6 --offsets -3 0 3 6 10 > "runs/told-sweep-v3b-$N.log" 2>&1
 OMP_NUM_THREADS=2 nohup nice -n 5 python scripts/train_zoo_v3.py --stage b >> runs/v3b.log 2>&1 &
 echo "== schedule resumed $(date +%T); verdict: $(grep -o '"ship_v3": [a-z]*' docs/data/zoo-v3-eval.json)"

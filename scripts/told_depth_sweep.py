@@ -39,15 +39,17 @@ def paper_pairs(folder: Path, depth: float) -> list[tuple[np.ndarray, np.ndarray
     return pairs
 
 
-def simulated_pairs(n: int, depth: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(blurred, sharp)`` of ``n`` nominal fields ``depth`` µm below focus; a field's
-    content, optics and camera depend on its seed only, not on the distance."""
+def simulated_pairs(
+    n: int, depth: float, prior: str = "nominal"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(blurred, sharp)`` of ``n`` fields of ``prior`` ``depth`` µm from focus; a
+    field's content, optics and camera depend on its seed only, not on the distance."""
     from napari_defocus_deblur.simulate.field import simulate_prior_field
 
     pairs = []
     for i in range(n):
         images, _ = simulate_prior_field(
-            [-depth], prior="nominal", seed=9_700_000 + i, shape=(260, 348)
+            [-depth], prior=prior, seed=9_700_000 + i, shape=(260, 348)
         )
         pairs.append((images[-depth].astype(np.float32), images[0.0]))
     return pairs
@@ -70,10 +72,11 @@ def main() -> None:
     ap.add_argument("--depths", type=float, nargs="+", default=[10.0, 16.0, 22.0, 28.0, 34.0])
     ap.add_argument("--offsets", type=float, nargs="+", default=[-6.0, -3.0, 0.0, 3.0, 6.0, 10.0])
     ap.add_argument("--simulate", type=int, default=0, help="N fresh fields, same content")
+    ap.add_argument("--prior", default="nominal", help="preset of the --simulate fields")
     args = ap.parse_args()
     for depth in args.depths:
         pairs = (
-            simulated_pairs(args.simulate, depth)
+            simulated_pairs(args.simulate, depth, args.prior)
             if args.simulate
             else paper_pairs(args.set, depth)
         )

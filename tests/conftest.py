@@ -77,12 +77,16 @@ def one_torch_thread():
 
 @pytest.fixture
 def use_zoo(monkeypatch):
-    """``use_zoo(folder)`` makes ``folder`` the bundled model zoo (patches the catalogue)."""
+    """``use_zoo(folder)`` makes ``folder`` the bundled model zoo (patches the catalogue);
+    ``use_zoo(folder, "sum")`` also makes ``"sum"`` its default family."""
     from napari_defocus_deblur.inference import catalogue
+    from napari_defocus_deblur.zoo import names
 
-    def use(folder: Path) -> Path:
+    def use(folder: Path, default_method: str | None = None) -> Path:
         Path(folder).mkdir(parents=True, exist_ok=True)
         monkeypatch.setattr(catalogue, "ZOO_DIR", Path(folder))
+        if default_method is not None:  # a zoo without the real default family
+            monkeypatch.setattr(names, "DEFAULT_METHOD", default_method)
         return Path(folder)
 
     return use

@@ -28,7 +28,7 @@ def test_lists_user_checkpoints(empty_zoo, tmp_path, capsys):
 
 
 def test_lists_bundled_models(tmp_path, use_zoo, capsys):
-    use_zoo(make_zoo(tmp_path / "zoo"))
+    use_zoo(make_zoo(tmp_path / "zoo"), "sum")
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "no bundled models" not in out

@@ -276,7 +276,7 @@ def test_depth_auto_picks_each_files_model_by_the_run_plan(tmp_path, capsys, use
     from napari_defocus_deblur import estimate
     from tests.inference.helpers import make_zoo
 
-    use_zoo(make_zoo(tmp_path / "zoo"))
+    use_zoo(make_zoo(tmp_path / "zoo"), "sum")
     near = estimate.DefocusEstimate(10.0, 2.0, 0.9, 4)
     monkeypatch.setattr(estimate, "estimate_defocus", lambda image: near)
     image = field((160, 192), seed=5)
@@ -296,3 +296,24 @@ def test_precision_help_says_what_auto_does_on_the_cpu(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "fp32 elsewhere" not in help_text
     assert "on the CPU bf16 where it has bf16 matrix units" in help_text
+
+
+def test_network_defaults_to_the_unet_and_sum_is_one_flag_away(tmp_path, use_zoo):
+    """Without ``--network`` the default family (U-Net); ``--network sum`` and its old
+    spelling ``--fusion sum`` take the paper's head-to-tail network."""
+    from napari_defocus_deblur.inference import save_model
+    from tests.inference.helpers import tiny_model
+
+    zoo = tmp_path / "zoo"
+    for method, options in (("sum", {"fusion": "sum"}), ("unet", {"scales": 1})):
+        save_model(tiny_model(3, **options), zoo / f"bbbc006-{method}", depths_um=[10.0, 34.0])
+    use_zoo(zoo)
+    tifffile.imwrite(tmp_path / "one.tif", field((64, 64), seed=2))
+    args = ["predict", str(tmp_path / "one.tif"), "--device", "cpu", "--depth", "34"]
+    cases = (([], "bbbc006-unet"), (["--network", "sum"], "bbbc006-sum"),
+             (["--fusion", "sum"], "bbbc006-sum"))  # fmt: skip
+    for i, (flags, expected) in enumerate(cases):
+        out = tmp_path / f"out{i}"
+        assert main([*args, *flags, "-o", str(out)]) == 0
+        with tifffile.TiffFile(out / "one.tif") as tif:
+            assert tif.shaped_metadata[0]["model"] == expected

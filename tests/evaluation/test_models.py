@@ -11,7 +11,7 @@ from tests.inference.helpers import make_zoo, tiny_model
 
 
 def test_bundled_models_come_from_the_catalogue_zoo(tmp_path, use_zoo):
-    zoo = use_zoo(make_zoo(tmp_path / "zoo"))
+    zoo = use_zoo(make_zoo(tmp_path / "zoo"), "sum")
     assert bundled_dir() == zoo
     found = scan_models(None)
     assert sorted(e.name for e in found) == ["tiny-10um-sum", "tiny-28um-concat", "tiny-34um-sum"]

@@ -23,7 +23,7 @@ def checkpoint(tmp_path, model) -> Path:
 @pytest.fixture
 def zoo(tmp_path, use_zoo) -> Path:
     """The bundled zoo replaced by tiny models (see ``helpers.make_zoo``)."""
-    return use_zoo(make_zoo(tmp_path / "zoo"))
+    return use_zoo(make_zoo(tmp_path / "zoo"), "sum")
 
 
 @pytest.fixture(autouse=True)

@@ -39,7 +39,8 @@ def backend_tolerance(precision: str = "auto") -> float:
 
 
 def make_zoo(root: Path) -> Path:
-    """Tiny 'bundled' models for 10 µm (sum), 34 µm (sum) and 28 µm (concat)."""
+    """Tiny 'bundled' models for 10 µm (sum), 34 µm (sum) and 28 µm (concat); use it
+    with ``use_zoo(make_zoo(...), "sum")``: it has no model of the real default family."""
     for depth, fusion, seed in ((10, "sum", 1), (34, "sum", 2), (28, "concat", 3)):
         save_model(
             tiny_model(seed, fusion=fusion),

@@ -237,3 +237,21 @@ def test_choose_falls_back_to_other_channels_and_user_models(zoo, tmp_path):
     save_model(tiny_model(2), mine, depth_um=34.0)
     only_yours = [e for e in available_models(extra_dirs=[tmp_path]) if not e.bundled]
     assert choose(only_yours, 10.0, "concat").path == mine
+
+
+def test_the_default_family_is_one_constant_read_when_the_model_is_chosen(pooled_zoo, monkeypatch):
+    """``deblur``/``plan_run``/``select_model`` without a family take
+    ``zoo.names.DEFAULT_METHOD`` (U-Net); changing that one constant moves them all."""
+    from napari_defocus_deblur.inference.plan import plan_run, run_models
+    from napari_defocus_deblur.zoo import names
+
+    image = field((64, 64))
+    assert names.DEFAULT_METHOD == "unet"
+    assert select_model(34.0).name == "bbbc006-unet"
+    assert plan_run(image, 34.0, device="cpu").model.name == "bbbc006-unet"
+    chosen = [p.resolve() for p in run_models(None, "auto", None)]
+    assert chosen == [(pooled_zoo / "bbbc006-unet").resolve()]
+    monkeypatch.setattr(names, "DEFAULT_METHOD", "concat")
+    assert select_model(34.0).name == "bbbc006-concat"
+    assert plan_run(image, 34.0, device="cpu").model.name == "bbbc006-concat"
+    assert plan_run(image, 34.0, fusion="sum", device="cpu").model.name == "bbbc006-sum"

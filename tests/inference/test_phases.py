@@ -83,11 +83,13 @@ def test_a_tiled_phased_run_matches_the_whole_image_run(model):
     assert np.abs(tiled - whole).max() <= 0.01 * (whole.max() - whole.min())
 
 
-def test_the_default_network_loses_its_grid_locked_line_on_real_defocused_images(
+def test_the_head_to_tail_network_loses_its_grid_locked_line_on_real_defocused_images(
     real_bbbc006,
 ):
     """Restored once, real z_00 images carry a Nyquist-vertical line locked to the pixel
-    grid; the default (4 phases) cancels it. One field's line varies from one stretch of
+    grid; the default inference (4 phases) cancels it. Measured on ``bbbc006-sum``, the
+    network with the strongest line (the default U-Net has none: once 1.55, 4 phases
+    1.45 over the same 8 images). One field's line varies from one stretch of
     training to the next (field e10: ~19x its neighbours at 4,000 steps, 14x at stage b
     1,000, 3x at 1,500) and one field's Nyquist bins also peak by chance
     (``evaluation.lattice``), so the test takes the mean spectrum of the first 8 images
@@ -97,7 +99,7 @@ def test_the_default_network_loses_its_grid_locked_line_on_real_defocused_images
 
     paths = sorted((real_bbbc006 / "defocus-z00").glob("*.tif"))[:8]
     images = [read_image(p)[0].astype(np.float32) for p in paths]
-    fp32 = {"precision": "fp32", "backend": "torch"}  # the same figures on every CPU
+    fp32 = {"precision": "fp32", "backend": "torch", "model": "bbbc006-sum"}  # every CPU
     once = set_lattice_ratios([deblur(im, 33.0, phases=1, **fp32) for im in images])
     default = set_lattice_ratios([deblur(im, 33.0, **fp32) for im in images])
     assert once["nyquist_vertical"] > 2.0, once

@@ -27,10 +27,10 @@ def test_w2_layer_with_the_w1_model_warns_and_says_no_model_fits(sample, qtbot, 
     narrow = widget[0].native.minimumSizeHint().width()
     widget.select_image(viewer.layers["w2 phalloidin 34 µm"])
     assert widget[0].native.minimumSizeHint().width() <= narrow  # the text wraps instead
-    assert widget.model_choice().name == "bbbc006-sum" and widget.model_choice().channel == 1
+    assert widget.model_choice().name == "bbbc006-unet" and widget.model_choice().channel == 1
     message = widget.channel_message
     assert message.startswith(
-        "'w2 phalloidin 34 µm' is channel 2 (phalloidin), but 'bbbc006-sum' was trained on "
+        "'w2 phalloidin 34 µm' is channel 2 (phalloidin), but 'bbbc006-unet' was trained on "
         "channel 1 (Hoechst 33342)"
     )
     assert "No installed model is trained on channel 2 (phalloidin)" in message
@@ -69,7 +69,7 @@ def test_running_anyway_repeats_the_warning_as_a_notification(sample, qtbot, not
     message = widget.channel_message
     assert notes["warning"] == [message.split(";")[0] + "\ndetails: the Deblur panel"]
     assert len(notes["warning"][0]) < 150 < len(message)  # short; the panel has it all
-    assert "w2 phalloidin 34 µm · deblurred 34 µm sum" in viewer.layers
+    assert "w2 phalloidin 34 µm · deblurred 34 µm unet" in viewer.layers
 
 
 def test_layer_without_channel_information_never_warns(make_napari_viewer):

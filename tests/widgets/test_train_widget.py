@@ -30,8 +30,8 @@ def test_defaults_pick_the_pair_and_fine_tune_the_bundled_model(trainer):
     assert widget.in_focus.value.name == "in focus"
     assert widget.form.depth_um.value == 10.0
     assert widget.form.start_from.value == "auto"
-    assert widget.form.start_from.current_choice == "auto → bbbc006-sum"
-    assert widget.init() == str(ZOO_DIR / "bbbc006-sum")  # not random weights
+    assert widget.form.start_from.current_choice == "auto → bbbc006-unet"  # the default
+    assert widget.init() == str(ZOO_DIR / "bbbc006-unet")  # not random weights
 
 
 def test_form_is_compact_with_the_rest_under_advanced(trainer):

@@ -16,6 +16,7 @@ from typing import Any
 
 from napari_defocus_deblur.cli._planes import add_plane_arguments
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
 
 NAME = "predict"
 EXIT_SKIPPED = 1
@@ -52,7 +53,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "estimated per plane (depth-conditioned models; not for BBBC006 roots, whose planes "
         "are chosen by it)",
     )
-    parser.add_argument("--fusion", choices=("sum", "concat"), default="sum")
+    parser.add_argument(
+        "--fusion",
+        "--network",
+        choices=METHODS,
+        default=None,  # the catalogue's default family, read when the model is chosen
+        help=f"bundled network family: unet (one scale), sum or concat (the paper's "
+        f"head-to-tail fusion) or nah (default: {DEFAULT_METHOD})",
+    )
     parser.add_argument(
         "--model",
         metavar="DIR",

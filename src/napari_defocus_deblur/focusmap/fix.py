@@ -80,7 +80,7 @@ def _plate_base(fmap: FocusMap) -> str:
     return os.path.commonpath([os.path.dirname(os.path.abspath(r.path)) for r in fmap.rows])
 
 
-def _options(model: str | None, fusion: str, device: str, depths: list[float]) -> object:
+def _options(model: str | None, fusion: str | None, device: str, depths: list[float]) -> object:
     """The batch settings: the model given, or the bundled one for the median depth."""
     import statistics
 
@@ -108,7 +108,7 @@ def iter_fix(
     above_um: float,
     *,
     model: str | None = None,
-    fusion: str = "sum",
+    fusion: str | None = None,
     device: str = "auto",
     overwrite: bool = False,
 ) -> Generator[FieldFixed, None, FixResult]:

@@ -69,7 +69,7 @@ class TileProgress:
 def iter_deblur(
     image: Any,
     depth_um: float | str = DEFAULT_DEPTH_UM,
-    fusion: str = "sum",
+    fusion: str | None = None,
     model: ModelArg = None,
     device: str | torch.device = "auto",
     tile: int | None = None,
@@ -127,7 +127,9 @@ def deblur(
         distance, so it changes the result; it also picks the bundled model for the
         nearest distance when ``model`` is not given (:func:`~.plan.plan_run`).
     fusion
-        ``"sum"`` or ``"concat"``: which bundled model family to pick.
+        Which bundled network family to pick: None for the default (``"unet"``,
+        :data:`~napari_defocus_deblur.zoo.names.DEFAULT_METHOD`), ``"unet"``, ``"sum"`` or
+        ``"concat"`` (the paper's head-to-tail fusion, Eqs. 7 and 8) or ``"nah"``.
     model
         A network (:func:`~napari_defocus_deblur.model.build_model`,
         :func:`~napari_defocus_deblur.inference.load_model`), a checkpoint directory, a

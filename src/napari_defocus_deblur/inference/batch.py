@@ -37,7 +37,7 @@ class PredictOptions:
     model_dir: str | None
     model_name: str | None = None
     depth_um: float | str = DEFAULT_DEPTH_UM
-    fusion: str = "sum"
+    fusion: str | None = None
     device: str = "auto"
     tile: int | None = None
     overlap: int | None = None

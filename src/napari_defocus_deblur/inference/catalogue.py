@@ -144,7 +144,7 @@ def available_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Model
 
 def choose_model(
     depth_um: float,
-    method: str | None = "sum",
+    method: str | None = None,
     channel: int | None = None,
     *,
     among: Sequence[ModelEntry] | None = None,
@@ -158,7 +158,9 @@ def choose_model(
     depth_um
         Distance from focus (µm, already checked).
     method, channel
-        ``"sum"``, ``"concat"``, ``"unet"`` or ``"nah"``; the image channel (None: any).
+        ``"sum"``, ``"concat"``, ``"unet"`` or ``"nah"`` (None: the default family,
+        :data:`~napari_defocus_deblur.zoo.names.DEFAULT_METHOD`, read at call time);
+        the image channel (None: any).
     among
         Candidates (e.g. a widget's list, bundled and yours); None: the bundled models.
     strict
@@ -170,6 +172,7 @@ def choose_model(
         Only models of ``method`` and ``channel`` trained at exactly ``depth_um`` (among
         others, for pooled models), else None: the rows of ``evaluate``'s tables.
     """
+    method = method or names.DEFAULT_METHOD
     pool = [e for e in available_models() if e.bundled] if among is None else list(among)
     if exact:
         return next(iter(rank(pool, depth_um, method, channel, exact=True)), None)

@@ -42,11 +42,12 @@ __all__ = [
 ]
 
 
-def select_model(depth_um: float, fusion: str = "sum") -> ModelEntry:
+def select_model(depth_um: float, fusion: str | None = None) -> ModelEntry:
     """The bundled model for ``depth_um`` and ``fusion`` (``"sum"``, ``"concat"``,
-    ``"unet"``, ``"nah"``): :func:`~napari_defocus_deblur.inference.catalogue.choose_model`
-    with ``strict=True`` (warns when no model was trained for that distance; raises
-    UserInputError when none is bundled or none uses ``fusion``)."""
+    ``"unet"``, ``"nah"``; None: the default family):
+    :func:`~napari_defocus_deblur.inference.catalogue.choose_model` with ``strict=True``
+    (warns when no model was trained for that distance; raises UserInputError when none
+    is bundled or none uses ``fusion``)."""
     return choose_model(float(check_depth(depth_um, allow_auto=False)), fusion, strict=True)
 
 

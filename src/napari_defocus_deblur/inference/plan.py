@@ -57,6 +57,7 @@ from napari_defocus_deblur.inference.layout import tile_layout
 from napari_defocus_deblur.inference.phases import choose_phases, phase_shape
 from napari_defocus_deblur.inference.tiling import TilePlan
 from napari_defocus_deblur.model.config import ModelConfig
+from napari_defocus_deblur.zoo import names
 
 __all__ = [
     "ESTIMATED",
@@ -144,7 +145,7 @@ def plan_run(
     backend: str | Backend = "auto",
     precision: str = "auto",
     *,
-    fusion: str = "sum",
+    fusion: str | None = None,
     channel: int | None = None,
     channel_axis: int | None = None,
     tile: int | None = None,
@@ -170,7 +171,8 @@ def plan_run(
         As :func:`~.device.resolve_backend` takes them, resolved once here; a resolved
         :class:`~.device.Backend` as ``backend`` is used as it is.
     fusion, channel
-        Method and image channel for the model choice.
+        Network family (None: the default, ``zoo.names.DEFAULT_METHOD``) and image
+        channel for the model choice.
     channel_axis, tile, overlap, phases
         As ``deblur`` takes them (phases: :func:`~.phases.choose_phases`).
     metadata_depth_um
@@ -212,19 +214,20 @@ def plan_run(
     return RunPlan(*decided, channel_axis, n_phases)
 
 
-def run_models(model: str | None, depth: float | str, fusion: str) -> list[Path]:
+def run_models(model: str | None, depth: float | str, fusion: str | None) -> list[Path]:
     """The checkpoint folders a run over many images may use, before any is read.
 
     ``model`` given: that one. Else the catalogue's choice at a told ``depth`` (checked
-    already); with ``"auto"`` every bundled model of ``fusion``, since each image gets
-    :func:`plan_run`'s choice at its own distance.
+    already); with ``"auto"`` every bundled model of ``fusion`` (None: the default), as
+    each image gets :func:`plan_run`'s choice at its own distance.
     """
     if model:
         return [resolve_model_path(model)]
     if depth != "auto":
         return [choose_model(float(depth), fusion, strict=True).path]
+    method = fusion or names.DEFAULT_METHOD
     found = [
-        e.path for e in available_models() if e.bundled and e.depths_um and e.method == fusion
+        e.path for e in available_models() if e.bundled and e.depths_um and e.method == method
     ]
     if not found:  # the catalogue's one message for "no model of this fusion"
         choose_model(DEFAULT_DEPTH_UM, fusion, strict=True)

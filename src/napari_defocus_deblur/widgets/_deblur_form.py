@@ -19,6 +19,7 @@ from napari_defocus_deblur.widgets._models import (
     plane_depths_um,
 )
 from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
@@ -29,7 +30,8 @@ DEPTH_SOURCES = (
     ("set here", "manual"),
     ("auto (estimate per plane)", "auto"),
 )
-FUSIONS = (("sum", "sum"), ("concat", "concat"))
+#: Network families of the bundled zoo, the default first (``zoo.names.DEFAULT_METHOD``).
+NETWORKS = tuple((m, m) for m in sorted(METHODS, key=lambda m: m != DEFAULT_METHOD))
 #: Range of the depth control (micrometres of stage offset from focus).
 DEPTH_RANGE_UM = SLIDER_DEPTH_UM
 AUTO_MODEL = "auto"
@@ -38,7 +40,7 @@ AUTO_MODEL = "auto"
 DEFAULTS: dict[str, Any] = {
     "depth_source": "metadata",
     "depth_um": DEFAULT_DEPTH_UM,
-    "fusion": "sum",
+    "fusion": DEFAULT_METHOD,
     "model": AUTO_MODEL,
     "device": "auto",
     "backend": "auto",
@@ -85,12 +87,12 @@ def build_form(
             "on depth use it, auto model picks by it",
         },
         fusion={
-            "widget_type": "RadioButtons",
-            "label": "Fusion",
-            "choices": list(FUSIONS),
-            "orientation": "horizontal",
-            "tooltip": "head-to-tail fusion (arXiv:2201.02876, Eqs. 7 and 8); "
-            "a chosen model brings its own",
+            "widget_type": "ComboBox",
+            "label": "Network",
+            "choices": list(NETWORKS),
+            "tooltip": "bundled network for the auto model: unet (one scale, the default: "
+            "best measured), sum or concat (head-to-tail fusion, arXiv:2201.02876, Eqs. 7 "
+            "and 8), nah (Nah et al. 2017); a chosen model brings its own",
         },
         model={"widget_type": "ComboBox", "label": "Model", "choices": model_choices},
         device={"widget_type": "ComboBox", "label": "Device", "choices": list(device_choices)},

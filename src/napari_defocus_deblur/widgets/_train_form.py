@@ -23,6 +23,7 @@ from napari_defocus_deblur.widgets._layout import special_text
 from napari_defocus_deblur.widgets._models import choice_label, nearest_model
 from napari_defocus_deblur.widgets._registry import user_models_dir
 from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.inference.catalogue import ModelEntry
@@ -162,7 +163,7 @@ def resolve_start(
     """``TrainConfig.init`` for a "Start from" value ("auto": nearest bundled model)."""
     if value != START_AUTO:
         return value
-    best = nearest_model([m for m in models if m.bundled], depth_um, "sum", channel)
+    best = nearest_model([m for m in models if m.bundled], depth_um, DEFAULT_METHOD, channel)
     return SCRATCH if best is None else str(best.path)
 
 

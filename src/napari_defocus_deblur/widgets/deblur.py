@@ -40,6 +40,7 @@ from napari_defocus_deblur.widgets._layout import (
 from napari_defocus_deblur.widgets._models import backend_choices, device_choices
 from napari_defocus_deblur.widgets._results import find_result
 from napari_defocus_deblur.widgets._settings import restore_defaults
+from napari_defocus_deblur.zoo.names import METHODS
 
 if TYPE_CHECKING:
     import napari
@@ -131,7 +132,7 @@ class DeblurWidget(Container):
         return float(self.settings.depth_um.value)
 
     def fusion(self) -> str:
-        """``"sum"`` or ``"concat"``."""
+        """The network family of the auto model: ``"unet"``, ``"sum"``, ``"concat"``, ``"nah"``."""
         return str(self.settings.fusion.value)
 
     @property
@@ -170,6 +171,8 @@ class DeblurWidget(Container):
     def restore_defaults(self) -> None:
         """Every setting back to :data:`DEFAULTS`."""
         with quietly(self):
+            # the model first: a chosen model locks the network box to its own
+            restore_defaults(self.settings, {"model": DEFAULTS["model"]})
             restore_defaults(self.settings, DEFAULTS)
         self._sync_all()
 
@@ -193,13 +196,13 @@ class DeblurWidget(Container):
         self.apply_button.visible = stack
 
     def _sync_model(self) -> None:
-        """Relabel "auto → name", lock fusion to a chosen model's, check the channel."""
+        """Relabel "auto → name", lock the network to a chosen model's, check the channel."""
         with quietly(self):
             self.settings.model.reset_choices()
             chosen = self.settings.model.value != AUTO_MODEL
             choice = self.model_choice()
-            if chosen and choice is not None and choice.fusion in ("sum", "concat"):
-                self.settings.fusion.value = choice.fusion
+            if chosen and choice is not None and choice.method in METHODS:
+                self.settings.fusion.value = choice.method
             self.settings.fusion.enabled = not chosen
         self.channel.check(self.image.value, choice, self.models, self.depth_um(), self.fusion())
 
@@ -252,7 +255,7 @@ class DeblurWidget(Container):
         job = DeblurJob(
             data=data, planes=planes, out_shape=shape, depth=depth, recorded=recorded,
             model=choice if chosen else None,  # None: the plan's choice per plane
-            models=tuple(self.models), fusion=(choice.fusion if chosen else None) or self.fusion(),
+            models=tuple(self.models), fusion=(choice.method if chosen else None) or self.fusion(),
             channel=channel_of(layer), device=device, preview=preview, backend=backend,
         )  # fmt: skip
         name = choice.name if chosen else f"auto ({choice.name})"

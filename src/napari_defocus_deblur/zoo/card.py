@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from napari_defocus_deblur.zoo.names import alias, method_of, trained_depths
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, alias, method_of, trained_depths
 
 PAPER = "Defocus Deblur Microscopy via head-to-tail cross-scale fusion (arXiv:2201.02876)"
 _METHOD_WORDS = {
@@ -102,7 +102,7 @@ def card_facts(text: str) -> dict[str, Any]:
 def _v2_rows(evaluation: Mapping[str, Any], method: str) -> list[str]:
     """Test rows from ``scripts/evaluate_zoo_v2.py``'s record (paper layout, nominal set)."""
     rows = {(r["method"], r["depth_um"]): r for r in evaluation["paper"]}
-    if method == "sum" and any(m == "default" for m, _ in rows):
+    if method == DEFAULT_METHOD and any(m == "default" for m, _ in rows):
         method = "default"  # the shipped default: this model with depth_um="auto"
     out = [
         "| distance | input PSNR / SSIM | this model PSNR / SSIM | gain (dB) | s / image |",
