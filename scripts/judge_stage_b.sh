@@ -8,6 +8,9 @@
 set -u
 N=${1:?usage: judge_stage_b.sh STEP}
 cd "$(dirname "$0")/.." || exit 1
+# the project's virtual environment when there is one (nohup from a plain shell)
+[ -x .venv/bin/python ] && PATH="$PWD/.venv/bin:$PATH"
+python -c "import napari_defocus_deblur" || { echo "napari_defocus_deblur is not importable"; exit 1; }
 until grep -q "kept all four at step $N" runs/v3b.log 2>/dev/null; do sleep 20; done
 pkill -TERM -f train_zoo_v3.py
 while pgrep -f train_zoo_v3.py >/dev/null; do sleep 5; done
