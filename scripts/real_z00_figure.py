@@ -11,7 +11,7 @@ nuclei, which real in-focus images do not have).
 Usage::
 
     python scripts/real_z00_figure.py [--data ../shared/data/bbbc006-real/defocus-z00]
-        [--model bbbc006-sum] [--out docs/images/real-z00-before-after.png]
+        [--model bbbc006-unet] [--out docs/images/real-z00-before-after.png]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 
 from napari_defocus_deblur.evaluation.no_reference import ringing_share, sharpness
 from napari_defocus_deblur.io.tiff import read_image
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/bbbc006-real/defocus-z00"
 
@@ -41,7 +42,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--model", default="bbbc006-sum")
+    parser.add_argument("--model", default=f"bbbc006-{DEFAULT_METHOD}", help="(the default's)")
     parser.add_argument("--depth", default="auto", help="µm, or auto (default: estimated)")
     parser.add_argument("--rows", type=int, default=3, help="images shown in the figure")
     parser.add_argument("--crop", type=int, default=260, help="side of the shown crop")
