@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
+from napari_defocus_deblur.cli._network import add_network_argument
 
 NAME = "focus-map"
 EXIT_SKIPPED = 1
@@ -46,14 +46,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--above", type=float, default=8.0, metavar="UM", help="--fix threshold in µm (8)"
     )
     parser.add_argument("--model", metavar="DIR", help="--fix model (default: bundled)")
-    parser.add_argument(
-        "--fusion",
-        "--network",
-        choices=METHODS,
-        default=None,  # the catalogue's default family, read when the model is chosen
-        help=f"--fix network family: unet (one scale), sum or concat (the paper's "
-        f"head-to-tail fusion) or nah (default: {DEFAULT_METHOD})",
-    )
+    add_network_argument(parser, "--fix")
     parser.add_argument("--device", default="auto", help="--fix device: auto, cpu, cuda, ...")
     parser.add_argument(
         "--overwrite",

@@ -14,9 +14,9 @@ import re
 import sys
 from typing import Any
 
+from napari_defocus_deblur.cli._network import add_network_argument
 from napari_defocus_deblur.cli._planes import add_plane_arguments
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
-from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
 
 NAME = "predict"
 EXIT_SKIPPED = 1
@@ -53,14 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "estimated per plane (depth-conditioned models; not for BBBC006 roots, whose planes "
         "are chosen by it)",
     )
-    parser.add_argument(
-        "--fusion",
-        "--network",
-        choices=METHODS,
-        default=None,  # the catalogue's default family, read when the model is chosen
-        help=f"bundled network family: unet (one scale), sum or concat (the paper's "
-        f"head-to-tail fusion) or nah (default: {DEFAULT_METHOD})",
-    )
+    add_network_argument(parser)
     parser.add_argument(
         "--model",
         metavar="DIR",

@@ -171,8 +171,7 @@ def plan_run(
         As :func:`~.device.resolve_backend` takes them, resolved once here; a resolved
         :class:`~.device.Backend` as ``backend`` is used as it is.
     fusion, channel
-        Network family (None: the default, ``zoo.names.DEFAULT_METHOD``) and image
-        channel for the model choice.
+        Network family (None: the default) and image channel for the model choice.
     channel_axis, tile, overlap, phases
         As ``deblur`` takes them (phases: :func:`~.phases.choose_phases`).
     metadata_depth_um
@@ -215,12 +214,10 @@ def plan_run(
 
 
 def run_models(model: str | None, depth: float | str, fusion: str | None) -> list[Path]:
-    """The checkpoint folders a run over many images may use, before any is read.
-
-    ``model`` given: that one. Else the catalogue's choice at a told ``depth`` (checked
-    already); with ``"auto"`` every bundled model of ``fusion`` (None: the default), as
-    each image gets :func:`plan_run`'s choice at its own distance.
-    """
+    """The checkpoint folders a run over many images may use, before any is read:
+    ``model`` when given; else the catalogue's choice at a told ``depth``; with ``"auto"``
+    every bundled model of ``fusion`` (None: the default family), as each image gets
+    :func:`plan_run`'s choice at its own distance."""
     if model:
         return [resolve_model_path(model)]
     if depth != "auto":
