@@ -13,13 +13,15 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--stage a|b] [--chunk 100] [--until N] \
+    nohup python scripts/train_zoo_v3.py [--stage a|b|c] [--chunk 100] [--until N] \
         [--keep-every 500] >> runs/v3.log 2>&1 &
 
 Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
 ``runs/v3-<method>``, until 6,000 steps); ``b`` continues the shipped zoo on 960 fresh
 fields with stratified distances (``configs/cpu-v3b-<method>.json``,
-``runs/v3b-<method>``, until 4,000 steps, copies in ``runs/v3b-steps``).
+``runs/v3b-<method>``, until 4,000 steps, copies in ``runs/v3b-steps``); ``c`` continues
+the shipped zoo (stage b at 1,500) on 960 other fresh fields, finishing stage b's cosine
+(``configs/cpu-v3c-<method>.json``, ``runs/v3c-<method>``, until 2,500 steps).
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -44,15 +46,20 @@ ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("sum", "concat", "unet", "nah")
 REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
 #: Stage -> (config prefix, run prefix, default --until).
-STAGES = {"a": ("cpu-v3-", "v3-", 6000), "b": ("cpu-v3b-", "v3b-", 4000)}
+STAGES = {
+    "a": ("cpu-v3-", "v3-", 6000),
+    "b": ("cpu-v3b-", "v3b-", 4000),
+    "c": ("cpu-v3c-", "v3c-", 2500),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunk", type=int, default=100, help="steps per turn")
     parser.add_argument("--stage", choices=STAGES, default="a", help="which stage (a)")
+    horizons = ", ".join(f"{k}: {v[2]}" for k, v in STAGES.items())
     parser.add_argument(
-        "--until", type=int, default=None, help="stop when all reach this (a: 6000, b: 4000)"
+        "--until", type=int, default=None, help=f"stop when all reach this ({horizons})"
     )
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs")
