@@ -118,12 +118,14 @@ DATA_NOTE_V2 = (
 
 def data_note_v3(config: dict) -> str:
     """The card's data line of a zoo v3 network, from its last stage's training config
-    (stage a: 480 fields, distances drawn uniformly; stage b: 960 fresh fields, stratified)."""
+    (stage a: 480 fields, distances drawn uniformly; stages b-d: 960 fresh fields each,
+    stratified, continuing the zoo shipped before them; the card's stage list gives the
+    steps)."""
     fields = config.get("prior_fields", 480)
     sampling = config.get("depth_sampling") or "uniform"
     lo, hi = config.get("prior_depths_um") or (2.0, 44.0)
     stage_b = (
-        f"; continued from the shipped 4,000-step zoo v3 on {fields} fresh fields "
+        f"; the last stage continued the previously shipped zoo v3 on {fields} fresh fields "
         f"(split seed {config.get('split_seed')}), distances drawn {sampling}"
         if sampling == "stratified"
         else ""

@@ -78,9 +78,11 @@ def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") 
 def cache_name(method: str) -> str:
     """The score file of ``method``: a v3 run's name and step count, or a shipped network's
     weights hash, plus the inference rule's version (pixel phases), so scores of other
-    weights or of one-pass inference are never mixed in."""
+    weights or of one-pass inference are never mixed in; the one-click path's scores also
+    name the defocus estimator (its fitting decides the distance the network is told)."""
     import hashlib
 
+    from napari_defocus_deblur.estimate import estimator_id
     from napari_defocus_deblur.inference.catalogue import resolve_model_path
 
     if ":" in method:
@@ -93,7 +95,8 @@ def cache_name(method: str) -> str:
         name = f"{method}-{digest[:10]}"
     else:
         return method  # input and Richardson-Lucy: no network
-    return f"{name}-{INFERENCE_RULE}"
+    one_click = method == "default" or method.startswith("auto:")
+    return f"{name}-{INFERENCE_RULE}" + (f"-est{estimator_id()}" if one_click else "")
 
 
 def scores_of(folder: Path, method: str, cache: Path) -> list[Score]:

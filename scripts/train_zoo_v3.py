@@ -13,7 +13,7 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--stage a|b|c] [--chunk 100] [--until N] \
+    nohup python scripts/train_zoo_v3.py [--stage a|b|c|d] [--chunk 100] [--until N] \
         [--keep-every 500] >> runs/v3.log 2>&1 &
 
 Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
@@ -21,7 +21,10 @@ Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
 fields with stratified distances (``configs/cpu-v3b-<method>.json``,
 ``runs/v3b-<method>``, until 4,000 steps, copies in ``runs/v3b-steps``); ``c`` continues
 the shipped zoo (stage b at 1,500) on 960 other fresh fields, finishing stage b's cosine
-(``configs/cpu-v3c-<method>.json``, ``runs/v3c-<method>``, until 2,500 steps).
+(``configs/cpu-v3c-<method>.json``, ``runs/v3c-<method>``, until 2,500 steps); ``d``
+continues the shipped zoo (stage c at 2,500) on 960 other fresh fields with a warm
+restart at lr 5e-5 (``configs/cpu-v3d-<method>.json``, ``runs/v3d-<method>``, until
+2,500 steps).
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -50,6 +53,7 @@ STAGES = {
     "a": ("cpu-v3-", "v3-", 6000),
     "b": ("cpu-v3b-", "v3b-", 4000),
     "c": ("cpu-v3c-", "v3c-", 2500),
+    "d": ("cpu-v3d-", "v3d-", 2500),
 }
 
 

@@ -51,3 +51,16 @@ def test_a_fresh_nominal_34_um_field_reads_in_true_micrometres(seed):
 def test_in_focus_nominal_fields_read_within_the_depth_of_field():
     images, _ = simulate_prior_field([-10.0], prior="nominal", seed=9_950)
     assert estimate_defocus(images[0.0]).depth_um <= 3.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_fields_near_focus_read_in_order_and_outside_the_depth_of_field(seed):
+    # estimator v4: the v3 fit read these 8 µm fields at 0.0, 1.6, 3.8 and 7.5 µm, so the
+    # focus gate returned three of them (nearly) unrestored
+    depths = (4.0, 8.0, 12.0)
+    images, _ = simulate_prior_field(
+        [-d for d in depths], prior="nominal", seed=9_800_000 + seed, shape=(260, 348)
+    )
+    reads = [estimate_defocus(images[-d]).depth_um for d in depths]
+    assert reads[0] < reads[1] < reads[2]
+    assert abs(reads[1] - 8.0) <= 2.5

@@ -3,15 +3,16 @@
 Defocus removes image power at high spatial frequencies, more the farther from focus.
 The estimator cuts the image into tiles, measures each tile's radially averaged power
 spectrum in 24 log-spaced frequency bands (relative to its strongest band, so
-brightness and contrast drop out), maps the band profile to a distance with a small
-multilayer perceptron (24-64-64-1, ReLU; evaluated here in numpy), and takes the median
-over tiles that hold signal. The perceptron was fitted on fields simulated from the
-``wide`` prior (randomised optics,
-camera and content; ``scripts/calibrate_estimator.py``), so its answer is the distance
-at which *those* optics blur as much: the depth-equivalent defocus in micrometres of
-stage offset for BBBC006-like optics. The spread of the tile estimates gives the
-confidence. Anchor: Google's microscopeimagequality classifies defocus levels of
-BBBC006 tiles the same way (per-tile predictions, aggregated with a certainty).
+brightness and contrast drop out), maps the band profile to a distance with the mean of
+five small multilayer perceptrons (24-64-64-1, ReLU; evaluated here in numpy), and takes
+the median over tiles that hold signal. The perceptrons were fitted on fields simulated
+from the ``wide`` prior (randomised optics, camera and content; a quarter of the fields
+drawn within 12 µm of focus, where the focus gate decides; ``scripts/calibrate_estimator.py``),
+and a monotone curve fitted on nominal-optics fields maps their answer to the
+depth-equivalent defocus in micrometres of stage offset for BBBC006-like optics. The
+spread of the tile estimates gives the confidence. Anchor: Google's
+microscopeimagequality classifies defocus levels of BBBC006 tiles the same way (per-tile
+predictions, aggregated with a certainty).
 """
 
 from __future__ import annotations
@@ -93,22 +94,29 @@ def band_profile(tile: np.ndarray) -> np.ndarray:
     return logp - logp.max()
 
 
-def predict_depths(profiles: np.ndarray, coef: dict) -> np.ndarray:
-    """The perceptron of ``coef`` applied to band profiles (one row per tile), µm.
-
-    Where ``coef`` holds a ``calibration`` curve (knots ``raw`` -> ``depth``, fitted on
-    simulated fields apart from the perceptron's), the raw answers are mapped through it:
-    a regression shrinks towards the middle of its training range, and the curve undoes
-    that so the median reading at each distance is the distance. The map is monotone, so
-    the median over tiles commutes with it.
-    """
-    x = (np.atleast_2d(profiles) - np.asarray(coef["mu"])) / np.asarray(coef["sd"])
-    layers = coef["layers"]
+def _perceptron(x: np.ndarray, layers: list[dict]) -> np.ndarray:
+    """One fitted perceptron (ReLU between layers) on standardised profiles."""
     for i, layer in enumerate(layers):
         x = x @ np.asarray(layer["w"]).T + np.asarray(layer["b"])
         if i < len(layers) - 1:
             x = np.maximum(x, 0.0)
-    raw = x[:, 0]
+    return x[:, 0]
+
+
+def predict_depths(profiles: np.ndarray, coef: dict) -> np.ndarray:
+    """The perceptron(s) of ``coef`` applied to band profiles (one row per tile), µm.
+
+    ``coef`` holds one perceptron (``layers``) or an ensemble (``members``, each with its
+    ``layers``, fitted from other random starts; their mean answer varies less from one
+    fitting to the next, so the reading is a smoother function of the blur). Where
+    ``coef`` holds a ``calibration`` curve (knots ``raw`` -> ``depth``, fitted on
+    simulated nominal-optics fields apart from the perceptrons'), the raw answers are
+    mapped through it so that they read in nominal-equivalent micrometres. The map is
+    monotone, so the median over tiles commutes with it.
+    """
+    x = (np.atleast_2d(profiles) - np.asarray(coef["mu"])) / np.asarray(coef["sd"])
+    members = coef.get("members") or [coef]
+    raw = np.mean([_perceptron(x, m["layers"]) for m in members], axis=0)
     curve = coef.get("calibration")
     if curve is None:
         return raw
