@@ -1,0 +1,39 @@
+"""Band profiles and the perceptrons that map them to micrometres."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_defocus_deblur.estimate import _coefficients
+from napari_defocus_deblur.estimate.profile import band_profile, predict_depths
+
+
+def _profiles(n: int = 6) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.array([band_profile(rng.normal(size=(128, 128))) for _ in range(n)])
+
+
+def test_one_perceptron_files_still_read_and_an_ensemble_is_the_mean():
+    coef = _coefficients()
+    single = {"mu": coef["mu"], "sd": coef["sd"], "layers": coef["members"][0]["layers"]}
+    other = {**single, "layers": coef["members"][1]["layers"]}
+    pair = {"mu": coef["mu"], "sd": coef["sd"], "members": coef["members"][:2]}
+    x = _profiles()
+    expected = (predict_depths(x, single) + predict_depths(x, other)) / 2
+    assert np.allclose(predict_depths(x, pair), expected)
+    assert not np.allclose(predict_depths(x, single), predict_depths(x, other))
+
+
+def test_the_shipped_calibration_curve_is_strictly_increasing():
+    curve = _coefficients()["calibration"]
+    assert np.all(np.diff(curve["raw"]) > 0) and np.all(np.diff(curve["depth"]) > 0)
+
+
+def test_the_calibration_interpolates_inside_and_continues_with_slope_one_outside():
+    # a "perceptron" that answers its first input, so the raw readings are chosen here
+    identity = {"mu": [0.0] * 3, "sd": [1.0] * 3, "layers": [{"w": [[1.0, 0, 0]], "b": [0.0]}]}
+    curve = {"raw": [0.0, 10.0, 20.0], "depth": [0.0, 5.0, 30.0]}
+    raw = np.array([[-2.0, 0, 0], [5.0, 0, 0], [15.0, 0, 0], [25.0, 0, 0]])
+    assert np.allclose(predict_depths(raw, identity), [-2.0, 5.0, 15.0, 25.0])
+    mapped = predict_depths(raw, {**identity, "calibration": curve})
+    assert np.allclose(mapped, [-2.0, 2.5, 17.5, 35.0])
