@@ -190,12 +190,12 @@ def calibration_curve(raw: np.ndarray, depths: np.ndarray, step: float = 2.0) ->
     from scipy.optimize import isotonic_regression
 
     order = np.argsort(raw)
-    fitted = isotonic_regression(depths[order]).x
+    sorted_raw, fitted = raw[order], isotonic_regression(depths[order]).x
     knots_raw, knots_depth = [], []
     for depth in np.arange(DEPTH_RANGE[0], DEPTH_RANGE[1] + step / 2, step):
         i = int(np.searchsorted(fitted, depth))
         if 0 < i < len(fitted):
-            knots_raw.append(float(raw[order][i]))
+            knots_raw.append(float(sorted_raw[i]))
             knots_depth.append(float(depth))
     r = np.maximum.accumulate(np.array(knots_raw))
     r = r + 1e-3 * np.arange(len(r))  # strictly increasing for np.interp
