@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -75,10 +76,24 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
+#: Modules that bind ``zoo.names.DEFAULT_METHOD`` when first imported (the Deblur and
+#: Train forms' DEFAULTS, the CLI's ``--network``, the cards): imported before a test
+#: patches the default family, or a first import under the patch keeps the patched
+#: family for the rest of the session.
+DEFAULT_METHOD_READERS = (
+    "napari_defocus_deblur.cli._network",
+    "napari_defocus_deblur.zoo.card",
+    "napari_defocus_deblur.widgets._deblur_form",
+    "napari_defocus_deblur.widgets._train_form",
+)
+
+
 @pytest.fixture
 def use_zoo(monkeypatch):
     """``use_zoo(folder)`` makes ``folder`` the bundled model zoo (patches the catalogue);
     ``use_zoo(folder, "sum")`` also makes ``"sum"`` its default family."""
+    import importlib
+
     from napari_defocus_deblur.inference import catalogue
     from napari_defocus_deblur.zoo import names
 
@@ -86,6 +101,9 @@ def use_zoo(monkeypatch):
         Path(folder).mkdir(parents=True, exist_ok=True)
         monkeypatch.setattr(catalogue, "ZOO_DIR", Path(folder))
         if default_method is not None:  # a zoo without the real default family
+            for module in DEFAULT_METHOD_READERS:
+                with contextlib.suppress(ImportError):  # the forms need a Qt binding
+                    importlib.import_module(module)
             monkeypatch.setattr(names, "DEFAULT_METHOD", default_method)
         return Path(folder)
 

@@ -206,20 +206,10 @@ def test_pooled_model_selected_inside_its_range_without_warning(pooled_zoo):
         select_model(34.0, "nah")
 
 
-@pytest.fixture
-def nearest_model():
-    """The widgets' model rule, imported *before* ``zoo`` patches the default family: the
-    Deblur form's DEFAULTS table copies ``zoo.names.DEFAULT_METHOD`` when first imported,
-    and a first import under the patch froze "sum" as the widget's default for every
-    later test in the session (the demo test then chose ``bbbc006-sum``)."""
-    from napari_defocus_deblur.widgets._models import nearest_model
-
-    return nearest_model
-
-
-def test_widgets_and_api_choose_the_same_model(nearest_model, zoo, tmp_path):
+def test_widgets_and_api_choose_the_same_model(zoo, tmp_path):
     """One rule: the widgets' choice equals ``select_model``'s for the same inputs."""
     from napari_defocus_deblur.inference.catalogue import choose
+    from napari_defocus_deblur.widgets._models import nearest_model
 
     yours = tmp_path / "yours-22um-concat"
     save_model(tiny_model(2, fusion="concat"), yours, depth_um=22.0)
