@@ -6,11 +6,14 @@ on the real BBBC006 z_00 and in-focus images. A quarter of the defocused trainin
 use the real in-focus images as content (never the in-focus fields, so the real
 in-focus check is not a training image). A quarter of the training fields are drawn
 within ``NEAR_UM`` of focus, where the focus gate decides whether a plane is restored at
-all; five perceptrons from other random starts are averaged; a monotone curve fitted on
-800 nominal-optics fields (isotonic regression of the distance on the mean answer) maps
-the answer to nominal-equivalent micrometres. Usage::
+all; 400 nominal-optics fields (seed 3) join the 800 ``wide`` ones (v5: alone, the
+``wide`` fields taught the perceptrons an answer that falls from 12 to 14 µm on nominal
+optics); five perceptrons from other random starts are averaged; a monotone curve fitted
+on 400 other nominal-optics fields (seed 4; isotonic regression of the distance on the
+mean answer) maps the answer to nominal-equivalent micrometres. Usage::
 
-    python scripts/calibrate_estimator.py [--fields 800] [--cache runs/estimator-data-v4.npz]
+    python scripts/calibrate_estimator.py [--fields 800] [--nominal-train 400]
+        [--cache runs/estimator-data-v4.npz]
 
 The simulated fields are kept in ``--cache`` so a re-fit does not simulate again.
 """
@@ -42,8 +45,11 @@ DEPTH_RANGE = (0.0, 44.0)
 NEAR_UM = 12.0
 #: Simulation seed of the training fields (v3 fitted 600 fields of seed 0).
 TRAIN_SEED = 10
-#: Simulation seeds of the nominal-optics calibration fields, 400 each.
+#: Simulation seeds of the nominal-optics fields, 400 each: the first joins the training
+#: fields (``--nominal-train``), the second fits the calibration curve.
 CALIBRATION_SEEDS = (3, 4)
+#: Fields per nominal-optics seed.
+NOMINAL_FIELDS = 400
 REAL = Path(__file__).resolve().parents[1].parent / "shared/data/bbbc006-real"
 
 
@@ -213,7 +219,9 @@ def training_data(cache: Path, fields: int, near_share: float) -> dict:
     data["xtr"], data["ytr"] = simulate(fields, TRAIN_SEED, real=real, near_share=near_share)
     data["xte"], data["yte"] = simulate(100, 1)
     data["xno"], data["yno"] = simulate(60, 2, "nominal")
-    calibration = [simulate(400, seed, "nominal", real=real) for seed in CALIBRATION_SEEDS]
+    calibration = [
+        simulate(NOMINAL_FIELDS, seed, "nominal", real=real) for seed in CALIBRATION_SEEDS
+    ]
     data["xcn"] = np.concatenate([x for x, _ in calibration])
     data["ycn"] = np.concatenate([y for _, y in calibration])
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -221,19 +229,38 @@ def training_data(cache: Path, fields: int, near_share: float) -> dict:
     return data
 
 
+def split_nominal(data: dict, n_train: int) -> tuple[tuple, tuple]:
+    """Training fields (the ``wide`` ones plus the first ``n_train`` nominal fields of seed
+    3) and calibration fields (the nominal fields of seed 4; v4 used both seeds)."""
+    if not 0 <= n_train <= NOMINAL_FIELDS:
+        raise SystemExit(f"--nominal-train must be 0-{NOMINAL_FIELDS}")
+    first = slice(0, n_train)
+    rest = slice(NOMINAL_FIELDS if n_train else 0, None)  # never calibrate on training
+    train = (
+        np.concatenate([data["xtr"], data["xcn"][first]]),
+        np.concatenate([data["ytr"], data["ycn"][first]]),
+    )
+    return train, (data["xcn"][rest], data["ycn"][rest])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--fields", type=int, default=800)
     ap.add_argument("--near-share", type=float, default=0.25)
     ap.add_argument("--members", type=int, default=5)
+    ap.add_argument(
+        "--nominal-train",
+        type=int,
+        default=NOMINAL_FIELDS,
+        help="nominal-optics fields (seed 3) added to the training fields (v4: 0)",
+    )
     ap.add_argument("--cache", type=Path, default=Path("runs/estimator-data-v4.npz"))
     args = ap.parse_args()
     data = training_data(args.cache, args.fields, args.near_share)
-    prof, d, _ = features(data["xtr"], data["ytr"])
+    train, calibrate = split_nominal(data, args.nominal_train)
+    prof, d, _ = features(*train)
     coef = fit(prof, d, args.members)
-    coef["calibration"] = calibration_curve(
-        field_medians(data["xcn"], data["ycn"], coef), data["ycn"]
-    )
+    coef["calibration"] = calibration_curve(field_medians(*calibrate, coef), calibrate[1])
     wide = field_errors(data["xte"], data["yte"], coef)
     nominal = field_errors(data["xno"], data["yno"], coef)
     print(
@@ -241,8 +268,9 @@ def main() -> None:
         f"nominal optics {np.median(nominal):.2f} um ({len(nominal)} fields)"
     )
     info = {
-        "_comment": "fitted by scripts/calibrate_estimator.py on the 'wide' prior (v4)",
-        "fields": len(data["ytr"]),
+        "_comment": "fitted by scripts/calibrate_estimator.py on the 'wide' prior and "
+        f"{args.nominal_train} nominal fields (v5)",
+        "fields": len(train[1]),
         "tile": TILE,
         "band_edges": BAND_EDGES.round(5).tolist(),
         "depth_range": list(DEPTH_RANGE),

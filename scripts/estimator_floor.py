@@ -3,9 +3,10 @@
 An image tells its blur, not the optics that made it (``simulate.equivalence``): the
 ``wide-1.5x`` field at 34 µm is the nominal field at 41.1 µm. This prints each setting's
 nominal-equivalent distances, then the estimator's median error against the true
-distance, the floor a perfect reader of nominal-equivalent micrometres would reach
-(``|equivalent - true|``), and its error against the equivalent distance. The same
-figures are in the evaluation record (``scripts/evaluate_zoo_v3.py``).
+distance, the error an exact reader of nominal-equivalent micrometres would make
+(``|equivalent - true|``; not a lower bound, see ``evaluate_zoo_v3.estimator_figures``),
+and its error against the equivalent distance. The same figures are in the evaluation
+record (``scripts/evaluate_zoo_v3.py``).
 
 Usage (writes the set first if it is missing)::
 
@@ -43,15 +44,15 @@ def main() -> None:
         eq = [nominal_equivalent_um(d if above else -d, optics) for d in ROBUSTNESS_DEPTHS_UM]
         print(f"  {setting:12s}", "  ".join(f"{z:5.1f}" for z in eq))
     figures = estimator_figures(args.set)
-    print(f"{'median |error| µm':18s} {'vs true':>8s} {'floor':>6s} {'vs equiv.':>9s}")
+    print(f"{'median |error| µm':18s} {'vs true':>8s} {'exact eq.':>9s} {'vs equiv.':>9s}")
     for name in [*figures["per_setting"], "all"]:
         row = [
             figures[f"{k}robustness_median_abs_error_um"]
             if name == "all"
             else figures[f"{k}per_setting"][name]
-            for k in ("", "floor_", "vs_equivalent_")
+            for k in ("", "equivalent_reader_", "vs_equivalent_")
         ]
-        print(f"  {name:16s} {row[0]:8.2f} {row[1]:6.2f} {row[2]:9.2f}")
+        print(f"  {name:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f}")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ brightness and contrast drop out), maps the band profile to a distance with the 
 five small multilayer perceptrons (24-64-64-1, ReLU; evaluated here in numpy), and takes
 the median over tiles that hold signal. The perceptrons were fitted on fields simulated
 from the ``wide`` prior (randomised optics, camera and content; a quarter of the fields
-drawn within 12 µm of focus, where the focus gate decides; ``scripts/calibrate_estimator.py``),
-and a monotone curve fitted on nominal-optics fields maps their answer to the
+drawn within 12 µm of focus, where the focus gate decides) and on half as many
+nominal-optics fields (``scripts/calibrate_estimator.py``), and a monotone curve fitted
+on other nominal-optics fields maps their answer to the
 depth-equivalent defocus in micrometres of stage offset for BBBC006-like optics. The
 spread of the tile estimates gives the confidence. Anchor: Google's
 microscopeimagequality classifies defocus levels of BBBC006 tiles the same way (per-tile
