@@ -53,15 +53,17 @@ def test_in_focus_nominal_fields_read_within_the_depth_of_field():
     assert estimate_defocus(images[0.0]).depth_um <= 3.0
 
 
+def nominal_reads(depths: tuple[float, ...], seed: int, shape: tuple[int, int]) -> list[float]:
+    """Estimates of one nominal-optics field (same content) at each of ``depths`` µm."""
+    images, _ = simulate_prior_field([-d for d in depths], prior="nominal", seed=seed, shape=shape)
+    return [estimate_defocus(images[-d]).depth_um for d in depths]
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_fields_near_focus_read_in_order_and_outside_the_depth_of_field(seed):
     # estimator v4: the v3 fit read these 8 µm fields at 0.0, 1.6, 3.8 and 7.5 µm, so the
     # focus gate returned three of them (nearly) unrestored
-    depths = (4.0, 8.0, 12.0)
-    images, _ = simulate_prior_field(
-        [-d for d in depths], prior="nominal", seed=9_800_000 + seed, shape=(260, 348)
-    )
-    reads = [estimate_defocus(images[-d]).depth_um for d in depths]
+    reads = nominal_reads((4.0, 8.0, 12.0), seed=9_800_000 + seed, shape=(260, 348))
     assert reads[0] < reads[1] < reads[2]
     assert abs(reads[1] - 8.0) <= 2.5
 
@@ -70,10 +72,6 @@ def test_fields_near_focus_read_in_order_and_outside_the_depth_of_field(seed):
 def test_fields_at_10_14_18_um_read_apart_and_in_order(seed):
     # estimator v5: v4's answer fell from 12 to 14 µm on nominal optics; it read these
     # fields at 11.3/13.0/16.7, 12.8/12.8/16.6, 11.3/12.0/17.6 and 9.3/13.6/16.9 µm
-    depths = (10.0, 14.0, 18.0)
-    images, _ = simulate_prior_field(
-        [-d for d in depths], prior="nominal", seed=9_700 + seed, shape=(256, 384)
-    )
-    reads = [estimate_defocus(images[-d]).depth_um for d in depths]
+    reads = nominal_reads((10.0, 14.0, 18.0), seed=9_700 + seed, shape=(256, 384))
     assert reads[1] - reads[0] >= 2.0 and reads[2] - reads[1] >= 2.0
     assert abs(reads[1] - 14.0) <= 2.0
