@@ -32,12 +32,36 @@ def _stretch(image: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip((image - lo) / max(hi - lo, 1e-6), 0, 1)
 
 
-def main() -> None:
+def draw_figure(shown: list, crop: int, model: str, out: Path) -> None:
+    """Before/after crops of the first images, one row each, written to ``out``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    c = crop
+    fig, axes = plt.subplots(len(shown), 2, figsize=(6.4, 3.2 * len(shown)), squeeze=False)
+    for row, (label, image, restored) in zip(axes, shown):
+        h, w = image.shape
+        top, left = (h - c) // 2, (w - c) // 2
+        for ax, img, title in (
+            (row[0], image, "z_00 as acquired"),
+            (row[1], restored, "deblurred"),
+        ):
+            patch = img[top : top + c, left : left + c]
+            lo, hi = np.percentile(patch, [0.5, 99.8])
+            ax.imshow(_stretch(patch, lo, hi), cmap="gray", interpolation="nearest")
+            ax.set_title(f"{'_'.join(label)}: {title}", fontsize=9)
+            ax.axis("off")
+    fig.suptitle(f"Real BBBC006 z_00 (32 µm below focus), {model}", fontsize=10)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+def main() -> None:
+    from napari_defocus_deblur.estimate import estimate_defocus
     from napari_defocus_deblur.inference import deblur, load_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,8 +75,6 @@ def main() -> None:
     files = sorted(args.data.glob("*.tif"))
     if not files:
         raise SystemExit(f"no z_00 TIFFs in {args.data}")
-    from napari_defocus_deblur.estimate import estimate_defocus
-
     model = load_model(args.model)
     before, after, shown, rings, depths = [], [], [], [], []
     for i, path in enumerate(files):
@@ -75,25 +97,7 @@ def main() -> None:
         f"(median; min x{ratio.min():.2f}, max x{ratio.max():.2f}); ringing median "
         f"{100 * np.median(rings):.2f} % of pixels; depth used median {np.median(depths):.1f} um"
     )
-    c = args.crop
-    fig, axes = plt.subplots(len(shown), 2, figsize=(6.4, 3.2 * len(shown)), squeeze=False)
-    for row, (label, image, restored) in zip(axes, shown):
-        h, w = image.shape
-        top, left = (h - c) // 2, (w - c) // 2
-        for ax, img, title in (
-            (row[0], image, "z_00 as acquired"),
-            (row[1], restored, "deblurred"),
-        ):
-            crop = img[top : top + c, left : left + c]
-            lo, hi = np.percentile(crop, [0.5, 99.8])
-            ax.imshow(_stretch(crop, lo, hi), cmap="gray", interpolation="nearest")
-            ax.set_title(f"{'_'.join(label)}: {title}", fontsize=9)
-            ax.axis("off")
-    fig.suptitle(f"Real BBBC006 z_00 (32 µm below focus), {args.model}", fontsize=10)
-    fig.tight_layout()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=110)
-    print(f"wrote {args.out}")
+    draw_figure(shown, args.crop, args.model, args.out)
 
 
 if __name__ == "__main__":
