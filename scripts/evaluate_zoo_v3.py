@@ -367,36 +367,9 @@ def render(record: dict) -> str:
     return "\n".join(p)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
-    ap.add_argument("--runs", type=Path, default=Path("runs"))
-    ap.add_argument("--scores-dir", type=Path, default=Path("runs/v3-scores"))
-    ap.add_argument("--json", type=Path, default=REPO / "docs/data/zoo-v3-eval.json")
-    ap.add_argument("--shipped-only", action="store_true", help="score the shipped zoo only")
-    ap.add_argument(
-        "--run-prefix", default="v3-", help="candidate runs are RUNS/<prefix><method> (v3-)"
-    )
-    ap.add_argument(
-        "--auto",
-        nargs="*",
-        default=[],
-        choices=[n for n in NETWORKS if n != DEFAULT_METHOD],
-        help="also score these networks on the one-click path (the default's is always)",
-    )
-    args = ap.parse_args()
-    if not (args.set / "manifest.json").is_file():
-        drive(iter_write_robustness_set(args.set))
-    labels = {m: m for m in SHIPPED}
-    if args.shipped_only:
-        for method in labels:
-            print(f"scoring {method}: {len(scores_of(args.set, method, args.scores_dir))} pairs")
-        return
-    labels |= candidates(args.runs.resolve(), tuple(args.auto), args.run_prefix)
-    scores = []
-    for method, label in labels.items():
-        print(f"scoring {label}", flush=True)
-        scores += [replace(s, method=label) for s in scores_of(args.set, method, args.scores_dir)]
+def build_record(scores: list[Score], labels: dict[str, str], args: argparse.Namespace) -> dict:
+    """The evaluation record: the tables' cells, lattice, real z_00, estimator, do-no-harm,
+    equal steps and the ship rule's verdict (``labels``: method key -> table label)."""
     robust = [s for s in scores if s.part == "robustness"]
     record = {
         "paper": summarise([s for s in scores if s.part == "paper"], ["depth_um"]),
@@ -434,6 +407,40 @@ def main() -> None:
         ],
         record["real_z00"],
     )
+    return record
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
+    ap.add_argument("--runs", type=Path, default=Path("runs"))
+    ap.add_argument("--scores-dir", type=Path, default=Path("runs/v3-scores"))
+    ap.add_argument("--json", type=Path, default=REPO / "docs/data/zoo-v3-eval.json")
+    ap.add_argument("--shipped-only", action="store_true", help="score the shipped zoo only")
+    ap.add_argument(
+        "--run-prefix", default="v3-", help="candidate runs are RUNS/<prefix><method> (v3-)"
+    )
+    ap.add_argument(
+        "--auto",
+        nargs="*",
+        default=[],
+        choices=[n for n in NETWORKS if n != DEFAULT_METHOD],
+        help="also score these networks on the one-click path (the default's is always)",
+    )
+    args = ap.parse_args()
+    if not (args.set / "manifest.json").is_file():
+        drive(iter_write_robustness_set(args.set))
+    labels = {m: m for m in SHIPPED}
+    if args.shipped_only:
+        for method in labels:
+            print(f"scoring {method}: {len(scores_of(args.set, method, args.scores_dir))} pairs")
+        return
+    labels |= candidates(args.runs.resolve(), tuple(args.auto), args.run_prefix)
+    scores = []
+    for method, label in labels.items():
+        print(f"scoring {label}", flush=True)
+        scores += [replace(s, method=label) for s in scores_of(args.set, method, args.scores_dir)]
+    record = build_record(scores, labels, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(record, indent=1, default=str) + "\n")
     text, table = ZOO_DOC.read_text(), render(record)
