@@ -24,7 +24,12 @@ import numpy as np
 
 from napari_defocus_deblur.evaluation.texture import texture_ratio
 from napari_defocus_deblur.inference import deblur
-from napari_defocus_deblur.simulate.robustness import OPTICS_SETTINGS, cells, simulate_cell
+from napari_defocus_deblur.simulate.robustness import (
+    CONTENT_TYPES,
+    OPTICS_SETTINGS,
+    cells,
+    simulate_cell,
+)
 
 #: (label, deblur keyword arguments besides the image); "default" is the one-click path
 METHODS = (
@@ -59,7 +64,7 @@ def main() -> None:
     ap.add_argument(
         "--settings", nargs="+", default=["aberrated", "nominal"], choices=sorted(OPTICS_SETTINGS)
     )
-    ap.add_argument("--content", default="sparse-smooth")
+    ap.add_argument("--content", default="sparse-smooth", choices=sorted(CONTENT_TYPES))
     args = ap.parse_args()
     warnings.filterwarnings("ignore")  # coverage notes of the one-click path
     names = " | ".join(label for label, _ in METHODS)
