@@ -1,0 +1,74 @@
+"""Average the weights of kept copies of a zoo v3 stage (checkpoint averaging).
+
+The schedule keeps all four networks at every 500 steps (``runs/v3<stage>-steps/<step>``).
+Late in a cosine schedule the copies sit in one basin, and their mean is often better
+than any one of them (Izmailov et al. 2018, "Averaging weights leads to wider optima";
+no normalisation layers here, so no statistics need recomputing). This writes, per
+network, the element-wise mean of the copies' float32 weights as a run folder named
+``<prefix>avg-<method>`` whose config and training state are the last copy's (the
+evaluation caches scores by run name and step, so the mean never mixes with a copy).
+
+Usage::
+
+    python scripts/average_copies.py runs/v3d-steps/1500 runs/v3d-steps/2000 \\
+        runs/v3d-steps/2500 --prefix v3d- --out runs/v3d-steps/avg-1500-2500
+    python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
+        --run-prefix v3d-avg- --auto sum
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
+
+METHODS = ("sum", "concat", "unet", "nah")
+
+
+def average_run(runs: list[Path], out: Path) -> int:
+    """Write the mean of the checkpoints in ``runs`` to ``out``; returns the last step."""
+    models = [load_checkpoint(run) for run in runs]
+    configs = {json.dumps(m.config.to_dict(), sort_keys=True) for m, _ in models}
+    if len(configs) != 1:
+        raise SystemExit(f"{out.name}: the copies are different networks")
+    states = [m.state_dict() for m, _ in models]
+    mean = {k: sum(s[k].double() for s in states) / len(states) for k in states[0]}
+    model, info = models[-1]
+    model.load_state_dict({k: v.to(torch.float32) for k, v in mean.items()})
+    info = {k: v for k, v in info.items() if k not in ("format", "model")}
+    info["name"] = out.name
+    info["provenance"] = {**info.get("provenance", {}), "averaged": [str(r) for r in runs]}
+    save_checkpoint(model, out, info=info)
+    state = json.loads((runs[-1] / "training_state.json").read_text())
+    state["averaged_from"] = [str(r) for r in runs]
+    (out / "training_state.json").write_text(json.dumps(state, indent=1) + "\n")
+    return int(state["step"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("copies", nargs="+", type=Path, help="kept copies (runs/v3d-steps/<step>)")
+    ap.add_argument("--prefix", default="v3d-", help="run prefix inside each copy (v3d-)")
+    ap.add_argument("--out", type=Path, required=True, help="folder for the averaged runs")
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    args = ap.parse_args()
+    if len(args.copies) < 2:
+        raise SystemExit("give at least two copies to average")
+    if args.out.exists():
+        raise SystemExit(f"{args.out} exists; choose another --out")
+    for method in args.methods:
+        runs = [copy / f"{args.prefix}{method}" for copy in args.copies]
+        lost = [str(r) for r in runs if not (r / "model.safetensors").is_file()]
+        if lost:
+            raise SystemExit(f"no checkpoint in {', '.join(lost)}")
+        out = args.out / f"{args.prefix}avg-{method}"
+        step = average_run(runs, out)
+        print(f"{out}: mean of {len(runs)} copies (last at step {step})")
+
+
+if __name__ == "__main__":
+    main()
