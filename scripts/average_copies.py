@@ -25,8 +25,7 @@ from pathlib import Path
 import torch
 
 from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
-
-METHODS = ("sum", "concat", "unet", "nah")
+from napari_defocus_deblur.zoo.names import METHODS
 
 
 def average_run(runs: list[Path], out: Path) -> int:

@@ -45,13 +45,13 @@ from napari_defocus_deblur.simulate.robustness import (
     iter_write_robustness_set,
     read_manifest,
 )
-from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO_DOC = REPO / "docs" / "zoo.md"
 MARK = re.compile(r"<!-- v3-tables -->.*<!-- /v3-tables -->", re.S)
 REAL = REPO.parent / "shared" / "data" / "bbbc006-real"
-NETWORKS = ("sum", "concat", "unet", "nah")
+NETWORKS = METHODS  # the four bundled families (zoo.names)
 SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "default")
 #: The most ringing (median % of pixels over the real z_00 images) a shipped default may
 #: leave (the 4,000-step zoo left 0.15 %, stage b at 1,000 steps 0.07 %).

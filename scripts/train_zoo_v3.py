@@ -44,9 +44,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from napari_defocus_deblur.training.schedule import Schedule, iter_schedule, progress
+from napari_defocus_deblur.zoo.names import METHODS
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("sum", "concat", "unet", "nah")
 REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
 #: Stage -> (config prefix, run prefix, default --until).
 STAGES = {
