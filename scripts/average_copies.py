@@ -59,14 +59,14 @@ def main() -> None:
         raise SystemExit("give at least two copies to average")
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; choose another --out")
-    for method in args.methods:
-        runs = [copy / f"{args.prefix}{method}" for copy in args.copies]
-        lost = [str(r) for r in runs if not (r / "model.safetensors").is_file()]
-        if lost:
-            raise SystemExit(f"no checkpoint in {', '.join(lost)}")
+    runs = {m: [copy / f"{args.prefix}{m}" for copy in args.copies] for m in args.methods}
+    lost = [str(r) for rs in runs.values() for r in rs if not (r / "model.safetensors").is_file()]
+    if lost:  # checked before anything is written
+        raise SystemExit(f"no checkpoint in {', '.join(lost)}")
+    for method, method_runs in runs.items():
         out = args.out / f"{args.prefix}avg-{method}"
-        step = average_run(runs, out)
-        print(f"{out}: mean of {len(runs)} copies (last at step {step})")
+        step = average_run(method_runs, out)
+        print(f"{out}: mean of {len(method_runs)} copies (last at step {step})")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,6 @@ REPO = Path(__file__).resolve().parents[1]
 ZOO_DOC = REPO / "docs" / "zoo.md"
 MARK = re.compile(r"<!-- v3-tables -->.*<!-- /v3-tables -->", re.S)
 REAL = REPO.parent / "shared" / "data" / "bbbc006-real"
-NETWORKS = METHODS  # the four bundled families (zoo.names)
 SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "default")
 #: The most ringing (median % of pixels over the real z_00 images) a shipped default may
 #: leave (the 4,000-step zoo left 0.15 %, stage b at 1,000 steps 0.07 %).
@@ -64,7 +63,7 @@ def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") 
     """Scored method name -> label, for the v3 runs that exist: each told the distance,
     and the one-click path ("auto") with the default's network and those in ``auto``."""
     out = {}
-    for net in NETWORKS:
+    for net in METHODS:
         run = runs / f"{run_prefix}{net}"
         if (run / "model.safetensors").is_file():
             out[f"told:{run}"] = f"{net} v3"
@@ -89,7 +88,7 @@ def cache_name(method: str) -> str:
         run = Path(method.split(":", 1)[1])
         state = json.loads((run / "training_state.json").read_text())
         name = f"{method.split(':')[0]}-{run.name}-{state['step']}"
-    elif method in (*NETWORKS, "default"):
+    elif method in (*METHODS, "default"):
         folder = resolve_model_path(f"bbbc006-{DEFAULT_METHOD if method == 'default' else method}")
         digest = hashlib.sha256((Path(folder) / "model.safetensors").read_bytes()).hexdigest()
         name = f"{method}-{digest[:10]}"
@@ -268,7 +267,7 @@ def do_no_harm(models: dict[str, str]) -> dict[str, dict]:
 def equal_steps(runs: Path, run_prefix: str = "v3-") -> list[dict]:
     """Steps, precision and wall time of every v3 run."""
     rows = []
-    for net in NETWORKS:
+    for net in METHODS:
         state = runs / f"{run_prefix}{net}" / "training_state.json"
         info = runs / f"{run_prefix}{net}" / "config.json"
         if state.is_file() and info.is_file():
@@ -385,7 +384,7 @@ def build_record(scores: list[Score], labels: dict[str, str], args: argparse.Nam
     nets = {
         lab: m.split(":", 1)[1] if ":" in m else f"bbbc006-{m}"
         for m, lab in labels.items()
-        if m.split(":")[0] in ("told", *NETWORKS)
+        if m.split(":")[0] in ("told", *METHODS)
     }
     record["lattice_over_10"] = {
         m: sum(s.lattice_ratio > 10 for s in scores if s.method == m)
@@ -424,7 +423,7 @@ def main() -> None:
         "--auto",
         nargs="*",
         default=[],
-        choices=[n for n in NETWORKS if n != DEFAULT_METHOD],
+        choices=[n for n in METHODS if n != DEFAULT_METHOD],
         help="also score these networks on the one-click path (the default's is always)",
     )
     args = ap.parse_args()
