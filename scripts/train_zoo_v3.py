@@ -13,7 +13,7 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--stage a|b|c|d] [--chunk 100] [--until N] \
+    nohup python scripts/train_zoo_v3.py [--stage a|b|c|d|e] [--chunk 100] [--until N] \
         [--keep-every 500] >> runs/v3.log 2>&1 &
 
 Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
@@ -24,7 +24,9 @@ the shipped zoo (stage b at 1,500) on 960 other fresh fields, finishing stage b'
 (``configs/cpu-v3c-<method>.json``, ``runs/v3c-<method>``, until 2,500 steps); ``d``
 continues the shipped zoo (stage c at 2,500) on 960 other fresh fields with a warm
 restart at lr 5e-5 (``configs/cpu-v3d-<method>.json``, ``runs/v3d-<method>``, until
-2,500 steps).
+2,500 steps); ``e`` continues the shipped zoo on 960 other fresh fields, told each
+crop's distance with a relative spread of 0.1 (``depth_jitter``), warm restart at lr 4e-5
+(``configs/cpu-v3e-<method>.json``, ``runs/v3e-<method>``, until 2,500 steps).
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -54,6 +56,7 @@ STAGES = {
     "b": ("cpu-v3b-", "v3b-", 4000),
     "c": ("cpu-v3c-", "v3c-", 2500),
     "d": ("cpu-v3d-", "v3d-", 2500),
+    "e": ("cpu-v3e-", "v3e-", 2500),
 }
 
 

@@ -168,3 +168,13 @@ def test_depth_sampling_reaches_the_config(tmp_path):
     assert build_config(parse(base))[0].depth_sampling == "uniform"
     cfg, _ = build_config(parse([*base, "--depth-sampling", "stratified"]))
     assert cfg.depth_sampling == "stratified"
+
+
+def test_depth_jitter_reaches_the_config(tmp_path):
+    from napari_defocus_deblur.cli import build_parser
+    from napari_defocus_deblur.cli.train import build_config
+
+    base = ["train", "--prior", "wide", "-o", str(tmp_path / "m"), "--device", "cpu"]
+    parse = build_parser().parse_args
+    assert build_config(parse(base))[0].depth_jitter == 0.0
+    assert build_config(parse([*base, "--depth-jitter", "0.1"]))[0].depth_jitter == 0.1

@@ -35,6 +35,7 @@ _OVERRIDES = {
     "prior": "prior",
     "prior_fields": "prior_fields",
     "depth_sampling": "depth_sampling",
+    "depth_jitter": "depth_jitter",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -75,6 +76,13 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="distances of simulated fields: drawn independently (uniform, default) or one "
         "per stratum of the range (stratified: no holes)",
+    )
+    p.add_argument(
+        "--depth-jitter",
+        type=float,
+        default=None,
+        help="relative spread of the distance a depth-conditioned network is told while it "
+        "trains (0-0.5; default 0: the true distance)",
     )
     p.add_argument(
         "--condition",

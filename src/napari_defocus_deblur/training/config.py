@@ -98,6 +98,12 @@ class TrainConfig:
         (each drawn independently; a few hundred fields leave holes of several µm) or
         ``"stratified"`` (the range cut into one stratum per defocused field, one
         distance drawn in each: no holes).
+    depth_jitter
+        Relative spread of the distance a depth-conditioned network is *told* while it
+        trains: each crop's true distance times ``exp(depth_jitter * N(0, 1))`` (0: the
+        true distance). A network trained so expects the told distance to be off by about
+        that fraction, as the estimator's reading is on the one-click path (``auto``), and
+        weighs the blur it sees against it; validation always tells the true distance.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -141,6 +147,7 @@ class TrainConfig:
     prior_depths_um: tuple[PriorDistance, PriorDistance] = (2.0, 44.0)
     content_dir: str | None = None
     depth_sampling: Literal["uniform", "stratified"] = "uniform"
+    depth_jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     early_stopping_patience: Count | None = 10
     checkpoint_every: Count | None = None
     resume: bool = False

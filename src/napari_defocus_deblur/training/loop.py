@@ -62,6 +62,21 @@ def total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
 
 
 @torch.no_grad()
+def jittered_depths(depths_um: np.ndarray, jitter: float, rng: np.random.Generator) -> np.ndarray:
+    """The distances a network is told for crops at ``depths_um``: each times
+    ``exp(jitter * N(0, 1))`` (:attr:`TrainConfig.depth_jitter`); ``depths_um`` itself,
+    without drawing from ``rng``, when ``jitter`` is 0 (runs without it replay exactly).
+
+    >>> d = jittered_depths(np.array([0.0, 20.0]), 0.1, np.random.default_rng(0))
+    >>> float(d[0]), bool(abs(d[1] - 20.0) < 6.0)
+    (0.0, True)
+    """
+    if jitter == 0:
+        return depths_um
+    factor = np.exp(jitter * rng.standard_normal(depths_um.shape))
+    return (depths_um * factor).astype(depths_um.dtype)
+
+
 def validate(model: nn.Module, data: TrainingData, device: torch.device) -> dict[str, float]:
     """Mean multi-scale loss, PSNR and SSIM over whole validation fields (metrics module
     convention; invariant to the per-field normalisation, so equal to raw-unit values)."""
@@ -168,7 +183,8 @@ class Session:
         conditioned = model.config.conditioned  # type: ignore[union-attr]
         xb, yb, *db = self.data.sample(self.rng, config.batch, config.crop, with_depth=conditioned)
         x, y = torch.from_numpy(xb).to(device), torch.from_numpy(yb).to(device)
-        depth = torch.from_numpy(db[0]).to(device) if conditioned else None
+        told = jittered_depths(db[0], config.depth_jitter, self.rng) if conditioned else None
+        depth = torch.from_numpy(told).to(device) if conditioned else None
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_amp):
             outputs = model.forward_multiscale(x, depth)
         loss = multiscale_loss([o.float() for o in outputs], y)

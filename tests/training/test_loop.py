@@ -1,0 +1,66 @@
+"""Tests of training.loop: the distances a depth-conditioned network is told."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.model import HeadToTailNet
+from napari_defocus_deblur.training import TrainConfig, TrainingData, train
+from napari_defocus_deblur.training.loop import jittered_depths
+from tests.training.helpers import TINY, blob_pairs
+
+
+def test_no_jitter_tells_the_true_distance_and_draws_nothing():
+    rng = np.random.default_rng(5)
+    depths = np.array([0.0, 12.5, 34.0], dtype=np.float32)
+    told = jittered_depths(depths, 0.0, rng)
+    np.testing.assert_array_equal(told, depths)
+    assert rng.integers(1 << 30) == np.random.default_rng(5).integers(1 << 30)
+
+
+def test_jitter_is_relative_and_keeps_focus_at_zero():
+    depths = np.array([0.0] * 10 + [20.0] * 20_000, dtype=np.float32)
+    told = jittered_depths(depths, 0.1, np.random.default_rng(0))
+    assert told.dtype == np.float32 and np.all(told[:10] == 0.0)
+    log_ratio = np.log(told[10:] / 20.0)
+    assert abs(log_ratio.mean()) < 0.003
+    assert log_ratio.std() == pytest.approx(0.1, rel=0.03)
+
+
+def test_jitter_bounds_are_checked(tmp_path):
+    with pytest.raises(UserInputError, match="depth_jitter"):
+        TrainConfig(tmp_path / "m", depth_jitter=0.8)
+    assert TrainConfig(tmp_path / "m").depth_jitter == 0.0
+
+
+def _told_depths(tmp_path, monkeypatch, jitter: float) -> np.ndarray:
+    """The distances a conditioned tiny network is told over 6 training steps at 10 µm
+    (batch 2; validation of 1 field after each of 2 epochs and before the first)."""
+    oof, sharp = blob_pairs(4, (48, 48), seed=2)
+    data = TrainingData.from_arrays(oof, sharp, val_fraction=0.25, depth_um=10.0)
+    told: list[float] = []
+    forward = HeadToTailNet.forward_multiscale
+
+    def spy(self, x, depth=None):
+        told.extend(torch.as_tensor(depth).float().flatten().tolist())
+        return forward(self, x, depth)
+
+    monkeypatch.setattr(HeadToTailNet, "forward_multiscale", spy)
+    options = {"crop": 32, "batch": 2, "warmup": 1, "epoch_steps": 3, "steps": 6}
+    config = TrainConfig(
+        tmp_path / f"j{jitter}", condition="depth", depth_jitter=jitter, **options, **TINY
+    )
+    train(config, data)
+    return np.array(told)
+
+
+def test_training_tells_jittered_distances_validation_the_true_one(tmp_path, monkeypatch):
+    plain = _told_depths(tmp_path, monkeypatch, 0.0)
+    assert len(plain) > 12 and np.all(plain == 10.0)
+    jittered = _told_depths(tmp_path, monkeypatch, 0.2)
+    moved = jittered[jittered != 10.0]
+    assert len(moved) == 6 * 2 and np.all(np.abs(np.log(moved / 10.0)) < 5 * 0.2)
+    assert np.sum(jittered == 10.0) == len(plain) - 6 * 2  # validation: the true distance
