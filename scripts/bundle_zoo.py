@@ -118,9 +118,9 @@ DATA_NOTE_V2 = (
 
 def data_note_v3(config: dict) -> str:
     """The card's data line of a zoo v3 network, from its last stage's training config
-    (stage a: 480 fields, distances drawn uniformly; stages b-d: 960 fresh fields each,
-    stratified, continuing the zoo shipped before them; the card's stage list gives the
-    steps)."""
+    (stage a: 480 fields, distances drawn uniformly; stages b-e: 960 fresh fields each,
+    stratified, continuing the zoo shipped before them; stage e also told a jittered
+    distance; the card's stage list gives the steps)."""
     fields = config.get("prior_fields", 480)
     sampling = config.get("depth_sampling") or "uniform"
     lo, hi = config.get("prior_depths_um") or (2.0, 44.0)
@@ -130,6 +130,9 @@ def data_note_v3(config: dict) -> str:
         if sampling == "stratified"
         else ""
     )
+    jitter = config.get("depth_jitter") or 0.0
+    if jitter:
+        stage_b += f", told its distance times exp({jitter:g} N(0, 1)) (`depth_jitter`)"
     return (
         "zoo v3 (`scripts/train_zoo_v3.py`, round-robin with the other three networks at "
         "equal steps): fields simulated in memory from the recalibrated `wide` prior "
