@@ -25,7 +25,10 @@ BAD = {
     "norm-low-string": ({"normalization": {"low": "a"}}, "normalization.low"),
     "norm-order": ({"normalization": {"low": 90, "high": 10}}, "percentiles"),
     "nah-negative": ({"model": {"nah_channels": -1}}, "model.nah_channels"),
-    "huge-width": ({"model": {"base_channels": 100000}}, "less than or equal to 256"),
+    "huge-width": (
+        {"model": {"base_channels": 100000}},
+        "model.base_channels must be at most 256",
+    ),
     "deep": ({"model": {"levels": 40}}, "model.levels"),
     "banana": ({"model": {"banana": 1}}, "unknown key model.banana"),
     "model-string": ({"model": "x"}, "model must be a JSON object"),

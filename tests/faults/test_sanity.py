@@ -61,7 +61,7 @@ def test_estimate_refuses_huge_values_and_non_arrays():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"depth_um": -5}, "greater than or equal to 0"),
+        ({"depth_um": -5}, "depth_um must be at least 0"),
         ({"depth_um": float("nan")}, "finite"),
         ({"fusion": "bad"}, "'sum' or 'concat'"),
     ],

@@ -28,7 +28,7 @@ CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.json"))
         ({"depth_um": limits.DEPTH_UM[1] * 2}, f"depth_um must be at most {limits.DEPTH_UM[1]}"),
         (
             {"prior_depths_um": (0, 999)},
-            f"prior_depths_um must be at most {limits.TRAIN_DEPTH_UM[1]}",
+            f"prior_depths_um.1 must be at most {limits.TRAIN_DEPTH_UM[1]}",
         ),
         ({"fusion": "mul"}, "fusion must be one of 'sum' or 'concat', got 'mul'"),
         (

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.errors import UserInputError, describe_validation_error
 from napari_defocus_deblur.limits import CHANNELS, DEPTH_UM
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.normalization import PercentileNormalization
@@ -78,26 +78,6 @@ def info_schema() -> type[BaseModel]:
     )
 
 
-def describe(error: ValidationError, limit: int = 3) -> str:
-    """The first ``limit`` problems of a validation error, on one line."""
-    parts = []
-    for item in error.errors()[:limit]:
-        where = ".".join(str(p) for p in item["loc"]) or "value"
-        value = repr(item.get("input"))
-        value = value if len(value) <= 40 else value[:37] + "..."
-        if item["type"] == "extra_forbidden":
-            parts.append(f"unknown key {where}")
-        elif item["type"] == "missing":
-            parts.append(f"{where} is missing")
-        elif item["type"] in ("model_type", "dict_type"):
-            parts.append(f"{where} must be a JSON object (got {value})")
-        else:
-            msg = item["msg"][:1].lower() + item["msg"][1:]
-            parts.append(f"{where}: {msg} (got {value})")
-    more = len(error.errors()) - limit
-    return "; ".join(parts) + (f" and {more} more problem(s)" if more > 0 else "")
-
-
 def validate_model_config(data: Any, what: str = "model config") -> ModelConfig:
     """A :class:`ModelConfig` from a dict, after checking keys, types and :data:`BOUNDS`.
 
@@ -118,7 +98,7 @@ def validate_model_config(data: Any, what: str = "model config") -> ModelConfig:
     try:
         checked = model_schema().model_validate(data)
     except ValidationError as exc:
-        raise UserInputError(f"{what}: {describe(exc)}") from None
+        raise UserInputError(f"{what}: {describe_validation_error(exc)}") from None
     try:
         return ModelConfig(**checked.model_dump())
     except UserInputError as exc:
@@ -140,7 +120,7 @@ def validate_info(info: Any, what: str = "config.json") -> dict[str, Any]:
     try:
         checked = info_schema().model_validate(info)
     except ValidationError as exc:
-        raise UserInputError(f"{what}: {describe(exc)}") from None
+        raise UserInputError(f"{what}: {describe_validation_error(exc)}") from None
     validate_model_config(info["model"], f"{what}: model")
     if checked.normalization is not None:
         try:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
-from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.errors import UserInputError, describe_validation_error
 from napari_defocus_deblur.limits import DEPTH_UM, MIN_SIDE_PX, TRAIN_DEPTH_UM
 
 #: Epochs when neither ``steps``, ``epochs`` nor ``max_minutes`` is given (the paper's 80).
@@ -101,9 +101,8 @@ class TrainConfig:
     depth_jitter
         Relative spread of the distance a depth-conditioned network is *told* while it
         trains: each crop's true distance times ``exp(depth_jitter * N(0, 1))`` (0: the
-        true distance). A network trained so expects the told distance to be off by about
-        that fraction, as the estimator's reading is on the one-click path (``auto``), and
-        weighs the blur it sees against it; validation always tells the true distance.
+        true one), as the estimate on the one-click path (``auto``) is off by about that
+        fraction; validation always tells the true distance.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -258,33 +257,6 @@ def apply_device_defaults(values: dict[str, Any], device_type: str) -> list[str]
     ]
 
 
-def describe_error(error: ValidationError) -> str:
-    """A pydantic error of :class:`TrainConfig` as one line: the field and its bound."""
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int)) or "value"
-        got, ctx, kind = item.get("input"), item.get("ctx") or {}, item["type"]
-        bound = {
-            "greater_than_equal": "at least {ge}",
-            "greater_than": "greater than {gt}",
-            "less_than_equal": "at most {le}",
-            "less_than": "less than {lt}",
-            "literal_error": "one of {expected}",
-            "int_type": "an integer",
-            "float_type": "a number",
-            "bool_type": "true or false",
-        }.get(kind)
-        if kind == "value_error" and isinstance(ctx.get("error"), UserInputError):
-            parts.append(str(ctx["error"]))
-        elif kind == "unexpected_keyword_argument":
-            parts.append(f"unknown training config keys: {where}")
-        elif bound is not None:
-            parts.append(f"{where} must be {bound.format(**ctx)}, got {got!r:.40}")
-        else:
-            parts.append(f"{where}: {item['msg']} (got {got!r:.40})")
-    return "; ".join(dict.fromkeys(parts))
-
-
 def _readable_init(cls: type) -> type:
     """Make ``cls(...)`` raise :class:`UserInputError` (one line) instead of pydantic's."""
     init = cls.__init__
@@ -294,7 +266,7 @@ def _readable_init(cls: type) -> type:
         try:
             init(self, *args, **kwargs)
         except ValidationError as exc:
-            raise UserInputError(describe_error(exc)) from None
+            raise UserInputError(describe_validation_error(exc)) from None
 
     cls.__init__ = __init__  # type: ignore[method-assign]
     return cls
