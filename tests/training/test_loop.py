@@ -64,3 +64,21 @@ def test_training_tells_jittered_distances_validation_the_true_one(tmp_path, mon
     moved = jittered[jittered != 10.0]
     assert len(moved) == 6 * 2 and np.all(np.abs(np.log(moved / 10.0)) < 5 * 0.2)
     assert np.sum(jittered == 10.0) == len(plain) - 6 * 2  # validation: the true distance
+
+
+def test_validation_runs_without_gradients(monkeypatch):
+    from napari_defocus_deblur.model import build_model
+    from napari_defocus_deblur.training.loop import validate
+
+    oof, sharp = blob_pairs(4, (48, 48), seed=3)
+    data = TrainingData.from_arrays(oof, sharp, val_fraction=0.5, depth_um=10.0)
+    grad_enabled: list[bool] = []
+    forward = HeadToTailNet.forward_multiscale
+
+    def spy(self, x, depth=None):
+        grad_enabled.append(torch.is_grad_enabled())
+        return forward(self, x, depth)
+
+    monkeypatch.setattr(HeadToTailNet, "forward_multiscale", spy)
+    metrics = validate(build_model(**TINY), data, torch.device("cpu"))
+    assert grad_enabled and not any(grad_enabled) and np.isfinite(metrics["val_psnr"])

@@ -61,7 +61,6 @@ def total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
     return None if config.max_minutes is not None else DEFAULT_EPOCHS * steps_per_epoch
 
 
-@torch.no_grad()
 def jittered_depths(depths_um: np.ndarray, jitter: float, rng: np.random.Generator) -> np.ndarray:
     """The distances a network is told for crops at ``depths_um``: each times
     ``exp(jitter * N(0, 1))`` (:attr:`TrainConfig.depth_jitter`); ``depths_um`` itself,
@@ -77,6 +76,7 @@ def jittered_depths(depths_um: np.ndarray, jitter: float, rng: np.random.Generat
     return (depths_um * factor).astype(depths_um.dtype)
 
 
+@torch.no_grad()
 def validate(model: nn.Module, data: TrainingData, device: torch.device) -> dict[str, float]:
     """Mean multi-scale loss, PSNR and SSIM over whole validation fields (metrics module
     convention; invariant to the per-field normalisation, so equal to raw-unit values)."""
@@ -183,8 +183,10 @@ class Session:
         conditioned = model.config.conditioned  # type: ignore[union-attr]
         xb, yb, *db = self.data.sample(self.rng, config.batch, config.crop, with_depth=conditioned)
         x, y = torch.from_numpy(xb).to(device), torch.from_numpy(yb).to(device)
-        told = jittered_depths(db[0], config.depth_jitter, self.rng) if conditioned else None
-        depth = torch.from_numpy(told).to(device) if conditioned else None
+        depth = None
+        if conditioned:
+            told = jittered_depths(db[0], config.depth_jitter, self.rng)
+            depth = torch.from_numpy(told).to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_amp):
             outputs = model.forward_multiscale(x, depth)
         loss = multiscale_loss([o.float() for o in outputs], y)
