@@ -35,7 +35,7 @@ from napari_defocus_deblur.estimate import (
     tiles_of,
 )
 from napari_defocus_deblur.simulate.field import simulate_prior_field
-from napari_defocus_deblur.simulate.prior import get_prior
+from napari_defocus_deblur.simulate.prior import Prior, get_prior
 
 OUT = (
     Path(__file__).resolve().parents[1] / "src/napari_defocus_deblur/estimate" / COEFFICIENTS_FILE
@@ -61,7 +61,11 @@ def real_images(folder: str) -> list[np.ndarray]:
 
 
 def simulate(
-    n: int, seed: int, prior: str = "wide", real: list | None = None, near_share: float = 0.0
+    n: int,
+    seed: int,
+    prior: str | Prior = "wide",
+    real: list | None = None,
+    near_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` 256 x 256 fields (8 % in focus, ``near_share`` within :data:`NEAR_UM`, else
     0-44 µm) and their distances; a quarter of the defocused fields take a crop of one of
@@ -157,14 +161,15 @@ def fit_one(x, y, seed: int, steps: int = 3000) -> list[dict]:
     ]
 
 
-def fit(profiles: np.ndarray, depths: np.ndarray, members: int = 5) -> dict:
-    """``members`` perceptrons on the standardised profiles (random starts 0, 1, ...)."""
+def fit(profiles: np.ndarray, depths: np.ndarray, members: int = 5, first_seed: int = 0) -> dict:
+    """``members`` perceptrons on the standardised profiles (random starts
+    ``first_seed``, ``first_seed + 1``, ...)."""
     import torch
 
     mu, sd = profiles.mean(0), profiles.std(0) + 1e-6
     x = torch.tensor((profiles - mu) / sd, dtype=torch.float32)
     y = torch.tensor(depths, dtype=torch.float32)[:, None]
-    nets = [{"layers": fit_one(x, y, seed)} for seed in range(members)]
+    nets = [{"layers": fit_one(x, y, first_seed + k)} for k in range(members)]
     return {"mu": mu.tolist(), "sd": sd.tolist(), "members": nets}
 
 
