@@ -99,16 +99,26 @@ def fit_variant(data: dict, compact: dict, args: argparse.Namespace, seed: int) 
     return {**{k: shipped[k] for k in keep}, **coef}
 
 
-def set_readings(folder: Path, one_click: bool) -> list[dict]:
+def set_images(folder: Path) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """``(manifest entry, blurred, sharp)`` of every field of the set, read once."""
+    return [
+        (
+            entry,
+            read_image(folder / f"{entry['name']}_blurred.tif")[0].astype(np.float32),
+            read_image(folder / f"{entry['name']}_sharp.tif")[0],
+        )
+        for entry in read_manifest(folder)
+    ]
+
+
+def set_readings(fields: list, one_click: bool) -> list[dict]:
     """The estimate (and with ``one_click`` the default network's gain) per set field."""
     from napari_defocus_deblur.evaluation.metrics import psnr
     from napari_defocus_deblur.inference import deblur
 
     rows = []
-    for entry in read_manifest(folder):
-        blurred = read_image(folder / f"{entry['name']}_blurred.tif")[0].astype(np.float32)
+    for entry, blurred, sharp in fields:
         row = {k: entry[k] for k in ("part", "setting", "content")}
-        sharp = read_image(folder / f"{entry['name']}_sharp.tif")[0]
         row.update(depth=float(entry["depth_um"]), read=est.estimate_defocus(blurred).depth_um)
         row["sharp_read"] = est.estimate_defocus(sharp).depth_um
         if one_click:
@@ -127,7 +137,9 @@ def _mean_gain(rows: list[dict], part: str, depth: float) -> float:
     return float(np.mean(gains))
 
 
-def report(coef: dict, data: dict, compact: dict, rows: list[dict], label: str) -> None:
+def report(
+    coef: dict, data: dict, compact: dict, rows: list[dict], real: dict, label: str
+) -> None:
     """Print one variant's figures."""
     held = [
         float(np.median(ce.field_errors(data[x], data[y], coef)))
@@ -155,8 +167,8 @@ def report(coef: dict, data: dict, compact: dict, rows: list[dict], label: str) 
         f"  the set's in-focus images read median {sharp[0]:.2f}, p90 {sharp[1]:.2f}, "
         f"max {sharp[2]:.2f} um"
     )
-    for folder in ("defocus-z00", "in-focus"):
-        reads = [est.estimate_defocus(img).depth_um for img in ce.real_images(folder)]
+    for folder, images in real.items():
+        reads = [est.estimate_defocus(img).depth_um for img in images]
         if reads:
             q = np.percentile(reads, (10, 50, 90))
             print(
@@ -199,9 +211,11 @@ def main() -> None:
         if args.shipped
         else [(f"seed {s}", fit_variant(data, compact, args, s)) for s in args.seeds]
     )
+    fields = set_images(args.set)
+    real = {folder: ce.real_images(folder) for folder in ("defocus-z00", "in-focus")}
     for label, coef in fits:
         est._coefficients = lambda coef=coef: coef
-        report(coef, data, compact, set_readings(args.set, args.one_click), label)
+        report(coef, data, compact, set_readings(fields, args.one_click), real, label)
 
 
 if __name__ == "__main__":
