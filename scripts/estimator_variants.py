@@ -24,6 +24,7 @@ once into ``runs/estimator-compact.npz``), ``--bands N`` uses N log bands instea
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import replace
@@ -65,21 +66,17 @@ def compact_data(cache: Path, n: int) -> dict:
     return {"xc": xc, "yc": yc, "xh": xh, "yh": yh}
 
 
+def band_edges(n: int) -> np.ndarray:
+    """Edges of ``n`` log bands over 0.012-0.5 cycles/px (the shipped profile has 24)."""
+    return np.geomspace(0.012, 0.5, n + 1)
+
+
 def use_bands(n: int) -> None:
-    """Band profiles of ``n`` log bands (0.012-0.5 cycles/px) for fitting and reading."""
+    """Fit on band profiles of ``n`` bands; the variant's coefficients carry the edges
+    (``fit_variant``), and the estimator reads every field with its coefficients' edges."""
     from napari_defocus_deblur.estimate import profile
 
-    edges = np.geomspace(0.012, 0.5, n + 1)
-
-    def band_profile(tile: np.ndarray) -> np.ndarray:
-        saved, profile.BAND_EDGES = profile.BAND_EDGES, edges
-        try:
-            return profile.band_profile(tile)
-        finally:
-            profile.BAND_EDGES = saved
-
-    ce.band_profile = band_profile
-    est.band_profile = band_profile
+    ce.band_profile = functools.partial(profile.band_profile, edges=band_edges(n))
 
 
 def fit_variant(data: dict, compact: dict, args: argparse.Namespace, seed: int) -> dict:
@@ -95,8 +92,11 @@ def fit_variant(data: dict, compact: dict, args: argparse.Namespace, seed: int) 
         readings = ce.field_medians(*calibrate, coef)
         coef["calibration"] = ce.calibration_curve(readings, calibrate[1])
     shipped = json.loads(ce.OUT.read_text())
-    keep = ("tile", "depth_range", "spread_scale_um")
-    return {**{k: shipped[k] for k in keep}, **coef}
+    keep = ("tile", "depth_range", "spread_scale_um", "band_edges")
+    coef = {**{k: shipped[k] for k in keep}, **coef}
+    if args.bands:
+        coef["band_edges"] = band_edges(args.bands).tolist()
+    return coef
 
 
 def set_images(folder: Path) -> list[tuple[dict, np.ndarray, np.ndarray]]:

@@ -37,3 +37,25 @@ def test_the_calibration_interpolates_inside_and_continues_with_slope_one_outsid
     assert np.allclose(predict_depths(raw, identity), [-2.0, 5.0, 15.0, 25.0])
     mapped = predict_depths(raw, {**identity, "calibration": curve})
     assert np.allclose(mapped, [-2.0, 2.5, 17.5, 35.0])
+
+
+def test_band_profile_takes_other_edges():
+    tile = np.random.default_rng(1).normal(size=(128, 128))
+    assert band_profile(tile).shape == (24,)
+    coarse = band_profile(tile, np.geomspace(0.012, 0.5, 13))
+    assert coarse.shape == (12,) and coarse.max() == 0.0
+
+
+def test_the_estimator_reads_with_its_coefficients_band_edges(monkeypatch):
+    import napari_defocus_deblur.estimate as est
+
+    coef = _coefficients()
+    assert np.allclose(coef["band_edges"], est.BAND_EDGES, atol=1e-5)
+    rng = np.random.default_rng(2)
+    image = 100.0 + rng.poisson(200.0, size=(256, 256)).astype(float)
+    shipped = est.estimate_tiles(image).depths_um
+    monkeypatch.setattr(est, "_coefficients", lambda: {**coef, "band_edges": est.BAND_EDGES})
+    assert np.array_equal(est.estimate_tiles(image).depths_um, shipped)
+    shifted = {**coef, "band_edges": (est.BAND_EDGES * 0.7).tolist()}
+    monkeypatch.setattr(est, "_coefficients", lambda: shifted)
+    assert not np.allclose(est.estimate_tiles(image).depths_um, shipped)

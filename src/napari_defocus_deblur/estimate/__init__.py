@@ -201,7 +201,8 @@ def estimate_tiles(image: np.ndarray) -> TileDepths:
     note = "" if with_signal else (NOT_OPTICAL if has_signal.any() else NO_SIGNAL)
     if not with_signal:
         signal[:] = True
-    profiles = np.array([band_profile(t) for t, s in zip(all_tiles, signal) if s])
+    edges = np.asarray(coef.get("band_edges", BAND_EDGES), dtype=np.float64)
+    profiles = np.array([band_profile(t, edges) for t, s in zip(all_tiles, signal) if s])
     estimates = predict_depths(profiles, coef)
     depths = np.full(ny * nx, np.nan)
     depths[signal] = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])

@@ -9,8 +9,9 @@ import numpy as np
 BAND_EDGES = np.geomspace(0.012, 0.5, 25)
 
 
-def band_profile(tile: np.ndarray) -> np.ndarray:
-    """Log10 power of a tile in the :data:`BAND_EDGES` bands, minus its strongest band."""
+def band_profile(tile: np.ndarray, edges: np.ndarray = BAND_EDGES) -> np.ndarray:
+    """Log10 power of a tile in the bands between ``edges`` (cycles per pixel, ascending;
+    default :data:`BAND_EDGES`), minus its strongest band."""
     from scipy import fft
 
     t = np.asarray(tile, dtype=np.float64)
@@ -20,8 +21,8 @@ def band_profile(tile: np.ndarray) -> np.ndarray:
     fy = fft.fftfreq(t.shape[0])[:, None]
     fx = fft.rfftfreq(t.shape[1])[None, :]
     radius = np.hypot(fy, fx)
-    index = np.digitize(radius, BAND_EDGES) - 1
-    n = len(BAND_EDGES) - 1
+    index = np.digitize(radius, edges) - 1
+    n = len(edges) - 1
     ok = (index >= 0) & (index < n)
     sums = np.bincount(index[ok], power[ok], minlength=n)
     counts = np.bincount(index[ok], minlength=n)
