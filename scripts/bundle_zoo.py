@@ -119,8 +119,8 @@ DATA_NOTE_V2 = (
 def data_note_v3(config: dict) -> str:
     """The card's data line of a zoo v3 network, from its last stage's training config
     (stage a: 480 fields, distances drawn uniformly; stages b-e: 960 fresh fields each,
-    stratified, continuing the zoo shipped before them; stage e also told a jittered
-    distance; the card's stage list gives the steps)."""
+    stratified, continuing the zoo shipped before them; stage e-f also told a jittered
+    distance, stage f with a share of nominal optics; the card's stage list gives the steps)."""
     fields = config.get("prior_fields", 480)
     sampling = config.get("depth_sampling") or "uniform"
     lo, hi = config.get("prior_depths_um") or (2.0, 44.0)
@@ -133,6 +133,12 @@ def data_note_v3(config: dict) -> str:
     jitter = config.get("depth_jitter") or 0.0
     if jitter:
         stage_b += f", told its distance times exp({jitter:g} N(0, 1)) (`depth_jitter`)"
+    share = config.get("nominal_optics_share") or 0.0
+    if share:
+        stage_b += (
+            f", {share:.0%} of the fields imaged with the nominal optics and the prior's "
+            "camera and content (`nominal_optics_share`)"
+        )
     return (
         "zoo v3 (`scripts/train_zoo_v3.py`, round-robin with the other three networks at "
         "equal steps): fields simulated in memory from the recalibrated `wide` prior "

@@ -13,7 +13,7 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--stage a|b|c|d|e] [--chunk 100] [--until N] \
+    nohup python scripts/train_zoo_v3.py [--stage a|b|c|d|e|f] [--chunk 100] [--until N] \
         [--keep-every 500] >> runs/v3.log 2>&1 &
 
 Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
@@ -26,7 +26,11 @@ continues the shipped zoo (stage c at 2,500) on 960 other fresh fields with a wa
 restart at lr 5e-5 (``configs/cpu-v3d-<method>.json``, ``runs/v3d-<method>``, until
 2,500 steps); ``e`` continues the shipped zoo on 960 other fresh fields, told each
 crop's distance with a relative spread of 0.1 (``depth_jitter``), warm restart at lr 4e-5
-(``configs/cpu-v3e-<method>.json``, ``runs/v3e-<method>``, until 2,500 steps).
+(``configs/cpu-v3e-<method>.json``, ``runs/v3e-<method>``, until 2,500 steps); ``f``
+continues the shipped zoo (stage e) on 960 other fresh fields with the same jitter and a
+third of them imaged with the nominal (calibrated BBBC006) optics
+(``nominal_optics_share``), warm restart at lr 3e-5 (``configs/cpu-v3f-<method>.json``,
+``runs/v3f-<method>``, until 2,500 steps).
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -57,6 +61,7 @@ STAGES = {
     "c": ("cpu-v3c-", "v3c-", 2500),
     "d": ("cpu-v3d-", "v3d-", 2500),
     "e": ("cpu-v3e-", "v3e-", 2500),
+    "f": ("cpu-v3f-", "v3f-", 2500),
 }
 
 

@@ -53,3 +53,23 @@ def test_wider_optics_blur_more():
         images, _ = simulate_prior_field([-34.0], prior=prior, seed=3, shape=(128, 128))
         sharp_edges.append(np.abs(np.diff(images[-34.0].astype(float), axis=1)).mean())
     assert sharp_edges[1] < sharp_edges[0]
+
+
+def test_nominal_optics_variant_fixes_the_optics_and_keeps_the_rest_random():
+    from napari_defocus_deblur.simulate.prior import with_nominal_optics
+
+    prior = get_prior("wide+nominal-optics")
+    assert prior == with_nominal_optics("wide") and prior.name == "wide+nominal-optics"
+    nominal = PRESETS["nominal"].draw(np.random.default_rng(0))
+    draws = [prior.draw(np.random.default_rng(s)) for s in range(20)]
+    assert all(d.optics == nominal.optics and not d.above_focus for d in draws)
+    assert len({d.camera.background_adu for d in draws}) == 20
+    assert len({d.style.count for d in draws}) > 10
+    assert prior.gain == PRESETS["wide"].gain and prior.count == PRESETS["wide"].count
+
+
+def test_nominal_optics_of_an_unknown_preset_is_one_readable_error():
+    with pytest.raises(UserInputError, match="unknown simulator preset 'banana'"):
+        get_prior("banana+nominal-optics")
+    with pytest.raises(UserInputError, match="unknown simulator preset"):
+        get_prior("+nominal-optics")

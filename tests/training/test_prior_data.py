@@ -95,3 +95,26 @@ def test_a_conditioned_run_records_depth_and_precision(data, tmp_path, amp):
     # amp=False asks for fp32; amp=True for bf16 where this CPU's rule allows it
     bf16 = amp and training_uses_bf16(torch.device("cpu"))
     assert info["training"]["precision"] == ("bf16 autocast" if bf16 else "fp32")
+
+
+def test_a_nominal_optics_share_swaps_optics_only_in_that_share_of_fields():
+    options = {"n_val": 1, "shape": (48, 48), "depths_um": (4.0, 36.0), "seed": 4}
+    plain = prior_training_data(24, **options)
+    zero = prior_training_data(24, nominal_optics_share=0.0, **options)
+    assert [f.field_id for f in zero.train] == [f.field_id for f in plain.train]
+    mixed = prior_training_data(24, nominal_optics_share=0.5, **options)
+    nominal = [f.field_id.startswith("wide+nominal-optics-") for f in mixed.train]
+    assert 6 <= sum(nominal) <= 18
+    assert all(f.field_id.startswith("wide-") for f, n in zip(mixed.train, nominal) if not n)
+    assert [f.field_id for f in mixed.val] == [f.field_id for f in plain.val]
+
+
+def test_a_nominal_optics_share_outside_0_1_is_refused(tmp_path):
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.training.config import TrainConfig
+
+    with pytest.raises(UserInputError, match="nominal_optics_share"):
+        prior_training_data(2, n_val=1, shape=(48, 48), nominal_optics_share=1.5)
+    with pytest.raises(UserInputError, match="nominal_optics_share"):
+        TrainConfig(tmp_path / "m", prior="wide", nominal_optics_share=-0.1)
+    assert TrainConfig(tmp_path / "m").nominal_optics_share == 0.0

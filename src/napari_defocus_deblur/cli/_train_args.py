@@ -36,6 +36,7 @@ _OVERRIDES = {
     "prior_fields": "prior_fields",
     "depth_sampling": "depth_sampling",
     "depth_jitter": "depth_jitter",
+    "nominal_optics_share": "nominal_optics_share",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -83,6 +84,13 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="relative spread of the distance a depth-conditioned network is told while it "
         "trains (0-0.5; default 0: the true distance)",
+    )
+    p.add_argument(
+        "--nominal-optics-share",
+        type=float,
+        default=None,
+        help="share of simulated fields imaged with the nominal (calibrated BBBC006) optics, "
+        "camera and content still from --prior (0-1; default 0)",
     )
     p.add_argument(
         "--condition",

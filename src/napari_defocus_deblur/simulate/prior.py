@@ -22,6 +22,12 @@ A :class:`Prior` is a box of ranges; :meth:`Prior.draw` turns one seed into a co
     0.85-1.75), kept to reproduce the v2 zoo. Their micrometres read ~20 % short on real
     BBBC006 (real z_00 estimated at ~26 µm instead of 32-34 µm).
 
+``<preset>+nominal-optics`` (e.g. ``wide+nominal-optics``)
+    The preset's camera and content with the nominal optics fixed (NA, defocus scale, no
+    aberration or emission shift, below focus; :func:`with_nominal_optics`): the
+    calibrated BBBC006 microscope imaging everything the preset draws. Training mixes a
+    share of such fields into the ``wide`` prior (``TrainConfig.nominal_optics_share``).
+
 Everything drawn is a function of the seed (``numpy.random.default_rng``).
 """
 
@@ -174,13 +180,38 @@ PRESETS: dict[str, Prior] = {
 }
 
 
+#: Suffix of a preset name that fixes the preset's optics to the nominal ones.
+NOMINAL_OPTICS_SUFFIX = "+nominal-optics"
+
+
+def with_nominal_optics(prior: str | Prior) -> Prior:
+    """``prior``'s camera and content ranges with the calibrated nominal optics fixed.
+
+    Examples
+    --------
+    >>> p = with_nominal_optics("wide")
+    >>> p.name, p.na, p.defocus_scale, p.above_focus, p.randomise_content
+    ('wide+nominal-optics', (0.5, 0.5), (0.9, 0.9), 0.0, True)
+    """
+    base = get_prior(prior)
+    nominal = PRESETS["nominal"]
+    optics = ("na", "defocus_scale", "spherical_waves", "wavelength_shift_nm", "above_focus")
+    fixed = {name: getattr(nominal, name) for name in optics}
+    return replace(base, name=base.name + NOMINAL_OPTICS_SUFFIX, **fixed)
+
+
 def get_prior(name: str | Prior) -> Prior:
-    """The preset called ``name`` (a :class:`Prior` is returned as it is)."""
+    """The preset called ``name`` (a :class:`Prior` is returned as it is); a name ending
+    in ``+nominal-optics`` is that preset with the nominal optics (:func:`with_nominal_optics`)."""
     if isinstance(name, Prior):
         return name
+    name = str(name)
+    if name.endswith(NOMINAL_OPTICS_SUFFIX) and name != NOMINAL_OPTICS_SUFFIX:
+        return with_nominal_optics(name.removesuffix(NOMINAL_OPTICS_SUFFIX))
     try:
-        return PRESETS[str(name)]
+        return PRESETS[name]
     except KeyError:
         raise UserInputError(
-            f"unknown simulator preset {name!r}; choose one of {', '.join(PRESETS)}"
+            f"unknown simulator preset {name!r}; choose one of {', '.join(PRESETS)} "
+            f"(or one of them followed by {NOMINAL_OPTICS_SUFFIX})"
         ) from None

@@ -103,6 +103,11 @@ class TrainConfig:
         trains: each crop's true distance times ``exp(depth_jitter * N(0, 1))`` (0: the
         true one), as the estimate on the one-click path (``auto``) is off by about that
         fraction; validation always tells the true distance.
+    nominal_optics_share
+        Share of simulated training fields imaged with the nominal optics (calibrated
+        BBBC006: NA 0.5, defocus scale 0.9, no aberration, below focus) while camera and
+        content are still drawn from ``prior`` (preset ``<prior>+nominal-optics``); 0
+        (default): every field from ``prior``.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -147,6 +152,7 @@ class TrainConfig:
     content_dir: str | None = None
     depth_sampling: Literal["uniform", "stratified"] = "uniform"
     depth_jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    nominal_optics_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     early_stopping_patience: Count | None = 10
     checkpoint_every: Count | None = None
     resume: bool = False

@@ -22,6 +22,7 @@ import numpy as np
 from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.simulate.prior import NOMINAL_OPTICS_SUFFIX
 from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.fields import Field, make_field
 
@@ -113,6 +114,7 @@ def iter_prior_training_data(
     content_fraction: float = 0.25,
     normalization: PercentileNormalization | None = None,
     depth_sampling: str = "uniform",
+    nominal_optics_share: float = 0.0,
 ) -> Generator[FieldsSimulated, None, TrainingData]:
     """Simulate a training set from a prior; yields progress, returns the data.
 
@@ -138,12 +140,18 @@ def iter_prior_training_data(
         ``"uniform"``: each distance drawn independently; ``"stratified"``: the same
         fields in focus and with real content, their distances one per stratum of the
         range (:func:`stratified_depths`).
+    nominal_optics_share
+        Share of training fields simulated with the nominal (calibrated BBBC006) optics
+        and the prior's camera and content (preset ``<prior>+nominal-optics``); 0 draws
+        nothing extra, so the fields are those of a set made without it.
     """
     if n_fields < 1 or n_val < 1:
         raise UserInputError("prior training needs at least one training and validation field")
     lo, hi = (float(d) for d in depths_um)
     if not 0 <= lo <= hi:
         raise UserInputError(f"depths_um must be a range 0 <= lo <= hi, got {depths_um}")
+    if not 0.0 <= nominal_optics_share <= 1.0:
+        raise UserInputError(f"nominal_optics_share must be 0-1, got {nominal_optics_share}")
     norm = normalization or PercentileNormalization()
     if depth_sampling not in ("uniform", "stratified"):
         raise UserInputError(
@@ -152,6 +160,7 @@ def iter_prior_training_data(
     parts = [n_fields, prior, (lo, hi), in_focus_share, n_val, seed, shape, content_dir]
     # uniform sets keep the key they had before stratified sampling existed
     parts += [norm.to_dict()] + ([] if depth_sampling == "uniform" else [depth_sampling])
+    parts += [nominal_optics_share] if nominal_optics_share else []
     key = _cache_key(*parts)
     cached = _load_cached(key, norm)
     if cached is not None:
@@ -163,7 +172,10 @@ def iter_prior_training_data(
     for i in range(n_fields):
         depth = 0.0 if rng.random() < in_focus_share else float(rng.uniform(lo, hi))
         use_real = real and rng.random() < content_fraction
-        plan.append((seed * 100_000 + i, prior, round(depth, 1), real if use_real else []))
+        optics = prior
+        if nominal_optics_share and rng.random() < nominal_optics_share:
+            optics = f"{prior}{NOMINAL_OPTICS_SUFFIX}"
+        plan.append((seed * 100_000 + i, optics, round(depth, 1), real if use_real else []))
     if depth_sampling == "stratified":
         plan = _stratify(plan, lo, hi, np.random.default_rng([seed, 37]))
     val_depths = np.linspace(lo, hi, n_val)

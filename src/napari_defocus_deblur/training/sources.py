@@ -17,6 +17,7 @@ PRIOR_DATA_FIELDS = (
     "prior_fields",
     "prior_depths_um",
     "depth_sampling",
+    "nominal_optics_share",
     "content_dir",
     "split_seed",
 )
@@ -58,6 +59,7 @@ def training_data_for(
             prior=config.prior,
             depths_um=config.prior_depths_um,
             depth_sampling=config.depth_sampling,
+            nominal_optics_share=config.nominal_optics_share,
             seed=config.split_seed,
             content_dir=config.content_dir,
             normalization=normalization,
