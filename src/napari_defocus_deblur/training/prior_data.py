@@ -77,6 +77,30 @@ def _field(
     )
 
 
+def _training_plan(
+    n_fields: int,
+    prior: str,
+    depths: tuple[float, float],
+    shares: tuple[float, float, float],
+    real: list[np.ndarray],
+    seed: int,
+) -> list[tuple[int, str, float, list]]:
+    """``(seed, preset, distance, real content)`` of each training field. ``shares``:
+    in focus, with real content (when there is any), with the nominal optics (no draw
+    when 0, so a set made without it keeps its fields)."""
+    in_focus, with_real, nominal = shares
+    rng = np.random.default_rng([seed, 31])
+    plan = []
+    for i in range(n_fields):
+        depth = 0.0 if rng.random() < in_focus else float(rng.uniform(*depths))
+        use_real = real and rng.random() < with_real
+        preset = prior
+        if nominal and rng.random() < nominal:
+            preset = f"{prior}{NOMINAL_OPTICS_SUFFIX}"
+        plan.append((seed * 100_000 + i, preset, round(depth, 1), real if use_real else []))
+    return plan
+
+
 def stratified_depths(n: int, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
     """``n`` distances in ``[lo, hi]``, one in each of ``n`` equal strata, in random order.
 
@@ -167,15 +191,8 @@ def iter_prior_training_data(
         yield FieldsSimulated(1, 1)
         return cached
     real = _real_signals(content_dir)
-    rng = np.random.default_rng([seed, 31])
-    plan: list[tuple[int, str, float, list]] = []
-    for i in range(n_fields):
-        depth = 0.0 if rng.random() < in_focus_share else float(rng.uniform(lo, hi))
-        use_real = real and rng.random() < content_fraction
-        optics = prior
-        if nominal_optics_share and rng.random() < nominal_optics_share:
-            optics = f"{prior}{NOMINAL_OPTICS_SUFFIX}"
-        plan.append((seed * 100_000 + i, optics, round(depth, 1), real if use_real else []))
+    shares = (in_focus_share, content_fraction, nominal_optics_share)
+    plan = _training_plan(n_fields, prior, (lo, hi), shares, real, seed)
     if depth_sampling == "stratified":
         plan = _stratify(plan, lo, hi, np.random.default_rng([seed, 37]))
     val_depths = np.linspace(lo, hi, n_val)
