@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate_estimator as ce
 
 import napari_defocus_deblur.estimate as est
+from napari_defocus_deblur.estimate.profile import band_profile, log_band_edges
 from napari_defocus_deblur.io.tiff import read_image
 from napari_defocus_deblur.simulate.robustness import read_manifest
 
@@ -66,17 +67,10 @@ def compact_data(cache: Path, n: int) -> dict:
     return {"xc": xc, "yc": yc, "xh": xh, "yh": yh}
 
 
-def band_edges(n: int) -> np.ndarray:
-    """Edges of ``n`` log bands over 0.012-0.5 cycles/px (the shipped profile has 24)."""
-    return np.geomspace(0.012, 0.5, n + 1)
-
-
 def use_bands(n: int) -> None:
     """Fit on band profiles of ``n`` bands; the variant's coefficients carry the edges
     (``fit_variant``), and the estimator reads every field with its coefficients' edges."""
-    from napari_defocus_deblur.estimate import profile
-
-    ce.band_profile = functools.partial(profile.band_profile, edges=band_edges(n))
+    ce.band_profile = functools.partial(band_profile, edges=log_band_edges(n))
 
 
 def fit_variant(data: dict, compact: dict, args: argparse.Namespace, seed: int) -> dict:
@@ -95,7 +89,7 @@ def fit_variant(data: dict, compact: dict, args: argparse.Namespace, seed: int) 
     keep = ("tile", "depth_range", "spread_scale_um", "band_edges")
     coef = {**{k: shipped[k] for k in keep}, **coef}
     if args.bands:
-        coef["band_edges"] = band_edges(args.bands).tolist()
+        coef["band_edges"] = log_band_edges(args.bands).tolist()
     return coef
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Band edges of the spectral profile, cycles per pixel.
-BAND_EDGES = np.geomspace(0.012, 0.5, 25)
+
+def log_band_edges(n: int = 24) -> np.ndarray:
+    """Edges of ``n`` log-spaced bands over 0.012-0.5 cycles per pixel."""
+    return np.geomspace(0.012, 0.5, n + 1)
+
+
+#: Band edges of the spectral profile, cycles per pixel (24 bands).
+BAND_EDGES = log_band_edges()
 
 
 def band_profile(tile: np.ndarray, edges: np.ndarray = BAND_EDGES) -> np.ndarray:
