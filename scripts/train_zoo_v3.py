@@ -30,7 +30,11 @@ crop's distance with a relative spread of 0.1 (``depth_jitter``), warm restart a
 continues the shipped zoo (stage e) on 960 other fresh fields with the same jitter and a
 third of them imaged with the nominal (calibrated BBBC006) optics
 (``nominal_optics_share``), warm restart at lr 3e-5 (``configs/cpu-v3f-<method>.json``,
-``runs/v3f-<method>``, until 2,500 steps).
+``runs/v3f-<method>``, until 2,500 steps); ``g`` continues the shipped zoo (stage f at
+1,000) on 960 other fresh fields with the same recipe at lr 2e-5
+(``configs/cpu-v3g-<method>.json``, ``runs/v3g-<method>``, until 2,500 steps). A stage
+whose run folders are gone (a new machine) and whose name the bundled weights already
+hold is refused with one line: start the next stage instead of training one twice.
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -62,7 +66,34 @@ STAGES = {
     "d": ("cpu-v3d-", "v3d-", 2500),
     "e": ("cpu-v3e-", "v3e-", 2500),
     "f": ("cpu-v3f-", "v3f-", 2500),
+    "g": ("cpu-v3g-", "v3g-", 2500),
 }
+
+
+def refuse_repeated_stage(
+    methods: tuple[str, ...], config_prefix: str, run_prefix: str, runs: Path
+) -> None:
+    """Stop with one line when a stage would start afresh on weights that already hold it.
+
+    A stage continues the bundled zoo. If its run folders were lost (a new machine) after
+    a copy of the same stage was shipped, starting it again would train that stage twice
+    over; the next stage (new fields) is the way on.
+    """
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+
+    for method in methods:
+        if (runs / f"{run_prefix}{method}" / "training_state.json").is_file():
+            continue  # a resumable run: it continues, nothing is repeated
+        init = json.loads((ROOT / "configs" / f"{config_prefix}{method}.json").read_text())
+        if not init.get("init"):
+            continue
+        info = json.loads((resolve_model_path(init["init"]) / "config.json").read_text())
+        done = {st.get("run") for st in (info.get("training") or {}).get("stages") or []}
+        if f"{run_prefix}{method}" in done:
+            raise SystemExit(
+                f"{init['init']} already holds stage {run_prefix}{method} and "
+                f"{runs / (run_prefix + method)} has no checkpoint: start the next stage"
+            )
 
 
 def main() -> None:
@@ -81,6 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
     config_prefix, run_prefix, until = STAGES[args.stage]
+    refuse_repeated_stage(tuple(args.methods), config_prefix, run_prefix, args.runs)
     schedule = Schedule(
         tuple(args.methods),
         ROOT / "configs",
