@@ -53,7 +53,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from napari_defocus_deblur.training.schedule import Schedule, iter_schedule, progress
+from napari_defocus_deblur.training.schedule import (
+    Schedule,
+    iter_schedule,
+    progress,
+    repeated_stage,
+)
 from napari_defocus_deblur.zoo.names import METHODS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,32 +73,6 @@ STAGES = {
     "f": ("cpu-v3f-", "v3f-", 2500),
     "g": ("cpu-v3g-", "v3g-", 2500),
 }
-
-
-def refuse_repeated_stage(
-    methods: tuple[str, ...], config_prefix: str, run_prefix: str, runs: Path
-) -> None:
-    """Stop with one line when a stage would start afresh on weights that already hold it.
-
-    A stage continues the bundled zoo. If its run folders were lost (a new machine) after
-    a copy of the same stage was shipped, starting it again would train that stage twice
-    over; the next stage (new fields) is the way on.
-    """
-    from napari_defocus_deblur.inference.catalogue import resolve_model_path
-
-    for method in methods:
-        if (runs / f"{run_prefix}{method}" / "training_state.json").is_file():
-            continue  # a resumable run: it continues, nothing is repeated
-        init = json.loads((ROOT / "configs" / f"{config_prefix}{method}.json").read_text())
-        if not init.get("init"):
-            continue
-        info = json.loads((resolve_model_path(init["init"]) / "config.json").read_text())
-        done = {st.get("run") for st in (info.get("training") or {}).get("stages") or []}
-        if f"{run_prefix}{method}" in done:
-            raise SystemExit(
-                f"{init['init']} already holds stage {run_prefix}{method} and "
-                f"{runs / (run_prefix + method)} has no checkpoint: start the next stage"
-            )
 
 
 def main() -> None:
@@ -112,7 +91,6 @@ def main() -> None:
     args = parser.parse_args()
     overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
     config_prefix, run_prefix, until = STAGES[args.stage]
-    refuse_repeated_stage(tuple(args.methods), config_prefix, run_prefix, args.runs)
     schedule = Schedule(
         tuple(args.methods),
         ROOT / "configs",
@@ -124,6 +102,9 @@ def main() -> None:
         overrides=overrides,
         keep_every=args.keep_every,
     )
+    refusal = repeated_stage(schedule)
+    if refusal:
+        raise SystemExit(refusal)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -18,6 +18,7 @@ from napari_defocus_deblur.training.schedule import (
     keep_equal_steps,
     next_turn,
     progress,
+    repeated_stage,
 )
 from tests.training.helpers import TINY, blob_pairs
 
@@ -126,3 +127,38 @@ def test_equal_steps_are_kept_while_the_schedule_trains_on(tmp_path, data):
     first = (schedule.kept_dir(4) / "r-sum" / "model.safetensors").read_bytes()
     assert first != (schedule.run_dir("sum") / "model.safetensors").read_bytes()
     assert keep_equal_steps(replace(schedule, keep_every=0)) is None
+
+
+def _shipped(tmp_path, runs):
+    """A bundled-like model folder whose record lists ``runs`` as its training stages."""
+    model = tmp_path / "shipped"
+    model.mkdir()
+    stages = [{"run": run, "steps": 10} for run in runs]
+    (model / "config.json").write_text(json.dumps({"training": {"stages": stages}}))
+    return model
+
+
+def _with_init(schedule, model):
+    for method in schedule.methods:
+        path = schedule.config_file(method)
+        path.write_text(json.dumps({**json.loads(path.read_text()), "init": str(model)}))
+
+
+def test_a_stage_the_shipped_weights_already_hold_is_refused_without_its_runs(tmp_path):
+    schedule = _schedule(tmp_path)
+    _with_init(schedule, _shipped(tmp_path, ["r-earlier", "r-sum"]))
+    message = repeated_stage(schedule)
+    assert message is not None
+    assert "already holds stage r-sum" in message and "start the next stage" in message
+
+
+def test_a_new_stage_or_a_resumable_run_may_start(tmp_path):
+    schedule = _schedule(tmp_path)
+    _with_init(schedule, _shipped(tmp_path, ["r-earlier"]))
+    assert repeated_stage(schedule) is None  # no stage of this name was shipped
+    (tmp_path / "again").mkdir()
+    _with_init(schedule, _shipped(tmp_path / "again", ["r-sum", "r-unet"]))
+    for method in schedule.methods:  # both runs have a checkpoint: they continue
+        schedule.run_dir(method).mkdir(parents=True)
+        (schedule.run_dir(method) / "training_state.json").write_text(json.dumps({"step": 4}))
+    assert repeated_stage(schedule) is None

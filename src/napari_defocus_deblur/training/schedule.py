@@ -107,6 +107,39 @@ def progress(schedule: Schedule) -> dict[str, int]:
     return {m: steps_done(schedule.run_dir(m)) for m in schedule.methods}
 
 
+def repeated_stage(schedule: Schedule) -> str | None:
+    """Why ``schedule`` must not start, or None when it may.
+
+    A stage continues the weights its configs name as ``init`` (the bundled zoo). When a
+    network's run folder holds no checkpoint (a new machine, the folders lost) while
+    those weights already record a stage of the same run name (a copy of this stage was
+    shipped), starting afresh would train the stage twice over; the next stage, on new
+    fields, is the way on. Runs with a checkpoint simply continue.
+    """
+    from napari_defocus_deblur.errors import CheckpointError
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+    from napari_defocus_deblur.training.state import STATE_FILE
+
+    for method in schedule.methods:
+        out = schedule.run_dir(method)
+        init = json.loads(schedule.config_file(method).read_text()).get("init")
+        if (out / STATE_FILE).is_file() or not init:
+            continue
+        try:
+            record = resolve_model_path(init) / "config.json"
+        except CheckpointError:
+            continue  # the run itself reports an unknown init in one line
+        if not record.is_file():
+            continue
+        stages = (json.loads(record.read_text()).get("training") or {}).get("stages") or []
+        if out.name in {stage.get("run") for stage in stages}:
+            return (
+                f"{init} already holds stage {out.name} and {out} has no checkpoint: "
+                "start the next stage"
+            )
+    return None
+
+
 def next_turn(schedule: Schedule, done: dict[str, int]) -> tuple[str, int] | None:
     """The network with the fewest steps (ties: ``methods`` order) and its target step;
     None when every network has reached ``until``."""
