@@ -130,11 +130,15 @@ def test_equal_steps_are_kept_while_the_schedule_trains_on(tmp_path, data):
 
 
 def _shipped(tmp_path, runs):
-    """A bundled-like model folder whose record lists ``runs`` as its training stages."""
+    """A model folder with the bundled default's record, its stages renamed to ``runs``."""
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+
+    info = json.loads((resolve_model_path("bbbc006-unet") / "config.json").read_text())
+    stage = info["training"]["stages"][-1]
+    info["training"]["stages"] = [{**stage, "run": run} for run in runs]
     model = tmp_path / "shipped"
     model.mkdir()
-    stages = [{"run": run, "steps": 10} for run in runs]
-    (model / "config.json").write_text(json.dumps({"training": {"stages": stages}}))
+    (model / "config.json").write_text(json.dumps(info))
     return model
 
 
@@ -152,13 +156,13 @@ def test_a_stage_the_shipped_weights_already_hold_is_refused_without_its_runs(tm
     assert "already holds stage r-sum" in message and "start the next stage" in message
 
 
-def test_a_new_stage_or_a_resumable_run_may_start(tmp_path):
-    schedule = _schedule(tmp_path)
-    _with_init(schedule, _shipped(tmp_path, ["r-earlier"]))
-    assert repeated_stage(schedule) is None  # no stage of this name was shipped
-    (tmp_path / "again").mkdir()
-    _with_init(schedule, _shipped(tmp_path / "again", ["r-sum", "r-unet"]))
-    for method in schedule.methods:  # both runs have a checkpoint: they continue
-        schedule.run_dir(method).mkdir(parents=True)
-        (schedule.run_dir(method) / "training_state.json").write_text(json.dumps({"step": 4}))
-    assert repeated_stage(schedule) is None
+def test_a_new_stage_or_a_resumable_run_may_start(tmp_path, data):
+    schedule = _schedule(tmp_path, until=4)
+    list(iter_schedule(schedule, data_for=lambda config: data))  # both runs checkpointed
+    _with_init(schedule, _shipped(tmp_path, ["r-sum", "r-unet"]))
+    assert repeated_stage(schedule) is None  # resumable runs continue
+    fresh = replace(schedule, runs=tmp_path / "fresh")
+    assert repeated_stage(fresh) is not None  # the same stage without its runs: refused
+    (tmp_path / "new").mkdir()
+    _with_init(schedule, _shipped(tmp_path / "new", ["r-earlier"]))
+    assert repeated_stage(fresh) is None  # a stage the shipped weights do not hold

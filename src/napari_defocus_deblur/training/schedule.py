@@ -118,20 +118,18 @@ def repeated_stage(schedule: Schedule) -> str | None:
     """
     from napari_defocus_deblur.errors import CheckpointError
     from napari_defocus_deblur.inference.catalogue import resolve_model_path
-    from napari_defocus_deblur.training.state import STATE_FILE
+    from napari_defocus_deblur.model.checkpoint import read_checkpoint_info
 
     for method in schedule.methods:
         out = schedule.run_dir(method)
         init = json.loads(schedule.config_file(method).read_text()).get("init")
-        if (out / STATE_FILE).is_file() or not init:
+        if steps_done(out) > 0 or not init:
             continue
         try:
-            record = resolve_model_path(init) / "config.json"
+            info = read_checkpoint_info(resolve_model_path(init))
         except CheckpointError:
-            continue  # the run itself reports an unknown init in one line
-        if not record.is_file():
-            continue
-        stages = (json.loads(record.read_text()).get("training") or {}).get("stages") or []
+            continue  # the run itself reports an unknown or broken init in one line
+        stages = (info.get("training") or {}).get("stages") or []
         if out.name in {stage.get("run") for stage in stages}:
             return (
                 f"{init} already holds stage {out.name} and {out} has no checkpoint: "
