@@ -31,7 +31,7 @@ continues the shipped zoo (stage e) on 960 other fresh fields with the same jitt
 third of them imaged with the nominal (calibrated BBBC006) optics
 (``nominal_optics_share``), warm restart at lr 3e-5 (``configs/cpu-v3f-<method>.json``,
 ``runs/v3f-<method>``, until 2,500 steps); ``g`` continues the shipped zoo (stage f at
-1,000) on 960 other fresh fields with the same recipe at lr 2e-5
+1,000) on 960 other fresh fields, half stage f's nominal share (0.15), lr 2e-5
 (``configs/cpu-v3g-<method>.json``, ``runs/v3g-<method>``, until 2,500 steps). A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
