@@ -292,14 +292,13 @@ def ship_rule(cells: list[dict], real: dict[str, dict] | None = None) -> dict:
     default network told the distance (``told:v3``, what a user who types the stage
     offset gets) must leave no cell below the input either (session 19; the judgements of
     stage e at 2,500 and stage f at 1,500 applied it by hand)."""
-    told = f"{DEFAULT_METHOD} v3"
-    cells = [{**c, "method": "told:v3"} if c["method"] == told else c for c in cells]
+    told = f"{DEFAULT_METHOD} v3"  # the candidate default network's label in the cells
     out = {}
-    for method in ("default", "auto:v3", "told:v3"):
-        mine = [c for c in cells if c["method"] == method]
+    for key, label in (("default", "default"), ("auto:v3", "auto:v3"), ("told:v3", told)):
+        mine = [c for c in cells if c["method"] == label]
         if mine:
             gains = [c["gain_db"] for c in mine]
-            out[method] = {
+            out[key] = {
                 "mean_gain_db": round(float(np.mean(gains)), 3),
                 "cells_below_input": int(sum(g < 0 for g in gains)),
                 "worst_cell_db": round(float(min(gains)), 2),
@@ -309,7 +308,7 @@ def ship_rule(cells: list[dict], real: dict[str, dict] | None = None) -> dict:
         out["ship_v3"] = v3["cells_below_input"] == 0 and v3["mean_gain_db"] > v2["mean_gain_db"]
         if "told:v3" in out:
             out["ship_v3"] = out["ship_v3"] and out["told:v3"]["cells_below_input"] == 0
-        ringing = (real or {}).get(f"{DEFAULT_METHOD} v3", {}).get("ringing_median_pct")
+        ringing = (real or {}).get(told, {}).get("ringing_median_pct")
         if ringing is not None:
             out["real_z00_ringing_median_pct"] = ringing
             out["ship_v3"] = out["ship_v3"] and ringing <= RINGING_LIMIT_PCT
