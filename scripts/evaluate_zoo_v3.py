@@ -57,6 +57,9 @@ SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "
 RINGING_LIMIT_PCT = 1.0
 #: Networks run through ``deblur``'s default: 4 pixel phases (:mod:`~.inference.phases`).
 INFERENCE_RULE = "phases-auto"
+#: The one-click path's distance rule: uncertain estimates are deblurred for the 10th
+#: percentile of their tiles (``estimate.deblur_depth``, session 20).
+ONE_CLICK_RULE = "q10-uncertain"
 
 
 def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") -> dict[str, str]:
@@ -78,7 +81,8 @@ def cache_name(method: str) -> str:
     """The score file of ``method``: a v3 run's name and step count, or a shipped network's
     weights hash, plus the inference rule's version (pixel phases), so scores of other
     weights or of one-pass inference are never mixed in; the one-click path's scores also
-    name the defocus estimator (its fitting decides the distance the network is told)."""
+    name the defocus estimator and the rule that turns its reading into the distance the
+    network is told."""
     import hashlib
 
     from napari_defocus_deblur.estimate import estimator_id
@@ -95,7 +99,8 @@ def cache_name(method: str) -> str:
     else:
         return method  # input and Richardson-Lucy: no network
     one_click = method == "default" or method.startswith("auto:")
-    return f"{name}-{INFERENCE_RULE}" + (f"-est{estimator_id()}" if one_click else "")
+    click = f"-est{estimator_id()}-{ONE_CLICK_RULE}" if one_click else ""
+    return f"{name}-{INFERENCE_RULE}{click}"
 
 
 def scores_of(folder: Path, method: str, cache: Path) -> list[Score]:

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.estimate import DefocusEstimate, estimate_defocus
+from napari_defocus_deblur.estimate import (
+    LOW_CONFIDENCE,
+    DefocusEstimate,
+    TileDepths,
+    deblur_depth,
+    defocus_from_tiles,
+    estimate_defocus,
+)
 from napari_defocus_deblur.simulate.field import simulate_prior_field
 
 
@@ -75,3 +82,43 @@ def test_fields_at_10_14_18_um_read_apart_and_in_order(seed):
     reads = nominal_reads((10.0, 14.0, 18.0), seed=9_700 + seed, shape=(256, 384))
     assert reads[1] - reads[0] >= 2.0 and reads[2] - reads[1] >= 2.0
     assert abs(reads[1] - 14.0) <= 2.0
+
+
+def _tiles(*depths: float) -> TileDepths:
+    grid = np.full((2, 3), np.nan)
+    grid.flat[: len(depths)] = depths
+    return TileDepths(grid, True, "")
+
+
+def test_a_confident_estimate_is_deblurred_for_its_median():
+    est = defocus_from_tiles(_tiles(20.0, 21.0, 20.5, 20.2, 19.8, 20.4))
+    assert est.confidence >= LOW_CONFIDENCE
+    assert est.deblur_depth_um == est.depth_um == pytest.approx(20.3)
+
+
+def test_an_uncertain_estimate_is_deblurred_for_the_low_end_of_its_tiles():
+    """Tiles that disagree (few hold nuclei): a high median is what harms a network."""
+    readings = (6.9, 21.3)
+    est = defocus_from_tiles(_tiles(*readings))
+    assert est.confidence < LOW_CONFIDENCE
+    assert est.depth_um == pytest.approx(14.1)
+    assert est.deblur_depth_um == pytest.approx(np.percentile(readings, 10))
+    assert est.deblur_depth_um < est.depth_um
+
+
+@pytest.mark.parametrize(
+    ("tiles", "depth", "confidence", "expected"),
+    [
+        (np.array([[5.0, 30.0, np.nan]]), 17.5, 0.1, 7.5),  # NaN tiles are left out
+        (np.array([[5.0, 30.0]]), 17.5, 0.3, 17.5),  # at the threshold: the median
+        (None, 17.5, 0.1, 17.5),  # readings unknown (a saved row without its map)
+        (np.array([[np.nan, np.nan]]), 17.5, 0.1, 17.5),  # no reading: the median
+        (np.array([[20.0, 20.0, 2.0]]), 4.0, 0.1, 4.0),  # never above the median given
+    ],
+)
+def test_deblur_depth(tiles, depth, confidence, expected):
+    assert deblur_depth(tiles, depth, confidence) == pytest.approx(expected)
+
+
+def test_an_estimate_made_by_hand_is_deblurred_for_its_depth():
+    assert DefocusEstimate(12.0, 2.0, 0.1, 3).deblur_depth_um == 12.0

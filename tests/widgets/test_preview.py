@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -11,13 +10,6 @@ import pytest
 from tests.widgets.conftest import dock, make_checkpoint
 
 WAIT_MS = 60_000
-
-
-@dataclass(frozen=True)
-class FakeEstimate:
-    depth_um: float
-    blur_radius_px: float
-    confidence: float
 
 
 @pytest.fixture
@@ -82,16 +74,38 @@ def test_a_newer_preview_cancels_the_running_one(qtbot):
 
 
 def test_estimate_sets_the_knob_and_shows_confidence(viewer_and_widget, qtbot, monkeypatch):
+    from napari_defocus_deblur.estimate import DefocusEstimate
     from napari_defocus_deblur.widgets import _deblur_job
 
     _, widget = viewer_and_widget
-    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: FakeEstimate(27.3, 6.1, 0.4))
+    sure = DefocusEstimate(27.3, 6.1, 0.4, 4)
+    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: sure)
     widget.depth.button.native.click()
     qtbot.waitUntil(lambda: "confidence" in widget.depth.label.value, timeout=WAIT_MS)
     assert widget.depth_um() == 27.5  # the knob's half-micrometre steps
     assert widget.settings.depth_source.value == "manual"
     assert widget.depth.label.value == (
         "estimate 27.3 µm · blur 6.1 px · confidence 0.40 (low: check the depth)"
+    )
+
+
+def test_an_uncertain_estimate_sets_the_knob_to_the_distance_auto_uses(
+    viewer_and_widget, qtbot, monkeypatch
+):
+    """Tiles that disagree: the knob goes to the low end of their readings, as on the
+    one-click path, and the line says both distances."""
+    from napari_defocus_deblur.estimate import DefocusEstimate
+    from napari_defocus_deblur.widgets import _deblur_job
+
+    _, widget = viewer_and_widget
+    unsure = DefocusEstimate(14.1, 3.0, 0.23, 2, "", 8.3)
+    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: unsure)
+    widget.depth.button.native.click()
+    qtbot.waitUntil(lambda: "confidence" in widget.depth.label.value, timeout=WAIT_MS)
+    assert widget.depth_um() == 8.5
+    assert widget.depth.label.value == (
+        "estimate 14.1 µm · blur 3.0 px · confidence 0.23 · deblurring for 8.3 µm (its tiles "
+        "disagree) (low: check the depth)"
     )
 
 

@@ -2,7 +2,8 @@
 
 The batch machinery of ``predict`` does the work (:func:`~napari_defocus_deblur.
 inference.batch.run_serial`, same output layout, metadata, locking and clean-up); each
-job carries its field's estimated depth, so a depth-conditioned network is told every
+job carries its field's estimated depth (for an uncertain estimate the 10th percentile
+of its tiles, ``FieldRow.deblur_depth_um``), so a depth-conditioned network is told every
 field's distance. Outputs that exist already are refused before any work, with the same
 message as ``predict``, unless ``overwrite``.
 """
@@ -66,7 +67,7 @@ def fix_jobs(
     outdir = Path(outdir).expanduser()
     common = _plate_base(fmap)
     jobs = [
-        Job(r.path, outdir / os.path.relpath(os.path.abspath(r.path), common), r.depth_um)
+        Job(r.path, outdir / os.path.relpath(os.path.abspath(r.path), common), r.deblur_depth_um)
         for r in rows
     ]
     return check_targets(jobs, overwrite)

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.estimate import (  # wells below LOW_CONFIDENCE are hatched
+    LOW_CONFIDENCE,
+    deblur_depth,
+)
 from napari_defocus_deblur.focusmap.names import FieldFile
 
-#: A well whose median confidence is below this is hatched on the plate map.
-LOW_CONFIDENCE = 0.3
 #: Columns of ``focus.csv``.
 COLUMNS = (
     "path", "well", "row", "column", "site", "channel", "depth_um", "confidence",
@@ -60,6 +62,13 @@ class FieldRow(FieldFile):
     def ok(self) -> bool:
         """True when the field has a depth."""
         return not self.error
+
+    @property
+    def deblur_depth_um(self) -> float:
+        """The distance the field is deblurred for: ``depth_um``, or the 10th percentile
+        of its tiles when the estimate is uncertain (:func:`napari_defocus_deblur.estimate.
+        deblur_depth`, as the one-click path does)."""
+        return deblur_depth(self.tile_depths_um, self.depth_um, self.confidence)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ stable (other modules and the widgets import them):
 
 **"auto"** (the one marker; ``None`` is not a distance and is refused) means, everywhere:
 each plane's recorded distance (``metadata_depth_um``) when there is one, else its
-estimate (:func:`napari_defocus_deblur.estimate.estimate_defocus`). A number is used as told;
+estimate (:func:`napari_defocus_deblur.estimate.estimate_defocus`; an uncertain one is
+deblurred for the 10th percentile of its tiles, ``DefocusEstimate.deblur_depth_um``). A
+number is used as told;
 0.0 µm is a distance like any other. The model, when not given, is the catalogue's
 choice (:func:`~.catalogue.choose_model`) at the median of the planes' distances.
 """
@@ -38,6 +40,7 @@ from torch import nn
 
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.estimate import LOW_CONFIDENCE
 from napari_defocus_deblur.inference.catalogue import (
     available_models,
     choose_model,
@@ -72,8 +75,6 @@ __all__ = [
 
 #: Where a plane's distance came from.
 TOLD, METADATA, ESTIMATED = "told", "metadata", "estimated"
-#: Estimates less confident than this get a note.
-LOW_CONFIDENCE = 0.3
 ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
 
 
@@ -258,7 +259,7 @@ def _plane_depths(
         from napari_defocus_deblur.estimate import estimate_defocus
 
         guess = estimate_defocus(unit[0])
-        out.append(PlaneDepth(float(guess.depth_um), ESTIMATED, float(guess.confidence)))
+        out.append(PlaneDepth(float(guess.deblur_depth_um), ESTIMATED, float(guess.confidence)))
     return tuple(out)
 
 
@@ -270,7 +271,8 @@ def _depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
     worst = min(p.confidence for p in weak)
     return [
         f"{len(weak)} of {len(planes)} estimated distance(s) are uncertain (confidence "
-        f"down to {worst:.2f}); give the distance if you know it"
+        f"down to {worst:.2f}), so they were deblurred for the 10th percentile of "
+        "their tiles' readings; give the distance if you know it"
     ]
 
 

@@ -26,12 +26,18 @@ from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model
 NO_METADATA_HINT = "this layer records no distance from focus: set it here or Estimate"
 
 
-def estimate_text(depth: float, blur: float | None, confidence: float) -> str:
-    """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low)."""
+def estimate_text(
+    depth: float, blur: float | None, confidence: float, deblur_um: float | None = None
+) -> str:
+    """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low; for an
+    uncertain estimate the lower distance it is deblurred for,
+    ``DefocusEstimate.deblur_depth_um``)."""
     parts = [f"estimate {depth:.1f} µm"]
     if blur is not None:
         parts.append(f"blur {blur:.1f} px")
     parts.append(f"confidence {confidence:.2f}")
+    if deblur_um is not None and round(deblur_um, 1) < round(depth, 1):
+        parts.append(f"deblurring for {deblur_um:.1f} µm (its tiles disagree)")
     text = " · ".join(parts)
     return text + (" (low: check the depth)" if confidence < 0.5 else "")
 
@@ -86,7 +92,8 @@ class DepthControl:
         self.set_depth(depth)
 
     def estimate(self) -> None:
-        """Estimate the defocus of the current plane in a worker; the knob follows it."""
+        """Estimate the defocus of the current plane in a worker; the knob follows it (to
+        the distance the one-click path would deblur for)."""
         from napari.qt.threading import create_worker
 
         from napari_defocus_deblur.widgets._deblur_job import estimate_plane
@@ -113,9 +120,13 @@ class DepthControl:
         with quietly(self):
             if self.settings.depth_source.value != "auto":
                 self.settings.depth_source.value = "manual"
-        self.set_depth(round(float(estimate.depth_um) * 2) / 2)
+        told = float(estimate.deblur_depth_um)  # what "auto" would tell the network
+        self.set_depth(round(told * 2) / 2)
         self.label.value = estimate_text(
-            float(estimate.depth_um), float(estimate.blur_radius_px), float(estimate.confidence)
+            float(estimate.depth_um),
+            float(estimate.blur_radius_px),
+            float(estimate.confidence),
+            told,
         )
         self.on_estimated()
 

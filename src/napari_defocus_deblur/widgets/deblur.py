@@ -282,11 +282,11 @@ class DeblurWidget(Container):
         return bool(self.settings.live_preview.value) and self.image.value is not None
 
     def _after_result(self, result: Any) -> None:
-        if result.estimated:
-            self.depth.label.value = estimate_text(
+        if result.estimated:  # the distances the network was told for the estimates
+            self.depth.label.value = "deblurred for " + estimate_text(
                 float(np.mean(result.depths_um)), None, min(result.confidences)
             )
-        elif self.depth.label.value.startswith("estimate"):
+        elif self.depth.label.value.startswith(("estimate", "deblurred for")):
             self.depth.label.value = ""  # a stale estimate would contradict the result
         self.compare.update_metrics()
 

@@ -1,0 +1,124 @@
+"""What should the one-click path tell a network when the estimate is uncertain?
+
+Telling a network more blur than an image has costs far more than telling it less, and
+the fields the estimator reads too deep are those whose tiles disagree (sparse fields,
+where few tiles hold nuclei). This takes ``--seeds`` fields per robustness cell
+(``simulate.robustness.cells``: 6 optics x 3 contents x 3 distances; seed index
+``--first`` onwards, index 0 is the fixed robustness set's own field), estimates each,
+and for every field whose confidence is below ``estimate.LOW_CONFIDENCE`` prints the PSNR
+gain of the default network told the median of its tiles (the rule before session 20),
+told each percentile of ``--percentiles`` of its tile readings, and on the one-click path
+as shipped (``DefocusEstimate.deblur_depth_um``). Confident fields are told their median
+either way and are only counted.
+
+With ``--factors``, it prints instead the gain of the network told each factor times the
+true distance on the fields of ``--content`` at ``--depth`` µm in each of ``--settings``
+(why the rule errs low: over-telling costs more than under-telling).
+
+Usage::
+
+    python scripts/uncertain_estimates.py [--seeds 3] [--first 0] [--percentiles 10 25]
+        [--model bbbc006-unet]
+    python scripts/uncertain_estimates.py --seeds 5 --factors 0.7 1 1.3 \
+        [--content sparse-smooth] [--depth 10] [--settings above-focus narrow aberrated]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from napari_defocus_deblur.estimate import LOW_CONFIDENCE, defocus_from_tiles, estimate_tiles
+from napari_defocus_deblur.inference import deblur
+from napari_defocus_deblur.metrics import psnr
+from napari_defocus_deblur.simulate.robustness import cells, simulate_cell
+from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
+
+
+def uncertain_rows(seeds: int, first: int, percentiles: list[float], model: str) -> tuple:
+    """``(rows, fields)``: one row of told distances and gains per uncertain field, and
+    how many fields were estimated."""
+    rows, fields = [], 0
+    for cell in cells(per_cell=first + seeds):
+        if cell.part != "robustness" or cell.seed % 100 < first:
+            continue
+        fields += 1
+        blurred, sharp = simulate_cell(cell)
+        blurred = blurred.astype(np.float32)
+        tiles = estimate_tiles(blurred)
+        est = defocus_from_tiles(tiles)
+        if not est.confidence < LOW_CONFIDENCE:
+            continue
+        readings = tiles.depths_um[np.isfinite(tiles.depths_um)]
+        told = {"median": est.depth_um, "shipped": est.deblur_depth_um}
+        told |= {
+            f"p{p:g}": min(est.depth_um, float(np.percentile(readings, p))) for p in percentiles
+        }
+        base = psnr(blurred, sharp)
+        gains = {
+            k: psnr(deblur(blurred, depth_um=v, model=model), sharp) - base
+            for k, v in told.items()
+        }
+        rows.append((cell, est, len(readings), told, gains))
+        name = f"{cell.setting}/{cell.content} {cell.depth_um:g} um s{cell.seed}"
+        print(
+            f"{name}: {len(readings)} tile(s), confidence {est.confidence:.2f}; "
+            + ", ".join(f"{k} {told[k]:.1f} um {gains[k]:+.2f} dB" for k in told),
+            flush=True,
+        )
+    return rows, fields
+
+
+def factor_sweep(args: argparse.Namespace) -> None:
+    """Gain told ``factor x`` the true distance, per field of the chosen cells."""
+    worst = {f: [] for f in args.factors}
+    for cell in cells(per_cell=args.seeds):
+        if (cell.part, cell.content, cell.depth_um) != ("robustness", args.content, args.depth):
+            continue
+        if cell.setting not in args.settings:
+            continue
+        blurred, sharp = simulate_cell(cell)
+        blurred = blurred.astype(np.float32)
+        base = psnr(blurred, sharp)
+        gains = []
+        for f in args.factors:
+            told = f * cell.depth_um
+            gains.append(psnr(deblur(blurred, depth_um=told, model=args.model), sharp) - base)
+            worst[f].append(gains[-1])
+        text = ", ".join(f"x{f:g} {g:+.2f} dB" for f, g in zip(args.factors, gains))
+        print(f"{cell.setting}/{cell.content} {cell.depth_um:g} um s{cell.seed}: {text}")
+    for f, gains in worst.items():
+        below = sum(g < 0 for g in gains)
+        print(
+            f"told x{f:g}: gains {min(gains):+.2f} to {max(gains):+.2f} dB, "
+            f"{below} of {len(gains)} below the input"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=3, help="fields per cell")
+    parser.add_argument("--first", type=int, default=0, help="first seed index per cell")
+    parser.add_argument("--percentiles", type=float, nargs="+", default=[10.0, 25.0])
+    parser.add_argument("--model", default=f"bbbc006-{DEFAULT_METHOD}")
+    parser.add_argument("--factors", type=float, nargs="+", help="told x the truth instead")
+    parser.add_argument("--content", default="sparse-smooth")
+    parser.add_argument("--depth", type=float, default=10.0)
+    parser.add_argument("--settings", nargs="+", default=["above-focus", "narrow", "aberrated"])
+    args = parser.parse_args()
+    if args.factors:
+        factor_sweep(args)
+        return
+    rows, fields = uncertain_rows(args.seeds, args.first, args.percentiles, args.model)
+    print(f"{len(rows)} of {fields} fields uncertain (confidence < {LOW_CONFIDENCE:g})")
+    for key in rows[0][3] if rows else ():
+        gains = np.array([r[4][key] for r in rows])
+        print(
+            f"  told {key}: mean gain {gains.mean():+.2f} dB, worst {gains.min():+.2f}, "
+            f"below the input {int((gains < 0).sum())}"
+        )
+
+
+if __name__ == "__main__":
+    main()
