@@ -10,7 +10,6 @@ from napari_defocus_deblur.estimate import (
     LOW_CONFIDENCE,
     DefocusEstimate,
     TileDepths,
-    deblur_depth,
     defocus_from_tiles,
     estimate_defocus,
 )
@@ -104,20 +103,6 @@ def test_an_uncertain_estimate_is_deblurred_for_the_low_end_of_its_tiles():
     assert est.depth_um == pytest.approx(14.1)
     assert est.deblur_depth_um == pytest.approx(np.percentile(readings, 10))
     assert est.deblur_depth_um < est.depth_um
-
-
-@pytest.mark.parametrize(
-    ("tiles", "depth", "confidence", "expected"),
-    [
-        (np.array([[5.0, 30.0, np.nan]]), 17.5, 0.1, 7.5),  # NaN tiles are left out
-        (np.array([[5.0, 30.0]]), 17.5, 0.3, 17.5),  # at the threshold: the median
-        (None, 17.5, 0.1, 17.5),  # readings unknown (a saved row without its map)
-        (np.array([[np.nan, np.nan]]), 17.5, 0.1, 17.5),  # no reading: the median
-        (np.array([[20.0, 20.0, 2.0]]), 4.0, 0.1, 4.0),  # never above the median given
-    ],
-)
-def test_deblur_depth(tiles, depth, confidence, expected):
-    assert deblur_depth(tiles, depth, confidence) == pytest.approx(expected)
 
 
 def test_an_estimate_made_by_hand_is_deblurred_for_its_depth():

@@ -29,6 +29,7 @@ import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.estimate.profile import BAND_EDGES, band_profile, predict_depths
+from napari_defocus_deblur.estimate.uncertain import LOW_CONFIDENCE, deblur_depth
 
 __all__ = [
     "BAND_EDGES",
@@ -51,11 +52,6 @@ __all__ = [
 TILE = 128
 #: The coefficients fitted by ``scripts/calibrate_estimator.py``.
 COEFFICIENTS_FILE = "coefficients.json"
-#: Estimates less confident than this are uncertain: their tiles disagree, or few tiles
-#: hold signal (run-plan notes, hatched wells of a focus map, :func:`deblur_depth`).
-LOW_CONFIDENCE = 0.3
-#: Percentile of the tile readings an uncertain estimate is deblurred for.
-UNCERTAIN_PERCENTILE = 10.0
 
 
 @dataclass(frozen=True)
@@ -239,40 +235,6 @@ def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
     confidence = round(math.exp(-spread / coef["spread_scale_um"]) * (0.5 + 0.5 * share), 3)
     told = deblur_depth(tiles.depths_um, depth, confidence)
     return DefocusEstimate(depth, blur_radius_px(depth), confidence, len(estimates), "", told)
-
-
-def deblur_depth(tile_depths_um: np.ndarray | None, depth_um: float, confidence: float) -> float:
-    """The distance to tell a network for an estimate: ``depth_um`` (the median of the
-    tiles), or, when the estimate is uncertain (``confidence`` below
-    :data:`LOW_CONFIDENCE`), the 10th percentile of the tile readings, never above the
-    median.
-
-    Telling a network more blur than an image has costs far more than telling it less:
-    on sparse, smooth fields 10 µm from focus the shipped U-Net told 1.3 times the
-    distance loses 7 dB against the input, told 0.7 times it still gains 4-5 dB
-    (docs/inference.md, "Uncertain estimates"). The tiles of such fields disagree (few
-    hold nuclei), and a high median is what harms them.
-
-    Parameters
-    ----------
-    tile_depths_um
-        The per-tile readings (:class:`TileDepths` ``.depths_um``; NaN: no signal), or
-        None when they are not known.
-    depth_um, confidence
-        The field's estimate and its confidence (:func:`defocus_from_tiles`).
-
-    Returns
-    -------
-    float
-        Micrometres to deblur for.
-    """
-    if not confidence < LOW_CONFIDENCE or tile_depths_um is None:
-        return float(depth_um)
-    readings = np.asarray(tile_depths_um, dtype=np.float64)
-    readings = readings[np.isfinite(readings)]
-    if readings.size == 0:
-        return float(depth_um)
-    return float(min(depth_um, np.percentile(readings, UNCERTAIN_PERCENTILE)))
 
 
 def estimate_defocus(image: np.ndarray) -> DefocusEstimate:

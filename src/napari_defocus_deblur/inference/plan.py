@@ -18,12 +18,10 @@ stable (other modules and the widgets import them):
   many images may use, known before any image is read (``predict`` checks them first).
 
 **"auto"** (the one marker; ``None`` is not a distance and is refused) means, everywhere:
-each plane's recorded distance (``metadata_depth_um``) when there is one, else its
-estimate (:func:`napari_defocus_deblur.estimate.estimate_defocus`; an uncertain one is
-deblurred for the 10th percentile of its tiles, ``DefocusEstimate.deblur_depth_um``). A
-number is used as told;
-0.0 µm is a distance like any other. The model, when not given, is the catalogue's
-choice (:func:`~.catalogue.choose_model`) at the median of the planes' distances.
+each plane's recorded distance (``metadata_depth_um``) when there is one, else the
+distance its estimate is deblurred for (``DefocusEstimate.deblur_depth_um``). A number
+is used as told; 0.0 µm is a distance like any other. The model, when not given, is the
+catalogue's choice (:func:`~.catalogue.choose_model`) at the median of the planes' distances.
 """
 
 from __future__ import annotations
