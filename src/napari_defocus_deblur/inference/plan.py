@@ -269,8 +269,8 @@ def _depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
     worst = min(p.confidence for p in weak)
     return [
         f"{len(weak)} of {len(planes)} estimated distance(s) are uncertain (confidence "
-        f"down to {worst:.2f}), so they were deblurred for the 10th percentile of "
-        "their tiles' readings; give the distance if you know it"
+        f"down to {worst:.2f}), so they were deblurred for the low end of their tiles' "
+        "readings; give the distance if you know it"
     ]
 
 
