@@ -32,7 +32,9 @@ third of them imaged with the nominal (calibrated BBBC006) optics
 (``nominal_optics_share``), warm restart at lr 3e-5 (``configs/cpu-v3f-<method>.json``,
 ``runs/v3f-<method>``, until 2,500 steps); ``g`` continues the shipped zoo (stage f at
 1,000) on 960 other fresh fields, half stage f's nominal share (0.15), lr 2e-5
-(``configs/cpu-v3g-<method>.json``, ``runs/v3g-<method>``, until 2,500 steps). A stage
+(``configs/cpu-v3g-<method>.json``, ``runs/v3g-<method>``, until 2,500 steps); ``h``
+is stage f's recipe with a told-distance jitter of 0.25 and ``i`` without jitter (both
+from the shipped stage f 1,000, ``configs/cpu-v3h-`` and ``cpu-v3i-<method>.json``). A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 

@@ -27,12 +27,16 @@ NO_METADATA_HINT = "this layer records no distance from focus: set it here or Es
 
 
 def estimate_text(
-    depth: float, blur: float | None, confidence: float, deblur_um: float | None = None
+    depth: float,
+    blur: float | None,
+    confidence: float,
+    deblur_um: float | None = None,
+    lead: str = "estimate",
 ) -> str:
     """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low; for an
     uncertain estimate the lower distance it is deblurred for,
-    ``DefocusEstimate.deblur_depth_um``)."""
-    parts = [f"estimate {depth:.1f} µm"]
+    ``DefocusEstimate.deblur_depth_um``; ``lead`` names what ``depth`` is)."""
+    parts = [f"{lead} {depth:.1f} µm"]
     if blur is not None:
         parts.append(f"blur {blur:.1f} px")
     parts.append(f"confidence {confidence:.2f}")

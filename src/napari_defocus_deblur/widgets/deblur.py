@@ -283,8 +283,11 @@ class DeblurWidget(Container):
 
     def _after_result(self, result: Any) -> None:
         if result.estimated:  # the distances the network was told for the estimates
-            self.depth.label.value = "deblurred for " + estimate_text(
-                float(np.mean(result.depths_um)), None, min(result.confidences)
+            self.depth.label.value = estimate_text(
+                float(np.mean(result.depths_um)),
+                None,
+                min(result.confidences),
+                lead="deblurred for",
             )
         elif self.depth.label.value.startswith(("estimate", "deblurred for")):
             self.depth.label.value = ""  # a stale estimate would contradict the result
