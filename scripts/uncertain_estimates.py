@@ -30,6 +30,12 @@ import argparse
 import numpy as np
 
 from napari_defocus_deblur.estimate import LOW_CONFIDENCE, defocus_from_tiles, estimate_tiles
+from napari_defocus_deblur.evaluation.told_fields import (
+    HARD_CONTENT,
+    HARD_DEPTH_UM,
+    summarise_gains,
+    told_field_gains,
+)
 from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.metrics import psnr
 from napari_defocus_deblur.simulate.robustness import cells, simulate_cell
@@ -72,27 +78,26 @@ def uncertain_rows(seeds: int, first: int, percentiles: list[float], model: str)
 
 def factor_sweep(args: argparse.Namespace) -> None:
     """Gain told ``factor x`` the true distance, per field of the chosen cells."""
-    worst = {f: [] for f in args.factors}
-    for cell in cells(per_cell=args.seeds):
-        if (cell.part, cell.content, cell.depth_um) != ("robustness", args.content, args.depth):
-            continue
-        if cell.setting not in args.settings:
-            continue
-        blurred, sharp = simulate_cell(cell)
-        blurred = blurred.astype(np.float32)
-        base = psnr(blurred, sharp)
-        gains = []
-        for f in args.factors:
-            told = f * cell.depth_um
-            gains.append(psnr(deblur(blurred, depth_um=told, model=args.model), sharp) - base)
-            worst[f].append(gains[-1])
-        text = ", ".join(f"x{f:g} {g:+.2f} dB" for f, g in zip(args.factors, gains))
-        print(f"{cell.setting}/{cell.content} {cell.depth_um:g} um s{cell.seed}: {text}")
-    for f, gains in worst.items():
-        below = sum(g < 0 for g in gains)
+    per_factor = {
+        f: told_field_gains(
+            args.model,
+            fields=args.seeds,
+            content=args.content,
+            depth_um=args.depth,
+            settings=tuple(args.settings),
+            factor=f,
+        )
+        for f in args.factors
+    }
+    for row in zip(*per_factor.values()):
+        text = ", ".join(f"x{f:g} {g.gain_db:+.2f} dB" for f, g in zip(args.factors, row))
+        print(f"{row[0].name}: {text}")
+    for f, gains in per_factor.items():
+        s = summarise_gains(gains)
+        lo, hi = min(g.gain_db for g in gains), max(g.gain_db for g in gains)
         print(
-            f"told x{f:g}: gains {min(gains):+.2f} to {max(gains):+.2f} dB, "
-            f"{below} of {len(gains)} below the input"
+            f"told x{f:g}: gains {lo:+.2f} to {hi:+.2f} dB, "
+            f"{s['below_input']} of {s['fields']} below the input"
         )
 
 
@@ -103,8 +108,8 @@ def main() -> None:
     parser.add_argument("--percentiles", type=float, nargs="+", default=[10.0, 25.0])
     parser.add_argument("--model", default=f"bbbc006-{DEFAULT_METHOD}")
     parser.add_argument("--factors", type=float, nargs="+", help="told x the truth instead")
-    parser.add_argument("--content", default="sparse-smooth")
-    parser.add_argument("--depth", type=float, default=10.0)
+    parser.add_argument("--content", default=HARD_CONTENT)
+    parser.add_argument("--depth", type=float, default=HARD_DEPTH_UM)
     parser.add_argument("--settings", nargs="+", default=["above-focus", "narrow", "aberrated"])
     args = parser.parse_args()
     if args.factors:

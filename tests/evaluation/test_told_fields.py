@@ -1,0 +1,75 @@
+"""Several fields per hard cell, the network told the distance (evaluation/told_fields.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_defocus_deblur.evaluation import told_fields
+from napari_defocus_deblur.evaluation.told_fields import (
+    FieldGain,
+    summarise_gains,
+    told_field_gains,
+)
+from napari_defocus_deblur.simulate.robustness import cells
+
+
+@pytest.fixture
+def told(monkeypatch):
+    """``deblur`` replaced: it records what it is told and returns the input (gain 0) or,
+    for the ``sharp`` model, the field's in-focus image (infinite gain)."""
+    import napari_defocus_deblur.inference as inference
+    from napari_defocus_deblur.simulate import robustness
+
+    calls = []
+    sharp_of = {}
+    real_simulate = robustness.simulate_cell
+
+    def simulate(cell):
+        blurred, sharp = real_simulate(cell)
+        sharp_of[blurred.astype(np.float32).tobytes()] = sharp.astype(np.float32)
+        return blurred, sharp
+
+    def fake_deblur(image, depth_um, model):
+        calls.append((depth_um, model))
+        return sharp_of[image.tobytes()] if model == "sharp" else image.copy()
+
+    monkeypatch.setattr(robustness, "simulate_cell", simulate)
+    monkeypatch.setattr(inference, "deblur", fake_deblur)
+    return calls
+
+
+def test_fields_are_the_chosen_cells_and_the_sets_own_first(told):
+    gains = told_field_gains("m", fields=2, settings=("narrow", "aberrated"), factor=0.7)
+    assert [g.setting for g in gains] == ["narrow", "narrow", "aberrated", "aberrated"]
+    set_names = {
+        c.name for c in cells(per_cell=1) if c.part == "robustness" and c.depth_um == 10.0
+    }
+    assert gains[0].name in set_names and gains[1].name not in set_names
+    assert all("sparse-smooth_10um" in g.name for g in gains)
+    assert told == [(pytest.approx(7.0), "m")] * 4
+    assert all(g.told_um == pytest.approx(7.0) and g.gain_db == 0.0 for g in gains)
+
+
+def test_a_network_that_restores_gains(told):
+    gains = told_field_gains("sharp", fields=1, settings=("aberrated",))
+    assert len(gains) == 1 and gains[0].gain_db > 10
+
+
+def test_summary_counts_fields_below_the_input():
+    gains = [FieldGain(f"f{i}", "narrow", 10.0, g) for i, g in enumerate([2.0, -1.5, 0.5, -0.25])]
+    assert summarise_gains(gains) == {
+        "fields": 4,
+        "below_input": 2,
+        "worst_db": -1.5,
+        "mean_gain_db": 0.188,
+    }
+    assert summarise_gains([]) == {"fields": 0}
+
+
+def test_defaults_are_the_hard_cells():
+    from napari_defocus_deblur.simulate.robustness import OPTICS_SETTINGS
+
+    assert set(told_fields.HARD_SETTINGS) == set(OPTICS_SETTINGS)
+    assert told_fields.HARD_FIELDS >= 5
+    assert told_fields.HARD_CONTENT == "sparse-smooth" and told_fields.HARD_DEPTH_UM == 10.0
