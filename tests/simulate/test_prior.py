@@ -73,3 +73,18 @@ def test_nominal_optics_of_an_unknown_preset_is_one_readable_error():
         get_prior("banana+nominal-optics")
     with pytest.raises(UserInputError, match="unknown simulator preset"):
         get_prior("+nominal-optics")
+
+
+def test_sparse_smooth_variant_draws_few_smooth_nuclei_with_the_presets_optics():
+    from napari_defocus_deblur.simulate.prior import with_sparse_smooth
+
+    prior = get_prior("wide+sparse-smooth")
+    assert prior == with_sparse_smooth("wide") and prior.na == PRESETS["wide"].na
+    draws = [prior.draw(np.random.default_rng(s)) for s in range(30)]
+    assert all(d.style.count[1] <= 41 and d.style.fine_texture <= 0.06 for d in draws)
+    assert all(d.style.bright_bodies <= 1.0 for d in draws)
+    assert len({d.optics.na for d in draws}) == 30 and any(d.above_focus for d in draws)
+    wide = [PRESETS["wide"].draw(np.random.default_rng(s)).style for s in range(30)]
+    assert sum(s.count[1] <= 41 and s.fine_texture <= 0.06 for s in wide) <= 2
+    both = get_prior("wide+nominal-optics+sparse-smooth")
+    assert both.na == PRESETS["nominal"].na and both.count == prior.count

@@ -118,3 +118,23 @@ def test_a_nominal_optics_share_outside_0_1_is_refused(tmp_path):
     with pytest.raises(UserInputError, match="nominal_optics_share"):
         TrainConfig(tmp_path / "m", prior="wide", nominal_optics_share=-0.1)
     assert TrainConfig(tmp_path / "m").nominal_optics_share == 0.0
+
+
+def test_a_sparse_smooth_share_changes_content_only_in_that_share_of_fields(tmp_path):
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.training.config import TrainConfig
+
+    options = {"n_val": 1, "shape": (48, 48), "depths_um": (4.0, 36.0), "seed": 4}
+    plain = prior_training_data(24, **options)
+    zero = prior_training_data(24, sparse_smooth_share=0.0, **options)
+    assert [f.field_id for f in zero.train] == [f.field_id for f in plain.train]
+    mixed = prior_training_data(24, sparse_smooth_share=0.5, nominal_optics_share=0.5, **options)
+    names = [f.field_id.split("@")[0].rsplit("-", 1)[0] for f in mixed.train]
+    assert 4 <= sum(n.endswith("+sparse-smooth") for n in names) <= 20
+    assert names.count("wide+nominal-optics+sparse-smooth") >= 1
+    assert names.count("wide") >= 1 and names.count("wide+nominal-optics") >= 1
+    assert [f.field_id for f in mixed.val] == [f.field_id for f in plain.val]
+    with pytest.raises(UserInputError, match="sparse_smooth_share"):
+        prior_training_data(2, n_val=1, shape=(48, 48), sparse_smooth_share=1.5)
+    with pytest.raises(UserInputError, match="sparse_smooth_share"):
+        TrainConfig(tmp_path / "m", prior="wide", sparse_smooth_share=-0.1)

@@ -37,6 +37,7 @@ _OVERRIDES = {
     "depth_sampling": "depth_sampling",
     "depth_jitter": "depth_jitter",
     "nominal_optics_share": "nominal_optics_share",
+    "sparse_smooth_share": "sparse_smooth_share",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -70,6 +71,30 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         metavar="PRESET",
         help="train on fields simulated from a simulator preset (wide, nominal) instead",
     )
+    _add_prior_arguments(p)
+    p.add_argument(
+        "--condition",
+        choices=("none", "depth"),
+        default=None,
+        help="'depth': a depth-conditioned network (default: the --init model's)",
+    )
+    p.add_argument("--content-dir", default=None, help="real in-focus images used as content")
+    p.add_argument(
+        "--depth",
+        type=float,
+        nargs="+",
+        default=None,
+        help="defocus distance in um (e.g. 34); several (e.g. 10 16 22 28 34) train one "
+        "model for all of them",
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="MODEL_DIR", help="checkpoint directory to write"
+    )
+    p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1, nuclei)")
+
+
+def _add_prior_arguments(p: argparse.ArgumentParser) -> None:
+    """How the simulated training fields of --prior are drawn."""
     p.add_argument("--prior-fields", type=int, default=None, help="simulated fields (256)")
     p.add_argument(
         "--depth-sampling",
@@ -93,24 +118,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         "camera and content still from --prior (0-1; default 0)",
     )
     p.add_argument(
-        "--condition",
-        choices=("none", "depth"),
-        default=None,
-        help="'depth': a depth-conditioned network (default: the --init model's)",
-    )
-    p.add_argument("--content-dir", default=None, help="real in-focus images used as content")
-    p.add_argument(
-        "--depth",
+        "--sparse-smooth-share",
         type=float,
-        nargs="+",
         default=None,
-        help="defocus distance in um (e.g. 34); several (e.g. 10 16 22 28 34) train one "
-        "model for all of them",
+        help="share of simulated fields with few, smooth nuclei, optics and camera still "
+        "from --prior (0-1; default 0)",
     )
-    p.add_argument(
-        "-o", "--output", required=True, metavar="MODEL_DIR", help="checkpoint directory to write"
-    )
-    p.add_argument("--channel", type=int, default=1, help="BBBC006 channel (default 1, nuclei)")
 
 
 def _add_network_arguments(p: argparse.ArgumentParser) -> None:

@@ -108,6 +108,10 @@ class TrainConfig:
         BBBC006: NA 0.5, defocus scale 0.9, no aberration, below focus) while camera and
         content are still drawn from ``prior`` (preset ``<prior>+nominal-optics``); 0
         (default): every field from ``prior``.
+    sparse_smooth_share
+        Share of simulated training fields given few, smooth nuclei (preset
+        ``<prior>+sparse-smooth``: content under 1 field in 250 of ``wide`` has, where a
+        network told more blur than the image holds paints dark rims); 0 (default): none.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -153,6 +157,7 @@ class TrainConfig:
     depth_sampling: Literal["uniform", "stratified"] = "uniform"
     depth_jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     nominal_optics_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    sparse_smooth_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     early_stopping_patience: Count | None = 10
     checkpoint_every: Count | None = None
     resume: bool = False

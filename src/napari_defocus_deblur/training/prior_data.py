@@ -22,9 +22,10 @@ import numpy as np
 from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.simulate.prior import NOMINAL_OPTICS_SUFFIX
+from napari_defocus_deblur.simulate.prior import NOMINAL_OPTICS_SUFFIX, SPARSE_SMOOTH_SUFFIX
 from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.fields import Field, make_field
+from napari_defocus_deblur.training.prior_cache import cache_key, load_cached, save_cached
 
 #: Seeds of validation fields start here (training seeds are 0..n-1).
 _VAL_SEED_BASE = 1_000_000
@@ -81,14 +82,15 @@ def _training_plan(
     n_fields: int,
     prior: str,
     depths: tuple[float, float],
-    shares: tuple[float, float, float],
+    shares: tuple[float, float, float, float],
     real: list[np.ndarray],
     seed: int,
 ) -> list[tuple[int, str, float, list]]:
     """``(seed, preset, distance, real content)`` of each training field. ``shares``:
-    in focus, with real content (when there is any), with the nominal optics (no draw
-    when 0, so a set made without it keeps its fields)."""
-    in_focus, with_real, nominal = shares
+    in focus, with real content (when there is any), with the nominal optics, with sparse
+    smooth simulated content (the last two draw nothing when 0, so a set made without
+    them keeps its fields)."""
+    in_focus, with_real, nominal, sparse = shares
     rng = np.random.default_rng([seed, 31])
     plan = []
     for i in range(n_fields):
@@ -97,6 +99,8 @@ def _training_plan(
         preset = prior
         if nominal and rng.random() < nominal:
             preset = f"{prior}{NOMINAL_OPTICS_SUFFIX}"
+        if sparse and not use_real and rng.random() < sparse:
+            preset += SPARSE_SMOOTH_SUFFIX
         plan.append((seed * 100_000 + i, preset, round(depth, 1), real if use_real else []))
     return plan
 
@@ -139,6 +143,7 @@ def iter_prior_training_data(
     normalization: PercentileNormalization | None = None,
     depth_sampling: str = "uniform",
     nominal_optics_share: float = 0.0,
+    sparse_smooth_share: float = 0.0,
 ) -> Generator[FieldsSimulated, None, TrainingData]:
     """Simulate a training set from a prior; yields progress, returns the data.
 
@@ -168,14 +173,21 @@ def iter_prior_training_data(
         Share of training fields simulated with the nominal (calibrated BBBC006) optics
         and the prior's camera and content (preset ``<prior>+nominal-optics``); 0 draws
         nothing extra, so the fields are those of a set made without it.
+    sparse_smooth_share
+        Share of the simulated (not real-content) training fields given sparse smooth
+        content (preset ``<preset>+sparse-smooth``); 0 draws nothing extra.
     """
     if n_fields < 1 or n_val < 1:
         raise UserInputError("prior training needs at least one training and validation field")
     lo, hi = (float(d) for d in depths_um)
     if not 0 <= lo <= hi:
         raise UserInputError(f"depths_um must be a range 0 <= lo <= hi, got {depths_um}")
-    if not 0.0 <= nominal_optics_share <= 1.0:
-        raise UserInputError(f"nominal_optics_share must be 0-1, got {nominal_optics_share}")
+    for name, share in (
+        ("nominal_optics", nominal_optics_share),
+        ("sparse_smooth", sparse_smooth_share),
+    ):
+        if not 0.0 <= share <= 1.0:
+            raise UserInputError(f"{name}_share must be 0-1, got {share}")
     norm = normalization or PercentileNormalization()
     if depth_sampling not in ("uniform", "stratified"):
         raise UserInputError(
@@ -185,13 +197,15 @@ def iter_prior_training_data(
     # uniform sets keep the key they had before stratified sampling existed
     parts += [norm.to_dict()] + ([] if depth_sampling == "uniform" else [depth_sampling])
     parts += [nominal_optics_share] if nominal_optics_share else []
-    key = _cache_key(*parts)
-    cached = _load_cached(key, norm)
+    parts += [("sparse_smooth", sparse_smooth_share)] if sparse_smooth_share else []
+    key = cache_key(*parts)
+    cached = load_cached(key)
     if cached is not None:
         yield FieldsSimulated(1, 1)
-        return cached
+        fields, n, depths, source = cached
+        return _assemble(fields[:n], fields[n:], norm, source, depths)
     real = _real_signals(content_dir)
-    shares = (in_focus_share, content_fraction, nominal_optics_share)
+    shares = (in_focus_share, content_fraction, nominal_optics_share, sparse_smooth_share)
     plan = _training_plan(n_fields, prior, (lo, hi), shares, real, seed)
     if depth_sampling == "stratified":
         plan = _stratify(plan, lo, hi, np.random.default_rng([seed, 37]))
@@ -205,7 +219,7 @@ def iter_prior_training_data(
         fields.append(_field(s, p, depth, shape, content, norm))
         yield FieldsSimulated(done, len(plan))
     data = _assemble(fields[:n_fields], fields[n_fields:], norm, prior, (lo, hi))
-    _save_cached(key, data, (lo, hi))
+    save_cached(key, data, (lo, hi))
     return data
 
 
@@ -215,67 +229,6 @@ def _assemble(train, val, norm, prior: str, depths: tuple[float, float]) -> Trai
     data = TrainingData(train, val, normalization=norm, channel=1, source=f"prior:{prior}")
     data.depths_um = tuple(float(d) for d in PAPER_DEPTHS_UM if depths[0] <= d <= depths[1])
     return data
-
-
-#: Bump when the simulator changes what a seed produces (invalidates cached sets).
-SIMULATOR_VERSION = "2.0"
-
-
-def _cache_key(*parts) -> str:
-    import hashlib
-    import json
-
-    text = json.dumps([SIMULATOR_VERSION, *[str(p) for p in parts]])
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _cache_path(key: str) -> Path:
-    from napari_defocus_deblur.inference.cache import cache_dir
-
-    return cache_dir("prior-data") / f"{key}.npz"
-
-
-def _save_cached(key: str, data: TrainingData, depth_range: tuple[float, float]) -> None:
-    """Keep a simulated set for the next run with the same settings (best effort)."""
-    import contextlib
-
-    fields = [*data.train, *data.val]
-    arrays = {
-        "oof": np.stack([f.oof for f in fields]),
-        "target": np.stack([f.target for f in fields]),
-        "lo": np.array([f.lo for f in fields]),
-        "hi": np.array([f.hi for f in fields]),
-        "depth": np.array([f.depth_um for f in fields], dtype=np.float64),
-        "ids": np.array([f.field_id for f in fields]),
-        "n_train": np.array(len(data.train)),
-        "depths_um": np.array(depth_range),
-        "prior": np.array(data.source.removeprefix("prior:")),
-    }
-    with contextlib.suppress(OSError, ValueError):
-        path = _cache_path(key)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-
-
-def _load_cached(key: str, norm: PercentileNormalization) -> TrainingData | None:
-    try:
-        path = _cache_path(key)
-        if not path.is_file():
-            return None
-        with np.load(path, allow_pickle=False) as z:
-            fields = [
-                Field(str(i), o, t, float(lo), float(hi), float(d))
-                for i, o, t, lo, hi, d in zip(
-                    z["ids"], z["oof"], z["target"], z["lo"], z["hi"], z["depth"]
-                )
-            ]
-            n = int(z["n_train"])
-            depths = tuple(float(d) for d in z["depths_um"])
-            prior = str(z["prior"])
-    except (OSError, ValueError, KeyError):
-        return None
-    return _assemble(fields[:n], fields[n:], norm, prior, depths)
 
 
 def prior_training_data(n_fields: int, **options) -> TrainingData:

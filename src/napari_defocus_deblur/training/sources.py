@@ -18,6 +18,7 @@ PRIOR_DATA_FIELDS = (
     "prior_depths_um",
     "depth_sampling",
     "nominal_optics_share",
+    "sparse_smooth_share",
     "content_dir",
     "split_seed",
 )
@@ -60,6 +61,7 @@ def training_data_for(
             depths_um=config.prior_depths_um,
             depth_sampling=config.depth_sampling,
             nominal_optics_share=config.nominal_optics_share,
+            sparse_smooth_share=config.sparse_smooth_share,
             seed=config.split_seed,
             content_dir=config.content_dir,
             normalization=normalization,
