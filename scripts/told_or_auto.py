@@ -53,16 +53,12 @@ def fresh_fields(args: argparse.Namespace) -> None:
     and on the one-click path with its distance times each of ``args.factors``."""
     from napari_defocus_deblur.estimate import estimate_defocus
     from napari_defocus_deblur.evaluation.metrics import psnr
+    from napari_defocus_deblur.evaluation.told_fields import iter_fields
     from napari_defocus_deblur.inference import deblur
-    from napari_defocus_deblur.simulate import robustness
 
     rows = []
-    for cell in robustness.cells(per_cell=args.fields):
-        chosen = args.all_cells or (cell.content, cell.depth_um) == (args.content, args.depth)
-        if cell.part != "robustness" or not chosen:
-            continue
-        blurred, sharp = robustness.simulate_cell(cell)
-        blurred = blurred.astype(np.float32)
+    content, depth = (None, None) if args.all_cells else (args.content, args.depth)
+    for cell, blurred, sharp in iter_fields(args.fields, content, depth):
         est = estimate_defocus(blurred)
         base = psnr(blurred, sharp)
         told = [cell.depth_um] + [f * est.deblur_depth_um for f in args.factors]

@@ -73,3 +73,14 @@ def test_defaults_are_the_hard_cells():
     assert set(told_fields.HARD_SETTINGS) == set(OPTICS_SETTINGS)
     assert told_fields.HARD_FIELDS >= 5
     assert told_fields.HARD_CONTENT == "sparse-smooth" and told_fields.HARD_DEPTH_UM == 10.0
+
+
+def test_iter_fields_without_content_or_depth_takes_every_cell_of_the_settings():
+    from napari_defocus_deblur.evaluation.told_fields import iter_fields
+    from napari_defocus_deblur.simulate.robustness import CONTENT_TYPES, ROBUSTNESS_DEPTHS_UM
+
+    at_34 = list(iter_fields(1, None, 34.0, ("nominal",)))
+    assert [c.content for c, _, _ in at_34] == list(CONTENT_TYPES)
+    assert all(b.dtype == np.float32 and b.shape == s.shape for _, b, s in at_34)
+    every = [c for c, _, _ in iter_fields(1, "dense", None, ("narrow",))]
+    assert [c.depth_um for c in every] == list(ROBUSTNESS_DEPTHS_UM)

@@ -11,12 +11,17 @@ field), so a ship rule can count fields below the input instead of trusting one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from napari_defocus_deblur.evaluation.metrics import psnr
 from napari_defocus_deblur.simulate.robustness import OPTICS_SETTINGS
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.robustness import Cell
 
 #: The cells counted by default: sparse smooth content at 10 µm, where told networks come
 #: closest to the input (docs/zoo.md, stages f to i), in every optics setting.
@@ -35,6 +40,25 @@ class FieldGain:
     setting: str
     told_um: float
     gain_db: float
+
+
+def iter_fields(
+    fields: int = HARD_FIELDS,
+    content: str | None = HARD_CONTENT,
+    depth_um: float | None = HARD_DEPTH_UM,
+    settings: tuple[str, ...] = HARD_SETTINGS,
+) -> Iterator[tuple[Cell, np.ndarray, np.ndarray]]:
+    """``(cell, out-of-focus float32, in-focus)`` for ``fields`` fields of each chosen
+    robustness cell (``content`` or ``depth_um`` None: every one), in the cells' order."""
+    from napari_defocus_deblur.simulate import robustness
+
+    for cell in robustness.cells(per_cell=fields):
+        if cell.part != "robustness" or cell.setting not in settings:
+            continue
+        if content not in (None, cell.content) or depth_um not in (None, cell.depth_um):
+            continue
+        blurred, sharp = robustness.simulate_cell(cell)
+        yield cell, blurred.astype(np.float32), sharp
 
 
 def told_field_gains(
@@ -65,15 +89,9 @@ def told_field_gains(
         One per field, in the order of the cells.
     """
     from napari_defocus_deblur.inference import deblur
-    from napari_defocus_deblur.simulate import robustness
 
     out = []
-    for cell in robustness.cells(per_cell=fields):
-        key = (cell.part, cell.content, cell.depth_um)
-        if key != ("robustness", content, depth_um) or cell.setting not in settings:
-            continue
-        blurred, sharp = robustness.simulate_cell(cell)
-        blurred = blurred.astype(np.float32)
+    for cell, blurred, sharp in iter_fields(fields, content, depth_um, settings):
         told = factor * cell.depth_um
         restored = deblur(blurred, depth_um=told, model=model)
         gain = psnr(restored, sharp) - psnr(blurred, sharp)
