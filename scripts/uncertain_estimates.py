@@ -33,12 +33,13 @@ from napari_defocus_deblur.estimate import LOW_CONFIDENCE, defocus_from_tiles, e
 from napari_defocus_deblur.evaluation.told_fields import (
     HARD_CONTENT,
     HARD_DEPTH_UM,
+    iter_fields,
     summarise_gains,
     told_field_gains,
 )
 from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.metrics import psnr
-from napari_defocus_deblur.simulate.robustness import cells, simulate_cell
+from napari_defocus_deblur.simulate.robustness import OPTICS_SETTINGS
 from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
 
 
@@ -46,12 +47,8 @@ def uncertain_rows(seeds: int, first: int, percentiles: list[float], model: str)
     """``(rows, fields)``: one row of told distances and gains per uncertain field, and
     how many fields were estimated."""
     rows, fields = [], 0
-    for cell in cells(per_cell=first + seeds):
-        if cell.part != "robustness" or cell.seed % 100 < first:
-            continue
+    for cell, blurred, sharp in iter_fields(seeds, None, None, tuple(OPTICS_SETTINGS), first):
         fields += 1
-        blurred, sharp = simulate_cell(cell)
-        blurred = blurred.astype(np.float32)
         tiles = estimate_tiles(blurred)
         est = defocus_from_tiles(tiles)
         if not est.confidence < LOW_CONFIDENCE:

@@ -84,3 +84,10 @@ def test_iter_fields_without_content_or_depth_takes_every_cell_of_the_settings()
     assert all(b.dtype == np.float32 and b.shape == s.shape for _, b, s in at_34)
     every = [c for c, _, _ in iter_fields(1, "dense", None, ("narrow",))]
     assert [c.depth_um for c in every] == list(ROBUSTNESS_DEPTHS_UM)
+
+
+def test_iter_fields_from_a_later_seed_index_skips_the_first_fields():
+    from napari_defocus_deblur.evaluation.told_fields import iter_fields
+
+    later = [c for c, _, _ in iter_fields(2, "dense", 34.0, ("narrow",), first=3)]
+    assert [c.seed % 100 for c in later] == [3, 4]

@@ -47,13 +47,17 @@ def iter_fields(
     content: str | None = HARD_CONTENT,
     depth_um: float | None = HARD_DEPTH_UM,
     settings: tuple[str, ...] = HARD_SETTINGS,
+    first: int = 0,
 ) -> Iterator[tuple[Cell, np.ndarray, np.ndarray]]:
     """``(cell, out-of-focus float32, in-focus)`` for ``fields`` fields of each chosen
-    robustness cell (``content`` or ``depth_um`` None: every one), in the cells' order."""
+    robustness cell (``content`` or ``depth_um`` None: every one), from seed index
+    ``first`` on (0: the robustness set's own field), in the cells' order."""
     from napari_defocus_deblur.simulate import robustness
 
-    for cell in robustness.cells(per_cell=fields):
+    for cell in robustness.cells(per_cell=first + fields):
         if cell.part != "robustness" or cell.setting not in settings:
+            continue
+        if cell.seed % 100 < first:
             continue
         if content not in (None, cell.content) or depth_um not in (None, cell.depth_um):
             continue
