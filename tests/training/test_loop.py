@@ -1,4 +1,5 @@
-"""Tests of training.loop: the distances a depth-conditioned network is told."""
+"""Tests of training.loop: the distances a depth-conditioned network is told, and the
+do-no-harm penalty it may train with."""
 
 from __future__ import annotations
 
@@ -82,3 +83,43 @@ def test_validation_runs_without_gradients(monkeypatch):
     monkeypatch.setattr(HeadToTailNet, "forward_multiscale", spy)
     metrics = validate(build_model(**TINY), data, torch.device("cpu"))
     assert grad_enabled and not any(grad_enabled) and np.isfinite(metrics["val_psnr"])
+
+
+def _harm_calls(tmp_path, monkeypatch, harm_weight: float) -> tuple[list, list]:
+    """The inputs the network got and the (output, input) pairs the harm penalty got
+    over 4 training steps of a tiny network trained with ``harm_weight``."""
+    from napari_defocus_deblur.training import loop
+
+    oof, sharp = blob_pairs(4, (48, 48), seed=4)
+    data = TrainingData.from_arrays(oof, sharp, val_fraction=0.25)
+    inputs, calls = [], []
+    forward, harm = HeadToTailNet.forward_multiscale, loop.harm_loss
+
+    def spy_forward(self, x, depth=None):
+        inputs.append(x.detach().clone())
+        return forward(self, x, depth)
+
+    def spy_harm(output, blurred, target):
+        calls.append((output.detach().clone(), blurred.clone()))
+        return harm(output, blurred, target)
+
+    monkeypatch.setattr(HeadToTailNet, "forward_multiscale", spy_forward)
+    monkeypatch.setattr(loop, "harm_loss", spy_harm)
+    options = {"crop": 32, "batch": 2, "warmup": 1, "epoch_steps": 4, "steps": 4}
+    config = TrainConfig(tmp_path / f"h{harm_weight}", harm_weight=harm_weight, **options, **TINY)
+    train(config, data)
+    return inputs, calls
+
+
+def test_harm_weight_penalises_each_training_step_against_its_own_input(tmp_path, monkeypatch):
+    assert TrainConfig(tmp_path / "d").harm_weight == 0.0
+    with pytest.raises(UserInputError, match="harm_weight"):
+        TrainConfig(tmp_path / "m", harm_weight=-1.0)
+    _, plain = _harm_calls(tmp_path, monkeypatch, 0.0)
+    assert plain == []  # the paper's loss alone: never computed
+    inputs, calls = _harm_calls(tmp_path, monkeypatch, 2.0)
+    assert len(calls) == 4  # once per step, never in validation
+    training_inputs = [x for x in inputs if x.shape[-1] == 32]
+    for (output, blurred), x in zip(calls, training_inputs, strict=True):
+        assert output.shape == blurred.shape == (2, 1, 32, 32)
+        assert torch.equal(blurred, x)

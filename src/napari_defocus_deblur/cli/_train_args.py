@@ -38,6 +38,7 @@ _OVERRIDES = {
     "depth_jitter": "depth_jitter",
     "nominal_optics_share": "nominal_optics_share",
     "sparse_smooth_share": "sparse_smooth_share",
+    "harm_weight": "harm_weight",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -170,6 +171,12 @@ def _add_optimisation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=None, help="batch size (default CPU 2, GPU 8)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
     p.add_argument("--warmup", type=int, default=None, help="warm-up steps (default 50)")
+    p.add_argument(
+        "--harm-weight",
+        type=float,
+        default=None,
+        help="extra weight on crops restored worse than their input (default 0)",
+    )
     p.add_argument("--val-fraction", type=float, default=None, help="validation share (0.1)")
     p.add_argument(
         "--test-fraction",

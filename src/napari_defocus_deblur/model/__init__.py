@@ -8,7 +8,7 @@ from typing import Any
 from torch import nn
 
 from napari_defocus_deblur.model.config import ModelConfig
-from napari_defocus_deblur.model.loss import multiscale_loss
+from napari_defocus_deblur.model.loss import harm_loss, multiscale_loss
 from napari_defocus_deblur.model.network import DEPTH_UNIT_UM, MIN_SIZE, HeadToTailNet, NahNet
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "build_model",
     "condition_on_depth",
     "count_parameters",
+    "harm_loss",
     "multiscale_loss",
     "resize_upsampling",
 ]

@@ -32,3 +32,33 @@ def multiscale_loss(
             raise ValueError(f"prediction {tuple(out.shape)} vs target {tuple(tgt.shape)}")
         total = total + torch.mean((out.float() - tgt.float()) ** 2)
     return total
+
+
+def harm_loss(output: torch.Tensor, blurred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of how much worse than its input each restored crop is.
+
+    ``H = mean_b max(0, ||I^_b - I_b||^2 / N - ||B_b - I_b||^2 / N)``: zero for every crop
+    the network improves, and for a crop it harms the excess of its squared error over the
+    input's (the same units as :func:`multiscale_loss`). Added with a weight
+    (``TrainConfig.harm_weight``), it counts the crops a network makes worse than the
+    blurred input that much more, so that it learns to hold back where the image does
+    not show as much blur as it was told (a do-no-harm penalty; not in the paper).
+
+    Parameters
+    ----------
+    output
+        The full-resolution prediction, ``(B, C, H, W)``.
+    blurred
+        The network's input (the out-of-focus crops), same shape.
+    target
+        The in-focus ground truth, same shape.
+    """
+    if not output.shape == blurred.shape == target.shape:
+        raise ValueError(
+            f"prediction {tuple(output.shape)}, input {tuple(blurred.shape)} and target "
+            f"{tuple(target.shape)} differ"
+        )
+    target = target.float()
+    error = ((output.float() - target) ** 2).flatten(1).mean(dim=1)
+    baseline = ((blurred.float() - target) ** 2).flatten(1).mean(dim=1)
+    return torch.relu(error - baseline).mean()

@@ -112,6 +112,10 @@ class TrainConfig:
         Share of simulated training fields given few, smooth nuclei (preset
         ``<prior>+sparse-smooth``: content under 1 field in 250 of ``wide`` has, where a
         network told more blur than the image holds paints dark rims); 0 (default): none.
+    harm_weight
+        Weight of :func:`~napari_defocus_deblur.model.harm_loss` added to the multi-scale
+        loss: a crop restored worse than its input counts about ``1 + harm_weight`` times
+        (0, default: the paper's loss alone).
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     checkpoint_every
@@ -158,6 +162,7 @@ class TrainConfig:
     depth_jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     nominal_optics_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     sparse_smooth_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    harm_weight: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
     early_stopping_patience: Count | None = 10
     checkpoint_every: Count | None = None
     resume: bool = False

@@ -19,7 +19,7 @@ from torch import nn
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.metrics import psnr, ssim
-from napari_defocus_deblur.model import count_parameters, multiscale_loss
+from napari_defocus_deblur.model import count_parameters, harm_loss, multiscale_loss
 from napari_defocus_deblur.training.config import DEFAULT_EPOCHS, TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.events import (
@@ -190,6 +190,8 @@ class Session:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_amp):
             outputs = model.forward_multiscale(x, depth)
         loss = multiscale_loss([o.float() for o in outputs], y)
+        if config.harm_weight:
+            loss = loss + config.harm_weight * harm_loss(outputs[0], x, y)
         if not torch.isfinite(loss):
             raise UserInputError(
                 f"training diverged at step {self.run.step + 1} (loss {loss.item()}); "
