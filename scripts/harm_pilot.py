@@ -1,0 +1,144 @@
+"""U-Net pilots of a zoo v3 recipe: train the U-Net alone for a few hundred steps from the
+shipped zoo, and score it where the ship rule's told clauses look.
+
+``train`` copies a stage's U-Net config (``configs/cpu-v3<base>-unet.json``: its fields,
+split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty) and runs it with
+the round-robin schedule to ``--until`` steps in ``runs/pilot-<base>-h<weight>-unet``
+(resumable; ~3 min per 500 steps on two threads). With ``--signed`` the training fields
+imaged above focus are told a negative distance (the side of focus as a sign; needs the
+stage's simulated set in the cache, i.e. the stage was trained here before).
+
+``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
+(ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
+setting mean/below) and the 54 robustness cells told the distance and on the one click.
+With ``--signed`` above-focus fields are told ``-d``.
+
+Usage::
+
+    python scripts/harm_pilot.py train --base i --harm-weight 12 [--until 500] [--signed]
+    python scripts/harm_pilot.py score runs/pilot-i-h12-unet bbbc006-unet [--signed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
+FIELD_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d{7})@")
+
+
+def tell_the_side() -> None:
+    """Make cached simulated sets tell above-focus fields a negative distance."""
+    from napari_defocus_deblur.simulate.prior import get_prior
+    from napari_defocus_deblur.training import prior_cache, prior_data
+
+    unsigned = prior_cache.load_cached
+
+    def signed(key: str):
+        got = unsigned(key)
+        if got is None:
+            raise SystemExit("--signed needs the stage's simulated set in the cache")
+        fields, n_train, depths, prior = got
+        out = []
+        for field in fields:
+            m = FIELD_ID.match(field.field_id)
+            rng = np.random.default_rng([int(m["seed"]), 7]) if m else None
+            if m and field.depth_um and get_prior(m["prior"]).draw(rng).above_focus:
+                field = replace(field, depth_um=-field.depth_um)
+            out.append(field)
+        return out, n_train, depths, prior
+
+    prior_data.load_cached = signed
+
+
+def train(args: argparse.Namespace) -> None:
+    """Train the pilot U-Net of ``args.base`` with ``args.harm_weight`` to ``args.until``."""
+    from napari_defocus_deblur.training.schedule import Schedule, iter_schedule
+
+    if args.signed:
+        tell_the_side()
+    tag = f"pilot-{args.base}-h{args.harm_weight:g}{'-signed' if args.signed else ''}-"
+    config = json.loads((ROOT / f"configs/cpu-v3{args.base}-unet.json").read_text())
+    config.update(harm_weight=args.harm_weight, init="bbbc006-unet")
+    configs = args.runs / "pilot-configs"
+    configs.mkdir(parents=True, exist_ok=True)
+    (configs / f"{tag}unet.json").write_text(json.dumps(config, indent=1))
+    overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
+    schedule = Schedule(
+        ("unet",), configs, args.runs, config_prefix=tag, run_prefix=tag,
+        until=args.until, overrides=overrides,
+    )  # fmt: skip
+    for turn in iter_schedule(schedule, threading.Event()):
+        print(turn, flush=True)
+
+
+def _gains(model: str, fields: tuple, signed: bool, auto: bool) -> tuple[np.ndarray, dict]:
+    """Gains over the input on the chosen robustness fields, and per-setting lists."""
+    from napari_defocus_deblur.evaluation.metrics import psnr
+    from napari_defocus_deblur.evaluation.told_fields import iter_fields
+    from napari_defocus_deblur.inference import deblur
+
+    gains, by_setting = [], collections.defaultdict(list)
+    for cell, blurred, sharp in iter_fields(*fields):
+        told = -cell.depth_um if signed and cell.above_focus else cell.depth_um
+        restored = deblur(blurred, depth_um="auto" if auto else told, model=model)
+        gain = psnr(restored, sharp) - psnr(blurred, sharp)
+        gains.append(gain)
+        by_setting[cell.setting].append(gain)
+    return np.array(gains), by_setting
+
+
+def score(args: argparse.Namespace) -> None:
+    """Print the told fields and the set cells (told and one click) of each model."""
+    if args.signed:  # let the package accept a negative (above-focus) distance
+        from napari_defocus_deblur.inference import checks
+
+        checks.DEPTH_UM = (-checks.DEPTH_UM[1], checks.DEPTH_UM[1])
+    rows = (
+        ("told fields", (10, "sparse-smooth", 10.0), False),
+        ("told fields, one click", (10, "sparse-smooth", 10.0), True),
+        ("set told", (1, None, None), False),
+        ("set one click", (1, None, None), True),
+    )
+    for model in args.models:
+        for label, fields, auto in rows:
+            gains, by_setting = _gains(model, fields, args.signed, auto)
+            settings = " ".join(
+                f"{k} {np.mean(v):+.2f}/{sum(g < 0 for g in v)}" for k, v in by_setting.items()
+            )
+            print(
+                f"{model} | {label}: mean {gains.mean():+.3f} dB, worst {gains.min():+.2f}, "
+                f"{(gains < 0).sum()} of {len(gains)} below the input | {settings}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train a pilot U-Net")
+    p.add_argument("--base", default="i", help="stage whose U-Net config to copy (i)")
+    p.add_argument("--harm-weight", type=float, default=12.0, help="penalty weight (12)")
+    p.add_argument("--until", type=int, default=500, help="steps (500)")
+    p.add_argument("--runs", type=Path, default=ROOT / "runs")
+    p.add_argument("--signed", action="store_true", help="tell above-focus fields -d")
+    p.set_defaults(run=train)
+    p = sub.add_parser("score", help="score run folders or bundled names")
+    p.add_argument("models", nargs="+")
+    p.add_argument("--signed", action="store_true", help="tell above-focus fields -d")
+    p.set_defaults(run=score)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
