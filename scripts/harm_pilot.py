@@ -81,24 +81,26 @@ def train(args: argparse.Namespace) -> None:
         print(turn, flush=True)
 
 
-def _gains(model: str, fields: tuple, signed: bool, auto: bool) -> tuple[np.ndarray, dict]:
-    """Gains over the input on the chosen robustness fields, and per-setting lists."""
+def _gains(model: str, fields: tuple, signed: bool, auto: bool) -> list:
+    """:class:`FieldGain` of ``model`` on the chosen robustness fields (``told_um`` is
+    the typed distance, or NaN on the one click)."""
     from napari_defocus_deblur.evaluation.metrics import psnr
-    from napari_defocus_deblur.evaluation.told_fields import iter_fields
+    from napari_defocus_deblur.evaluation.told_fields import FieldGain, iter_fields
     from napari_defocus_deblur.inference import deblur
 
-    gains, by_setting = [], collections.defaultdict(list)
+    gains = []
     for cell, blurred, sharp in iter_fields(*fields):
         told = -cell.depth_um if signed and cell.above_focus else cell.depth_um
         restored = deblur(blurred, depth_um="auto" if auto else told, model=model)
         gain = psnr(restored, sharp) - psnr(blurred, sharp)
-        gains.append(gain)
-        by_setting[cell.setting].append(gain)
-    return np.array(gains), by_setting
+        gains.append(FieldGain(cell.name, cell.setting, np.nan if auto else told, float(gain)))
+    return gains
 
 
 def score(args: argparse.Namespace) -> None:
     """Print the told fields and the set cells (told and one click) of each model."""
+    from napari_defocus_deblur.evaluation.told_fields import summarise_gains
+
     if args.signed:  # let the package accept a negative (above-focus) distance
         from napari_defocus_deblur.inference import checks
 
@@ -111,13 +113,19 @@ def score(args: argparse.Namespace) -> None:
     )
     for model in args.models:
         for label, fields, auto in rows:
-            gains, by_setting = _gains(model, fields, args.signed, auto)
+            gains = _gains(model, fields, args.signed, auto)
+            by_setting = collections.defaultdict(list)
+            for gain in gains:
+                by_setting[gain.setting].append(gain)
+            parts = {k: summarise_gains(v) for k, v in by_setting.items()}
             settings = " ".join(
-                f"{k} {np.mean(v):+.2f}/{sum(g < 0 for g in v)}" for k, v in by_setting.items()
+                f"{k} {p['mean_gain_db']:+.2f}/{p['below_input']}" for k, p in parts.items()
             )
+            total = summarise_gains(gains)
             print(
-                f"{model} | {label}: mean {gains.mean():+.3f} dB, worst {gains.min():+.2f}, "
-                f"{(gains < 0).sum()} of {len(gains)} below the input | {settings}",
+                f"{model} | {label}: mean {total['mean_gain_db']:+.3f} dB, worst "
+                f"{total['worst_db']:+.2f}, {total['below_input']} of {total['fields']} below "
+                f"the input | {settings}",
                 flush=True,
             )
 
