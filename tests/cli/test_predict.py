@@ -317,3 +317,20 @@ def test_network_defaults_to_the_unet_and_sum_is_one_flag_away(tmp_path, use_zoo
         assert main([*args, *flags, "-o", str(out)]) == 0
         with tifffile.TiffFile(out / "one.tif") as tif:
             assert tif.shaped_metadata[0]["model"] == expected
+
+
+def test_side_above_tells_the_network_the_shorter_distance(tmp_path, inputs):
+    from napari_defocus_deblur.model import condition_on_depth
+
+    checkpoint = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+    out = tmp_path / "out"
+    args = ["predict", str(inputs / "one.tif"), "-o", str(out), "--model", str(checkpoint)]
+    assert main([*args, "--device", "cpu", "--depth", "5", "--side", "above"]) == 0
+    with tifffile.TiffFile(out / "one.tif") as tif:
+        result = tif.asarray()
+        meta = tif.shaped_metadata[0]
+    assert meta["depth_um"] == 5.0 and meta["side"] == "above"
+    assert meta["told_um"] == [3.38]  # 5 µm above focus, half the 3.25 µm focal shift less
+    source = tifffile.imread(inputs / "one.tif")
+    expected = deblur(source, 3.375, model=checkpoint, device="cpu")
+    np.testing.assert_array_equal(result, expected)

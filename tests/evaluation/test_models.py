@@ -50,3 +50,8 @@ def test_a_learned_model_is_told_the_distance_being_evaluated(tmp_path, monkeypa
     out = net(field((48, 56)))
     assert out.shape == (48, 56) and np.isfinite(out).all()
     assert told[0][0] == 10.0 and told[0][3] is runtime
+    # BBBC006 planes above the reference (evaluate --side above): as deblur(side="above")
+    plans = []
+    monkeypatch.setattr(api, "plan_run", lambda *a, **k: plans.append(real(*a, **k)) or plans[-1])
+    LoadedModel(read_entry(path, bundled=False), runtime, 10.0, "above")(field((48, 56)))
+    assert plans[0].depths_um.tolist() == [8.375] and plans[0].planes[0].stage_um == 10.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pytest
 
 from tests.widgets.conftest import make_checkpoint
 from tests.widgets.test_deblur_widget import deblur_widget, run_and_wait
@@ -20,7 +21,7 @@ def test_in_focus_plane_at_0_um_keeps_its_depth_for_the_model_choice(
     far = make_checkpoint(tmp_path / "m30", 30.0, seed=2)
     viewer = make_napari_viewer()
     stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
-    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [0.0, 30.0]})
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [0.0, -30.0]})
     widget = deblur_widget(viewer)
     for path in (near, far):
         widget.add_model(path)
@@ -40,9 +41,24 @@ def test_depth_request_passes_recorded_zero_to_the_plan():
         metadata: ClassVar = {"stage_offsets_um": [0.0, -30.0]}
         data = np.zeros((2, 16, 16))
 
-    assert depth_request(Layer(), "metadata", 34.0, [(0,), (1,)]) == ("auto", (0.0, 30.0))
-    assert depth_request(Layer(), "manual", 0.0, [(0,)]) == (0.0, None)
-    assert depth_request(Layer(), "auto", 34.0, [(0,)]) == ("auto", None)
+    metadata = depth_request(Layer(), "metadata", 34.0, [(0,), (1,)], "below")
+    assert metadata == ("auto", (0.0, 30.0), ("below", "below"))
+    assert depth_request(Layer(), "manual", 0.0, [(0,)], "above") == (0.0, None, ("above",))
+    assert depth_request(Layer(), "auto", 34.0, [(0,)], "above") == ("auto", None, ("below",))
+
+
+def test_depth_request_takes_each_planes_side_from_its_signed_stage_offset():
+    from napari_defocus_deblur.widgets._deblur_form import depth_request
+
+    class Layer:  # BBBC006 z-stack: z_00 (-32 µm, below), z_16, z_21 (+10 µm, above)
+        metadata: ClassVar = {"stage_offsets_um": [-32.0, 0.0, 10.0]}
+        data = np.zeros((3, 16, 16))
+
+    planes = [(0,), (1,), (2,)]
+    got = depth_request(Layer(), "metadata", 34.0, planes, "above")
+    assert got == ("auto", (32.0, 0.0, 10.0), ("below", "below", "above"))
+    # no record of the plane: the form's side and value
+    assert depth_request(Layer(), "metadata", 12.0, [()], "above") == (12.0, None, ("above",))
 
 
 def test_progress_reaches_the_bar_in_tiles(make_napari_viewer, tiny_checkpoint, qtbot):
@@ -112,3 +128,29 @@ def test_a_renamed_layer_says_its_metadata_wins(make_napari_viewer):
     assert widget.channel_message is None  # the model (w1) fits the recorded channel
     assert "named channel 2 (phalloidin) but records channel 1" in widget.channel.warning.value
     assert not widget.channel.warning.native.isHidden()
+
+
+def test_planes_above_focus_are_deblurred_for_the_distance_of_equal_blur(
+    make_napari_viewer, tiny_checkpoint, qtbot
+):
+    """A BBBC006 z-stack records signed stage offsets (positive: above focus); a plane
+    30 µm above focus is told a shorter distance, allowing for the focal shift."""
+    from napari_defocus_deblur.inference.side import distance_for_network
+
+    viewer = make_napari_viewer()
+    stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [-30.0, 30.0]})
+    widget = deblur_widget(viewer)
+    widget.add_model(tiny_checkpoint)
+    run_and_wait(widget, qtbot, "apply_button")
+    result = viewer.layers[-1]
+    expected = [30.0, distance_for_network(30.0, "above")]
+    assert result.metadata["depths_um"] == pytest.approx(expected)
+    assert result.metadata["depths_um"][1] == pytest.approx(28.375)
+    # set by hand: the form's side of focus
+    viewer.layers.remove(result)
+    widget.settings.depth_source.value = "manual"
+    widget.settings.depth_um.value = 10.0
+    widget.settings.side.value = "above"
+    run_and_wait(widget, qtbot, "apply_button")
+    assert viewer.layers[-1].metadata["depths_um"] == pytest.approx([8.375, 8.375])

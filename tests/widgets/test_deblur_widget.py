@@ -118,7 +118,7 @@ def test_whole_stack_with_a_chosen_model_uses_each_planes_own_depth(
     """The old widget named (and ran) a whole stack after the plane under the slider."""
     viewer = make_napari_viewer()
     stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
-    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [0.0, 30.0]})
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [0.0, -30.0]})
     viewer.dims.set_point(0, 0)
     widget = deblur_widget(viewer)
     widget.add_model(tiny_checkpoint)  # a chosen model, not auto
@@ -193,7 +193,7 @@ def test_auto_model_follows_depth_and_per_plane_offsets(
     far = make_checkpoint(tmp_path / "m34", 34.0, seed=2)
     viewer = make_napari_viewer()
     stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
-    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [-12.0, 30.0]})
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [-12.0, -30.0]})
     widget = deblur_widget(viewer)
     for path in (near, far):
         widget.add_model(path)

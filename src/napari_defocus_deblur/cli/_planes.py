@@ -11,9 +11,22 @@ import argparse
 
 from napari_defocus_deblur.constants import N_PLANES, SIDES
 
+#: ``--side`` of ``train`` and ``evaluate``: which planes are paired.
+PAIRING_SIDE_HELP = (
+    "BBBC006 layouts: the blurred plane lies below (default, the paper's: 34 µm below z_17 "
+    "is z_00) or above the reference plane"
+)
+#: ``--side`` of ``predict``: where the images lie, and which plane of a BBBC006 root.
+PREDICT_SIDE_HELP = (
+    "side of focus the images lie on: below (default, the paper's) or above; above focus "
+    "the networks are told a shorter distance, allowing for the focal shift (10 µm above: "
+    "8.4 µm); BBBC006 roots: the plane --depth below or above the reference plane"
+)
 
-def add_plane_arguments(p: argparse.ArgumentParser) -> None:
-    """Add ``--reference-plane`` and ``--side`` to ``p`` (both default to None: the data's)."""
+
+def add_plane_arguments(p: argparse.ArgumentParser, *, predict: bool = False) -> None:
+    """Add ``--reference-plane`` and ``--side`` to ``p`` (default None: the data's focus;
+    ``--side`` of ``predict`` defaults to "below", which is also what None pairs)."""
     p.add_argument(
         "--reference-plane",
         type=int,
@@ -27,7 +40,6 @@ def add_plane_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--side",
         choices=SIDES,
-        default=None,
-        help="BBBC006 layouts: the blurred plane lies below (default, the paper's: 34 µm "
-        "below z_17 is z_00) or above the reference plane",
+        default="below" if predict else None,
+        help=PREDICT_SIDE_HELP if predict else PAIRING_SIDE_HELP,
     )

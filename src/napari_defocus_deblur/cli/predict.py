@@ -60,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="checkpoint folder or bundled model name "
         "(default: the bundled model for --depth and --fusion)",
     )
-    add_plane_arguments(parser)
+    add_plane_arguments(parser, predict=True)
     _add_runtime_arguments(parser)
     _add_output_arguments(parser)
     where = parser.add_mutually_exclusive_group()
@@ -164,7 +164,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     from napari_defocus_deblur.inference.plan import run_models
 
     runtime = resolve_backend(args.backend, args.precision, args.device)  # fails early
-    paths = [Path(p).resolve() for p in run_models(args.model, args.depth, args.fusion)]
+    paths = [Path(p).resolve() for p in run_models(args.model, args.depth, args.fusion, args.side)]
     models = [shared_model(p) for p in paths]  # fails early on a bad checkpoint
     for model in models:
         check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
@@ -187,6 +187,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
         output_dtype=args.dtype,
         backend=args.backend,
         runtime=runtime if local else None,
+        side=args.side,
     )
     return options, (channels.pop() if len(channels) == 1 else None)
 

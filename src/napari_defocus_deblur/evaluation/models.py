@@ -86,16 +86,19 @@ class LoadedModel:
 
     Calls :func:`napari_defocus_deblur.inference.deblur` (the run plan: the checkpoint's
     percentile normalisation, tiling, CPU fast path, the run's backend and precision),
-    told the distance being evaluated, so the scores and seconds per image are what a
-    user gets who gives that distance.
+    told the distance being evaluated (and the side of focus of the planes), so the
+    scores and seconds per image are what a user gets who gives that distance.
     """
 
-    def __init__(self, candidate: ModelEntry, runtime: Backend, depth_um: float) -> None:
+    def __init__(
+        self, candidate: ModelEntry, runtime: Backend, depth_um: float, side: str = "below"
+    ) -> None:
         from napari_defocus_deblur.inference import load_model
 
         self.model = load_model(candidate.path, device=runtime.device)
         self.runtime = runtime
         self.depth_um = float(depth_um)
+        self.side = side
         # every weight (load_model freezes them, so "trainable" would count none)
         self.parameters = sum(p.numel() for p in self.model.parameters())
         self.path = candidate.path
@@ -104,4 +107,4 @@ class LoadedModel:
         """Deblur a whole 2-D field (float32 out, input intensity units)."""
         from napari_defocus_deblur.inference import deblur
 
-        return deblur(image, self.depth_um, model=self.model, backend=self.runtime)
+        return deblur(image, self.depth_um, model=self.model, backend=self.runtime, side=self.side)

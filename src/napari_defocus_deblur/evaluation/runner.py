@@ -174,7 +174,7 @@ def iter_evaluate(
                 rows.append(result)
             else:
                 cand = pick_model(candidates, method, depth, opts.channel)
-                rows.append(_learned_row(row, images, cand, runtime, models_dir))
+                rows.append(_learned_row(row, images, cand, runtime, models_dir, opts.side))
             done += 1
             yield EvalProgress(done, total, method, float(depth))
     return EvalReport(
@@ -239,13 +239,15 @@ def _learned_row(
     cand: Any,
     runtime: Any,
     models_dir: str | Path | None,
+    side: str | None = None,
 ) -> EvalRow:
-    """A learned model (``cand``, None when there is none) scored, or marked missing."""
+    """A learned model (``cand``, None when there is none) scored, or marked missing;
+    told the distance on ``side`` of focus (None: below) as ``deblur`` is."""
     if cand is None:
         where = models_dir or "the bundled models"
         missing = f"no {row['method']} model for {row['depth_um']:g} um in {where}"
         return EvalRow(**row, missing=missing)
-    net = LoadedModel(cand, runtime, row["depth_um"])
+    net = LoadedModel(cand, runtime, row["depth_um"], side or "below")
     p, s, sec = _score(net, images)
     return EvalRow(
         **row,

@@ -46,6 +46,7 @@ class PredictOptions:
     output_dtype: str = "float32"
     backend: str = "auto"
     threads: int | None = None
+    side: str = "below"
     runtime: Backend | None = None  # backend/precision/device resolved once (serial runs)
 
 
@@ -75,6 +76,8 @@ def _metadata(
         "source": str(job.source),
         "model": plan.model_name,
         "depth_um": job.depth_um if recorded else plan.depth,
+        "side": options.side,
+        "told_um": [round(p.depth_um, 2) for p in plan.planes],
         "model_depth_um": None if trained is None else float(trained),
         "fusion": plan.info.get("fusion", options.fusion),
         "software": f"napari-defocus-deblur {__version__}",
@@ -102,6 +105,7 @@ def _deblur(
         overlap=options.overlap,
         phases=options.phases,
         metadata_depth_um=None if job is None else job.depth_um,
+        side=options.side,
         checked=True,
     )
     dtype = None if options.output_dtype == "float32" else options.output_dtype

@@ -6,22 +6,27 @@ stable (other modules and the widgets import them):
 
 - :func:`plan_run` ``(source, depth="auto", model=None, device="auto", backend="auto",
   precision="auto", *, fusion, channel, channel_axis, tile, overlap, phases="auto",
-  metadata_depth_um, models, checked) -> RunPlan``
+  metadata_depth_um, side="below", models, checked) -> RunPlan``
 - :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (a :class:`PlaneDepth`
   per unit the network sees: ``depth_um``, ``origin`` :data:`TOLD`/:data:`METADATA`/
-  :data:`ESTIMATED`, ``confidence``), ``model`` (:class:`ModelEntry` or None),
-  ``model_name``, ``runtime`` (:class:`~.device.Backend`), ``tiles`` + ``batch``,
-  ``notes``, ``network``, ``info``, ``channel_axis``, ``phases`` (:mod:`.phases`);
-  ``device``, ``precision``, ``backend``, ``depths_um``, ``describe()``.
+  :data:`ESTIMATED`, ``confidence``, ``side``, ``stage_um``; :mod:`.plane_depths`),
+  ``model`` (:class:`ModelEntry` or None), ``model_name``, ``runtime``
+  (:class:`~.device.Backend`), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
+  ``channel_axis``, ``phases`` (:mod:`.phases`); ``device``, ``precision``, ``backend``,
+  ``depths_um``, ``describe()``.
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
-- :func:`run_models` ``(model, depth, fusion) -> list[Path]``: the checkpoints a run over
-  many images may use, known before any image is read (``predict`` checks them first).
+- :func:`run_models` ``(model, depth, fusion, side="below") -> list[Path]``: the
+  checkpoints a run over many images may use, known before any image is read
+  (``predict`` checks them first).
 
 **"auto"** (the one marker; ``None`` is not a distance and is refused) means, everywhere:
 each plane's recorded distance (``metadata_depth_um``) when there is one, else the
 distance its estimate is deblurred for (``DefocusEstimate.deblur_depth_um``). A number
-is used as told; 0.0 µm is a distance like any other. The model, when not given, is the
-catalogue's choice (:func:`~.catalogue.choose_model`) at the median of the planes' distances.
+is used as told; 0.0 µm is a distance like any other. Told and recorded distances of
+planes on the other side of focus (``side``) than the network learnt are deblurred for
+a distance allowing for the focal shift (:mod:`.side`). The model, when not given, is
+the catalogue's choice (:func:`~.catalogue.choose_model`) at the median of the planes'
+distances.
 """
 
 from __future__ import annotations
@@ -38,7 +43,6 @@ from torch import nn
 
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.estimate import LOW_CONFIDENCE
 from napari_defocus_deblur.inference.catalogue import (
     available_models,
     choose_model,
@@ -56,6 +60,17 @@ from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.layout import tile_layout
 from napari_defocus_deblur.inference.phases import choose_phases, phase_shape
+from napari_defocus_deblur.inference.plane_depths import (
+    ESTIMATED,
+    METADATA,
+    TOLD,
+    PlaneDepth,
+    Sides,
+    depth_notes,
+    for_network,
+    plane_depths,
+)
+from napari_defocus_deblur.inference.side import check_side, distance_for_network, trained_side
 from napari_defocus_deblur.inference.tiling import TilePlan
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.zoo import names
@@ -71,23 +86,7 @@ __all__ = [
     "run_models",
 ]
 
-#: Where a plane's distance came from.
-TOLD, METADATA, ESTIMATED = "told", "metadata", "estimated"
 ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
-
-
-@dataclass(frozen=True)
-class PlaneDepth:
-    """The distance from focus (µm) one plane is deblurred for, and where it came from."""
-
-    depth_um: float
-    origin: str
-    confidence: float | None = None
-
-    def describe(self) -> str:
-        """E.g. ``"34 µm (told)"`` or ``"21.5 µm (estimated, confidence 0.82)"``."""
-        sure = f", confidence {self.confidence:.2f}" if self.confidence is not None else ""
-        return f"{round(self.depth_um, 1):g} µm ({self.origin}{sure})"
 
 
 @dataclass(frozen=True)
@@ -151,6 +150,7 @@ def plan_run(
     overlap: int | None = None,
     phases: int | str = "auto",
     metadata_depth_um: float | Sequence[float | None] | None = None,
+    side: Sides = "below",
     models: Sequence[ModelEntry] | None = None,
     checked: bool = False,
 ) -> RunPlan:
@@ -176,6 +176,11 @@ def plan_run(
     metadata_depth_um
         The distance recorded with the image: one for all planes, or one per 2-D plane
         (None entries: not recorded). Used by ``"auto"`` only.
+    side
+        The side of focus the image lies on, ``"below"`` (the paper's) or ``"above"``,
+        or one per 2-D plane; told and recorded distances above focus are deblurred for
+        a distance allowing for the focal shift (:mod:`.side`). Estimates read
+        the blur and need no side.
     models
         Candidates for the model choice (a widget's list); None: the bundled models,
         strictly of ``fusion`` (:func:`~.catalogue.choose_model`).
@@ -193,8 +198,8 @@ def plan_run(
     if model is None:
         flat, _ = split_units(arr, 1, channel_axis)
         check_finite(flat)
-        planes = _plane_depths(flat, wanted, metadata_depth_um)
-        pick = float(np.median([p.depth_um for p in planes]))
+        planes = plane_depths(flat, wanted, metadata_depth_um, side=side)
+        pick = float(np.median([p.depth_um for p in for_network(planes, "below")]))
         model = choose_model(pick, fusion, channel, among=models, strict=models is None)
         if model is None:
             raise UserInputError("no model is available: train one or add a checkpoint folder")
@@ -204,23 +209,29 @@ def plan_run(
     units, _ = split_units(arr, net.config.in_channels, channel_axis)
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
-        planes = _plane_depths(units, wanted, metadata_depth_um, net.config.conditioned)
+        conditioned = net.config.conditioned
+        planes = plane_depths(units, wanted, metadata_depth_um, conditioned, side)
+    planes = for_network(planes, trained_side(info))
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
-    notes += _depth_notes(planes) + phase_notes
+    notes += depth_notes(planes) + phase_notes
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
     return RunPlan(*decided, channel_axis, n_phases)
 
 
-def run_models(model: str | None, depth: float | str, fusion: str | None) -> list[Path]:
+def run_models(
+    model: str | None, depth: float | str, fusion: str | None, side: str = "below"
+) -> list[Path]:
     """The checkpoint folders a run over many images may use, before any is read:
-    ``model`` when given; else the catalogue's choice at a told ``depth``; with ``"auto"``
+    ``model`` when given; else the catalogue's choice at a told ``depth`` (on ``side`` of
+    focus: the distance a below-focus network is told); with ``"auto"``
     every bundled model of ``fusion`` (None: the default family), as each image gets
     :func:`plan_run`'s choice at its own distance."""
     if model:
         return [resolve_model_path(model)]
     if depth != "auto":
-        return [choose_model(float(depth), fusion, strict=True).path]
+        below = distance_for_network(float(depth), check_side(side))
+        return [choose_model(below, fusion, strict=True).path]
     method = fusion or names.DEFAULT_METHOD
     found = [
         e.path for e in available_models() if e.bundled and e.depths_um and e.method == method
@@ -228,50 +239,6 @@ def run_models(model: str | None, depth: float | str, fusion: str | None) -> lis
     if not found:  # the catalogue's one message for "no model of this fusion"
         choose_model(DEFAULT_DEPTH_UM, fusion, strict=True)
     return found
-
-
-def _plane_depths(
-    units: np.ndarray,
-    wanted: float | str,
-    recorded: float | Sequence[float | None] | None,
-    estimate: bool = True,
-) -> tuple[PlaneDepth, ...]:
-    """One :class:`PlaneDepth` per unit (N, C, H, W): told, recorded or estimated; none
-    when a plane would need an estimate that is not ``estimate``-d (unused distance)."""
-    n = units.shape[0]
-    if wanted != "auto":
-        return (PlaneDepth(float(wanted), TOLD),) * n
-    if recorded is None or isinstance(recorded, int | float):
-        recorded = [recorded] * n
-    recorded = list(recorded)
-    if len(recorded) != n:  # per-plane records of another layout: use their median
-        known = [float(d) for d in recorded if d is not None]
-        recorded = [float(np.median(known)) if known else None] * n
-    if not estimate and None in recorded:
-        return ()
-    out = []
-    for unit, told in zip(units, recorded):
-        if told is not None:
-            out.append(PlaneDepth(float(check_depth(told, allow_auto=False)), METADATA))
-            continue
-        from napari_defocus_deblur.estimate import estimate_defocus
-
-        guess = estimate_defocus(unit[0])
-        out.append(PlaneDepth(float(guess.deblur_depth_um), ESTIMATED, float(guess.confidence)))
-    return tuple(out)
-
-
-def _depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
-    """A note for estimated distances of low confidence."""
-    weak = [p for p in planes if p.confidence is not None and p.confidence < LOW_CONFIDENCE]
-    if not weak:
-        return []
-    worst = min(p.confidence for p in weak)
-    return [
-        f"{len(weak)} of {len(planes)} estimated distance(s) are uncertain (confidence "
-        f"down to {worst:.2f}), so they were deblurred for the low end of their tiles' "
-        "readings; give the distance if you know it"
-    ]
 
 
 def _network(model: Any) -> tuple[nn.Module, dict[str, Any], str]:

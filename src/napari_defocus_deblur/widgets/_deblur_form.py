@@ -17,6 +17,7 @@ from napari_defocus_deblur.widgets._models import (
     layer_depth_um,
     nearest_model,
     plane_depths_um,
+    plane_sides,
 )
 from napari_defocus_deblur.widgets._settings import SettingsForm, settings_form
 from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, METHODS
@@ -30,6 +31,8 @@ DEPTH_SOURCES = (
     ("set here", "manual"),
     ("auto (estimate per plane)", "auto"),
 )
+#: Sides of focus an image can lie on; "below" is the paper's (BBBC006 z_00..z_16).
+SIDE_CHOICES = (("below focus", "below"), ("above focus", "above"))
 #: Network families of the bundled zoo, the default first (``zoo.names.DEFAULT_METHOD``).
 NETWORKS = tuple((m, m) for m in sorted(METHODS, key=lambda m: m != DEFAULT_METHOD))
 #: Range of the depth control (micrometres of stage offset from focus).
@@ -40,6 +43,7 @@ AUTO_MODEL = "auto"
 DEFAULTS: dict[str, Any] = {
     "depth_source": "metadata",
     "depth_um": DEFAULT_DEPTH_UM,
+    "side": "below",
     "fusion": DEFAULT_METHOD,
     "model": AUTO_MODEL,
     "device": "auto",
@@ -51,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
 def deblur_settings(
     depth_source: str,
     depth_um: float,
+    side: str,
     fusion: str,
     model: str,
     device: str,
@@ -65,8 +70,8 @@ def build_form(
     device_choices: Sequence[tuple[str, str]],
     backend_choices: Sequence[tuple[str, str]],
 ) -> SettingsForm:
-    """The settings form: depth source and value (µm), fusion, model, device, backend,
-    live preview."""
+    """The settings form: depth source, value (µm) and side of focus, fusion, model,
+    device, backend, live preview."""
     low, high = DEPTH_RANGE_UM
     return settings_form(
         deblur_settings,
@@ -85,6 +90,15 @@ def build_form(
             "step": 0.5,
             "tooltip": "distance from focus the image was taken at; models conditioned "
             "on depth use it, auto model picks by it",
+        },
+        side={
+            "widget_type": "ComboBox",
+            "label": "Side of focus",
+            "choices": list(SIDE_CHOICES),
+            "tooltip": "where the image lies: below focus (the paper's side) or above; above "
+            "focus the network is told a shorter distance, allowing for the focal shift (10 "
+            "µm above: 8.4 µm). A z-stack's recorded stage offsets bring their own side; "
+            "estimated distances need none",
         },
         fusion={
             "widget_type": "ComboBox",
@@ -150,24 +164,29 @@ def default_image(layers: Sequence[Any], active: Any, channel: int | None) -> An
 
 
 def depth_request(
-    layer: Any, source: str, value_um: float, planes: Sequence[tuple[int, ...]]
-) -> tuple[float | str, tuple[float | None, ...] | None]:
-    """What the run plan is told: ``(depth, recorded)`` for the planes to process.
+    layer: Any, source: str, value_um: float, planes: Sequence[tuple[int, ...]], side: str
+) -> tuple[float | str, tuple[float | None, ...] | None, tuple[str, ...]]:
+    """What the run plan is told: ``(depth, recorded, sides)`` for the planes to process.
 
     ``auto`` estimates every plane; ``manual`` tells ``value_um``; ``metadata`` passes
     each plane's recorded distance (a 0.0 µm in-focus plane stays 0.0) to the plan's
-    "auto", and tells ``value_um`` when the layer records none.
+    "auto", and tells ``value_um`` when the layer records none. Each plane lies on
+    ``side`` of focus unless the layer records its stage offset (a BBBC006 z-stack:
+    positive above focus); estimates read the blur and need no side ("below").
     """
     if source == "auto":
-        return "auto", None
+        return "auto", None, ("below",) * len(planes)
+    sides = (side,) * len(planes)
     if source == "metadata":
         per_plane = plane_depths_um(layer)
         if per_plane is not None and all(planes):
-            return "auto", tuple(per_plane[index[-1]] for index in planes)
+            own = plane_sides(layer) or [side] * len(per_plane)
+            recorded = tuple(per_plane[index[-1]] for index in planes)
+            return "auto", recorded, tuple(own[index[-1]] for index in planes)
         single = layer_depth_um(layer)
         if single is not None:
-            return "auto", (single,) * len(planes)
-    return float(value_um), None
+            return "auto", (single,) * len(planes), sides
+    return float(value_um), None, sides
 
 
 def default_reference(layers: Sequence[Any], image: Any, current: Any) -> Any:

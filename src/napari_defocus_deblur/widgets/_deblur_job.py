@@ -39,7 +39,8 @@ class DeblurJob:
     What runs on each plane is decided by the run plan
     (:func:`napari_defocus_deblur.inference.plan.plan_run`) in the worker: ``depth`` is a
     distance (µm, 0.0 included) or ``"auto"``; with "auto", ``recorded`` gives each
-    plane's distance from the layer's metadata (None: estimate it). ``model`` is the chosen
+    plane's distance from the layer's metadata (None: estimate it); ``sides`` the side of
+    focus of each plane (None: below). ``model`` is the chosen
     catalogue entry, or None for the catalogue's choice among ``models`` per plane.
     """
 
@@ -55,6 +56,7 @@ class DeblurJob:
     device: str
     preview: bool = False
     backend: str = "auto"
+    sides: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,11 @@ def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
     from napari_defocus_deblur.inference.plan import ESTIMATED, PlaneDepth, plan_run
 
     recorded = None if job.recorded is None else job.recorded[k]
+    side = "below" if job.sides is None else job.sides[k]
     plan = plan_run(
         plane, job.depth, job.model, job.device, job.backend, fusion=job.fusion,
         channel=job.channel, metadata_depth_um=recorded, models=list(job.models) or None,
+        side=side,
     )  # fmt: skip
     if plan.planes:
         return plan, plan.planes[0]

@@ -110,6 +110,15 @@ def plane_depths_um(layer: Any) -> list[float] | None:
     return [abs(float(v)) for v in offsets]
 
 
+def plane_sides(layer: Any) -> list[str] | None:
+    """Per-plane side of focus of a z-stack from its signed stage offsets (positive:
+    above focus, as the BBBC006 reader records them), or None when unknown."""
+    if plane_depths_um(layer) is None:
+        return None
+    offsets = layer.metadata["stage_offsets_um"]
+    return ["above" if float(v) > 0 else "below" for v in offsets]
+
+
 _DEVICE_NAMES = {"cpu": "CPU", "cuda": "GPU", "mps": "Apple GPU"}
 
 

@@ -114,7 +114,7 @@ class DeblurWidget(Container):
         s.depth_um.changed.connect(self._on_depth_value)
         for widget in (s.fusion, s.model):
             widget.changed.connect(lambda *_: self._sync_model())
-        for name in ("depth_source", "depth_um", "fusion", "model", "device", "backend"):
+        for name in ("depth_source", "depth_um", "side", "fusion", "model", "device", "backend"):
             s[name].changed.connect(self._request_preview)
         s.live_preview.changed.connect(self._request_preview)
         self.channel.use_button.changed.connect(lambda *_: self.channel.use(self.settings.model))
@@ -249,11 +249,12 @@ class DeblurWidget(Container):
         planes = plane_indices(data.shape, current)
         shape = tuple(data.shape) if current is None else (1,) * len(current) + data.shape[-2:]
         source = str(self.settings.depth_source.value)
-        depth, recorded = depth_request(layer, source, self.depth_um(), planes)
+        side = str(self.settings.side.value)
+        depth, recorded, sides = depth_request(layer, source, self.depth_um(), planes, side)
         chosen = self.settings.model.value != AUTO_MODEL
         device, backend = str(self.settings.device.value), str(self.settings.backend.value)
         job = DeblurJob(
-            data=data, planes=planes, out_shape=shape, depth=depth, recorded=recorded,
+            data=data, planes=planes, out_shape=shape, depth=depth, recorded=recorded, sides=sides,
             model=choice if chosen else None,  # None: the plan's choice per plane
             models=tuple(self.models), fusion=(choice.method if chosen else None) or self.fusion(),
             channel=channel_of(layer), device=device, preview=preview, backend=backend,

@@ -1,0 +1,71 @@
+"""Measure which distance networks should be told for planes above focus.
+
+Scores each model on ``--fields`` fields of every above-focus robustness cell (three
+contents x 10/22/34 µm, simulated with the nominal optics above focus), told the stage
+offset shortened by a share of the focal shift (``d - share * (d - equal_blur_below_um(d))``,
+:mod:`napari_defocus_deblur.inference.side`): share 0 is the stage offset, 1 the full
+shift, and the shipped ``FOCAL_SHIFT_SHARE`` is what ``deblur(..., side="above")`` uses.
+Prints, per model and share, the mean PSNR gain over the input, the fields below it, the
+worst field and the mean per cell; and the one click (``depth_um="auto"``) beside them.
+
+Usage::
+
+    python scripts/side_of_focus.py bbbc006-unet bbbc006-sum --fields 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+
+import numpy as np
+
+from napari_defocus_deblur.evaluation.metrics import psnr
+from napari_defocus_deblur.evaluation.told_fields import FieldGain, iter_fields, summarise_gains
+from napari_defocus_deblur.inference import deblur
+from napari_defocus_deblur.inference.side import FOCAL_SHIFT_SHARE, equal_blur_below_um
+
+SHARES = (0.0, 0.25, FOCAL_SHIFT_SHARE, 0.75, 1.0)
+
+
+def told_um(depth_um: float, share: float) -> float:
+    """The stage offset above focus shortened by ``share`` of the focal shift."""
+    return depth_um - share * (depth_um - equal_blur_below_um(depth_um))
+
+
+def score(model: str, fields: list) -> dict[str, list[FieldGain]]:
+    """Gains of ``model`` per way of telling it ("share 0.5", ..., "one click")."""
+    gains = collections.defaultdict(list)
+    for cell, blurred, sharp in fields:
+        base = psnr(blurred, sharp)
+        ways = [(f"share {s:g}", told_um(cell.depth_um, s)) for s in sorted(set(SHARES))]
+        for label, told in [*ways, ("one click", "auto")]:
+            gain = psnr(deblur(blurred, depth_um=told, model=model), sharp) - base
+            gains[label].append(FieldGain(cell.name, cell.setting, cell.depth_um, float(gain)))
+    return gains
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+", help="bundled names or checkpoint folders")
+    parser.add_argument("--fields", type=int, default=5, help="fields per cell (5)")
+    args = parser.parse_args()
+    fields = list(iter_fields(args.fields, None, None, ("above-focus",)))
+    print(f"{len(fields)} above-focus fields; shipped share {FOCAL_SHIFT_SHARE:g}")
+    for model in args.models:
+        for label, gains in score(model, fields).items():
+            total = summarise_gains(gains)
+            cells = collections.defaultdict(list)
+            for gain in gains:
+                cells[gain.name.split("_")[2] + f" {gain.told_um:g}"].append(gain.gain_db)
+            per_cell = " ".join(f"{k} {np.mean(v):+.2f}" for k, v in cells.items())
+            print(
+                f"{model} | {label}: mean {total['mean_gain_db']:+.3f} dB, "
+                f"{total['below_input']} of {total['fields']} below the input (worst "
+                f"{total['worst_db']:+.2f}) | {per_cell}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
