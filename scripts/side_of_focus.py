@@ -7,10 +7,14 @@ offset shortened by a share of the focal shift (``d - share * (d - equal_blur_be
 shift, and the shipped ``FOCAL_SHIFT_SHARE`` is what ``deblur(..., side="above")`` uses.
 Prints, per model and share, the mean PSNR gain over the input, the fields below it, the
 worst field and the mean per cell; and the one click (``depth_um="auto"``) beside them.
+With ``--told-fields`` it prints instead the ship rule's 60 told fields
+(:mod:`napari_defocus_deblur.evaluation.told_fields`) told the bare stage offset and told
+it with the side (``side="above"`` for the above-focus ones).
 
 Usage::
 
     python scripts/side_of_focus.py bbbc006-unet bbbc006-sum --fields 5
+    python scripts/side_of_focus.py bbbc006-unet --told-fields
 """
 
 from __future__ import annotations
@@ -45,11 +49,37 @@ def score(model: str, fields: list) -> dict[str, list[FieldGain]]:
     return gains
 
 
+def told_fields(model: str) -> None:
+    """Print the ship rule's told fields of ``model``, told without and with the side."""
+    plain, sided = [], []
+    for cell, blurred, sharp in iter_fields():
+        base = psnr(blurred, sharp)
+        for gains, side in ((plain, "below"), (sided, "above" if cell.above_focus else "below")):
+            restored = deblur(blurred, depth_um=cell.depth_um, model=model, side=side)
+            gains.append(
+                FieldGain(cell.name, cell.setting, cell.depth_um, psnr(restored, sharp) - base)
+            )
+    for label, gains in (("told the offset", plain), ("told the offset and side", sided)):
+        total = summarise_gains(gains)
+        above = summarise_gains([g for g in gains if g.setting == "above-focus"])
+        print(
+            f"{model} | told fields, {label}: {total['below_input']} of {total['fields']} below "
+            f"the input (worst {total['worst_db']:+.2f}, mean {total['mean_gain_db']:+.3f}); "
+            f"above focus {above['below_input']} below, mean {above['mean_gain_db']:+.2f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", help="bundled names or checkpoint folders")
     parser.add_argument("--fields", type=int, default=5, help="fields per cell (5)")
+    parser.add_argument("--told-fields", action="store_true", help="the ship rule's fields")
     args = parser.parse_args()
+    if args.told_fields:
+        for model in args.models:
+            told_fields(model)
+        return
     fields = list(iter_fields(args.fields, None, None, ("above-focus",)))
     print(f"{len(fields)} above-focus fields; shipped share {FOCAL_SHIFT_SHARE:g}")
     for model in args.models:
