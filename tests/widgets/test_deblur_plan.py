@@ -154,3 +154,14 @@ def test_planes_above_focus_are_deblurred_for_the_distance_of_equal_blur(
     widget.settings.side.value = "above"
     run_and_wait(widget, qtbot, "apply_button")
     assert viewer.layers[-1].metadata["depths_um"] == pytest.approx([8.375, 8.375])
+
+
+def test_the_side_box_follows_the_plane_under_the_slider(make_napari_viewer, tiny_checkpoint):
+    viewer = make_napari_viewer()
+    stack = np.zeros((2, 32, 32), dtype=np.float32)
+    viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [-32.0, 34.0]})
+    widget = deblur_widget(viewer)
+    viewer.dims.set_point(0, 1)
+    assert widget.depth_um() == 34.0 and widget.settings.side.value == "above"
+    viewer.dims.set_point(0, 0)
+    assert widget.depth_um() == 32.0 and widget.settings.side.value == "below"

@@ -21,7 +21,7 @@ from napari_defocus_deblur.widgets._common import (
 )
 from napari_defocus_deblur.widgets._deblur_form import DEPTH_RANGE_UM
 from napari_defocus_deblur.widgets._layout import word_wrap
-from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model
+from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model, plane_sides
 
 NO_METADATA_HINT = "this layer records no distance from focus: set it here or Estimate"
 
@@ -80,7 +80,8 @@ class DepthControl:
         return self._updating
 
     def sync(self) -> None:
-        """In "from layer metadata" mode the knob shows the layer's value."""
+        """In "from layer metadata" mode the knob shows the layer's value (and the side
+        box the plane's side, for z-stacks that record signed stage offsets)."""
         if self.settings.depth_source.value != "metadata":
             if self.label.value == NO_METADATA_HINT:
                 self.label.value = ""
@@ -94,6 +95,9 @@ class DepthControl:
         if self.label.value == NO_METADATA_HINT:
             self.label.value = ""
         self.set_depth(depth)
+        sides = plane_sides(layer)
+        if sides is not None and index and 0 <= index[-1] < len(sides):
+            self.settings.side.value = sides[index[-1]]
 
     def estimate(self) -> None:
         """Estimate the defocus of the current plane in a worker; the knob follows it (to
