@@ -117,3 +117,10 @@ def test_a_network_that_learnt_above_focus_is_told_below_focus_planes_longer(lea
     below = plan_run(image, 10.0, learnt_above, "cpu")
     assert below.depths_um.tolist() == pytest.approx([11.625])
     assert "as the network learnt planes above focus" in " ".join(below.notes)
+
+
+def test_a_network_not_told_distances_keeps_the_request_as_it_was(tmp_path):
+    plain = save_model(tiny_model(), tmp_path / "plain", depth_um=34)
+    plan = plan_run(field((48, 56)), 10.0, plain, "cpu", side="above")
+    assert plan.depths_um is None and plan.planes[0].stage_um is None
+    assert not any("focus:" in n for n in plan.notes)

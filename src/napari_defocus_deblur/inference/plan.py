@@ -209,9 +209,9 @@ def plan_run(
     units, _ = split_units(arr, net.config.in_channels, channel_axis)
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
-        conditioned = net.config.conditioned
-        planes = plane_depths(units, wanted, metadata_depth_um, conditioned, side)
-    planes = for_network(planes, trained_side(info))
+        planes = plane_depths(units, wanted, metadata_depth_um, net.config.conditioned, side)
+    if net.config.conditioned:  # what the network is told (others only chose by it)
+        planes = for_network(planes, trained_side(info))
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
     notes += depth_notes(planes) + phase_notes
