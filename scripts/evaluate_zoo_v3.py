@@ -26,6 +26,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -295,7 +296,9 @@ def equal_steps(runs: Path, run_prefix: str = "v3-") -> list[dict]:
 def told_fields(labels: dict[str, str], cache: Path) -> dict[str, dict]:
     """The default network, shipped and each candidate, told the distance on
     ``HARD_FIELDS`` fields of each hard cell (:mod:`~.evaluation.told_fields`): how many
-    fall below the input, the worst and the mean gain; kept in ``cache`` like the scores."""
+    fall below the input, the worst and the mean gain, also told the side of focus
+    (reported; the ship rule counts the fields told the offset alone, as a user who types
+    a distance for an image of unknown side); kept in ``cache`` like the scores."""
     from napari_defocus_deblur.evaluation.told_fields import (
         HARD_FIELDS,
         FieldGain,
@@ -308,15 +311,16 @@ def told_fields(labels: dict[str, str], cache: Path) -> dict[str, dict]:
         if method.startswith("told:") and label == f"{DEFAULT_METHOD} v3":
             nets["v3"] = (method, method.split(":", 1)[1])
     out = {}
-    for key, (method, model) in nets.items():
-        path = cache / f"{cache_name(method)}-hard{HARD_FIELDS}.json"
+    for (key, (method, model)), sided in itertools.product(nets.items(), (False, True)):
+        side = "-side" if sided else ""  # told the side of focus too: reported, not ruled
+        path = cache / f"{cache_name(method)}-hard{HARD_FIELDS}{side}.json"
         if path.is_file():
             gains = [FieldGain(**row) for row in json.loads(path.read_text())]
         else:
-            gains = told_field_gains(model)
+            gains = told_field_gains(model, tell_side=sided)
             cache.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps([asdict(g) for g in gains]) + "\n")
-        out[key] = summarise_gains(gains)
+        out[f"{key}, told the side" if sided else key] = summarise_gains(gains)
     return out
 
 

@@ -25,7 +25,12 @@ import collections
 import numpy as np
 
 from napari_defocus_deblur.evaluation.metrics import psnr
-from napari_defocus_deblur.evaluation.told_fields import FieldGain, iter_fields, summarise_gains
+from napari_defocus_deblur.evaluation.told_fields import (
+    FieldGain,
+    iter_fields,
+    summarise_gains,
+    told_field_gains,
+)
 from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.inference.side import FOCAL_SHIFT_SHARE, equal_blur_below_um
 
@@ -51,15 +56,8 @@ def score(model: str, fields: list) -> dict[str, list[FieldGain]]:
 
 def told_fields(model: str) -> None:
     """Print the ship rule's told fields of ``model``, told without and with the side."""
-    plain, sided = [], []
-    for cell, blurred, sharp in iter_fields():
-        base = psnr(blurred, sharp)
-        for gains, side in ((plain, "below"), (sided, "above" if cell.above_focus else "below")):
-            restored = deblur(blurred, depth_um=cell.depth_um, model=model, side=side)
-            gains.append(
-                FieldGain(cell.name, cell.setting, cell.depth_um, psnr(restored, sharp) - base)
-            )
-    for label, gains in (("told the offset", plain), ("told the offset and side", sided)):
+    for label, sided in (("told the offset", False), ("told the offset and side", True)):
+        gains = told_field_gains(model, tell_side=sided)
         total = summarise_gains(gains)
         above = summarise_gains([g for g in gains if g.setting == "above-focus"])
         print(

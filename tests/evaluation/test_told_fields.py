@@ -30,8 +30,8 @@ def told(monkeypatch):
         sharp_of[blurred.astype(np.float32).tobytes()] = sharp.astype(np.float32)
         return blurred, sharp
 
-    def fake_deblur(image, depth_um, model):
-        calls.append((depth_um, model))
+    def fake_deblur(image, depth_um, model, side="below"):
+        calls.append((depth_um, model) if side == "below" else (depth_um, model, side))
         return sharp_of[image.tobytes()] if model == "sharp" else image.copy()
 
     monkeypatch.setattr(robustness, "simulate_cell", simulate)
@@ -49,6 +49,14 @@ def test_fields_are_the_chosen_cells_and_the_sets_own_first(told):
     assert all("sparse-smooth_10um" in g.name for g in gains)
     assert told == [(pytest.approx(7.0), "m")] * 4
     assert all(g.told_um == pytest.approx(7.0) and g.gain_db == 0.0 for g in gains)
+
+
+def test_told_the_side_only_above_focus_fields_say_above(told):
+    told_field_gains("m", fields=1, settings=("nominal", "above-focus"), tell_side=True)
+    assert told == [(10.0, "m"), (10.0, "m", "above")]
+    told.clear()
+    told_field_gains("m", fields=1, settings=("above-focus",))  # the ship rule's way
+    assert told == [(10.0, "m")]
 
 
 def test_a_network_that_restores_gains(told):

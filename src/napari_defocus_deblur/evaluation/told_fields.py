@@ -73,6 +73,7 @@ def told_field_gains(
     depth_um: float = HARD_DEPTH_UM,
     settings: tuple[str, ...] = HARD_SETTINGS,
     factor: float = 1.0,
+    tell_side: bool = False,
 ) -> list[FieldGain]:
     """Gains of ``model`` (a name or checkpoint folder) told ``factor`` x the distance.
 
@@ -86,6 +87,9 @@ def told_field_gains(
         Which robustness cells (:func:`~napari_defocus_deblur.simulate.robustness.cells`).
     factor
         The network is told ``factor`` times the true distance.
+    tell_side
+        Also tell each field its side of focus (``side="above"`` for the above-focus
+        cells, :mod:`~napari_defocus_deblur.inference.side`), as a user who knows it does.
 
     Returns
     -------
@@ -97,7 +101,8 @@ def told_field_gains(
     out = []
     for cell, blurred, sharp in iter_fields(fields, content, depth_um, settings):
         told = factor * cell.depth_um
-        restored = deblur(blurred, depth_um=told, model=model)
+        side = "above" if tell_side and cell.above_focus else "below"
+        restored = deblur(blurred, depth_um=told, model=model, side=side)
         gain = psnr(restored, sharp) - psnr(blurred, sharp)
         out.append(FieldGain(cell.name, cell.setting, told, float(gain)))
     return out
