@@ -99,7 +99,7 @@ def _gains(model: str, fields: tuple, signed: bool, auto: bool) -> list:
 
 def score(args: argparse.Namespace) -> None:
     """Print the told fields and the set cells (told and one click) of each model."""
-    from napari_defocus_deblur.evaluation.told_fields import summarise_gains
+    from napari_defocus_deblur.evaluation.told_fields import summarise_gains, summary_line
 
     if args.signed:  # let the package accept a negative (above-focus) distance
         from napari_defocus_deblur.inference import checks
@@ -121,13 +121,8 @@ def score(args: argparse.Namespace) -> None:
             settings = " ".join(
                 f"{k} {p['mean_gain_db']:+.2f}/{p['below_input']}" for k, p in parts.items()
             )
-            total = summarise_gains(gains)
-            print(
-                f"{model} | {label}: mean {total['mean_gain_db']:+.3f} dB, worst "
-                f"{total['worst_db']:+.2f}, {total['below_input']} of {total['fields']} below "
-                f"the input | {settings}",
-                flush=True,
-            )
+            line = summary_line(summarise_gains(gains))
+            print(f"{model} | {label}: {line} | {settings}", flush=True)
 
 
 def main() -> None:

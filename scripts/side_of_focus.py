@@ -29,6 +29,7 @@ from napari_defocus_deblur.evaluation.told_fields import (
     FieldGain,
     iter_fields,
     summarise_gains,
+    summary_line,
     told_field_gains,
 )
 from napari_defocus_deblur.inference import deblur
@@ -58,12 +59,10 @@ def told_fields(model: str) -> None:
     """Print the ship rule's told fields of ``model``, told without and with the side."""
     for label, sided in (("told the offset", False), ("told the offset and side", True)):
         gains = told_field_gains(model, tell_side=sided)
-        total = summarise_gains(gains)
         above = summarise_gains([g for g in gains if g.setting == "above-focus"])
         print(
-            f"{model} | told fields, {label}: {total['below_input']} of {total['fields']} below "
-            f"the input (worst {total['worst_db']:+.2f}, mean {total['mean_gain_db']:+.3f}); "
-            f"above focus {above['below_input']} below, mean {above['mean_gain_db']:+.2f}",
+            f"{model} | told fields, {label}: {summary_line(summarise_gains(gains))}; "
+            f"above focus: {summary_line(above)}",
             flush=True,
         )
 
@@ -82,17 +81,11 @@ def main() -> None:
     print(f"{len(fields)} above-focus fields; shipped share {FOCAL_SHIFT_SHARE:g}")
     for model in args.models:
         for label, gains in score(model, fields).items():
-            total = summarise_gains(gains)
             cells = collections.defaultdict(list)
             for gain in gains:
                 cells[gain.name.split("_")[2] + f" {gain.told_um:g}"].append(gain.gain_db)
             per_cell = " ".join(f"{k} {np.mean(v):+.2f}" for k, v in cells.items())
-            print(
-                f"{model} | {label}: mean {total['mean_gain_db']:+.3f} dB, "
-                f"{total['below_input']} of {total['fields']} below the input (worst "
-                f"{total['worst_db']:+.2f}) | {per_cell}",
-                flush=True,
-            )
+            print(f"{model} | {label}: {summary_line(summarise_gains(gains))} | {per_cell}")
 
 
 if __name__ == "__main__":

@@ -99,3 +99,13 @@ def test_iter_fields_from_a_later_seed_index_skips_the_first_fields():
 
     later = [c for c, _, _ in iter_fields(2, "dense", 34.0, ("narrow",), first=3)]
     assert [c.seed % 100 for c in later] == [3, 4]
+
+
+def test_a_summary_reads_as_one_line():
+    from napari_defocus_deblur.evaluation.told_fields import summary_line
+
+    gains = [FieldGain("a", "narrow", 10.0, 2.0), FieldGain("b", "narrow", 10.0, -2.454)]
+    assert summary_line(summarise_gains(gains)) == (
+        "1 of 2 below the input (worst -2.45 dB, mean -0.227 dB)"
+    )
+    assert summary_line(summarise_gains([])) == "no fields"

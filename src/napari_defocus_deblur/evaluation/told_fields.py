@@ -120,3 +120,14 @@ def summarise_gains(gains: list[FieldGain]) -> dict:
         "worst_db": round(float(values.min()), 2),
         "mean_gain_db": round(float(values.mean()), 3),
     }
+
+
+def summary_line(summary: dict) -> str:
+    """One line of a :func:`summarise_gains` result, e.g. ``"4 of 60 below the input
+    (worst -2.45 dB, mean +4.519 dB)"``."""
+    if not summary.get("fields"):
+        return "no fields"
+    return (
+        f"{summary['below_input']} of {summary['fields']} below the input (worst "
+        f"{summary['worst_db']:+.2f} dB, mean {summary['mean_gain_db']:+.3f} dB)"
+    )
