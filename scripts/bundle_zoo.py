@@ -49,6 +49,17 @@ def _init_dir(info: dict, run_dir: Path) -> Path | None:
     raise SystemExit(f"{run_dir}: its --init {init!r} is not found; cannot record its stages")
 
 
+def averaged_steps(info: dict) -> list[int]:
+    """The steps of the kept copies a run's weights are the mean of
+    (``scripts/average_copies.py``), or [] for a run trained as it is."""
+    copies = (info.get("provenance") or {}).get("averaged") or []
+    steps = []
+    for copy in copies:
+        state = json.loads((Path(copy) / "training_state.json").read_text())
+        steps.append(int(state["step"]))
+    return steps
+
+
 def training_stages(run_dir: Path) -> list[dict]:
     """Summary of every run in the chain ``scratch -> ... -> run_dir``, first first.
 
@@ -64,9 +75,11 @@ def training_stages(run_dir: Path) -> list[dict]:
             break
         training = info.get("training") or {}
         history = training.get("history") or []
+        averaged = averaged_steps(info)
         stages.append(
             {
-                "run": current.name,
+                "run": current.name.replace("-avg-", "-") if averaged else current.name,
+                **({"averaged_steps": averaged} if averaged else {}),
                 "init": (info.get("provenance") or {}).get("init"),
                 "steps": training.get("steps"),
                 "wall_time_s": training.get("wall_time_s"),

@@ -67,6 +67,17 @@ def test_model_loads_and_matches_its_card(name):
             assert torch.equal(a, b)
 
 
+def test_the_four_networks_record_equal_v3_steps():
+    """Issue 20: all four networks at equal zoo v3 steps, at least 4,000 each, as their
+    records (and so their cards) say; every stage of the chain is recorded."""
+    v3_steps = {}
+    for name in EXPECTED:
+        stages = json.loads((ZOO_DIR / name / "config.json").read_text())["training"]["stages"]
+        assert stages[0]["init"] == "scratch"  # the whole chain, from the first run
+        v3_steps[name] = sum(s["steps"] for s in stages if s["run"].startswith("v3"))
+    assert len(set(v3_steps.values())) == 1 and min(v3_steps.values()) >= 4000, v3_steps
+
+
 @pytest.mark.parametrize("depth", PAPER_DEPTHS_UM)
 def test_summation_model_improves_fresh_simulated_fields(depth):
     """Nominal (calibrated BBBC006) optics, below focus, seeds no training run used: more

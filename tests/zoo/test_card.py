@@ -97,3 +97,6 @@ def test_two_stage_training_is_summed_and_listed():
     assert "3600 Adam steps in all" in text and "63.3 min in all" in text
     single = card_facts(render_card(INFO))
     assert single["training_steps"] == 900 and single["training_stages"] == 1
+    stages[1]["averaged_steps"] = [1500, 2000]  # scripts/average_copies.py
+    averaged = render_card({**INFO, "training": {**INFO["training"], "stages": stages}}, EVAL)
+    assert "30.123 dB; weights: the mean of its copies at 1500 and 2000 steps." in averaged

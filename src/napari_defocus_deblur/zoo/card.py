@@ -67,11 +67,17 @@ def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     out = ["- Stages (each continues the previous one's weights, a new warm-up + cosine):"]
     for i, st in enumerate(stages, start=1):
         minutes = (st.get("wall_time_s") or 0) / 60
+        averaged = st.get("averaged_steps")
+        mean = (
+            f"; weights: the mean of its copies at {' and '.join(map(str, averaged))} steps"
+            if averaged
+            else ""
+        )
         out.append(
             f"  {i}. `configs/cpu-{st.get('run')}.json`: {st.get('steps')} steps, "
             f"{minutes:.1f} min on {st.get('device')}, learning rate from {st.get('lr')}, "
             f"seed {st.get('seed')}; validation PSNR after it "
-            f"{_round(st.get('final_val_psnr'))} dB."
+            f"{_round(st.get('final_val_psnr'))} dB{mean}."
         )
     return out
 
