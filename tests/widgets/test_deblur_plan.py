@@ -130,18 +130,19 @@ def test_a_renamed_layer_says_its_metadata_wins(make_napari_viewer):
     assert not widget.channel.warning.native.isHidden()
 
 
-def test_planes_above_focus_are_deblurred_for_the_distance_of_equal_blur(
-    make_napari_viewer, tiny_checkpoint, qtbot
+def test_planes_above_focus_are_told_a_distance_allowing_for_the_focal_shift(
+    make_napari_viewer, tmp_path, qtbot
 ):
     """A BBBC006 z-stack records signed stage offsets (positive: above focus); a plane
     30 µm above focus is told a shorter distance, allowing for the focal shift."""
     from napari_defocus_deblur.inference.side import distance_for_network
 
+    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
     viewer = make_napari_viewer()
     stack = np.random.default_rng(3).random((2, 32, 32)).astype(np.float32) * 100
     viewer.add_image(stack, name="z-stack", metadata={"stage_offsets_um": [-30.0, 30.0]})
     widget = deblur_widget(viewer)
-    widget.add_model(tiny_checkpoint)
+    widget.add_model(conditioned)
     run_and_wait(widget, qtbot, "apply_button")
     result = viewer.layers[-1]
     expected = [30.0, distance_for_network(30.0, "above")]
