@@ -26,9 +26,9 @@ from napari_defocus_deblur.errors import UserInputError
 FOCAL_SHIFT_UM = 3.25
 #: Share of the focal shift the networks are told. The bundled networks saw one field in
 #: eight above focus told the stage offset, so to them an offset already holds part of
-#: the shift. Over 45 above-focus fields (5 per robustness cell) half the shift is within
-#: 0.03 dB of the best share for every bundled network (U-Net +5.71 -> +6.04 dB, sum
-#: +5.41 -> +5.45; the whole shift +5.88, +5.13): ``python scripts/side_of_focus.py``.
+#: the shift. Over 45 above-focus fields (5 per robustness cell) half the shift is the
+#: best share for the default U-Net (+5.96 -> +6.17 dB; the whole shift +5.90) and Nah,
+#: level for sum, 0.2 dB under the bare offset for concat: ``scripts/side_of_focus.py``.
 FOCAL_SHIFT_SHARE = 0.5
 
 
