@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Judge a kept copy of a zoo v3 stage (b to k) while its schedule runs in the background:
+# Judge a kept copy of a zoo v3 stage (b to l) while its schedule runs in the background:
 # wait for runs/v3<stage>-steps/N, pause the schedule (it checkpoints), evaluate the copy
 # alone (scripts/evaluate_zoo_v3.py; rewrites docs/zoo.md's tables and
 # docs/data/zoo-v3-eval.json), run the told-depth sweep of its U-Net (the default) and sum

@@ -13,7 +13,7 @@ so in the model cards (``scripts/bundle_zoo.py``).
 
 Usage::
 
-    nohup python scripts/train_zoo_v3.py [--stage a|b|...|k] [--chunk 100] [--until N] \
+    nohup python scripts/train_zoo_v3.py [--stage a|b|...|l] [--chunk 100] [--until N] \
         [--keep-every 500] >> runs/v3.log 2>&1 &
 
 Stages: ``a`` (default) is the schedule above (``configs/cpu-v3-<method>.json``,
@@ -38,7 +38,10 @@ from the shipped stage f 1,000, ``configs/cpu-v3h-`` and ``cpu-v3i-<method>.json
 is stage i's recipe with a quarter of the simulated fields given few, smooth nuclei
 (``sparse_smooth_share``, ``configs/cpu-v3j-<method>.json``, from the shipped zoo); ``k``
 is stage i's recipe on other fresh fields with the do-no-harm penalty (``harm_weight``,
-``configs/cpu-v3k-<method>.json``, from the shipped stage i 500). A stage
+``configs/cpu-v3k-<method>.json``, from the shipped stage i 500); ``l`` is stage k's
+recipe on other fresh fields (split seed 18) from the shipped stage k (the mean of its
+1,500 and 2,000 copies, ``configs/cpu-v3l-<method>.json``): judge its late copies and
+their means (``scripts/average_copies.py``). A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
@@ -82,6 +85,7 @@ STAGES = {
     "i": ("cpu-v3i-", "v3i-", 2500),
     "j": ("cpu-v3j-", "v3j-", 2500),
     "k": ("cpu-v3k-", "v3k-", 2500),
+    "l": ("cpu-v3l-", "v3l-", 2500),
 }
 
 
