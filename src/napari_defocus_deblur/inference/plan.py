@@ -199,7 +199,8 @@ def plan_run(
         flat, _ = split_units(arr, 1, channel_axis)
         check_finite(flat)
         planes = plane_depths(flat, wanted, metadata_depth_um, side=side)
-        pick = float(np.median([p.depth_um for p in for_network(planes, "below")]))
+        below = for_network(planes, "below")  # as the bundled zoo, which learnt below focus
+        pick = float(np.median([p.depth_um for p in below]))
         model = choose_model(pick, fusion, channel, among=models, strict=models is None)
         if model is None:
             raise UserInputError("no model is available: train one or add a checkpoint folder")
