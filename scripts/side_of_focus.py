@@ -2,9 +2,9 @@
 
 Scores each model on ``--fields`` fields of every above-focus robustness cell (three
 contents x 10/22/34 µm, simulated with the nominal optics above focus), told the stage
-offset shortened by a share of the focal shift (``d - share * (d - equal_blur_below_um(d))``,
-:mod:`napari_defocus_deblur.inference.side`): share 0 is the stage offset, 1 the full
-shift, and the shipped ``FOCAL_SHIFT_SHARE`` is what ``deblur(..., side="above")`` uses.
+offset shortened by a share of the focal shift (``inference.side.distance_for_network``
+with ``share``): share 0 is the stage offset, 1 the full shift, and the shipped
+``FOCAL_SHIFT_SHARE`` is what ``deblur(..., side="above")`` uses.
 Prints, per model and share, the mean PSNR gain over the input, the fields below it, the
 worst field and the mean per cell; and the one click (``depth_um="auto"``) beside them.
 With ``--told-fields`` it prints instead the ship rule's 60 told fields
@@ -33,14 +33,9 @@ from napari_defocus_deblur.evaluation.told_fields import (
     told_field_gains,
 )
 from napari_defocus_deblur.inference import deblur
-from napari_defocus_deblur.inference.side import FOCAL_SHIFT_SHARE, equal_blur_below_um
+from napari_defocus_deblur.inference.side import FOCAL_SHIFT_SHARE, distance_for_network
 
 SHARES = (0.0, 0.25, FOCAL_SHIFT_SHARE, 0.75, 1.0)
-
-
-def told_um(depth_um: float, share: float) -> float:
-    """The stage offset above focus shortened by ``share`` of the focal shift."""
-    return depth_um - share * (depth_um - equal_blur_below_um(depth_um))
 
 
 def score(model: str, fields: list) -> dict[str, list[FieldGain]]:
@@ -48,7 +43,10 @@ def score(model: str, fields: list) -> dict[str, list[FieldGain]]:
     gains = collections.defaultdict(list)
     for cell, blurred, sharp in fields:
         base = psnr(blurred, sharp)
-        ways = [(f"share {s:g}", told_um(cell.depth_um, s)) for s in sorted(set(SHARES))]
+        ways = [
+            (f"share {s:g}", distance_for_network(cell.depth_um, "above", share=s))
+            for s in sorted(set(SHARES))
+        ]
         for label, told in [*ways, ("one click", "auto")]:
             gain = psnr(deblur(blurred, depth_um=told, model=model), sharp) - base
             gains[label].append(FieldGain(cell.name, cell.setting, cell.depth_um, float(gain)))

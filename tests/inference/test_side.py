@@ -56,6 +56,8 @@ def test_distances_for_each_side_and_network():
     assert distance_for_network(0.0, "above") == 0.0
     assert distance_for_network(10.0, "above", "above") == 10.0
     assert distance_for_network(10.0, "below", "above") == pytest.approx(11.625)
+    assert distance_for_network(10.0, "above", share=1.0) == pytest.approx(6.75)
+    assert distance_for_network(10.0, "above", share=0.0) == 10.0
     assert equal_blur_below_um(2.0) == 0.0 and equal_blur_below_um(34.0) == 30.75
     assert 0.0 < FOCAL_SHIFT_SHARE <= 1.0
 

@@ -58,13 +58,16 @@ def trained_side(info: Mapping[str, Any] | None) -> str:
     return "above" if sides == {"above"} else "below"
 
 
-def distance_for_network(depth_um: float, side: str, network_side: str = "below") -> float:
+def distance_for_network(
+    depth_um: float, side: str, network_side: str = "below", share: float = FOCAL_SHIFT_SHARE
+) -> float:
     """The distance a network that learnt ``network_side`` of focus is told for a plane
     ``depth_um`` from focus on ``side``: as it is on the same side; above focus for a
-    network of below-focus planes, shorter by :data:`FOCAL_SHIFT_SHARE` of the focal
-    shift (never below 0); below focus for a network of above-focus planes, longer."""
+    network of below-focus planes, shorter by ``share`` of the focal shift (never below
+    0); below focus for a network of above-focus planes, longer by ``share`` of it."""
     depth = float(depth_um)
     if side == network_side:
         return depth
-    shift = FOCAL_SHIFT_SHARE * (depth - equal_blur_below_um(depth))
-    return depth - shift if side == "above" else depth + FOCAL_SHIFT_SHARE * FOCAL_SHIFT_UM
+    if side == "above":
+        return depth - share * (depth - equal_blur_below_um(depth))
+    return depth + share * FOCAL_SHIFT_UM
