@@ -120,6 +120,17 @@ def test_slice_names_say_which_index_is_field_and_which_is_z():
     assert name == "w1 · deblurred field 1, z 6 at 34 µm sum"
 
 
+def test_result_names_give_the_stage_offset_and_its_side_of_focus():
+    from napari_defocus_deblur.widgets._results import result_name
+
+    assert (
+        result_name("w1", [30.0], "sum", sides=["above"]) == "w1 · deblurred 30 µm above focus sum"
+    )
+    assert result_name("w1", [30.0], "sum", sides=["below"]) == "w1 · deblurred 30 µm sum"
+    both = result_name("w1", [30.0, 10.0], "sum", sides=["below", "above"])
+    assert both == "w1 · deblurred 10-30 µm per plane, above and below focus sum"
+
+
 def test_a_renamed_layer_says_its_metadata_wins(make_napari_viewer):
     viewer = make_napari_viewer()
     image = np.ones((32, 32), np.float32)
@@ -148,6 +159,16 @@ def test_planes_above_focus_are_told_a_distance_allowing_for_the_focal_shift(
     expected = [30.0, distance_for_network(30.0, "above")]
     assert result.metadata["depths_um"] == pytest.approx(expected)
     assert result.metadata["depths_um"][1] == pytest.approx(28.375)
+    # the name and the record keep the stage offsets the stack gave, with their sides
+    assert result.metadata["stage_um"] == [30.0, 30.0]
+    assert result.metadata["sides"] == ["below", "above"]
+    assert result.name == "z-stack · deblurred 30 µm, above and below focus sum"
+    # one slice written into that stack result keeps the record per plane
+    viewer.dims.set_point(0, 1)
+    run_and_wait(widget, qtbot)
+    assert widget.status.value == f"updated plane 1 of '{result.name}'"
+    assert result.metadata["sides"] == ["below", "above"]
+    assert result.metadata["depths_um"] == pytest.approx(expected)
     # set by hand: the form's side of focus
     viewer.layers.remove(result)
     widget.settings.depth_source.value = "manual"
@@ -155,6 +176,7 @@ def test_planes_above_focus_are_told_a_distance_allowing_for_the_focal_shift(
     widget.settings.side.value = "above"
     run_and_wait(widget, qtbot, "apply_button")
     assert viewer.layers[-1].metadata["depths_um"] == pytest.approx([8.375, 8.375])
+    assert viewer.layers[-1].name == "z-stack · deblurred 10 µm above focus sum"
 
 
 def test_the_side_box_follows_the_plane_under_the_slider(make_napari_viewer, tiny_checkpoint):

@@ -64,6 +64,9 @@ class DeblurResult:
     """What the worker returns: the restored planes, the depth each one used and the
     models that ran (checkpoint folders).
 
+    ``depths_um`` are the distances the network was told; ``stage_um`` the stage offset
+    each plane was given and ``sides`` its side of focus (a plane above focus is told a
+    shorter distance than its offset, :mod:`napari_defocus_deblur.inference.side`).
     ``confidences`` holds the estimator's confidence (0..1) for estimated planes, in
     plane order (empty when no depth was estimated).
     """
@@ -73,6 +76,8 @@ class DeblurResult:
     estimated: bool = False
     confidences: tuple[float, ...] = ()
     models: tuple[str, ...] = ()
+    stage_um: tuple[float, ...] = ()
+    sides: tuple[str, ...] = ()
 
 
 def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
@@ -100,6 +105,8 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
     height, width = job.out_shape[-2:]
     out = np.empty((len(job.planes), height, width), dtype=np.float32)
     depths: list[float] = []
+    stage: list[float] = []
+    sides: list[str] = []
     confidences: list[float] = []
     used: set[str] = set()
     for k, index in enumerate(job.planes):
@@ -107,6 +114,8 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         plane = np.asarray(job.data[index], dtype=np.float32)
         plan, depth = plan_plane(job, k, plane)
         depths.append(float(depth.depth_um))
+        stage.append(float(depth.stage_um if depth.converted else depth.depth_um))
+        sides.append(depth.side)
         if depth.confidence is not None:
             confidences.append(float(depth.confidence))
         if plan.model is not None:
@@ -122,6 +131,8 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         bool(confidences),
         tuple(confidences),
         tuple(sorted(used)),
+        tuple(stage),
+        tuple(sides),
     )
 
 

@@ -35,6 +35,16 @@ def depth_text(depths: Sequence[float], estimated: bool = False) -> str:
     return f"{text} (estimated)" if estimated else text
 
 
+def side_text(sides: Sequence[str]) -> str:
+    """``" above focus"`` when every plane lay above focus, ``", above and below focus"``
+    for a stack with planes on both sides, else nothing (below focus is the paper's and
+    the knob's convention)."""
+    found = set(sides)
+    if found == {"above"}:
+        return " above focus"
+    return ", above and below focus" if len(found) > 1 else ""
+
+
 def plane_text(plane: Sequence[int], labels: Sequence[str] = ()) -> str:
     """``"plane 2"``, or with named axes ``"field 1, z 6"`` (napari's numeric default
     labels say nothing, so they are not used)."""
@@ -51,13 +61,16 @@ def result_name(
     estimated: bool = False,
     plane: Sequence[int] | None = None,
     labels: Sequence[str] = (),
+    sides: Sequence[str] = (),
 ) -> str:
     """``"<input> · deblurred 34 µm sum"``; a single plane of a stack says which one:
     ``"<input> · deblurred plane 2 at 30 µm sum"`` (``"field 1, z 6 at …"`` when the axes
     are named); a stack restored at each plane's own distance
-    ``"<input> · deblurred 12-30 µm per plane sum"``."""
+    ``"<input> · deblurred 12-30 µm per plane sum"``. ``depths`` are the stage offsets
+    the user or the metadata gave; ``sides`` their sides of focus (:func:`side_text`)."""
     where = f"{plane_text(plane, labels)} at " if plane else ""
-    return f"{source} · deblurred {where}{depth_text(depths, estimated)} {fusion}"
+    depth = depth_text(depths, estimated) + side_text(sides)
+    return f"{source} · deblurred {where}{depth} {fusion}"
 
 
 def find_result(viewer: napari.Viewer, source: Layer) -> Image | None:
@@ -87,13 +100,31 @@ def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: 
     data = np.array(existing.data, dtype=np.float32)
     data[plane] = np.asarray(result.image).reshape(data.shape[-2:])
     lead = data.shape[:-2]
-    depths = list(existing.metadata.get("depths_um") or [float("nan")] * int(np.prod(lead)))
-    depths[int(np.ravel_multi_index(plane, lead))] = result.depths_um[0]
+    flat, n = int(np.ravel_multi_index(plane, lead)), int(np.prod(lead))
+    told, stage, sides = (
+        list(existing.metadata.get(key) or [blank] * n)
+        for key, blank in (("depths_um", float("nan")), ("stage_um", float("nan")), ("sides", ""))
+    )
+    told[flat], stage[flat], sides[flat] = _plane_record(result, 0)
     estimated = bool(existing.metadata.get("estimated")) or result.estimated
-    known = [d for d in depths if d == d]
     existing.data = data
-    existing.metadata = {**existing.metadata, "depths_um": depths, "estimated": estimated}
-    existing.name = result_name(source.name, known, job.fusion, estimated)
+    existing.metadata = {
+        **existing.metadata, "depths_um": told, "stage_um": stage, "sides": sides,
+        "estimated": estimated,
+    }  # fmt: skip
+    known = [k for k, d in enumerate(stage) if d == d]
+    existing.name = result_name(
+        source.name, [stage[k] for k in known], job.fusion, estimated,
+        sides=[sides[k] for k in known],
+    )  # fmt: skip
+
+
+def _plane_record(result: Any, k: int) -> tuple[float, float, str]:
+    """Plane ``k``'s told distance, stage offset and side (a result from before sides
+    were recorded: the told distance, below focus)."""
+    told = float(result.depths_um[k])
+    stage = float(result.stage_um[k]) if result.stage_um else told
+    return told, stage, result.sides[k] if result.sides else "below"
 
 
 def _placement(source: Image, current: tuple[int, ...] | None) -> tuple[Any, Any]:
@@ -106,10 +137,13 @@ def _placement(source: Image, current: tuple[int, ...] | None) -> tuple[Any, Any
 
 
 def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, Any]:
-    """What a result layer records: its input, depths (estimated?), fusion, models."""
+    """What a result layer records: its input, the distances the network was told
+    (estimated?), the stage offsets and sides of focus they came from, fusion, models."""
     return {
         SOURCE_KEY: source.name,
         "depths_um": list(result.depths_um),
+        "stage_um": list(result.stage_um or result.depths_um),
+        "sides": list(result.sides or ["below"] * len(result.depths_um)),
         "estimated": result.estimated,
         "confidences": list(result.confidences),
         "fusion": job.fusion,
@@ -146,8 +180,9 @@ def show_result(
     scale, translate = _placement(source, current)
     labels = tuple(getattr(source, "axis_labels", ()))[: len(current or ())]
     name = result_name(
-        source.name, result.depths_um, job.fusion, result.estimated, current, labels
-    )
+        source.name, result.stage_um or result.depths_um, job.fusion, result.estimated,
+        current, labels, result.sides,
+    )  # fmt: skip
     metadata = _metadata(source, result, job, current)
     image = result.image
     position = viewer.layers.index(source) + 1
