@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_defocus_deblur.io.reader import get_reader
+from napari_defocus_deblur.io.reader import get_reader, read_tiffs
+from napari_defocus_deblur.io.tiff import write_tiff
 from tests.io._trees import image, make_tree
 
 
@@ -179,3 +180,32 @@ def test_manifest_reader_and_sample_contracts(tmp_path):
     assert len(layers) == 1 and layers[0][0].shape == (2, 12, 16)
     command = pm.get_command("napari-defocus-deblur.make_sample_field")
     assert callable(command.exec) or callable(command.python_name)
+
+
+def test_a_predict_result_opens_as_the_result_of_its_input(tmp_path):
+    """A BBBC006 plane written by ``defocus-deblur predict`` keeps its input's file name:
+    its layer is named after the input's layer, which Compare pairs it with, and it no
+    longer claims the plane's stage offset (its pixels are deblurred)."""
+    from napari_defocus_deblur.inference.files import write_output
+
+    name = "mcf-z-stacks-03212011_a19_s2_w12703a47b-7574-461a-85e2-afc38bc0adae.tif"
+    raw_path = tmp_path / "BBBC006_v1_images_z_00" / name
+    out_path = tmp_path / "out" / "BBBC006_v1_images_z_00" / name
+    write_tiff(raw_path, np.ones((64, 64), np.uint16))
+    record = {"model": "bbbc006-unet", "told_um": [32.0], "software": "napari-defocus-deblur 1"}
+    write_output(out_path, np.ones((64, 64), np.float32), record)
+    [(_, raw, _)] = read_tiffs(raw_path)
+    [(_, result, _)] = read_tiffs(out_path)
+    assert result["name"] == f"{raw['name']} · deblurred bbbc006-unet"
+    assert result["metadata"]["deblurred_from"] == raw["name"]
+    assert result["metadata"]["depths_um"] == [32.0]
+    assert raw["metadata"]["stage_offset_um"] == -32.0
+    assert "stage_offset_um" not in result["metadata"]
+
+
+def test_a_foreign_json_description_is_not_a_record(tmp_path):
+    from napari_defocus_deblur.inference.files import write_output
+
+    path = write_output(tmp_path / "x.tif", np.ones((32, 32), np.float32), {"model": "other"})
+    [(_, kwargs, _)] = read_tiffs(path)
+    assert "deblur_record" not in kwargs["metadata"] and kwargs["name"] == "x"

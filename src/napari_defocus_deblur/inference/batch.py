@@ -67,6 +67,7 @@ def _metadata(
     job: Job, meta: dict[str, Any], plan: RunPlan, options: PredictOptions
 ) -> dict[str, Any]:
     from napari_defocus_deblur import __version__
+    from napari_defocus_deblur.io.record import SOFTWARE
 
     trained = plan.info.get("depth_um")
     recorded = plan.depth == "auto" and job.depth_um is not None  # e.g. a focus map's depth
@@ -80,7 +81,7 @@ def _metadata(
         "told_um": [round(p.depth_um, 2) for p in plan.planes],
         "model_depth_um": None if trained is None else float(trained),
         "fusion": plan.info.get("fusion", options.fusion),
-        "software": f"napari-defocus-deblur {__version__}",
+        "software": f"{SOFTWARE} {__version__}",
     }
 
 

@@ -9,7 +9,6 @@ killed writes and the folders it created that stayed empty.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import stat
@@ -19,10 +18,9 @@ from pathlib import Path
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.atomic import TEMP_SUFFIX, make_dirs, remove_empty_dirs
+from napari_defocus_deblur.io.record import tiff_record
 
 LOCK_NAME = ".defocus-deblur-predict.lock"
-#: What result TIFFs name as their ``software`` in the ImageDescription.
-SOFTWARE = "napari-defocus-deblur"
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.\d+-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
@@ -40,25 +38,10 @@ def written_by_us(path: str | os.PathLike) -> bool:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
-        import tifffile
-
-        from napari_defocus_deblur.io.tiff import quiet_tifffile
-
-        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
-            description = tif.pages.first.description
-    except Exception:  # unreadable here: the run reports it when it reads the file
+    except OSError:  # unreadable here: the run reports it when it reads the file
         return False
-    if not description.startswith("{"):
-        return False
-    try:
-        meta = json.loads(description)
-    except ValueError:
-        return False
-    return (
-        isinstance(meta, dict)
-        and str(meta.get("software", "")).startswith(SOFTWARE)
-        and "model" in meta
-    )
+    record = tiff_record(path)
+    return record is not None and "model" in record
 
 
 def skip_existing(jobs: Sequence[Job], overwrite: bool = False) -> tuple[list[Job], list[str]]:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from napari_defocus_deblur.io.record import RESULT_KEY
+
 if TYPE_CHECKING:
     import napari
     from napari.layers import Image
 
-#: ``layer.metadata`` key naming the input a result layer was computed from.
-RESULT_KEY = "deblurred_from"
 #: ``layer.metadata`` key of layers the widgets draw for display only.
 HELPER_KEY = "napari_defocus_deblur_helper"
 

@@ -1,0 +1,66 @@
+"""The record of how an image was deblurred, as a layer and a TIFF keep it.
+
+A result layer of the Deblur widget carries its record in ``layer.metadata`` (the input
+it came from under :data:`RESULT_KEY`, the distances, sides of focus, fusion and
+models); ``defocus-deblur predict`` and the plugin's writer store a record as JSON in
+the TIFF's ImageDescription, named by :data:`SOFTWARE`. :func:`tiff_record` reads it
+back, so a saved result opens as the result it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+#: ``layer.metadata`` key naming the input a result layer was computed from.
+RESULT_KEY = "deblurred_from"
+#: What a result layer's metadata records, each kept when the layer is saved.
+RESULT_RECORD_KEYS = (
+    RESULT_KEY,
+    "depths_um",
+    "stage_um",
+    "sides",
+    "estimated",
+    "confidences",
+    "fusion",
+    "models",
+    "plane",
+)
+#: What TIFFs written by this package name as their ``software``.
+SOFTWARE = "napari-defocus-deblur"
+
+
+def parse_record(description: str) -> dict[str, Any] | None:
+    """The record in a TIFF ImageDescription written by this package, else None."""
+    if not description.startswith("{"):
+        return None
+    try:
+        record = json.loads(description)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not str(record.get("software", "")).startswith(SOFTWARE):
+        return None
+    return record
+
+
+def tiff_record(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The record of a TIFF written by this package (None for any other file, or one
+    that cannot be read)."""
+    try:
+        import tifffile
+
+        from napari_defocus_deblur.io.tiff import quiet_tifffile
+
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
+            description = tif.pages.first.description
+    except Exception:  # not a TIFF, or damaged: whoever reads its pixels says so
+        return None
+    return parse_record(description)
+
+
+def layer_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The result-layer metadata in a saved ``record`` (empty when it holds none)."""
+    if RESULT_KEY not in record:
+        return {}
+    return {key: record[key] for key in RESULT_RECORD_KEYS if key in record}
