@@ -77,16 +77,3 @@ def test_pixel_size_comes_from_metadata_or_a_square_non_default_scale():
     assert pixel_size_um((2.0, 0.5, 0.5), {}) == 0.5
     assert pixel_size_um((0.5, 0.6), {}) is None
     assert pixel_size_um((1.0, 1.0), {"pixel_size_um": 0.645}) == 0.645
-
-
-def test_napari_saves_with_this_writer_only_when_it_is_chosen(make_napari_viewer, tmp_path):
-    pytest.importorskip("qtpy")
-    import tifffile
-
-    viewer = make_napari_viewer()
-    layer = viewer.add_image(np.ones((32, 32), np.float32), **_meta())
-    viewer.layers.selection = {layer}
-    [ours] = viewer.layers.save(str(tmp_path / "ours.tif"), plugin="napari-defocus-deblur")
-    assert read_tiffs(ours)[0][1]["metadata"]["deblurred_from"] == "w1"
-    [plain] = viewer.layers.save(str(tmp_path / "plain.tif"))  # napari's builtin stays default
-    assert "deblurred_from" not in tifffile.TiffFile(plain).pages.first.description
