@@ -222,3 +222,25 @@ def test_no_model_at_all_is_a_notification(make_napari_viewer, empty_zoo, notes)
         "no deblurring model is installed: train one with 'Train deblur model' or Add… a "
         "checkpoint folder"
     ]
+
+
+def test_a_slice_written_into_a_result_opened_from_a_file_keeps_a_record_per_plane(
+    make_napari_viewer, tiny_checkpoint, qtbot
+):
+    """A result opened from a TIFF may record one distance for its whole stack; a slice
+    written into it starts a per-plane record instead of failing."""
+    viewer = make_napari_viewer()
+    stack = np.random.default_rng(2).random((3, 32, 48)).astype(np.float32)
+    viewer.add_image(stack, name="stack")
+    opened = viewer.add_image(
+        np.zeros_like(stack), name="stack · deblurred bbbc006-unet",
+        metadata={"deblurred_from": "stack", "depths_um": [32.0]},
+    )  # fmt: skip
+    viewer.dims.set_point(0, 1)
+    widget = deblur_widget(viewer)
+    widget.add_model(tiny_checkpoint)
+    run_and_wait(widget, qtbot)
+    assert widget.status.value == "updated plane 1 of 'stack · deblurred 34 µm sum'"
+    assert opened.data[1].any() and not opened.data[0].any()
+    assert opened.metadata["stage_um"][1] == 34.0 and opened.metadata["sides"][1] == "below"
+    assert np.isnan(opened.metadata["depths_um"][0])

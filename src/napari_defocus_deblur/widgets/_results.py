@@ -101,10 +101,10 @@ def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: 
     data[plane] = np.asarray(result.image).reshape(data.shape[-2:])
     lead = data.shape[:-2]
     flat, n = int(np.ravel_multi_index(plane, lead)), int(np.prod(lead))
-    told, stage, sides = (
-        list(existing.metadata.get(key) or [blank] * n)
-        for key, blank in (("depths_um", float("nan")), ("stage_um", float("nan")), ("sides", ""))
-    )
+    recorded = existing.metadata
+    told = _per_plane(recorded.get("depths_um"), n, float("nan"))
+    stage = _per_plane(recorded.get("stage_um") or told, n, float("nan"))  # none: as told
+    sides = _per_plane(recorded.get("sides"), n, "below")
     told[flat], stage[flat], sides[flat] = _plane_record(result, 0)
     estimated = bool(existing.metadata.get("estimated")) or result.estimated
     existing.data = data
@@ -117,6 +117,13 @@ def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: 
         source.name, [stage[k] for k in known], job.fusion, estimated,
         sides=[sides[k] for k in known],
     )  # fmt: skip
+
+
+def _per_plane(values: Any, n: int, blank: Any) -> list[Any]:
+    """A record's per-plane list, or ``n`` blanks when it has none of that length (a
+    result opened from a file may record one value for a whole stack)."""
+    values = list(values or [])
+    return values if len(values) == n else [blank] * n
 
 
 def _plane_record(result: Any, k: int) -> tuple[float, float, str]:
