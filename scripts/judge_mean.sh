@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Judge the mean of two or more kept copies of a zoo v3 stage (checkpoint averaging) as
+# scripts/judge_stage.sh judges one copy: average all four networks
+# (scripts/average_copies.py), pause the schedule (it checkpoints), evaluate the mean
+# (scripts/evaluate_zoo_v3.py; rewrites docs/zoo.md's tables and
+# docs/data/zoo-v3-eval.json, also saved as runs/zoo-v3-eval-v3<stage>-avg-<steps>.json),
+# run the told-depth sweep of its U-Net and sum networks, and resume the schedule.
+# Usage: nohup scripts/judge_mean.sh l 1500 2000 > runs/judge-l-avg-1500-2000.log 2>&1 &
+# Ship only if the printed ship rule says so; otherwise `git checkout docs/`.
+set -u
+STAGE=${1:?usage: judge_mean.sh STAGE STEP STEP [STEP ...]}
+shift
+[ $# -ge 2 ] || { echo "give at least two steps"; exit 2; }
+P="v3$STAGE"
+TAG="avg-$(IFS=-; echo "$*")"
+OUT="runs/$P-steps/$TAG"
+cd "$(dirname "$0")/.." || exit 1
+[ -x .venv/bin/python ] && PATH="$PWD/.venv/bin:$PATH"
+for step in "$@"; do
+  until grep -q "kept all four at step $step" "runs/$P.log" 2>/dev/null; do sleep 20; done
+done
+if [ ! -f "$OUT/$P-avg-nah/model.safetensors" ]; then  # a U-Net-only pilot mean is redone
+  rm -rf "$OUT"
+  copies=(); for step in "$@"; do copies+=("runs/$P-steps/$step"); done
+  python scripts/average_copies.py "${copies[@]}" --prefix "$P-" --out "$OUT" || exit 1
+fi
+pkill -TERM -f train_zoo_v3.py
+while pgrep -f train_zoo_v3.py >/dev/null; do sleep 5; done
+echo "== evaluation of $P $TAG from $(date +%T)"
+OMP_NUM_THREADS=2 python scripts/evaluate_zoo_v3.py --runs "$OUT" --run-prefix "$P-avg-" \
+    --auto sum > "runs/eval-$P-$TAG.log" 2>&1
+cp docs/data/zoo-v3-eval.json "runs/zoo-v3-eval-$P-$TAG.json"
+echo "== sweep from $(date +%T)"
+OMP_NUM_THREADS=2 python scripts/told_depth_sweep.py "$OUT/$P-avg-unet" "$OUT/$P-avg-sum" \
+    --simulate 6 --offsets -3 0 3 6 10 > "runs/told-sweep-$P-$TAG.log" 2>&1
+OMP_NUM_THREADS=2 nohup nice -n 5 python scripts/train_zoo_v3.py --stage "$STAGE" >> "runs/$P.log" 2>&1 &
+echo "== schedule resumed $(date +%T); verdict: $(grep -o '"ship_v3": [a-z]*' docs/data/zoo-v3-eval.json)"
