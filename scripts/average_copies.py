@@ -8,10 +8,18 @@ network, the element-wise mean of the copies' float32 weights as a run folder na
 ``<prefix>avg-<method>`` whose config and training state are the last copy's (the
 evaluation caches scores by run name and step, so the mean never mixes with a copy).
 
+``--init-weight N`` adds the stage's starting weights (the bundled zoo the stage
+continued, its configs' ``init``) N times to the mean: a stage's copy pulled back
+towards the zoo it started from (Wortsman et al. 2022, "Robust fine-tuning of zero-shot
+models": interpolating a fine-tuned network with its start keeps what the start did
+well). Run it before the stage's result is bundled, while the zoo still holds the start.
+
 Usage::
 
     python scripts/average_copies.py runs/v3d-steps/1500 runs/v3d-steps/2000 \\
         runs/v3d-steps/2500 --prefix v3d- --out runs/v3d-steps/avg-1500-2500
+    python scripts/average_copies.py runs/v3l-steps/1000 --init-weight 2 --prefix v3l- \
+        --out runs/v3l-steps/init2-1000
     python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
         --run-prefix v3d-avg- --auto sum
 """
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -48,21 +57,37 @@ def average_run(runs: list[Path], out: Path) -> int:
     return int(state["step"])
 
 
+def stage_start(run: Path) -> Path:
+    """The bundled model a stage's run continued (its config's ``init``)."""
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+
+    info = json.loads((run / "config.json").read_text())
+    init = (info.get("provenance") or {}).get("init")
+    if not init or init == "scratch":
+        raise SystemExit(f"{run} was trained from scratch: it has no starting weights")
+    return Path(os.path.relpath(resolve_model_path(init)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("copies", nargs="+", type=Path, help="kept copies (runs/v3d-steps/<step>)")
     ap.add_argument("--prefix", default="v3d-", help="run prefix inside each copy (v3d-)")
     ap.add_argument("--out", type=Path, required=True, help="folder for the averaged runs")
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    ap.add_argument(
+        "--init-weight", type=int, default=0, help="count the stage's starting weights N times"
+    )
     args = ap.parse_args()
-    if len(args.copies) < 2:
-        raise SystemExit("give at least two copies to average")
+    if args.init_weight < 0 or len(args.copies) + args.init_weight < 2:
+        raise SystemExit("give at least two copies to average (or --init-weight 1 or more)")
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; choose another --out")
     runs = {m: [copy / f"{args.prefix}{m}" for copy in args.copies] for m in args.methods}
     lost = [str(r) for rs in runs.values() for r in rs if not (r / "model.safetensors").is_file()]
     if lost:  # checked before anything is written
         raise SystemExit(f"no checkpoint in {', '.join(lost)}")
+    if args.init_weight:
+        runs = {m: [stage_start(rs[-1])] * args.init_weight + rs for m, rs in runs.items()}
     for method, method_runs in runs.items():
         out = args.out / f"{args.prefix}avg-{method}"
         step = average_run(method_runs, out)

@@ -49,15 +49,20 @@ def _init_dir(info: dict, run_dir: Path) -> Path | None:
     raise SystemExit(f"{run_dir}: its --init {init!r} is not found; cannot record its stages")
 
 
-def averaged_steps(info: dict) -> list[int]:
-    """The steps of the kept copies a run's weights are the mean of
-    (``scripts/average_copies.py``), or [] for a run trained as it is."""
+def averaged_parts(info: dict) -> dict:
+    """What a run's weights are the mean of (``scripts/average_copies.py``): the steps of
+    its kept copies and how often the weights it started from count (a bundled model has
+    no training state); empty for a run trained as it is."""
     copies = (info.get("provenance") or {}).get("averaged") or []
-    steps = []
+    steps, start = [], 0
     for copy in copies:
-        state = json.loads((Path(copy) / "training_state.json").read_text())
-        steps.append(int(state["step"]))
-    return steps
+        state_file = Path(copy) / "training_state.json"
+        if not state_file.is_file():  # the bundled zoo the stage started from
+            start += 1
+            continue
+        steps.append(int(json.loads(state_file.read_text())["step"]))
+    out: dict = {"averaged_steps": steps} if copies else {}
+    return {**out, "averaged_start": start} if start else out
 
 
 def training_stages(run_dir: Path) -> list[dict]:
@@ -75,11 +80,11 @@ def training_stages(run_dir: Path) -> list[dict]:
             break
         training = info.get("training") or {}
         history = training.get("history") or []
-        averaged = averaged_steps(info)
+        averaged = averaged_parts(info)
         stages.append(
             {
                 "run": current.name.replace("-avg-", "-") if averaged else current.name,
-                **({"averaged_steps": averaged} if averaged else {}),
+                **averaged,
                 "init": (info.get("provenance") or {}).get("init"),
                 "steps": training.get("steps"),
                 "wall_time_s": training.get("wall_time_s"),

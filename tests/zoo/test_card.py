@@ -100,3 +100,9 @@ def test_two_stage_training_is_summed_and_listed():
     stages[1]["averaged_steps"] = [1500, 2000]  # scripts/average_copies.py
     averaged = render_card({**INFO, "training": {**INFO["training"], "stages": stages}}, EVAL)
     assert "30.123 dB; weights: the mean of its copies at 1500 and 2000 steps." in averaged
+    stages[1].update(averaged_steps=[1000], averaged_start=2)  # --init-weight 2
+    pulled = render_card({**INFO, "training": {**INFO["training"], "stages": stages}}, EVAL)
+    assert (
+        "30.123 dB; weights: the mean of the weights it started from (counted twice) and its "
+        "copy at 1000 steps." in pulled
+    )

@@ -59,6 +59,24 @@ def _total(stages: list[Mapping[str, Any]], key: str) -> Any:
     return round(sum(values), 2) if any(isinstance(v, float) for v in values) else sum(values)
 
 
+def _averaged_text(stage: Mapping[str, Any]) -> str:
+    """``"; weights: the mean of its copies at 1500 and 2000 steps"``, or with the
+    weights it started from in the mean (``averaged_start`` times) ``"; weights: the
+    mean of the weights it started from (counted twice) and its copy at 1000 steps"``."""
+    steps = [str(s) for s in stage.get("averaged_steps") or []]
+    start = int(stage.get("averaged_start") or 0)
+    if not steps and not start:
+        return ""
+    parts = []
+    if start:
+        times = {1: "", 2: " (counted twice)"}.get(start, f" (counted {start} times)")
+        parts.append(f"the weights it started from{times}")
+    if steps:
+        copies = "its copy" if len(steps) == 1 else "its copies"
+        parts.append(f"{copies} at {' and '.join(steps)} steps")
+    return f"; weights: the mean of {' and '.join(parts)}"
+
+
 def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     """One bullet per training stage (a run continued from the previous one)."""
     stages = training.get("stages") or []
@@ -67,12 +85,7 @@ def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     out = ["- Stages (each continues the previous one's weights, a new warm-up + cosine):"]
     for i, st in enumerate(stages, start=1):
         minutes = (st.get("wall_time_s") or 0) / 60
-        averaged = st.get("averaged_steps")
-        mean = (
-            f"; weights: the mean of its copies at {' and '.join(map(str, averaged))} steps"
-            if averaged
-            else ""
-        )
+        mean = _averaged_text(st)
         out.append(
             f"  {i}. `configs/cpu-{st.get('run')}.json`: {st.get('steps')} steps, "
             f"{minutes:.1f} min on {st.get('device')}, learning rate from {st.get('lr')}, "
