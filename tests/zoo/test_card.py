@@ -106,3 +106,5 @@ def test_two_stage_training_is_summed_and_listed():
         "30.123 dB; weights: the mean of the weights it started from (counted twice) and its "
         "copy at 1000 steps." in pulled
     )
+    assert "the shipped mean is judged on the robustness set instead)." in pulled
+    assert "judged on the robustness set" not in render_card(INFO)

@@ -77,6 +77,18 @@ def _averaged_text(stage: Mapping[str, Any]) -> str:
     return f"; weights: the mean of {' and '.join(parts)}"
 
 
+def _validation_note(training: Mapping[str, Any]) -> str:
+    """Which weights the validation figure is of, when the shipped ones are a mean."""
+    stages = training.get("stages") or []
+    if not stages or not _averaged_text(stages[-1]):
+        return ""
+    return (
+        " (the last stage's last copy on that stage's own validation fields; each stage "
+        "draws other ones, so the figures of two stages do not compare, and the shipped "
+        "mean is judged on the robustness set instead)"
+    )
+
+
 def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     """One bullet per training stage (a run continued from the previous one)."""
     stages = training.get("stages") or []
@@ -273,5 +285,5 @@ def _training_lines(
         + (" (every stage is listed below)." if facts["training_stages"] > 1 else "."),
         *_stage_lines(training),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
-        f"model {facts['final_val_psnr']} dB.",
+        f"model {facts['final_val_psnr']} dB{_validation_note(training)}.",
     ]
