@@ -18,7 +18,7 @@ from pathlib import Path
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.atomic import TEMP_SUFFIX, make_dirs, remove_empty_dirs
-from napari_defocus_deblur.io.record import tiff_record
+from napari_defocus_deblur.io.tiff import read_record
 
 LOCK_NAME = ".defocus-deblur-predict.lock"
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.\d+-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + "$")
@@ -40,7 +40,7 @@ def written_by_us(path: str | os.PathLike) -> bool:
             return False
     except OSError:  # unreadable here: the run reports it when it reads the file
         return False
-    record = tiff_record(path)
+    record = read_record(path)
     return record is not None and "model" in record
 
 

@@ -25,7 +25,7 @@ from napari_defocus_deblur.constants import PIXEL_SIZE_UM, plane_to_offset_um
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io import bbbc006 as b6
 from napari_defocus_deblur.io.bbbc006_layer import LayerData, channel_layer
-from napari_defocus_deblur.io.record import RESULT_KEY, layer_record, tiff_record
+from napari_defocus_deblur.io.record import RESULT_KEY, layer_record
 from napari_defocus_deblur.io.tiff import TIFF_SUFFIXES, read_header, read_image
 
 
@@ -93,7 +93,7 @@ def _tiff_layers(path: Path) -> list[LayerData]:
         )
         name = f"{parsed.field_id} w{parsed.channel}" + ("" if plane is None else f" z{plane:02d}")
         px = px or PIXEL_SIZE_UM
-    name = _as_result(path, name, metadata)
+    name = _as_result(meta.get("record"), name, metadata)
     kwargs: dict[str, Any] = {"name": name, "metadata": metadata}
     rgb = axes.endswith("S") and image.shape[-1] in (3, 4)
     spatial = [a for a in axes if a not in "CS"] if rgb or "S" not in axes else list(axes)
@@ -113,12 +113,11 @@ def _tiff_layers(path: Path) -> list[LayerData]:
     return [(image, kwargs, "image")]
 
 
-def _as_result(path: Path, name: str, metadata: dict[str, Any]) -> str:
+def _as_result(record: dict[str, Any] | None, name: str, metadata: dict[str, Any]) -> str:
     """A TIFF this package wrote opens as the result it is: its record in
     ``metadata["deblur_record"]`` and the result keys the widgets read (so it is never
     preselected as an input, and Compare pairs it with its input when that is open under
     the name it had); returns the layer's name."""
-    record = tiff_record(path) if path.suffix.lower() in TIFF_SUFFIXES else None
     if record is None:
         return name
     saved = layer_record(record)  # a result layer saved from napari (writer.py)

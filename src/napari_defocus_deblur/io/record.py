@@ -3,14 +3,14 @@
 A result layer of the Deblur widget carries its record in ``layer.metadata`` (the input
 it came from under :data:`RESULT_KEY`, the distances, sides of focus, fusion and
 models); ``defocus-deblur predict`` and the plugin's writer store a record as JSON in
-the TIFF's ImageDescription, named by :data:`SOFTWARE`. :func:`tiff_record` reads it
-back, so a saved result opens as the result it was.
+the TIFF's ImageDescription, named by :data:`SOFTWARE`; :func:`parse_record` reads it
+back (``io.tiff.read_image`` returns it as ``metadata["record"]``), so a saved result
+opens as the result it was.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 #: ``layer.metadata`` key naming the input a result layer was computed from.
@@ -42,21 +42,6 @@ def parse_record(description: str) -> dict[str, Any] | None:
     if not isinstance(record, dict) or not str(record.get("software", "")).startswith(SOFTWARE):
         return None
     return record
-
-
-def tiff_record(path: str | os.PathLike) -> dict[str, Any] | None:
-    """The record of a TIFF written by this package (None for any other file, or one
-    that cannot be read)."""
-    try:
-        import tifffile
-
-        from napari_defocus_deblur.io.tiff import quiet_tifffile
-
-        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
-            description = tif.pages.first.description
-    except Exception:  # not a TIFF, or damaged: whoever reads its pixels says so
-        return None
-    return parse_record(description)
 
 
 def layer_record(record: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.io.record import parse_record
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 IMAGE_SUFFIXES = (*TIFF_SUFFIXES, ".png")
@@ -69,8 +70,9 @@ def read_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     metadata : dict
         ``axes`` (e.g. ``"ZYX"``; ``S`` is the RGB sample axis), ``pixel_size_um`` (float
         or None), ``z_step_um`` (float or None), ``format`` (``"imagej"``, ``"ome"``,
-        ``"tiff"``, ``"png"``), ``source`` (str) and ``skipped`` (list of messages about
-        further series that were not read).
+        ``"tiff"``, ``"png"``), ``source`` (str), ``skipped`` (list of messages about
+        further series that were not read) and ``record`` (what this package recorded
+        in a TIFF it wrote, :mod:`.record`; else None).
 
     Raises
     ------
@@ -131,6 +133,7 @@ def _read_tiff(source: Any, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
                 raise UserInputError(f"{path}: the image is empty (shape {image.shape})")
             meta = _meta(path, series.axes, _kind(tif))
             meta.update(_physical_sizes(tif, series))
+            meta["record"] = parse_record(tif.pages.first.description)
             meta["skipped"] = [
                 f"{path.name}: image series {i} ({s.shape}, axes {s.axes}) not read"
                 for i, s in enumerate(tif.series[1:], start=1)
@@ -142,6 +145,18 @@ def _read_tiff(source: Any, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     except Exception as exc:  # decoder errors on damaged data
         raise UserInputError(f"{path}: damaged TIFF file ({_short(exc)})") from exc
     return image, meta
+
+
+def read_record(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The record of a TIFF written by this package (:mod:`.record`), without decoding
+    pixels; None for any other file, or one that cannot be read."""
+    import tifffile
+
+    try:
+        with quiet_tifffile(), tifffile.TiffFile(_source(Path(path))) as tif:
+            return parse_record(tif.pages.first.description)
+    except Exception:  # not a TIFF, or damaged: whoever reads its pixels says so
+        return None
 
 
 def read_header(path: str | os.PathLike) -> dict[str, Any]:
@@ -204,6 +219,7 @@ def _meta(path: Path, axes: str, kind: str) -> dict[str, Any]:
         "format": kind,
         "source": str(path),
         "skipped": [],
+        "record": None,
     }
 
 
