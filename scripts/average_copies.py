@@ -65,7 +65,15 @@ def stage_start(run: Path) -> Path:
     init = (info.get("provenance") or {}).get("init")
     if not init or init == "scratch":
         raise SystemExit(f"{run} was trained from scratch: it has no starting weights")
-    return Path(os.path.relpath(resolve_model_path(init)))
+    start = Path(os.path.relpath(resolve_model_path(init)))
+    bundled = json.loads((start / "config.json").read_text())
+    stages = (bundled.get("training") or {}).get("stages") or [{}]
+    if stages[-1].get("run") == info.get("name"):  # the stage itself was shipped since
+        raise SystemExit(
+            f"{init} already holds {info.get('name')}: the weights {run} started from are "
+            "no longer bundled (check out the commit before that stage shipped)"
+        )
+    return start
 
 
 def main() -> None:
