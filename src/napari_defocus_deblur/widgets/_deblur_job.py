@@ -73,11 +73,11 @@ class DeblurResult:
 
     image: np.ndarray
     depths_um: tuple[float, ...]
+    stage_um: tuple[float, ...]
+    sides: tuple[str, ...]
     estimated: bool = False
     confidences: tuple[float, ...] = ()
     models: tuple[str, ...] = ()
-    stage_um: tuple[float, ...] = ()
-    sides: tuple[str, ...] = ()
 
 
 def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
@@ -127,12 +127,12 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         out[k] = np.asarray(restored, dtype=np.float32).reshape(height, width)
     return DeblurResult(
         out.reshape(job.out_shape),
-        tuple(depths),
-        bool(confidences),
-        tuple(confidences),
-        tuple(sorted(used)),
-        tuple(stage),
-        tuple(sides),
+        depths_um=tuple(depths),
+        stage_um=tuple(stage),
+        sides=tuple(sides),
+        estimated=bool(confidences),
+        confidences=tuple(confidences),
+        models=tuple(sorted(used)),
     )
 
 

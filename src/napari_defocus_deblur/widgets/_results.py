@@ -105,7 +105,7 @@ def _update_plane(existing: Image, source: Image, result: Any, job: Any, plane: 
     told = _per_plane(recorded.get("depths_um"), n, float("nan"))
     stage = _per_plane(recorded.get("stage_um") or told, n, float("nan"))  # none: as told
     sides = _per_plane(recorded.get("sides"), n, "below")
-    told[flat], stage[flat], sides[flat] = _plane_record(result, 0)
+    told[flat], stage[flat], sides[flat] = result.depths_um[0], result.stage_um[0], result.sides[0]
     estimated = bool(existing.metadata.get("estimated")) or result.estimated
     existing.data = data
     existing.metadata = {
@@ -126,14 +126,6 @@ def _per_plane(values: Any, n: int, blank: Any) -> list[Any]:
     return values if len(values) == n else [blank] * n
 
 
-def _plane_record(result: Any, k: int) -> tuple[float, float, str]:
-    """Plane ``k``'s told distance, stage offset and side (a result from before sides
-    were recorded: the told distance, below focus)."""
-    told = float(result.depths_um[k])
-    stage = float(result.stage_um[k]) if result.stage_um else told
-    return told, stage, result.sides[k] if result.sides else "below"
-
-
 def _placement(source: Image, current: tuple[int, ...] | None) -> tuple[Any, Any]:
     """The source's scale, and its translation moved to ``current`` (a single plane)."""
     translate = np.asarray(source.translate, dtype=float).copy()
@@ -149,8 +141,8 @@ def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, A
     return {
         SOURCE_KEY: source.name,
         "depths_um": list(result.depths_um),
-        "stage_um": list(result.stage_um or result.depths_um),
-        "sides": list(result.sides or ["below"] * len(result.depths_um)),
+        "stage_um": list(result.stage_um),
+        "sides": list(result.sides),
         "estimated": result.estimated,
         "confidences": list(result.confidences),
         "fusion": job.fusion,
@@ -187,8 +179,8 @@ def show_result(
     scale, translate = _placement(source, current)
     labels = tuple(getattr(source, "axis_labels", ()))[: len(current or ())]
     name = result_name(
-        source.name, result.stage_um or result.depths_um, job.fusion, result.estimated,
-        current, labels, result.sides,
+        source.name, result.stage_um, job.fusion, result.estimated, current, labels,
+        result.sides,
     )  # fmt: skip
     metadata = _metadata(source, result, job, current)
     image = result.image
