@@ -16,7 +16,9 @@ between the ``<!-- v3-tables -->`` markers of docs/zoo.md plus docs/data/zoo-v3-
   click, and its network told the distance), leaves dark rims on at most 1 % of a real
   z_00 image's pixels (median), and, told the distance on ten fields of each hard cell
   (sparse smooth 10 µm, all six optics settings), leaves no more fields below
-  the input than the shipped default network.
+  the input than the shipped default network; and every network told the distance
+  loses no more than 0.05 dB on the set against its shipped namesake and keeps the
+  real z_00 set's lattice ratio within 10 (``told_networks``).
 
 Usage::
 
@@ -64,6 +66,14 @@ INFERENCE_RULE = "phases-auto"
 #: The one-click path's distance rule: uncertain estimates are deblurred for the 10th
 #: percentile of their tiles (``estimate.deblur_depth``, session 20).
 ONE_CLICK_RULE = "q10-uncertain"
+#: How far a candidate network told the distance may fall below its shipped namesake on
+#: the set (mean over the 54 cells) and still ship. Measured on the records: the zoos
+#: shipped in sessions 23 and 24 lost 0.022 dB (sum) and 0.028 dB (concat), a shade the
+#: float16 rounding of the bundled weights alone moves by 0.005 dB; stage l's mean of
+#: 1,000 and 1,500, refused by hand, lost 0.157 (sum) and 0.099 dB (concat).
+TOLD_LOSS_TOLERANCE_DB = 0.05
+#: The issue's lattice target: the set of 24 restored real z_00 images (mean spectrum).
+LATTICE_LIMIT = 10.0
 
 
 def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") -> dict[str, str]:
@@ -324,6 +334,35 @@ def told_fields(labels: dict[str, str], cache: Path) -> dict[str, dict]:
     return out
 
 
+def told_networks(cells: list[dict], real: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Each network told the distance, candidate against its shipped namesake: the mean
+    gain over the set's cells and, with ``real``, the lattice ratio of the 24 restored
+    real z_00 images. A network ships only if it loses no more than
+    ``TOLD_LOSS_TOLERANCE_DB`` and stays within ``LATTICE_LIMIT`` (session 24: stage l's
+    mean of 1,000 and 1,500 passed the default's rule while the paper's sum network lost
+    0.15 dB and was refused by hand)."""
+    out = {}
+    for net in METHODS:
+        gains = {
+            who: [c["gain_db"] for c in cells if c["method"] == label]
+            for who, label in (("shipped", net), ("v3", f"{net} v3"))
+        }
+        if not all(gains.values()):
+            continue
+        mean = {who: round(float(np.mean(g)), 3) for who, g in gains.items()}
+        lattice = {
+            who: (real or {}).get(label, {}).get("set")
+            for who, label in (("shipped", net), ("v3", f"{net} v3"))
+        }
+        out[net] = {
+            "mean_gain_db": mean,
+            "real_z00_set_lattice": lattice,
+            "ship": mean["v3"] >= mean["shipped"] - TOLD_LOSS_TOLERANCE_DB
+            and (lattice["v3"] is None or lattice["v3"] <= LATTICE_LIMIT),
+        }
+    return out
+
+
 def ship_rule(
     cells: list[dict], real: dict[str, dict] | None = None, fields: dict | None = None
 ) -> dict:
@@ -356,6 +395,10 @@ def ship_rule(
         if ringing is not None:
             out["real_z00_ringing_median_pct"] = ringing
             out["ship_v3"] = out["ship_v3"] and ringing <= RINGING_LIMIT_PCT
+        networks = told_networks(cells, real)
+        if networks:
+            out["told_networks"] = networks
+            out["ship_v3"] = out["ship_v3"] and all(n["ship"] for n in networks.values())
         if fields and "v3" in fields:
             below = fields["v3"]["below_input"], fields["shipped"]["below_input"]
             out["told_hard_fields_below"] = {"v3": below[0], "shipped": below[1]}
