@@ -12,7 +12,9 @@ evaluation caches scores by run name and step, so the mean never mixes with a co
 continued, its configs' ``init``) N times to the mean: a stage's copy pulled back
 towards the zoo it started from (Wortsman et al. 2022, "Robust fine-tuning of zero-shot
 models": interpolating a fine-tuned network with its start keeps what the start did
-well). Run it before the stage's result is bundled, while the zoo still holds the start.
+well). Run it before the stage's result is bundled, while the zoo still holds the start,
+or name the start's float32 runs with ``--start`` (a folder holding one
+``*-<method>`` run per network, e.g. the averaged copies that were bundled).
 
 Usage::
 
@@ -20,6 +22,8 @@ Usage::
         runs/v3d-steps/2500 --prefix v3d- --out runs/v3d-steps/avg-1500-2500
     python scripts/average_copies.py runs/v3l-steps/1000 --init-weight 2 --prefix v3l- \
         --out runs/v3l-steps/init2-1000
+    python scripts/average_copies.py runs/v3l-steps/2000 --init-weight 2 \
+        --start runs/v3k-steps/avg-1500-2000 --prefix v3l- --out runs/v3l-steps/init2-2000
     python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
         --run-prefix v3d-avg- --auto sum
 """
@@ -76,6 +80,14 @@ def stage_start(run: Path) -> Path:
     return start
 
 
+def start_in(folder: Path, method: str) -> Path:
+    """The run of ``method`` in a folder of starting weights (``--start``)."""
+    found = [r for r in folder.glob(f"*-{method}") if (r / "model.safetensors").is_file()]
+    if len(found) != 1:
+        raise SystemExit(f"{folder} holds {len(found)} runs named *-{method}; it needs one")
+    return found[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("copies", nargs="+", type=Path, help="kept copies (runs/v3d-steps/<step>)")
@@ -84,6 +96,12 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     ap.add_argument(
         "--init-weight", type=int, default=0, help="count the stage's starting weights N times"
+    )
+    ap.add_argument(
+        "--start",
+        type=Path,
+        default=None,
+        help="folder of the starting weights' runs (default: the bundled zoo the stage continued)",
     )
     args = ap.parse_args()
     if args.init_weight < 0 or len(args.copies) + args.init_weight < 2:
@@ -95,7 +113,9 @@ def main() -> None:
     if lost:  # checked before anything is written
         raise SystemExit(f"no checkpoint in {', '.join(lost)}")
     if args.init_weight:
-        runs = {m: [stage_start(rs[-1])] * args.init_weight + rs for m, rs in runs.items()}
+        for method, method_runs in runs.items():
+            start = start_in(args.start, method) if args.start else stage_start(method_runs[-1])
+            runs[method] = [start] * args.init_weight + method_runs
     for method, method_runs in runs.items():
         out = args.out / f"{args.prefix}avg-{method}"
         step = average_run(method_runs, out)
