@@ -41,8 +41,10 @@ from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpo
 from napari_defocus_deblur.zoo.names import METHODS
 
 
-def average_run(runs: list[Path], out: Path) -> int:
-    """Write the mean of the checkpoints in ``runs`` to ``out``; returns the last step."""
+def average_run(runs: list[Path], out: Path, from_start: int = 0) -> int:
+    """Write the mean of the checkpoints in ``runs`` to ``out``; returns the last step.
+    The first ``from_start`` of ``runs`` are the stage's starting weights (recorded as
+    ``averaged_start`` in the provenance, so the card tells them from the copies)."""
     models = [load_checkpoint(run) for run in runs]
     configs = {json.dumps(m.config.to_dict(), sort_keys=True) for m, _ in models}
     if len(configs) != 1:
@@ -54,6 +56,8 @@ def average_run(runs: list[Path], out: Path) -> int:
     info = {k: v for k, v in info.items() if k not in ("format", "model")}
     info["name"] = out.name
     info["provenance"] = {**info.get("provenance", {}), "averaged": [str(r) for r in runs]}
+    if from_start:
+        info["provenance"]["averaged_start"] = from_start
     save_checkpoint(model, out, info=info)
     state = json.loads((runs[-1] / "training_state.json").read_text())
     state["averaged_from"] = [str(r) for r in runs]
@@ -118,7 +122,7 @@ def main() -> None:
             runs[method] = [start] * args.init_weight + method_runs
     for method, method_runs in runs.items():
         out = args.out / f"{args.prefix}avg-{method}"
-        step = average_run(method_runs, out)
+        step = average_run(method_runs, out, from_start=args.init_weight)
         print(f"{out}: mean of {len(method_runs)} copies (last at step {step})")
 
 

@@ -51,10 +51,15 @@ def _init_dir(info: dict, run_dir: Path) -> Path | None:
 
 def averaged_parts(info: dict) -> dict:
     """What a run's weights are the mean of (``scripts/average_copies.py``): the steps of
-    its kept copies and how often the weights it started from count (a bundled model has
-    no training state); empty for a run trained as it is."""
-    copies = (info.get("provenance") or {}).get("averaged") or []
+    its kept copies and how often the weights it started from count (recorded by
+    ``average_copies.py``; in older means, the parts without a training state: a bundled
+    model); empty for a run trained as it is."""
+    provenance = info.get("provenance") or {}
+    copies = provenance.get("averaged") or []
     steps, start = [], 0
+    if "averaged_start" in provenance:  # named by average_copies.py (also --start runs)
+        start = int(provenance["averaged_start"])
+        copies = copies[start:]
     for copy in copies:
         state_file = Path(copy) / "training_state.json"
         if not state_file.is_file():  # the bundled zoo the stage started from

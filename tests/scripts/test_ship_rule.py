@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.fixture(scope="module")
-def rule():
-    sys.path.insert(0, str(SCRIPTS))  # the script imports its v2 sibling
-    try:
-        spec = importlib.util.spec_from_file_location("ship", SCRIPTS / "evaluate_zoo_v3.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(SCRIPTS))
-    return module
+def rule(load_script):
+    return load_script("evaluate_zoo_v3")
 
 
 def cells(gains: dict[str, float]) -> list[dict]:
