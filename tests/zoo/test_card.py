@@ -107,4 +107,10 @@ def test_two_stage_training_is_summed_and_listed():
         "copy at 1000 steps." in pulled
     )
     assert "the shipped mean is judged on the robustness set instead)." in pulled
+    stages[1].update(averaged_steps=[1500, 2000, 2500], averaged_start=3)
+    half = render_card({**INFO, "training": {**INFO["training"], "stages": stages}}, EVAL)
+    assert (
+        "the weights it started from (counted 3 times) and its copies at 1500, 2000 and "
+        "2500 steps." in half
+    )
     assert "judged on the robustness set" not in render_card(INFO)

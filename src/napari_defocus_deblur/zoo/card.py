@@ -73,7 +73,8 @@ def _averaged_text(stage: Mapping[str, Any]) -> str:
         parts.append(f"the weights it started from{times}")
     if steps:
         copies = "its copy" if len(steps) == 1 else "its copies"
-        parts.append(f"{copies} at {' and '.join(steps)} steps")
+        listed = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])} and {steps[-1]}"
+        parts.append(f"{copies} at {listed} steps")
     return f"; weights: the mean of {' and '.join(parts)}"
 
 
