@@ -20,9 +20,9 @@ Usage::
 
     python scripts/average_copies.py runs/v3d-steps/1500 runs/v3d-steps/2000 \\
         runs/v3d-steps/2500 --prefix v3d- --out runs/v3d-steps/avg-1500-2500
-    python scripts/average_copies.py runs/v3l-steps/1000 --init-weight 2 --prefix v3l- \
+    python scripts/average_copies.py runs/v3l-steps/1000 --init-weight 2 --prefix v3l- \\
         --out runs/v3l-steps/init2-1000
-    python scripts/average_copies.py runs/v3l-steps/2000 --init-weight 2 \
+    python scripts/average_copies.py runs/v3l-steps/2000 --init-weight 2 \\
         --start runs/v3k-steps/avg-1500-2000 --prefix v3l- --out runs/v3l-steps/init2-2000
     python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
         --run-prefix v3d-avg- --auto sum

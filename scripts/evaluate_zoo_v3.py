@@ -343,17 +343,15 @@ def told_networks(cells: list[dict], real: dict[str, dict] | None = None) -> dic
     0.15 dB and was refused by hand)."""
     out = {}
     for net in METHODS:
+        labels = {"shipped": net, "v3": f"{net} v3"}
         gains = {
             who: [c["gain_db"] for c in cells if c["method"] == label]
-            for who, label in (("shipped", net), ("v3", f"{net} v3"))
+            for who, label in labels.items()
         }
         if not all(gains.values()):
             continue
         mean = {who: round(float(np.mean(g)), 3) for who, g in gains.items()}
-        lattice = {
-            who: (real or {}).get(label, {}).get("set")
-            for who, label in (("shipped", net), ("v3", f"{net} v3"))
-        }
+        lattice = {who: (real or {}).get(label, {}).get("set") for who, label in labels.items()}
         out[net] = {
             "mean_gain_db": mean,
             "real_z00_set_lattice": lattice,
