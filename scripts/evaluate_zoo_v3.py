@@ -76,6 +76,11 @@ TOLD_LOSS_TOLERANCE_DB = 0.05
 LATTICE_LIMIT = 10.0
 
 
+def candidate_label(net: str) -> str:
+    """The table label of candidate network ``net`` told the distance (``"unet v3"``)."""
+    return f"{net} v3"
+
+
 def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") -> dict[str, str]:
     """Scored method name -> label, for the v3 runs that exist: each told the distance,
     and the one-click path ("auto") with the default's network and those in ``auto``."""
@@ -83,7 +88,7 @@ def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") 
     for net in METHODS:
         run = runs / f"{run_prefix}{net}"
         if (run / "model.safetensors").is_file():
-            out[f"told:{run}"] = f"{net} v3"
+            out[f"told:{run}"] = candidate_label(net)
             if net == DEFAULT_METHOD:
                 out[f"auto:{run}"] = "default v3"
             elif net in auto:
@@ -318,7 +323,7 @@ def told_fields(labels: dict[str, str], cache: Path) -> dict[str, dict]:
 
     nets = {"shipped": (DEFAULT_METHOD, f"bbbc006-{DEFAULT_METHOD}")}
     for method, label in labels.items():
-        if method.startswith("told:") and label == f"{DEFAULT_METHOD} v3":
+        if method.startswith("told:") and label == candidate_label(DEFAULT_METHOD):
             nets["v3"] = (method, method.split(":", 1)[1])
     out = {}
     for (key, (method, model)), sided in itertools.product(nets.items(), (False, True)):
@@ -343,7 +348,7 @@ def told_networks(cells: list[dict], real: dict[str, dict] | None = None) -> dic
     0.15 dB and was refused by hand)."""
     out = {}
     for net in METHODS:
-        labels = {"shipped": net, "v3": f"{net} v3"}
+        labels = {"shipped": net, "v3": candidate_label(net)}
         gains = {
             who: [c["gain_db"] for c in cells if c["method"] == label]
             for who, label in labels.items()
@@ -373,7 +378,7 @@ def ship_rule(
     stage e at 2,500 and stage f at 1,500 applied it by hand), and with ``fields``
     (:func:`told_fields`) no more of the hard cells' several fields below the input than
     the shipped default network (session 21: one field per cell is luck there)."""
-    told = f"{DEFAULT_METHOD} v3"  # the candidate default network's label in the cells
+    told = candidate_label(DEFAULT_METHOD)  # the candidate default network's label in the cells
     out = {}
     for key, label in (("default", "default"), ("auto:v3", "auto:v3"), ("told:v3", told)):
         mine = [c for c in cells if c["method"] == label]
