@@ -108,6 +108,8 @@ def main() -> None:
         help="folder of the starting weights' runs (default: the bundled zoo the stage continued)",
     )
     args = ap.parse_args()
+    if args.start and not args.init_weight:  # else the start would be silently unused
+        raise SystemExit("--start names the starting weights: give --init-weight N too")
     if args.init_weight < 0 or len(args.copies) + args.init_weight < 2:
         raise SystemExit("give at least two copies to average (or --init-weight 1 or more)")
     if args.out.exists():

@@ -60,3 +60,13 @@ def test_start_folder_needs_one_run_per_network(load_script, tmp_path):
         average.start_in(tmp_path / "zoo", "unet")
     with pytest.raises(SystemExit, match="holds 0 runs named"):
         average.start_in(tmp_path / "zoo", "nah")
+
+
+def test_start_without_init_weight_is_refused(load_script, runs, tmp_path, monkeypatch):
+    average = load_script("average_copies")
+    start, copies = runs
+    argv = ["average_copies.py", *map(str, copies), "--start", str(start.parent)]
+    monkeypatch.setattr("sys.argv", [*argv, "--prefix", "copy", "--out", str(tmp_path / "m")])
+    with pytest.raises(SystemExit, match="give --init-weight N too"):
+        average.main()
+    assert not (tmp_path / "m").exists()
