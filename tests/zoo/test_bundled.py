@@ -125,7 +125,7 @@ def test_bundled_summation_model_exports_a_valid_bioimageio_package(tmp_path):
     assert summary.status == "passed", [d.name for d in summary.details if d.status == "failed"]
     with zipfile.ZipFile(result.path) as zf:
         rdf = yaml.safe_load(zf.read("rdf.yaml"))
-    assert "10-34 um from focus" in rdf["description"]
+    assert "0-44 um from focus" in rdf["description"]  # trained on 0-44 µm, not 5 planes
     assert any("2201.02876" in str(c) for c in rdf["cite"])
 
 

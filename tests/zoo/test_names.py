@@ -12,6 +12,7 @@ from napari_defocus_deblur.zoo.names import (
     depths_text,
     method_of,
     parse_alias,
+    served_depths,
     trained_depths,
 )
 
@@ -46,6 +47,15 @@ def test_method_and_depths_from_a_config():
     assert trained_depths({"depth_um": 34}) == (34.0,)
     assert trained_depths({"depth_um": None, "depths_um": [34, 10, 22]}) == (10.0, 22.0, 34.0)
     assert trained_depths({}) == ()
+
+
+def test_a_network_trained_on_simulated_fields_serves_in_focus_to_the_far_end():
+    aliases = {"depths_um": [10, 16, 22, 28, 34]}
+    prior = {"training": {"config": {"prior": "wide", "prior_depths_um": [2.0, 44.0]}}}
+    assert served_depths({**aliases, **prior}) == (0.0, 44.0)
+    assert served_depths(aliases) == (10.0, 16.0, 22.0, 28.0, 34.0)  # trained at those
+    folder = {"training": {"config": {"prior": None, "prior_depths_um": [2.0, 44.0]}}}
+    assert served_depths({"depth_um": 34, **folder}) == (34.0,)
 
 
 def test_depth_gap_and_text():

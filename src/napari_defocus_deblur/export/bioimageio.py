@@ -111,10 +111,10 @@ def package_name(model: nn.Module, info: dict[str, Any], name: str | None = None
 
 
 def _description(info: dict[str, Any], config: Any, channel: int) -> str:
-    from napari_defocus_deblur.zoo.names import depths_text, trained_depths
+    from napari_defocus_deblur.zoo.names import depths_text, served_depths
 
-    trained = trained_depths(info)
-    where = f"{depths_text(trained)} um from focus" if trained else "out of focus"
+    served = served_depths(info)
+    where = f"{depths_text(served)} um from focus" if served else "out of focus"
     return (
         f"Deblurs 2-D widefield fluorescence images ({CHANNELS[channel][0]}) recorded "
         f"{where}; {content.architecture_phrase(config)}, trained with napari-defocus-deblur on "

@@ -196,19 +196,14 @@ def choose_model(
 
 
 def coverage_note(entry: ModelEntry, depth_um: float) -> str | None:
-    """One line when ``entry`` was trained neither at nor around ``depth_um``, else None."""
-    if names.depth_gap(entry.depths_um, depth_um) == 0:
+    """One line when ``entry`` was trained neither at nor around ``depth_um``, else None
+    (the distances it serves: :func:`~napari_defocus_deblur.zoo.names.served_depths`)."""
+    served = names.served_depths(entry.info) or entry.depths_um
+    if names.depth_gap(served, depth_um) == 0:
         return None
-    training = entry.info.get("training") or {}
-    config = training.get("config") or {}
-    span = config.get("prior_depths_um")
-    # prior training also shows in-focus fields (0 µm), whatever the span's lower end
-    if span and config.get("prior") and 0.0 <= depth_um <= float(span[1]):
-        return None
-    trained = ", ".join(f"{d:g}" for d in entry.depths_um)
     return (
         f"no bundled model was trained for {depth_um:g} µm from focus; using "
-        f"{entry.name} (trained for {trained} µm)"
+        f"{entry.name} (trained for {names.depths_text(served)} µm)"
     )
 
 

@@ -54,6 +54,21 @@ def trained_depths(info: Mapping[str, Any]) -> tuple[float, ...]:
     return () if one is None else (float(one),)
 
 
+def served_depths(info: Mapping[str, Any]) -> tuple[float, ...]:
+    """The distances (µm) a checkpoint serves, for display and coverage warnings.
+
+    A network trained on simulated fields (a prior) saw every distance from in focus to
+    the prior's far end: ``(0, far)``, whatever distances its per-distance aliases name.
+    Otherwise the distances it was trained on (:func:`trained_depths`; a network trained
+    blind on several covers the range between them); empty when it does not say.
+    """
+    config = (info.get("training") or {}).get("config") or {}
+    span = config.get("prior_depths_um")
+    if span and config.get("prior"):
+        return 0.0, float(span[1])
+    return trained_depths(info)
+
+
 def depth_gap(depths: Sequence[float], depth_um: float) -> float:
     """How far ``depth_um`` lies outside the range of ``depths`` (0 inside; inf if empty).
 
