@@ -28,12 +28,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _row(entry) -> list[str]:
-    from napari_defocus_deblur.zoo.names import depths_text, served_depths
+    from napari_defocus_deblur.zoo.names import depths_text
 
     params = "?" if entry.parameters is None else f"{entry.parameters:,}"
     return [
         entry.name,
-        depths_text(served_depths(entry.info) or entry.depths_um),
+        depths_text(entry.served_depths),
         entry.method or entry.fusion or "-",
         params,
         "bundled" if entry.bundled else "user",

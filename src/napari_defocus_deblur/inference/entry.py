@@ -54,6 +54,12 @@ class ModelEntry:
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def served_depths(self) -> tuple[float, ...]:
+        """The distances (µm) the model serves (:func:`.names.served_depths`; an entry
+        described without its ``config.json``: ``depths_um``)."""
+        return names.served_depths(self.info) or self.depths_um
+
+    @property
     def aliases(self) -> tuple[str, ...]:
         """Per-distance names of a bundled model trained on pooled distances, e.g.
         ``bbbc006-34um-sum`` for ``bbbc006-sum``."""

@@ -20,12 +20,11 @@ DEPTH_KEYS = ("depth_um", "defocus_um", "stage_offset_um", "offset_um")
 
 def choice_label(entry: ModelEntry) -> str:
     """Text of a model in a combo box: name, distances, fusion, bundled or yours."""
-    from napari_defocus_deblur.zoo.names import depths_text, served_depths
+    from napari_defocus_deblur.zoo.names import depths_text
 
     parts = []
-    served = served_depths(entry.info) or entry.depths_um
-    if len(served) > 1:
-        parts.append(f"{depths_text(served)} µm")
+    if len(entry.served_depths) > 1:
+        parts.append(f"{depths_text(entry.served_depths)} µm")
     elif entry.depth_um is not None:
         parts.append(f"{entry.depth_um:g} µm")
     if entry.fusion:
