@@ -41,7 +41,9 @@ is stage i's recipe on other fresh fields with the do-no-harm penalty (``harm_we
 ``configs/cpu-v3k-<method>.json``, from the shipped stage i 500); ``l`` is stage k's
 recipe on other fresh fields (split seed 18) from the shipped stage k (the mean of its
 1,500 and 2,000 copies, ``configs/cpu-v3l-<method>.json``): judge its late copies and
-their means (``scripts/average_copies.py``). A stage
+their means (``scripts/average_copies.py``); ``m`` and ``n`` repeat stage l's recipe on
+other fresh fields (m with a 1,500-step cosine; both set aside) and ``o`` repeats it with
+the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21). A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
@@ -88,6 +90,7 @@ STAGES = {
     "l": ("cpu-v3l-", "v3l-", 2500),
     "m": ("cpu-v3m-", "v3m-", 1500),
     "n": ("cpu-v3n-", "v3n-", 2500),
+    "o": ("cpu-v3o-", "v3o-", 2500),
 }
 
 
