@@ -1,12 +1,15 @@
-"""U-Net pilots of a zoo v3 recipe: train the U-Net alone for a few hundred steps from the
-shipped zoo, and score it where the ship rule's told clauses look.
+"""Pilots of a zoo v3 recipe: train one network (the U-Net unless ``--method``) alone for
+a few hundred steps from the shipped zoo, and score it where the ship rule's told clauses
+look.
 
-``train`` copies a stage's U-Net config (``configs/cpu-v3<base>-unet.json``: its fields,
-split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty) and runs it with
-the round-robin schedule to ``--until`` steps in ``runs/pilot-<base>-h<weight>-unet``
-(resumable; ~3 min per 500 steps on two threads). With ``--signed`` the training fields
-imaged above focus are told a negative distance (the side of focus as a sign; needs the
-stage's simulated set in the cache, i.e. the stage was trained here before).
+``train`` copies a stage's config (``configs/cpu-v3<base>-<method>.json``: its fields,
+split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty) and, with
+``--lr``, the peak learning rate, and runs it with the round-robin schedule to
+``--until`` steps in ``runs/pilot-<base>-h<weight>[-lr<lr>]-<method>`` (resumable; the
+U-Net ~4 min per 500 steps on two threads, the sum network ~4.5). With ``--signed``
+the training fields imaged above focus are told a negative distance (the side of focus as
+a sign; needs the stage's simulated set in the cache, i.e. the stage was trained here
+before).
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -16,6 +19,7 @@ With ``--signed`` above-focus fields are told ``-d``.
 Usage::
 
     python scripts/harm_pilot.py train --base i --harm-weight 12 [--until 500] [--signed]
+    python scripts/harm_pilot.py train --base n --method sum --lr 1e-5 --until 1000
     python scripts/harm_pilot.py score runs/pilot-i-h12-unet bbbc006-unet [--signed]
 """
 
@@ -30,6 +34,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+
+from napari_defocus_deblur.zoo.names import METHODS
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
@@ -61,20 +67,25 @@ def tell_the_side() -> None:
 
 
 def train(args: argparse.Namespace) -> None:
-    """Train the pilot U-Net of ``args.base`` with ``args.harm_weight`` to ``args.until``."""
+    """Train the pilot ``args.method`` of ``args.base`` with ``args.harm_weight`` (and
+    ``args.lr`` when given) to ``args.until``."""
     from napari_defocus_deblur.training.schedule import Schedule, iter_schedule
 
     if args.signed:
         tell_the_side()
-    tag = f"pilot-{args.base}-h{args.harm_weight:g}{'-signed' if args.signed else ''}-"
-    config = json.loads((ROOT / f"configs/cpu-v3{args.base}-unet.json").read_text())
-    config.update(harm_weight=args.harm_weight, init="bbbc006-unet")
+    method = args.method
+    lr = f"-lr{args.lr:g}" if args.lr is not None else ""
+    tag = f"pilot-{args.base}-h{args.harm_weight:g}{lr}{'-signed' if args.signed else ''}-"
+    config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
+    config.update(harm_weight=args.harm_weight, init=f"bbbc006-{method}")
+    if args.lr is not None:
+        config.update(lr=args.lr)
     configs = args.runs / "pilot-configs"
     configs.mkdir(parents=True, exist_ok=True)
-    (configs / f"{tag}unet.json").write_text(json.dumps(config, indent=1))
+    (configs / f"{tag}{method}.json").write_text(json.dumps(config, indent=1))
     overrides = (("content_dir", str(REAL_IN_FOCUS)),) if REAL_IN_FOCUS.is_dir() else ()
     schedule = Schedule(
-        ("unet",), configs, args.runs, config_prefix=tag, run_prefix=tag,
+        (method,), configs, args.runs, config_prefix=tag, run_prefix=tag,
         until=args.until, overrides=overrides,
     )  # fmt: skip
     for turn in iter_schedule(schedule, threading.Event()):
@@ -128,8 +139,10 @@ def score(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train a pilot U-Net")
-    p.add_argument("--base", default="i", help="stage whose U-Net config to copy (i)")
+    p = sub.add_parser("train", help="train a pilot network (the U-Net unless --method)")
+    p.add_argument("--base", default="i", help="stage whose config to copy (i)")
+    p.add_argument("--method", choices=METHODS, default="unet", help="network (unet)")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (the stage's)")
     p.add_argument("--harm-weight", type=float, default=12.0, help="penalty weight (12)")
     p.add_argument("--until", type=int, default=500, help="steps (500)")
     p.add_argument("--runs", type=Path, default=ROOT / "runs")
