@@ -3,13 +3,14 @@ a few hundred steps from the shipped zoo, and score it where the ship rule's tol
 look.
 
 ``train`` copies a stage's config (``configs/cpu-v3<base>-<method>.json``: its fields,
-split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty) and, with
-``--lr``, the peak learning rate, and runs it with the round-robin schedule to
-``--until`` steps in ``runs/pilot-<base>-h<weight>[-lr<lr>]-<method>`` (resumable; the
-U-Net ~4 min per 500 steps on two threads, the sum network ~4.5). With ``--signed``
-the training fields imaged above focus are told a negative distance (the side of focus as
-a sign; needs the stage's simulated set in the cache, i.e. the stage was trained here
-before).
+split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty), with ``--lr`` the
+peak learning rate and with ``--depths LO HI`` the range of training distances (other
+fields, simulated on first use), and runs it with the round-robin schedule to
+``--until`` steps in ``runs/pilot-<base>-h<weight>[-lr<lr>][-d<lo>-<hi>]-<method>``
+(resumable; the U-Net ~4 min per 500 steps on two threads, the sum network ~4.5). With
+``--signed`` the training fields imaged above focus are told a negative distance (the
+side of focus as a sign; needs the stage's simulated set in the cache, i.e. the stage
+was trained here before).
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -75,11 +76,15 @@ def train(args: argparse.Namespace) -> None:
         tell_the_side()
     method = args.method
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
-    tag = f"pilot-{args.base}-h{args.harm_weight:g}{lr}{'-signed' if args.signed else ''}-"
+    depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
+    signed = "-signed" if args.signed else ""
+    tag = f"pilot-{args.base}-h{args.harm_weight:g}{lr}{depths}{signed}-"
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
     config.update(harm_weight=args.harm_weight, init=f"bbbc006-{method}")
     if args.lr is not None:
         config.update(lr=args.lr)
+    if args.depths:
+        config.update(prior_depths_um=args.depths)
     configs = args.runs / "pilot-configs"
     configs.mkdir(parents=True, exist_ok=True)
     (configs / f"{tag}{method}.json").write_text(json.dumps(config, indent=1))
@@ -143,6 +148,9 @@ def main() -> None:
     p.add_argument("--base", default="i", help="stage whose config to copy (i)")
     p.add_argument("--method", choices=METHODS, default="unet", help="network (unet)")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (the stage's)")
+    p.add_argument(
+        "--depths", type=float, nargs=2, metavar=("LO", "HI"), help="distances (the stage's)"
+    )
     p.add_argument("--harm-weight", type=float, default=12.0, help="penalty weight (12)")
     p.add_argument("--until", type=int, default=500, help="steps (500)")
     p.add_argument("--runs", type=Path, default=ROOT / "runs")
