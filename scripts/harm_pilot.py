@@ -69,7 +69,7 @@ def tell_the_side() -> None:
 
 def train(args: argparse.Namespace) -> None:
     """Train the pilot ``args.method`` of ``args.base`` with ``args.harm_weight`` (and
-    ``args.lr`` when given) to ``args.until``."""
+    ``args.lr`` and ``args.depths`` when given) to ``args.until``."""
     from napari_defocus_deblur.training.schedule import Schedule, iter_schedule
 
     if args.signed:

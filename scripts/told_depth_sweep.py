@@ -68,15 +68,15 @@ def band_energy(image: np.ndarray) -> float:
 def sweep(model: str, pairs: list, told: list[float]) -> tuple[list[float], list[float]]:
     """Mean PSNR gain over the input of ``model`` told each of ``told``, and the mean
     band-pass energy of the restored fields over the ground truth's."""
+    input_psnr = np.array([psnr(b, s) for b, s in pairs])
+    truth_band = np.array([band_energy(s) for _, s in pairs])
     gains, bands = [], []
     for t in told:
         restored = [deblur(b, depth_um=t, model=model) for b, _ in pairs]
         gains.append(
-            float(np.mean([psnr(r, s) - psnr(b, s) for r, (b, s) in zip(restored, pairs)]))
+            float(np.mean([psnr(r, s) for r, (_, s) in zip(restored, pairs)] - input_psnr))
         )
-        bands.append(
-            float(np.mean([band_energy(r) / band_energy(s) for r, (_, s) in zip(restored, pairs)]))
-        )
+        bands.append(float(np.mean([band_energy(r) for r in restored] / truth_band)))
     return gains, bands
 
 
