@@ -198,11 +198,12 @@ def choose_model(
 def coverage_note(entry: ModelEntry, depth_um: float) -> str | None:
     """One line when ``entry`` was trained neither at nor around ``depth_um``, else None
     (the distances it serves: :func:`~napari_defocus_deblur.zoo.names.served_depths`)."""
-    if names.depth_gap(entry.served_depths, depth_um) == 0:
+    served = entry.served_depths
+    if names.depth_gap(served, depth_um) == 0:
         return None
     return (
         f"no bundled model was trained for {depth_um:g} µm from focus; using "
-        f"{entry.name} (trained for {names.depths_text(entry.served_depths)} µm)"
+        f"{entry.name} (trained for {names.depths_text(served)} µm)"
     )
 
 

@@ -23,8 +23,9 @@ def choice_label(entry: ModelEntry) -> str:
     from napari_defocus_deblur.zoo.names import depths_text
 
     parts = []
-    if len(entry.served_depths) > 1:
-        parts.append(f"{depths_text(entry.served_depths)} µm")
+    served = entry.served_depths
+    if len(served) > 1:
+        parts.append(f"{depths_text(served)} µm")
     elif entry.depth_um is not None:
         parts.append(f"{entry.depth_um:g} µm")
     if entry.fusion:
