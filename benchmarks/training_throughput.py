@@ -1,6 +1,8 @@
 """Training throughput: crops/s, pixels/s and achieved FLOP/s for one optimisation step.
 
-CPU: a crop/batch sweep in float32. CUDA (only when a GPU is present): a batch sweep
+CPU: a crop/batch sweep in float32, then the zoo schedule's step (batch 8 x 128²)
+contiguous against channels-last, in float32 and bf16 autocast where the CPU has bf16
+units. CUDA (only when a GPU is present): a batch sweep
 in float32 and bfloat16 autocast, with and without channels_last, and the fraction of
 the GPU's dense peak reached (peak from a small table by device name, or --peak-tflops).
 FLOPs per step (forward + backward of the multi-scale loss) are counted once with
@@ -80,6 +82,29 @@ def _row(label, batch, crop, sec, flops, peak=None):
     )
 
 
+def _cpu_layouts(model, steps: int) -> None:
+    """The zoo schedule's step (batch 8 x 128²): contiguous against channels-last, in
+    float32 and, where the run-time probe finds bf16 units, under bf16 autocast."""
+    from napari_defocus_deblur.inference.hardware import cpu_bf16_units
+
+    units = cpu_bf16_units()
+    print(f"\nCPU, the zoo schedule's step; bf16 units: {units or 'none (bf16 rows skipped)'}")
+    print(
+        f"{'setting':22s} {'batch':>5s} {'crop':>5s} {'crops/s':>9s} {'Mpx/s':>9s} "
+        f"{'ms/step':>9s} {'TFLOP/s':>8s} {'peak':>6s}"
+    )
+    times = {}
+    for amp in (False, True) if units else (False,):
+        for cl in (False, True):
+            label = ("bf16" if amp else "fp32") + (" channels_last" if cl else " contiguous")
+            sec, flops = measure(model, torch.device("cpu"), 8, 128, steps, amp, cl)
+            times[label] = sec
+            _row(label, 8, 128, sec, flops)
+    for precision in ("fp32", "bf16") if units else ("fp32",):
+        ratio = times[f"{precision} channels_last"] / times[f"{precision} contiguous"]
+        print(f"{precision}: channels-last step / contiguous step = {ratio:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", type=int, default=4)
@@ -106,6 +131,7 @@ def main() -> None:
         for crop, batch in ((64, 4), (64, 8), (128, 1), (128, 2), (128, 4)):
             sec, flops = measure(model, torch.device("cpu"), batch, crop, max(2, args.steps // 2))
             _row("fp32", batch, crop, sec, flops)
+        _cpu_layouts(model, max(2, args.steps // 2))
     if not torch.cuda.is_available():
         print("\nno CUDA device: GPU sweep skipped")
         return

@@ -7,7 +7,7 @@ import torch
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference import resolve_device, resolve_precision
-from napari_defocus_deblur.inference.device import free_memory_bytes
+from napari_defocus_deblur.inference.device import free_memory_bytes, uses_channels_last
 
 
 def test_auto_and_cpu():
@@ -82,3 +82,14 @@ def test_the_bf16_variable_has_one_reader(value, forced, monkeypatch):
     monkeypatch.setattr(hardware, "_detect_bf16_units", lambda: None)
     assert hardware.forced_cpu_bf16() is forced
     assert training_uses_bf16(torch.device("cpu")) is bool(forced)
+
+
+def test_one_channels_last_rule_for_training_and_inference():
+    from napari_defocus_deblur.inference.runner import prepare
+    from napari_defocus_deblur.model import build_model
+
+    assert uses_channels_last(torch.device("cpu")) and uses_channels_last(torch.device("cuda"))
+    assert not uses_channels_last(torch.device("mps"))
+    copy_ = prepare(build_model(2, "sum"), torch.device("cpu"), torch.bfloat16)
+    convs = [p for p in copy_.parameters() if p.ndim == 4 and p.shape[1] > 1]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)

@@ -12,6 +12,7 @@ import torch
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.model import build_model
 from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
+from napari_defocus_deblur.progress import drive
 from napari_defocus_deblur.training import (
     CheckpointSaved,
     EpochEnd,
@@ -206,3 +207,27 @@ def test_cpu_zoo_configs_load(tmp_path):
         root / "cpu-bbbc006-34um-sum-specialist.json", output_dir=tmp_path
     )
     assert specialist.depth_um == 34.0 and specialist.max_minutes == 6  # a fifth of 30
+
+
+def test_trains_channels_last_on_cpu_and_returns_the_usual_layout(tmp_path, data, monkeypatch):
+    import napari_defocus_deblur.training.engine as engine
+
+    built = []
+    make = engine.initial_model
+
+    def keep(config):
+        built.append(make(config))
+        return built[-1]
+
+    monkeypatch.setattr(engine, "initial_model", keep)
+    gen = run_training(_config(tmp_path / "cl", steps=6), data)
+    next(e for e in gen if isinstance(e, StepEnd))
+    convs = [p for p in built[0].parameters() if p.ndim == 4 and min(p.shape[1:]) > 1]
+    assert convs and all(
+        p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous() for p in convs
+    )
+    model = drive(gen)
+    assert all(p.is_contiguous() for p in model.parameters())
+    best = load_checkpoint(tmp_path / "cl")[0]  # written contiguous, loads
+    for k, v in best.state_dict().items():
+        assert torch.equal(v, model.state_dict()[k]), k

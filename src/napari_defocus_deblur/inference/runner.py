@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_defocus_deblur.inference.device import compute_context
+from napari_defocus_deblur.inference.device import compute_context, uses_channels_last
 from napari_defocus_deblur.inference.fast_cpu import fuse_for_cpu
 
 #: Set to "0" to run the plain eager network on the CPU instead of the fused copy.
@@ -46,7 +46,7 @@ def prepare(model: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Mo
         copy_ = fuse_for_cpu(model)
     else:
         copy_ = copy.deepcopy(model).float().eval().to(device)
-        if device.type in ("cuda", "cpu"):
+        if uses_channels_last(device):
             copy_ = copy_.to(memory_format=torch.channels_last)
     for p in copy_.parameters():
         p.requires_grad_(False)
@@ -73,7 +73,7 @@ def run_batches(
         x = torch.from_numpy(np.ascontiguousarray(array))
         cuda = device.type == "cuda"
         x = x.pin_memory().to(device, non_blocking=True) if cuda else x.to(device)
-        if device.type != "mps":
+        if uses_channels_last(device):
             x = x.contiguous(memory_format=torch.channels_last)
         with compute_context(device, dtype):
             if depth_of is None:

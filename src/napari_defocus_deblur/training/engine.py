@@ -2,10 +2,11 @@
 
 Multi-scale loss (Eq. 6 of arXiv:2201.02876), Adam with linear warm-up and a cosine
 schedule, gradient clipping, bfloat16 autocast on CUDA and on CPUs with fast bf16 matrix
-units (measured at run time, float32 elsewhere), depth-conditioned networks fed each
-crop's defocus distance, validation by field after every
-epoch, early stopping on validation PSNR, and checkpoints that resume exactly: on CPU,
-a run stopped and resumed gives bitwise the same weights as an uninterrupted run.
+units (measured at run time, float32 elsewhere), channels-last tensors on CPU and CUDA
+(:func:`~napari_defocus_deblur.inference.device.uses_channels_last`), depth-conditioned
+networks fed each crop's defocus distance, validation by field after every epoch, early
+stopping on validation PSNR, and checkpoints that resume exactly: on CPU, a run stopped
+and resumed gives bitwise the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ import torch
 from torch import nn
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.inference.device import resolve_device, training_uses_bf16
+from napari_defocus_deblur.inference.device import (
+    resolve_device,
+    training_uses_bf16,
+    uses_channels_last,
+)
 from napari_defocus_deblur.progress import drive
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
@@ -99,7 +104,7 @@ def run_training(
         yield from _finish(session, state, losses)
     finally:
         torch.use_deterministic_algorithms(deterministic)
-    return session.model.cpu().eval()
+    return session.model.cpu().to(memory_format=torch.contiguous_format).eval()
 
 
 def _load_model(config: TrainConfig, out: Path) -> tuple[nn.Module, RunState, dict | None]:
@@ -121,6 +126,8 @@ def _open_session(config: TrainConfig, data: TrainingData) -> Session:
     rng = np.random.default_rng(config.seed)
     model, run, previous = _load_model(config, out)
     model.to(device)
+    if uses_channels_last(device):
+        model.to(memory_format=torch.channels_last)
     use_amp = training_uses_bf16(device, config.amp)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     best_weights = None

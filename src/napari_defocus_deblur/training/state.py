@@ -187,7 +187,10 @@ def save_best(directory: Path, model: nn.Module) -> dict[str, torch.Tensor]:
     checkpoint (:func:`save_training_checkpoint`), so that it always belongs to the
     same step as the rest of the checkpoint.
     """
-    return {k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()}
+    return {
+        k: v.detach().to("cpu", torch.float32).clone(memory_format=torch.contiguous_format)
+        for k, v in model.state_dict().items()
+    }
 
 
 def file_hash(path: Path) -> str:
