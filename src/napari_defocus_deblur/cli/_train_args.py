@@ -202,7 +202,9 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="early stopping after N epochs without better val PSNR (10)",
     )
-    p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    p.add_argument(
+        "--no-amp", action="store_true", help="no bfloat16 autocast (CUDA, CPUs with bf16 units)"
+    )
     p.add_argument(
         "--config",
         default=None,
