@@ -3,14 +3,16 @@ a few hundred steps from the shipped zoo, and score it where the ship rule's tol
 look.
 
 ``train`` copies a stage's config (``configs/cpu-v3<base>-<method>.json``: its fields,
-split seed and recipe), sets ``harm_weight`` (the do-no-harm penalty), with ``--lr`` the
+split seed and recipe), with ``--harm-weight`` another do-no-harm penalty, with ``--lr`` the
 peak learning rate and with ``--depths LO HI`` the range of training distances (other
 fields, simulated on first use), and runs it with the round-robin schedule to
 ``--until`` steps in ``runs/pilot-<base>-h<weight>[-lr<lr>][-d<lo>-<hi>]-<method>``
 (resumable; the U-Net ~4 min per 500 steps on two threads, the sum network ~4.5). With
 ``--signed`` the training fields imaged above focus are told a negative distance (the
 side of focus as a sign; needs the stage's simulated set in the cache, i.e. the stage
-was trained here before).
+was trained here before). With ``--unshare`` a head-to-tail network starts with one copy
+of its shared U-Net body per scale (the same function at step 0; a diagnostic of the
+sharing, over the paper's parameter budget), in ``runs/pilot-...-unshared-<method>``.
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -21,6 +23,8 @@ Usage::
 
     python scripts/harm_pilot.py train --base i --harm-weight 12 [--until 500] [--signed]
     python scripts/harm_pilot.py train --base n --method sum --lr 1e-5 --until 1000
+    python scripts/harm_pilot.py train --base o --method sum --unshare --harm-weight 24 \
+        --until 1000
     python scripts/harm_pilot.py score runs/pilot-i-h12-unet bbbc006-unet [--signed]
 """
 
@@ -67,8 +71,36 @@ def tell_the_side() -> None:
     prior_data.load_cached = signed
 
 
+def unshared_init(method: str, runs: Path) -> Path:
+    """The shipped ``method`` network with its one U-Net body copied into one body per
+    scale (``share_weights`` false): the same function at step 0, four times the body's
+    parameters (a diagnostic, over the paper's budget), saved once under ``runs``."""
+    from dataclasses import replace as replace_config
+
+    from napari_defocus_deblur.inference.catalogue import resolve_model_path
+    from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
+    from napari_defocus_deblur.model.network import HeadToTailNet
+
+    out = runs / "pilot-inits" / f"{method}-unshared"
+    if (out / "model.safetensors").is_file():
+        return out
+    shared, info = load_checkpoint(resolve_model_path(f"bbbc006-{method}"))
+    if not isinstance(shared, HeadToTailNet) or shared.config.scales < 2:
+        raise SystemExit(f"--unshare needs a multi-scale head-to-tail network, not {method}")
+    model = HeadToTailNet(replace_config(shared.config, share_weights=False))
+    state = shared.state_dict()
+    for key, value in shared.state_dict().items():
+        if key.startswith("bodies.0."):
+            for s in range(1, shared.config.scales):
+                state[key.replace("bodies.0.", f"bodies.{s}.", 1)] = value
+    model.load_state_dict(state)
+    info = {k: v for k, v in info.items() if k not in ("model", "format")}
+    save_checkpoint(model.float(), out, info=info)
+    return out
+
+
 def train(args: argparse.Namespace) -> None:
-    """Train the pilot ``args.method`` of ``args.base`` with ``args.harm_weight`` (and
+    """Train the pilot ``args.method`` of ``args.base`` (with ``args.harm_weight``,
     ``args.lr`` and ``args.depths`` when given) to ``args.until``."""
     from napari_defocus_deblur.training.schedule import Schedule, iter_schedule
 
@@ -78,9 +110,13 @@ def train(args: argparse.Namespace) -> None:
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
     depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
     signed = "-signed" if args.signed else ""
-    tag = f"pilot-{args.base}-h{args.harm_weight:g}{lr}{depths}{signed}-"
+    unshared = "-unshared" if args.unshare else ""
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
-    config.update(harm_weight=args.harm_weight, init=f"bbbc006-{method}")
+    weight = config.get("harm_weight", 0.0) if args.harm_weight is None else args.harm_weight
+    tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{unshared}-"
+    config.update(harm_weight=weight, init=f"bbbc006-{method}")
+    if args.unshare:
+        config.update(init=str(unshared_init(method, args.runs)))
     if args.lr is not None:
         config.update(lr=args.lr)
     if args.depths:
@@ -151,10 +187,11 @@ def main() -> None:
     p.add_argument(
         "--depths", type=float, nargs=2, metavar=("LO", "HI"), help="distances (the stage's)"
     )
-    p.add_argument("--harm-weight", type=float, default=12.0, help="penalty weight (12)")
+    p.add_argument("--harm-weight", type=float, default=None, help="penalty weight (the stage's)")
     p.add_argument("--until", type=int, default=500, help="steps (500)")
     p.add_argument("--runs", type=Path, default=ROOT / "runs")
     p.add_argument("--signed", action="store_true", help="tell above-focus fields -d")
+    p.add_argument("--unshare", action="store_true", help="one U-Net body per scale")
     p.set_defaults(run=train)
     p = sub.add_parser("score", help="score run folders or bundled names")
     p.add_argument("models", nargs="+")
