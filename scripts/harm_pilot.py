@@ -13,6 +13,9 @@ side of focus as a sign; needs the stage's simulated set in the cache, i.e. the 
 was trained here before). With ``--unshare`` a head-to-tail network starts with one copy
 of its shared U-Net body per scale (the same function at step 0; a diagnostic of the
 sharing, over the paper's parameter budget), in ``runs/pilot-...-unshared-<method>``.
+With ``--told-estimate SHARE`` that share of the stage's fields (by field id) is told the
+distance the one-click path reads on it (``estimate_defocus``) instead of the truth
+(needs the stage's simulated set in the cache).
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -25,6 +28,7 @@ Usage::
     python scripts/harm_pilot.py train --base n --method sum --lr 1e-5 --until 1000
     python scripts/harm_pilot.py train --base o --method sum --unshare --harm-weight 24 \
         --until 1000
+    python scripts/harm_pilot.py train --base o --told-estimate 0.5 --until 1000
     python scripts/harm_pilot.py score runs/pilot-i-h12-unet bbbc006-unet [--signed]
 """
 
@@ -71,6 +75,34 @@ def tell_the_side() -> None:
     prior_data.load_cached = signed
 
 
+def tell_the_estimate(share: float) -> None:
+    """Make cached simulated sets tell a ``share`` of their fields (chosen by field id) the
+    distance the one-click path would read on them (``estimate_defocus``'s
+    ``deblur_depth_um`` on the field in camera units) instead of the truth."""
+    import zlib
+
+    from napari_defocus_deblur.estimate import estimate_defocus
+    from napari_defocus_deblur.training import prior_cache, prior_data
+
+    truthful = prior_cache.load_cached
+
+    def estimated(key: str):
+        got = truthful(key)
+        if got is None:
+            raise SystemExit("--told-estimate needs the stage's simulated set in the cache")
+        fields, n_train, depths, prior = got
+        out = []
+        for field in fields:
+            if field.depth_um and zlib.crc32(field.field_id.encode()) % 1000 < 1000 * share:
+                raw = field.oof * (field.hi - field.lo) + field.lo
+                told = float(estimate_defocus(raw).deblur_depth_um)
+                field = replace(field, depth_um=float(np.clip(told, 0.0, depths[1])))
+            out.append(field)
+        return out, n_train, depths, prior
+
+    prior_data.load_cached = estimated
+
+
 def unshared_init(method: str, runs: Path) -> Path:
     """The shipped ``method`` network with its one U-Net body copied into one body per
     scale (``share_weights`` false): the same function at step 0, four times the body's
@@ -106,11 +138,14 @@ def train(args: argparse.Namespace) -> None:
 
     if args.signed:
         tell_the_side()
+    if args.told_estimate:
+        tell_the_estimate(args.told_estimate)
     method = args.method
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
     depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
     signed = "-signed" if args.signed else ""
     unshared = "-unshared" if args.unshare else ""
+    unshared += f"-est{args.told_estimate:g}" if args.told_estimate else ""
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
     weight = config.get("harm_weight", 0.0) if args.harm_weight is None else args.harm_weight
     tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{unshared}-"
@@ -192,6 +227,10 @@ def main() -> None:
     p.add_argument("--runs", type=Path, default=ROOT / "runs")
     p.add_argument("--signed", action="store_true", help="tell above-focus fields -d")
     p.add_argument("--unshare", action="store_true", help="one U-Net body per scale")
+    p.add_argument(
+        "--told-estimate", type=float, default=0.0, metavar="SHARE",
+        help="tell this share of the fields the estimator's reading (0)",
+    )  # fmt: skip
     p.set_defaults(run=train)
     p = sub.add_parser("score", help="score run folders or bundled names")
     p.add_argument("models", nargs="+")

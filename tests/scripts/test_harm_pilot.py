@@ -28,3 +28,30 @@ def test_unshared_init_copies_the_body_and_keeps_the_function(load_script, tmp_p
 def test_unshare_refuses_a_single_scale_network(load_script, tmp_path):
     with pytest.raises(SystemExit, match="multi-scale"):
         load_script("harm_pilot").unshared_init("unet", tmp_path)
+
+
+def test_told_estimate_tells_a_share_of_the_fields_the_one_click_reading(load_script, monkeypatch):
+    import numpy as np
+
+    from napari_defocus_deblur.estimate import estimate_defocus
+    from napari_defocus_deblur.simulate.field import simulate_field
+    from napari_defocus_deblur.training import prior_cache, prior_data
+    from napari_defocus_deblur.training.fields import Field
+
+    images = simulate_field([0.0, -20.0], seed=3, shape=(256, 256))
+    sharp, blurred = images[0.0].astype(np.float32), images[-20.0].astype(np.float32)
+    lo, hi = float(blurred.min()), float(blurred.max())
+    fields = [
+        Field(f"f{i}", (blurred - lo) / (hi - lo), (sharp - lo) / (hi - lo), lo, hi, 20.0)
+        for i in range(40)
+    ]
+    monkeypatch.setattr(prior_cache, "load_cached", lambda key: (fields, 32, (2.0, 44.0), "x"))
+    monkeypatch.setattr(prior_data, "load_cached", prior_data.load_cached)
+    reading = min(float(estimate_defocus(blurred).deblur_depth_um), 44.0)
+    assert abs(reading - 20.0) > 0.01  # an estimate, not the truth
+    pilot = load_script("harm_pilot")
+    for share, low, high in ((0.0, 0, 0), (0.5, 10, 30), (1.0, 40, 40)):
+        pilot.tell_the_estimate(share)
+        told = [f.depth_um for f in prior_data.load_cached("key")[0]]
+        estimated = sum(abs(d - reading) < 1e-6 for d in told)
+        assert low <= estimated <= high and told.count(20.0) == 40 - estimated
