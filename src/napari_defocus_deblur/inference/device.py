@@ -134,7 +134,7 @@ def uses_channels_last(device: torch.device) -> bool:
     """Whether networks on ``device`` run on channels-last tensors (inference and training).
 
     CPU (oneDNN) and CUDA: yes. On a 2-core AMX CPU one training step (batch 8 x 128²)
-    takes half the time in channels-last under bf16 autocast and 0.7x in float32
+    takes half the time in channels-last under bf16 autocast and 0.75x in float32
     (``benchmarks/training_throughput.py``). MPS: no.
     """
     return device.type in ("cpu", "cuda")
