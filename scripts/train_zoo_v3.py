@@ -43,7 +43,8 @@ recipe on other fresh fields (split seed 18) from the shipped stage k (the mean 
 1,500 and 2,000 copies, ``configs/cpu-v3l-<method>.json``): judge its late copies and
 their means (``scripts/average_copies.py``); ``m`` and ``n`` repeat stage l's recipe on
 other fresh fields (m with a 1,500-step cosine; both set aside) and ``o`` repeats it with
-the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21). A stage
+the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21; refused by 0.003 dB
+on the one click); ``p`` repeats stage o on other fresh fields (split seed 22). A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
@@ -91,6 +92,7 @@ STAGES = {
     "m": ("cpu-v3m-", "v3m-", 1500),
     "n": ("cpu-v3n-", "v3n-", 2500),
     "o": ("cpu-v3o-", "v3o-", 2500),
+    "p": ("cpu-v3p-", "v3p-", 2500),
 }
 
 
