@@ -39,6 +39,7 @@ import collections
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,28 +52,35 @@ REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
 FIELD_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d{7})@")
 
 
+def retell(option: str, told: Callable) -> None:
+    """Make cached simulated sets tell every field ``told(field, distance range)``
+    instead of its true distance (fields without a distance keep none)."""
+    from napari_defocus_deblur.training import prior_cache, prior_data
+
+    truthful = prior_cache.load_cached
+
+    def retold(key: str):
+        got = truthful(key)
+        if got is None:
+            raise SystemExit(f"{option} needs the stage's simulated set in the cache")
+        fields, n_train, depths, prior = got
+        out = [replace(f, depth_um=told(f, depths)) if f.depth_um else f for f in fields]
+        return out, n_train, depths, prior
+
+    prior_data.load_cached = retold
+
+
 def tell_the_side() -> None:
     """Make cached simulated sets tell above-focus fields a negative distance."""
     from napari_defocus_deblur.simulate.prior import get_prior
-    from napari_defocus_deblur.training import prior_cache, prior_data
 
-    unsigned = prior_cache.load_cached
+    def signed(field, depths) -> float:
+        m = FIELD_ID.match(field.field_id)
+        rng = np.random.default_rng([int(m["seed"]), 7]) if m else None
+        above = m is not None and get_prior(m["prior"]).draw(rng).above_focus
+        return -field.depth_um if above else field.depth_um
 
-    def signed(key: str):
-        got = unsigned(key)
-        if got is None:
-            raise SystemExit("--signed needs the stage's simulated set in the cache")
-        fields, n_train, depths, prior = got
-        out = []
-        for field in fields:
-            m = FIELD_ID.match(field.field_id)
-            rng = np.random.default_rng([int(m["seed"]), 7]) if m else None
-            if m and field.depth_um and get_prior(m["prior"]).draw(rng).above_focus:
-                field = replace(field, depth_um=-field.depth_um)
-            out.append(field)
-        return out, n_train, depths, prior
-
-    prior_data.load_cached = signed
+    retell("--signed", signed)
 
 
 def tell_the_estimate(share: float) -> None:
@@ -82,25 +90,14 @@ def tell_the_estimate(share: float) -> None:
     import zlib
 
     from napari_defocus_deblur.estimate import estimate_defocus
-    from napari_defocus_deblur.training import prior_cache, prior_data
 
-    truthful = prior_cache.load_cached
+    def estimated(field, depths) -> float:
+        if zlib.crc32(field.field_id.encode()) % 1000 >= 1000 * share:
+            return field.depth_um
+        raw = field.oof * (field.hi - field.lo) + field.lo
+        return float(np.clip(estimate_defocus(raw).deblur_depth_um, 0.0, depths[1]))
 
-    def estimated(key: str):
-        got = truthful(key)
-        if got is None:
-            raise SystemExit("--told-estimate needs the stage's simulated set in the cache")
-        fields, n_train, depths, prior = got
-        out = []
-        for field in fields:
-            if field.depth_um and zlib.crc32(field.field_id.encode()) % 1000 < 1000 * share:
-                raw = field.oof * (field.hi - field.lo) + field.lo
-                told = float(estimate_defocus(raw).deblur_depth_um)
-                field = replace(field, depth_um=float(np.clip(told, 0.0, depths[1])))
-            out.append(field)
-        return out, n_train, depths, prior
-
-    prior_data.load_cached = estimated
+    retell("--told-estimate", estimated)
 
 
 def unshared_init(method: str, runs: Path) -> Path:
