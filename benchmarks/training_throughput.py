@@ -32,6 +32,13 @@ PEAKS = {
 }
 
 
+#: The header of every table this script prints.
+HEAD = (
+    f"{'setting':22s} {'batch':>5s} {'crop':>5s} {'crops/s':>9s} {'Mpx/s':>9s} "
+    f"{'ms/step':>9s} {'TFLOP/s':>8s} {'peak':>6s}"
+)
+
+
 def _step(model, opt, x, amp: bool) -> None:
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=amp):
         outputs = model.forward_multiscale(x)
@@ -89,10 +96,7 @@ def _cpu_layouts(model, steps: int) -> None:
 
     units = cpu_bf16_units()
     print(f"\nCPU, the zoo schedule's step; bf16 units: {units or 'none (bf16 rows skipped)'}")
-    print(
-        f"{'setting':22s} {'batch':>5s} {'crop':>5s} {'crops/s':>9s} {'Mpx/s':>9s} "
-        f"{'ms/step':>9s} {'TFLOP/s':>8s} {'peak':>6s}"
-    )
+    print(HEAD)
     times = {}
     for amp in (False, True) if units else (False,):
         for cl in (False, True):
@@ -121,13 +125,9 @@ def main() -> None:
         f"model {model.config.label}, {count_parameters(model):,} parameters; torch "
         f"{torch.__version__}"
     )
-    head = (
-        f"{'setting':22s} {'batch':>5s} {'crop':>5s} {'crops/s':>9s} {'Mpx/s':>9s} "
-        f"{'ms/step':>9s} {'TFLOP/s':>8s} {'peak':>6s}"
-    )
     if not args.no_cpu:
         print(f"\nCPU, float32, {torch.get_num_threads()} threads")
-        print(head)
+        print(HEAD)
         for crop, batch in ((64, 4), (64, 8), (128, 1), (128, 2), (128, 4)):
             sec, flops = measure(model, torch.device("cpu"), batch, crop, max(2, args.steps // 2))
             _row("fp32", batch, crop, sec, flops)
@@ -141,7 +141,7 @@ def main() -> None:
     if args.peak_tflops:
         bf16_peak = args.peak_tflops
     print(f"\nCUDA: {name}; dense peak bf16 {bf16_peak} / fp32 {fp32_peak} TFLOP/s")
-    print(head)
+    print(HEAD)
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True

@@ -118,7 +118,7 @@ def unshared_init(method: str, runs: Path) -> Path:
         raise SystemExit(f"--unshare needs a multi-scale head-to-tail network, not {method}")
     model = HeadToTailNet(replace_config(shared.config, share_weights=False))
     state = shared.state_dict()
-    for key, value in shared.state_dict().items():
+    for key, value in list(state.items()):
         if key.startswith("bodies.0."):
             for s in range(1, shared.config.scales):
                 state[key.replace("bodies.0.", f"bodies.{s}.", 1)] = value
@@ -141,11 +141,11 @@ def train(args: argparse.Namespace) -> None:
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
     depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
     signed = "-signed" if args.signed else ""
-    unshared = "-unshared" if args.unshare else ""
-    unshared += f"-est{args.told_estimate:g}" if args.told_estimate else ""
+    variant = "-unshared" if args.unshare else ""
+    variant += f"-est{args.told_estimate:g}" if args.told_estimate else ""
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
     weight = config.get("harm_weight", 0.0) if args.harm_weight is None else args.harm_weight
-    tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{unshared}-"
+    tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{variant}-"
     config.update(harm_weight=weight, init=f"bbbc006-{method}")
     if args.unshare:
         config.update(init=str(unshared_init(method, args.runs)))
