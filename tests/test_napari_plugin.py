@@ -20,5 +20,6 @@ def test_napari_starts_with_plugin_listed(make_napari_viewer):
     readers = [r.command for r in manifest.contributions.readers]
     assert readers == ["napari-defocus-deblur.get_reader"]
     writers = [(w.command, w.filename_extensions) for w in manifest.contributions.writers]
-    assert writers == [("napari-defocus-deblur.write_deblurred", [".tif", ".tiff"])]
+    extensions = [".deblurred.tif", ".deblurred.tiff"]
+    assert writers == [("napari-defocus-deblur.write_deblurred", extensions)]
     assert viewer.layers == []

@@ -29,7 +29,7 @@ def _meta(name="w1 · deblurred 30 µm above focus sum", **extra):
 def test_a_saved_result_opens_as_the_result_it_was(tmp_path):
     image = np.random.default_rng(0).random((40, 48)).astype(np.float32) * 900
     written = write_deblurred(str(tmp_path / "result"), image, _meta())
-    assert written == [str(tmp_path / "result.tif")]  # the suffix is added
+    assert written == [str(tmp_path / "result.deblurred.tif")]  # the suffix is added
     [(data, kwargs, kind)] = read_tiffs(written[0])
     np.testing.assert_array_equal(data, image)  # float32 as computed, losslessly
     assert kind == "image" and data.dtype == np.float32
@@ -77,3 +77,29 @@ def test_pixel_size_comes_from_metadata_or_a_square_non_default_scale():
     assert pixel_size_um((2.0, 0.5, 0.5), {}) == 0.5
     assert pixel_size_um((0.5, 0.6), {}) is None
     assert pixel_size_um((1.0, 1.0), {"pixel_size_um": 0.645}) == 0.645
+
+
+@pytest.mark.parametrize("ours_first", [True, False])
+def test_plain_tif_stays_napari_s_whatever_order_plugins_are_found_in(ours_first):
+    from importlib.resources import files
+
+    from npe2 import PluginManager, PluginManifest
+
+    napari_builtins = PluginManager.instance()
+    napari_builtins.discover()
+    manifests = [
+        PluginManifest.from_file(files("napari_defocus_deblur") / "napari.yaml"),
+        napari_builtins.get_manifest("napari"),
+    ]
+    plugins = PluginManager()  # a fresh registry: discovery order is ours to set here
+    for manifest in manifests if ours_first else manifests[::-1]:
+        plugins.register(manifest)
+
+    def writer_of(name: str) -> str:
+        writer, _ = plugins.get_writer(name, layer_types=["image"])
+        return writer.command
+
+    assert writer_of("plain.tif") == "napari.write_image"
+    assert writer_of("plain.tiff") == "napari.write_image"
+    assert writer_of("result.deblurred.tif") == "napari-defocus-deblur.write_deblurred"
+    assert writer_of("result.deblurred.tiff") == "napari-defocus-deblur.write_deblurred"

@@ -1,5 +1,12 @@
 """npe2 writer: save a deblurred layer as a TIFF that keeps how it was made.
 
+The writer claims the compound extensions ``.deblurred.tif`` and ``.deblurred.tiff``
+(as OME writers claim ``.ome.tiff``), not plain ``.tif``: npe2 breaks a tie between
+writers of one extension by the order it discovered the plugins, which differs from one
+installation to the next, so a plain ``.tif`` claim would make this writer napari's
+default TIFF writer on some machines. ``name.deblurred.tif`` picks it without naming
+the plugin; ``name.tif`` stays napari's own writer unless this one is chosen.
+
 *File ▸ Save Selected Layer(s)…* with the *Defocus Deblur* file type writes the layer's
 pixels (float32 as computed, uncompressed; integers zlib-compressed) and, as JSON in
 the ImageDescription, its record: the input it came from, the distance each plane was
@@ -20,6 +27,9 @@ import numpy as np
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.record import RESULT_RECORD_KEYS, SOFTWARE
 
+#: The file names this writer claims (npe2 prefers the longest matching extension).
+RESULT_EXTENSIONS = (".deblurred.tif", ".deblurred.tiff")
+
 #: TIFF axes of a layer by its number of dimensions (others: tifffile's own).
 AXES = {2: "YX", 3: "ZYX"}
 
@@ -30,7 +40,7 @@ def write_deblurred(path: str, data: Any, meta: dict[str, Any]) -> list[str]:
     Parameters
     ----------
     path
-        Where to write; a name without ``.tif``/``.tiff`` gets ``.tif``.
+        Where to write; a name without ``.tif``/``.tiff`` gets ``.deblurred.tif``.
     data
         The layer's data (the full-resolution level of a multiscale layer is written).
     meta
@@ -52,7 +62,7 @@ def write_deblurred(path: str, data: Any, meta: dict[str, Any]) -> list[str]:
 
     target = Path(path)
     if target.suffix.lower() not in (".tif", ".tiff"):
-        target = target.with_name(target.name + ".tif")
+        target = target.with_name(target.name + RESULT_EXTENSIONS[0])
     name = str(meta.get("name") or target.stem)
     if meta.get("rgb"):
         raise UserInputError(f"cannot save '{name}': this writer saves grey-level images")

@@ -1,4 +1,5 @@
-"""napari saves a layer with the plugin's writer when the user picks its file type."""
+"""napari saves a layer with the plugin's writer when the user picks its file type or
+its ``.deblurred.tif`` name, and with its own TIFF writer otherwise."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ def test_napari_saves_with_this_writer_only_when_it_is_chosen(make_napari_viewer
         metadata=RESULT_METADATA,
     )
     viewer.layers.selection = {layer}
-    [ours] = viewer.layers.save(str(tmp_path / "ours.tif"), plugin="napari-defocus-deblur")
-    assert read_tiffs(ours)[0][1]["metadata"]["deblurred_from"] == "w1"
+    [chosen] = viewer.layers.save(str(tmp_path / "w1.deblurred.tif"))
+    assert read_tiffs(chosen)[0][1]["metadata"]["deblurred_from"] == "w1"
+    [named] = viewer.layers.save(str(tmp_path / "w1"), plugin="napari-defocus-deblur")
+    assert named.endswith("w1.deblurred.tif")
+    assert read_tiffs(named)[0][1]["metadata"]["deblurred_from"] == "w1"
     [plain] = viewer.layers.save(str(tmp_path / "plain.tif"))  # napari's builtin stays default
     assert "deblurred_from" not in tifffile.TiffFile(plain).pages.first.description
