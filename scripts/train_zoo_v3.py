@@ -44,7 +44,8 @@ recipe on other fresh fields (split seed 18) from the shipped stage k (the mean 
 their means (``scripts/average_copies.py``); ``m`` and ``n`` repeat stage l's recipe on
 other fresh fields (m with a 1,500-step cosine; both set aside) and ``o`` repeats it with
 the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21; refused by 0.003 dB
-on the one click); ``p`` repeats stage o on other fresh fields (split seed 22). A stage
+on the one click); ``p`` repeats stage o on other fresh fields (split seed 22) and ``q``
+on a third draw (split seed 23), for a soup of the stages' means. A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
@@ -93,6 +94,7 @@ STAGES = {
     "n": ("cpu-v3n-", "v3n-", 2500),
     "o": ("cpu-v3o-", "v3o-", 2500),
     "p": ("cpu-v3p-", "v3p-", 2500),
+    "q": ("cpu-v3q-", "v3q-", 2500),
 }
 
 
