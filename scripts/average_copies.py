@@ -14,7 +14,15 @@ towards the zoo it started from (Wortsman et al. 2022, "Robust fine-tuning of ze
 models": interpolating a fine-tuned network with its start keeps what the start did
 well). Run it before the stage's result is bundled, while the zoo still holds the start,
 or name the start's float32 runs with ``--start`` (a folder holding one
-``*-<method>`` run per network, e.g. the averaged copies that were bundled).
+``*-<method>`` run per network, e.g. the averaged copies that were bundled, or the
+zoo folder of a checkout of the commit that bundled them: ``git worktree add --detach
+/tmp/zoo-l a11fb5a``, then ``--start /tmp/zoo-l/src/napari_defocus_deblur/zoo``).
+
+``--soup`` averages the means of stages that continued the same weights in parallel
+on different fresh fields (a model soup, Wortsman et al. 2022): each positional folder
+holds one ``*-<method>`` run per network (a stage's mean written by this script), and
+``--init-weight``/``--start`` count the weights they all started from as above.
+``scripts/bundle_zoo.py`` lists a soup's stages, then the soup.
 
 Usage::
 
@@ -24,6 +32,9 @@ Usage::
         --out runs/v3l-steps/init2-1000
     python scripts/average_copies.py runs/v3l-steps/2000 --init-weight 2 \\
         --start runs/v3k-steps/avg-1500-2000 --prefix v3l- --out runs/v3l-steps/init2-2000
+    python scripts/average_copies.py --soup runs/v3o-steps/init3-1500-2000-2500 \\
+        runs/v3p-steps/init3-1500-2000-2500 --init-weight 1 --prefix v3op- \\
+        --out runs/v3op-steps/soup-init1
     python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
         --run-prefix v3d-avg- --auto sum
 """
@@ -95,6 +106,9 @@ def start_in(folder: Path, method: str) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("copies", nargs="+", type=Path, help="kept copies (runs/v3d-steps/<step>)")
+    ap.add_argument(
+        "--soup", action="store_true", help="the folders are stage means run in parallel"
+    )
     ap.add_argument("--prefix", default="v3d-", help="run prefix inside each copy (v3d-)")
     ap.add_argument("--out", type=Path, required=True, help="folder for the averaged runs")
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
@@ -114,7 +128,10 @@ def main() -> None:
         raise SystemExit("give at least two copies to average (or --init-weight 1 or more)")
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; choose another --out")
-    runs = {m: [copy / f"{args.prefix}{m}" for copy in args.copies] for m in args.methods}
+    if args.soup:  # one stage mean per folder, whatever its stage's prefix
+        runs = {m: [start_in(folder, m) for folder in args.copies] for m in args.methods}
+    else:
+        runs = {m: [copy / f"{args.prefix}{m}" for copy in args.copies] for m in args.methods}
     lost = [str(r) for rs in runs.values() for r in rs if not (r / "model.safetensors").is_file()]
     if lost:  # checked before anything is written
         raise SystemExit(f"no checkpoint in {', '.join(lost)}")
@@ -122,6 +139,7 @@ def main() -> None:
         for method, method_runs in runs.items():
             start = start_in(args.start, method) if args.start else stage_start(method_runs[-1])
             runs[method] = [start] * args.init_weight + method_runs
+            print(f"{method}: counting {start} {args.init_weight} time(s) as the start")
     for method, method_runs in runs.items():
         out = args.out / f"{args.prefix}avg-{method}"
         step = average_run(method_runs, out, from_start=args.init_weight)

@@ -70,10 +70,62 @@ def averaged_parts(info: dict) -> dict:
     return {**out, "averaged_start": start} if start else out
 
 
+def soup_parts(info: dict) -> list[Path]:
+    """The stage means a soup averaged (``scripts/average_copies.py`` given the means of
+    stages that continued the same weights in parallel, not one stage's copies): its
+    parts past the start when every one of them is itself a mean; empty otherwise."""
+    provenance = info.get("provenance") or {}
+    copies = [Path(c) for c in provenance.get("averaged") or []]
+    copies = copies[int(provenance.get("averaged_start") or 0) :]
+    configs = [c / CONFIG_FILE for c in copies]
+    if not copies or not all(path.is_file() for path in configs):
+        return []
+    provenances = [json.loads(path.read_text()).get("provenance") or {} for path in configs]
+    return [c.resolve() for c in copies] if all(p.get("averaged") for p in provenances) else []
+
+
+def run_stage(run: Path) -> dict:
+    """The stage record of one run folder (trained, or a mean of one stage's copies)."""
+    info = json.loads((run / CONFIG_FILE).read_text())
+    training = info.get("training") or {}
+    history = training.get("history") or []
+    averaged = averaged_parts(info)
+    return {
+        "run": run.name.replace("-avg-", "-") if averaged else run.name,
+        **averaged,
+        "init": (info.get("provenance") or {}).get("init"),
+        "steps": training.get("steps"),
+        "wall_time_s": training.get("wall_time_s"),
+        "device": training.get("device"),
+        "lr": (training.get("config") or {}).get("lr"),
+        "seed": (training.get("config") or {}).get("seed"),
+        "final_val_psnr": history[-1].get("val_psnr") if history else None,
+    }
+
+
+def soup_stage(run: Path, parts: list[Path]) -> dict:
+    """The record of a soup: no steps of its own, the stages it averaged by name."""
+    info = json.loads((run / CONFIG_FILE).read_text())
+    start = int((info.get("provenance") or {}).get("averaged_start") or 0)
+    return {
+        "run": run.name.replace("-avg-", "-"),
+        "soup_of": [part.name.replace("-avg-", "-") for part in parts],
+        **({"averaged_start": start} if start else {}),
+        "init": (info.get("provenance") or {}).get("init"),
+        "steps": 0,
+        "wall_time_s": 0.0,
+        "device": (info.get("training") or {}).get("device"),
+        "lr": None,
+        "seed": None,
+        "final_val_psnr": None,
+    }
+
+
 def training_stages(run_dir: Path) -> list[dict]:
     """Summary of every run in the chain ``scratch -> ... -> run_dir``, first first.
 
-    A chain that starts from a bundled model takes that model's recorded stages.
+    A chain that starts from a bundled model takes that model's recorded stages. A soup
+    (:func:`soup_parts`) is listed as the stages it averaged, then itself.
     """
     stages: list[dict] = []
     current: Path | None = run_dir
@@ -83,22 +135,12 @@ def training_stages(run_dir: Path) -> list[dict]:
             recorded = (info.get("training") or {}).get("stages")
             stages.extend(reversed(recorded or []))
             break
-        training = info.get("training") or {}
-        history = training.get("history") or []
-        averaged = averaged_parts(info)
-        stages.append(
-            {
-                "run": current.name.replace("-avg-", "-") if averaged else current.name,
-                **averaged,
-                "init": (info.get("provenance") or {}).get("init"),
-                "steps": training.get("steps"),
-                "wall_time_s": training.get("wall_time_s"),
-                "device": training.get("device"),
-                "lr": (training.get("config") or {}).get("lr"),
-                "seed": (training.get("config") or {}).get("seed"),
-                "final_val_psnr": history[-1].get("val_psnr") if history else None,
-            }
-        )
+        parts = soup_parts(info)
+        if parts:
+            stages.append(soup_stage(current, parts))
+            stages.extend(run_stage(part) for part in reversed(parts))
+        else:
+            stages.append(run_stage(current))
         current = _init_dir(info, current)
     unique = {st["run"]: st for st in stages[::-1]}  # a re-bundle meets its own stages
     return list(unique.values())
@@ -139,7 +181,7 @@ DATA_NOTE_V2 = (
 )
 
 
-def data_note_v3(config: dict) -> str:
+def data_note_v3(config: dict, soup_seeds: list | None = None) -> str:
     """The card's data line of a zoo v3 network, from its last stage's training config
     (stage a: 480 fields, distances drawn uniformly; stages b-e: 960 fresh fields each,
     stratified, continuing the zoo shipped before them; stage e-f also told a jittered
@@ -153,6 +195,13 @@ def data_note_v3(config: dict) -> str:
         if sampling == "stratified"
         else ""
     )
+    if stage_b and soup_seeds:  # a soup: its stages share the recipe, not the fields
+        seeds = ", ".join(str(seed) for seed in soup_seeds)
+        stage_b = (
+            f"; the last {len(soup_seeds)} stages each continued the previously shipped zoo "
+            f"v3 in parallel on {fields} fresh fields of their own (seeds {seeds}; the "
+            f"weights are their soup), distances drawn {sampling}"
+        )
     jitter = config.get("depth_jitter") or 0.0
     if jitter:
         stage_b += f", told its distance times exp({jitter:g} N(0, 1)) (`depth_jitter`)"
@@ -192,7 +241,11 @@ def write_card(folder: Path, evaluation: dict | None) -> None:
     source = str((info.get("provenance") or {}).get("data") or "")
     note = DATA_NOTE_V2 if source.startswith("prior:") else DATA_NOTE
     if (info.get("model") or {}).get("upsample") == "resize":
-        note = data_note_v3((info.get("training") or {}).get("config") or {})
+        training = info.get("training") or {}
+        stages = training.get("stages") or [{}]
+        soup = set(stages[-1].get("soup_of") or [])
+        seeds = [stage.get("seed") for stage in stages if stage.get("run") in soup]
+        note = data_note_v3(training.get("config") or {}, seeds)
     (folder / "MODEL_CARD.md").write_text(render_card(info, evaluation, note))
 
 

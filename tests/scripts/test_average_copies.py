@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -70,3 +71,42 @@ def test_start_without_init_weight_is_refused(load_script, runs, tmp_path, monke
     with pytest.raises(SystemExit, match="give --init-weight N too"):
         average.main()
     assert not (tmp_path / "m").exists()
+
+
+def test_a_soup_of_two_stage_means_lists_both_stages_then_itself(
+    load_script, runs, tmp_path, monkeypatch
+):
+    average, bundle = load_script("average_copies"), load_script("bundle_zoo")
+    start, copies = runs
+    others = [run_at(tmp_path / f"other{s}-unet", s, 10 + s) for s in (500, 1000)]
+    means = [tmp_path / "o" / "v3o-avg-unet", tmp_path / "p" / "v3p-avg-unet"]
+    for mean, parts in zip(means, (copies, others), strict=True):
+        average.average_run([start, *parts], mean, from_start=1)
+    argv = ["average_copies.py", "--soup", str(tmp_path / "o"), str(tmp_path / "p")]
+    shutil.copytree(start, tmp_path / "zoo" / start.name)  # --start: one run per network
+    argv += ["--init-weight", "1", "--start", str(tmp_path / "zoo"), "--methods", "unet"]
+    monkeypatch.setattr("sys.argv", [*argv, "--prefix", "v3op-", "--out", str(tmp_path / "s")])
+    average.main()
+    soup = tmp_path / "s" / "v3op-avg-unet"
+    w = {r.name: weights(r) for r in (start, *copies, *others, soup)}
+    for key in w[soup.name]:
+        o = (w["start-unet"][key] + w["copy500-unet"][key] + w["copy1000-unet"][key]) / 3
+        p = (w["start-unet"][key] + w["other500-unet"][key] + w["other1000-unet"][key]) / 3
+        expected = (w["start-unet"][key] + o + p) / 3
+        np.testing.assert_allclose(w[soup.name][key], expected, rtol=1e-5, atol=1e-7)
+    stages = bundle.training_stages(soup)
+    assert [st["run"] for st in stages] == ["v3o-unet", "v3p-unet", "v3op-unet"]
+    assert stages[0]["averaged_steps"] == [500, 1000] and stages[0]["averaged_start"] == 1
+    assert stages[-1]["soup_of"] == ["v3o-unet", "v3p-unet"]
+    assert stages[-1]["averaged_start"] == 1 and stages[-1]["steps"] == 0
+    plain = json.loads((means[0] / "config.json").read_text())
+    assert bundle.soup_parts(plain) == []  # one stage's mean of its copies is no soup
+
+
+def test_a_soup_s_card_names_the_seeds_of_its_stages(load_script):
+    bundle = load_script("bundle_zoo")
+    config = {"prior_fields": 960, "depth_sampling": "stratified", "split_seed": 22}
+    assert "fresh fields (split seed 22)" in bundle.data_note_v3(config)
+    souped = bundle.data_note_v3(config, [21, 22])
+    assert "the last 2 stages each continued" in souped and "(seeds 21, 22;" in souped
+    assert "split seed 22" not in souped

@@ -114,3 +114,14 @@ def test_two_stage_training_is_summed_and_listed():
         "2500 steps." in half
     )
     assert "judged on the robustness set" not in render_card(INFO)
+    soup = {"run": "v3op-sum", "soup_of": ["v3o-sum", "v3p-sum"], "averaged_start": 1}
+    stages.append({**soup, "steps": 0, "wall_time_s": 0.0, "lr": None, "seed": None})
+    souped = render_card({**INFO, "training": {**INFO["training"], "stages": stages}}, EVAL)
+    assert (
+        "3. a soup, no training of its own: the mean of the weights they started from and "
+        "the weights of stages `v3o-sum` and `v3p-sum`, which each continued" in souped
+    )
+    assert card_facts(souped)["training_steps"] == 3600  # a soup adds no steps
+    assert "the stages of a soup continue the same weights in parallel):" in souped
+    assert "in parallel):" not in pulled
+    assert "the shipped mean is judged on the robustness set instead)." in souped

@@ -81,7 +81,7 @@ def _averaged_text(stage: Mapping[str, Any]) -> str:
 def _validation_note(training: Mapping[str, Any]) -> str:
     """Which weights the validation figure is of, when the shipped ones are a mean."""
     stages = training.get("stages") or []
-    if not stages or not _averaged_text(stages[-1]):
+    if not stages or not (_averaged_text(stages[-1]) or stages[-1].get("soup_of")):
         return ""
     return (
         " (the last stage's last copy on that stage's own validation fields; each stage "
@@ -90,13 +90,34 @@ def _validation_note(training: Mapping[str, Any]) -> str:
     )
 
 
+def _soup_text(stage: Mapping[str, Any]) -> str:
+    """The line of a soup: the stage means it averaged, which continued one start in
+    parallel (``scripts/bundle_zoo.py``), and how often that start counts."""
+    names = [f"`{run}`" for run in stage["soup_of"]]
+    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+    start = int(stage.get("averaged_start") or 0)
+    times = {0: "", 1: "the weights they started from and "}.get(
+        start, f"the weights they started from (counted {start} times) and "
+    )
+    return (
+        f"a soup, no training of its own: the mean of {times}the weights of stages "
+        f"{listed}, which each continued the stage before them in parallel, on fields of "
+        "their own."
+    )
+
+
 def _stage_lines(training: Mapping[str, Any]) -> list[str]:
     """One bullet per training stage (a run continued from the previous one)."""
     stages = training.get("stages") or []
     if len(stages) < 2:
         return []
-    out = ["- Stages (each continues the previous one's weights, a new warm-up + cosine):"]
+    parallel = {run for st in stages for run in st.get("soup_of") or []}
+    but = "; the stages of a soup continue the same weights in parallel" if parallel else ""
+    out = [f"- Stages (each continues the previous one's weights, a new warm-up + cosine{but}):"]
     for i, st in enumerate(stages, start=1):
+        if st.get("soup_of"):
+            out.append(f"  {i}. {_soup_text(st)}")
+            continue
         minutes = (st.get("wall_time_s") or 0) / 60
         mean = _averaged_text(st)
         out.append(
