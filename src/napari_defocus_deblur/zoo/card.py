@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from napari_defocus_deblur.zoo.names import DEFAULT_METHOD, alias, method_of, trained_depths
+from napari_defocus_deblur.zoo.stages_text import rounded, stage_lines, validation_note
 
 PAPER = "Defocus Deblur Microscopy via head-to-tail cross-scale fusion (arXiv:2201.02876)"
 _METHOD_WORDS = {
@@ -47,8 +48,8 @@ def facts_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
         "training_wall_time_s": _total(stages, "wall_time_s"),
         "crop": config.get("crop"),
         "batch": config.get("batch"),
-        "input_val_psnr": _round(training.get("input_val_psnr")),
-        "final_val_psnr": _round(_last_val_psnr(training)),
+        "input_val_psnr": rounded(training.get("input_val_psnr")),
+        "final_val_psnr": rounded(_last_val_psnr(training)),
     }
 
 
@@ -59,83 +60,9 @@ def _total(stages: list[Mapping[str, Any]], key: str) -> Any:
     return round(sum(values), 2) if any(isinstance(v, float) for v in values) else sum(values)
 
 
-def _averaged_text(stage: Mapping[str, Any]) -> str:
-    """``"; weights: the mean of its copies at 1500 and 2000 steps"``, or with the
-    weights it started from in the mean (``averaged_start`` times) ``"; weights: the
-    mean of the weights it started from (counted twice) and its copy at 1000 steps"``."""
-    steps = [str(s) for s in stage.get("averaged_steps") or []]
-    start = int(stage.get("averaged_start") or 0)
-    if not steps and not start:
-        return ""
-    parts = []
-    if start:
-        times = {1: "", 2: " (counted twice)"}.get(start, f" (counted {start} times)")
-        parts.append(f"the weights it started from{times}")
-    if steps:
-        copies = "its copy" if len(steps) == 1 else "its copies"
-        listed = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])} and {steps[-1]}"
-        parts.append(f"{copies} at {listed} steps")
-    return f"; weights: the mean of {' and '.join(parts)}"
-
-
-def _validation_note(training: Mapping[str, Any]) -> str:
-    """Which weights the validation figure is of, when the shipped ones are a mean."""
-    stages = training.get("stages") or []
-    if not stages or not (_averaged_text(stages[-1]) or stages[-1].get("soup_of")):
-        return ""
-    return (
-        " (the last stage's last copy on that stage's own validation fields; each stage "
-        "draws other ones, so the figures of two stages do not compare, and the shipped "
-        "mean is judged on the robustness set instead)"
-    )
-
-
-def _soup_text(stage: Mapping[str, Any]) -> str:
-    """The line of a soup: the stage means it averaged, which continued one start in
-    parallel (``scripts/bundle_zoo.py``), and how often that start counts."""
-    names = [f"`{run}`" for run in stage["soup_of"]]
-    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
-    start = int(stage.get("averaged_start") or 0)
-    times = {0: "", 1: "the weights they started from and "}.get(
-        start, f"the weights they started from (counted {start} times) and "
-    )
-    return (
-        f"a soup, no training of its own: the mean of {times}the weights of stages "
-        f"{listed}, which each continued the stage before them in parallel, on fields of "
-        "their own."
-    )
-
-
-def _stage_lines(training: Mapping[str, Any]) -> list[str]:
-    """One bullet per training stage (a run continued from the previous one)."""
-    stages = training.get("stages") or []
-    if len(stages) < 2:
-        return []
-    parallel = {run for st in stages for run in st.get("soup_of") or []}
-    but = "; the stages of a soup continue the same weights in parallel" if parallel else ""
-    out = [f"- Stages (each continues the previous one's weights, a new warm-up + cosine{but}):"]
-    for i, st in enumerate(stages, start=1):
-        if st.get("soup_of"):
-            out.append(f"  {i}. {_soup_text(st)}")
-            continue
-        minutes = (st.get("wall_time_s") or 0) / 60
-        mean = _averaged_text(st)
-        out.append(
-            f"  {i}. `configs/cpu-{st.get('run')}.json`: {st.get('steps')} steps, "
-            f"{minutes:.1f} min on {st.get('device')}, learning rate from {st.get('lr')}, "
-            f"seed {st.get('seed')}; validation PSNR after it "
-            f"{_round(st.get('final_val_psnr'))} dB{mean}."
-        )
-    return out
-
-
 def _last_val_psnr(training: Mapping[str, Any]) -> float | None:
     history = training.get("history") or []
     return history[-1].get("val_psnr") if history else None
-
-
-def _round(value: Any) -> Any:
-    return round(float(value), 3) if isinstance(value, int | float) else value
 
 
 def card_facts(text: str) -> dict[str, Any]:
@@ -305,7 +232,7 @@ def _training_lines(
         + ("Config of the last stage: " if facts["training_stages"] > 1 else "Config: ")
         + f"`configs/cpu-{_run_name(training, facts)}.json`"
         + (" (every stage is listed below)." if facts["training_stages"] > 1 else "."),
-        *_stage_lines(training),
+        *stage_lines(training),
         f"- Validation PSNR (all distances pooled): input {facts['input_val_psnr']} dB, "
-        f"model {facts['final_val_psnr']} dB{_validation_note(training)}.",
+        f"model {facts['final_val_psnr']} dB{validation_note(training)}.",
     ]
