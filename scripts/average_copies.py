@@ -33,8 +33,9 @@ Usage::
     python scripts/average_copies.py runs/v3l-steps/2000 --init-weight 2 \\
         --start runs/v3k-steps/avg-1500-2000 --prefix v3l- --out runs/v3l-steps/init2-2000
     python scripts/average_copies.py --soup runs/v3o-steps/init3-1500-2000-2500 \\
-        runs/v3p-steps/init3-1500-2000-2500 --init-weight 1 --prefix v3op- \\
-        --out runs/v3op-steps/soup-init1
+        runs/v3p-steps/init3-1500-2000-2500 --init-weight 1 \\
+        --start /tmp/zoo-l/src/napari_defocus_deblur/zoo --prefix v3ops- \\
+        --out runs/v3ops-steps/soup-init1
     python scripts/evaluate_zoo_v3.py --runs runs/v3d-steps/avg-1500-2500 \\
         --run-prefix v3d-avg- --auto sum
 """

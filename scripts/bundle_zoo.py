@@ -181,7 +181,7 @@ DATA_NOTE_V2 = (
 )
 
 
-def data_note_v3(config: dict, soup_seeds: list | None = None) -> str:
+def data_note_v3(config: dict, soup_seeds: list[int] | None = None) -> str:
     """The card's data line of a zoo v3 network, from its last stage's training config
     (stage a: 480 fields, distances drawn uniformly; stages b-e: 960 fresh fields each,
     stratified, continuing the zoo shipped before them; stage e-f also told a jittered

@@ -7,7 +7,7 @@ import pytest
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.reader import read_tiffs
-from napari_defocus_deblur.writer import pixel_size_um, write_deblurred
+from napari_defocus_deblur.writer import RESULT_EXTENSIONS, pixel_size_um, write_deblurred
 
 RESULT_METADATA = {
     "deblurred_from": "w1",
@@ -91,6 +91,8 @@ def test_plain_tif_stays_napari_s_whatever_order_plugins_are_found_in(ours_first
         PluginManifest.from_file(files("napari_defocus_deblur") / "napari.yaml"),
         napari_builtins.get_manifest("napari"),
     ]
+    [ours] = manifests[0].contributions.writers
+    assert tuple(ours.filename_extensions) == RESULT_EXTENSIONS  # one list, two places
     plugins = PluginManager()  # a fresh registry: discovery order is ours to set here
     for manifest in manifests if ours_first else manifests[::-1]:
         plugins.register(manifest)
