@@ -65,8 +65,8 @@ def stage_lines(training: Mapping[str, Any]) -> list[str]:
     stages = training.get("stages") or []
     if len(stages) < 2:
         return []
-    parallel = {run for st in stages for run in st.get("soup_of") or []}
-    but = "; the stages of a soup continue the same weights in parallel" if parallel else ""
+    souped = any(st.get("soup_of") for st in stages)
+    but = "; the stages of a soup continue the same weights in parallel" if souped else ""
     out = [f"- Stages (each continues the previous one's weights, a new warm-up + cosine{but}):"]
     for i, st in enumerate(stages, start=1):
         if st.get("soup_of"):
