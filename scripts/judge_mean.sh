@@ -27,6 +27,8 @@ TAG="avg-$(IFS=-; echo "$*")"
 OUT="runs/$P-steps/$TAG"
 cd "$(dirname "$0")/.." || exit 1
 [ -x .venv/bin/python ] && PATH="$PWD/.venv/bin:$PATH"
+# shellcheck source=scripts/judge_common.sh
+. scripts/judge_common.sh
 for step in "$@"; do
   until grep -q "kept all four at step $step" "runs/$P.log" 2>/dev/null; do sleep 20; done
 done
@@ -38,12 +40,6 @@ if [ ! -f "$OUT/$P-avg-nah/model.safetensors" ]; then  # a U-Net-only pilot mean
 fi
 pkill -TERM -f train_zoo_v3.py
 while pgrep -f train_zoo_v3.py >/dev/null; do sleep 5; done
-echo "== evaluation of $P $TAG from $(date +%T)"
-OMP_NUM_THREADS=2 python scripts/evaluate_zoo_v3.py --runs "$OUT" --run-prefix "$P-avg-" \
-    --auto sum > "runs/eval-$P-$TAG.log" 2>&1
-cp docs/data/zoo-v3-eval.json "runs/zoo-v3-eval-$P-$TAG.json"
-echo "== sweep from $(date +%T)"
-OMP_NUM_THREADS=2 python scripts/told_depth_sweep.py "$OUT/$P-avg-unet" "$OUT/$P-avg-sum" \
-    --simulate 6 --offsets -3 0 3 6 10 > "runs/told-sweep-$P-$TAG.log" 2>&1
+judge_runs "$OUT" "$P-" "$P-$TAG"
 OMP_NUM_THREADS=2 nohup nice -n 5 python scripts/train_zoo_v3.py --stage "$STAGE" >> "runs/$P.log" 2>&1 &
 echo "== schedule resumed $(date +%T); verdict: $(grep -o '"ship_v3": [a-z]*' docs/data/zoo-v3-eval.json)"

@@ -22,17 +22,13 @@ if [ "${1:-}" = "--start" ]; then START=(--start "${2:?--start needs a folder}")
 [ $# -ge 2 ] || { echo "give at least two stage means to average"; exit 2; }
 cd "$(dirname "$0")/.." || exit 1
 [ -x .venv/bin/python ] && PATH="$PWD/.venv/bin:$PATH"
+# shellcheck source=scripts/judge_common.sh
+. scripts/judge_common.sh
 OUT="runs/$NAME-steps/soup"
 if [ ! -f "$OUT/$NAME-avg-nah/model.safetensors" ]; then
   rm -rf "$OUT"
   python scripts/average_copies.py --soup "$@" "${INIT[@]}" "${START[@]}" --prefix "$NAME-" \
       --out "$OUT" || exit 1
 fi
-echo "== evaluation of $NAME from $(date +%T)"
-OMP_NUM_THREADS=2 python scripts/evaluate_zoo_v3.py --runs "$OUT" --run-prefix "$NAME-avg-" \
-    --auto sum > "runs/eval-$NAME-soup.log" 2>&1
-cp docs/data/zoo-v3-eval.json "runs/zoo-v3-eval-$NAME-soup.json"
-echo "== sweep from $(date +%T)"
-OMP_NUM_THREADS=2 python scripts/told_depth_sweep.py "$OUT/$NAME-avg-unet" "$OUT/$NAME-avg-sum" \
-    --simulate 6 --offsets -3 0 3 6 10 > "runs/told-sweep-$NAME-soup.log" 2>&1
+judge_runs "$OUT" "$NAME-" "$NAME-soup"
 echo "== done $(date +%T); verdict: $(grep -o '"ship_v3": [a-z]*' docs/data/zoo-v3-eval.json)"
