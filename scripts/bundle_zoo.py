@@ -70,6 +70,11 @@ def averaged_parts(info: dict) -> dict:
     return {**out, "averaged_start": start} if start else out
 
 
+def read_config(run: Path) -> dict:
+    """A run folder's ``config.json``."""
+    return json.loads((run / CONFIG_FILE).read_text())
+
+
 def soup_parts(info: dict) -> list[Path]:
     """The stage means a soup averaged (``scripts/average_copies.py`` given the means of
     stages that continued the same weights in parallel, not one stage's copies): its
@@ -77,16 +82,15 @@ def soup_parts(info: dict) -> list[Path]:
     provenance = info.get("provenance") or {}
     copies = [Path(c) for c in provenance.get("averaged") or []]
     copies = copies[int(provenance.get("averaged_start") or 0) :]
-    configs = [c / CONFIG_FILE for c in copies]
-    if not copies or not all(path.is_file() for path in configs):
+    if not copies or not all((c / CONFIG_FILE).is_file() for c in copies):
         return []
-    provenances = [json.loads(path.read_text()).get("provenance") or {} for path in configs]
+    provenances = [read_config(c).get("provenance") or {} for c in copies]
     return [c.resolve() for c in copies] if all(p.get("averaged") for p in provenances) else []
 
 
-def run_stage(run: Path) -> dict:
-    """The stage record of one run folder (trained, or a mean of one stage's copies)."""
-    info = json.loads((run / CONFIG_FILE).read_text())
+def run_stage(run: Path, info: dict) -> dict:
+    """The stage record of one run folder (trained, or a mean of one stage's copies)
+    from its config ``info``."""
     training = info.get("training") or {}
     history = training.get("history") or []
     averaged = averaged_parts(info)
@@ -103,9 +107,9 @@ def run_stage(run: Path) -> dict:
     }
 
 
-def soup_stage(run: Path, parts: list[Path]) -> dict:
-    """The record of a soup: no steps of its own, the stages it averaged by name."""
-    info = json.loads((run / CONFIG_FILE).read_text())
+def soup_stage(run: Path, info: dict, parts: list[Path]) -> dict:
+    """The record of a soup (config ``info``): no steps of its own, the stages it
+    averaged by name."""
     start = int((info.get("provenance") or {}).get("averaged_start") or 0)
     return {
         "run": run.name.replace("-avg-", "-"),
@@ -130,17 +134,17 @@ def training_stages(run_dir: Path) -> list[dict]:
     stages: list[dict] = []
     current: Path | None = run_dir
     while current is not None:
-        info = json.loads((current / CONFIG_FILE).read_text())
+        info = read_config(current)
         if current.parent.resolve() == ZOO_DIR.resolve():  # a bundled starting point
             recorded = (info.get("training") or {}).get("stages")
             stages.extend(reversed(recorded or []))
             break
         parts = soup_parts(info)
         if parts:
-            stages.append(soup_stage(current, parts))
-            stages.extend(run_stage(part) for part in reversed(parts))
+            stages.append(soup_stage(current, info, parts))
+            stages.extend(run_stage(part, read_config(part)) for part in reversed(parts))
         else:
-            stages.append(run_stage(current))
+            stages.append(run_stage(current, info))
         current = _init_dir(info, current)
     unique = {st["run"]: st for st in stages[::-1]}  # a re-bundle meets its own stages
     return list(unique.values())
@@ -237,7 +241,7 @@ def candidate_rows(record: dict, suffix: str) -> dict:
 
 def write_card(folder: Path, evaluation: dict | None) -> None:
     """(Re)write ``MODEL_CARD.md`` of a bundled model."""
-    info = json.loads((folder / CONFIG_FILE).read_text())
+    info = read_config(folder)
     source = str((info.get("provenance") or {}).get("data") or "")
     note = DATA_NOTE_V2 if source.startswith("prior:") else DATA_NOTE
     if (info.get("model") or {}).get("upsample") == "resize":
