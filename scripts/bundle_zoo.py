@@ -75,17 +75,24 @@ def read_config(run: Path) -> dict:
     return json.loads((run / CONFIG_FILE).read_text())
 
 
-def soup_parts(info: dict) -> list[Path]:
+def stage_name(run: Path) -> str:
+    """A mean's stage name: its run folder's name without ``-avg-`` (``v3o-avg-unet``
+    is stage ``v3o-unet``)."""
+    return run.name.replace("-avg-", "-")
+
+
+def soup_parts(info: dict) -> list[tuple[Path, dict]]:
     """The stage means a soup averaged (``scripts/average_copies.py`` given the means of
-    stages that continued the same weights in parallel, not one stage's copies): its
-    parts past the start when every one of them is itself a mean; empty otherwise."""
+    stages that continued the same weights in parallel, not one stage's copies), each
+    with its config: its parts past the start when every one of them is itself a mean;
+    empty otherwise."""
     provenance = info.get("provenance") or {}
     copies = [Path(c) for c in provenance.get("averaged") or []]
     copies = copies[int(provenance.get("averaged_start") or 0) :]
     if not copies or not all((c / CONFIG_FILE).is_file() for c in copies):
         return []
-    provenances = [read_config(c).get("provenance") or {} for c in copies]
-    return [c.resolve() for c in copies] if all(p.get("averaged") for p in provenances) else []
+    parts = [(c.resolve(), read_config(c)) for c in copies]
+    return parts if all((i.get("provenance") or {}).get("averaged") for _, i in parts) else []
 
 
 def run_stage(run: Path, info: dict) -> dict:
@@ -95,7 +102,7 @@ def run_stage(run: Path, info: dict) -> dict:
     history = training.get("history") or []
     averaged = averaged_parts(info)
     return {
-        "run": run.name.replace("-avg-", "-") if averaged else run.name,
+        "run": stage_name(run) if averaged else run.name,
         **averaged,
         "init": (info.get("provenance") or {}).get("init"),
         "steps": training.get("steps"),
@@ -107,13 +114,13 @@ def run_stage(run: Path, info: dict) -> dict:
     }
 
 
-def soup_stage(run: Path, info: dict, parts: list[Path]) -> dict:
+def soup_stage(run: Path, info: dict, parts: list[tuple[Path, dict]]) -> dict:
     """The record of a soup (config ``info``): no steps of its own, the stages it
     averaged by name."""
     start = int((info.get("provenance") or {}).get("averaged_start") or 0)
     return {
-        "run": run.name.replace("-avg-", "-"),
-        "soup_of": [part.name.replace("-avg-", "-") for part in parts],
+        "run": stage_name(run),
+        "soup_of": [stage_name(part) for part, _ in parts],
         **({"averaged_start": start} if start else {}),
         "init": (info.get("provenance") or {}).get("init"),
         "steps": 0,
@@ -142,7 +149,7 @@ def training_stages(run_dir: Path) -> list[dict]:
         parts = soup_parts(info)
         if parts:
             stages.append(soup_stage(current, info, parts))
-            stages.extend(run_stage(part, read_config(part)) for part in reversed(parts))
+            stages.extend(run_stage(part, part_info) for part, part_info in reversed(parts))
         else:
             stages.append(run_stage(current, info))
         current = _init_dir(info, current)

@@ -13,6 +13,11 @@ def rounded(value: Any) -> Any:
     return round(float(value), 3) if isinstance(value, int | float) else value
 
 
+def _listed(items: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _averaged_text(stage: Mapping[str, Any]) -> str:
     """``"; weights: the mean of its copies at 1500 and 2000 steps"``, or with the
     weights it started from in the mean (``averaged_start`` times) ``"; weights: the
@@ -27,8 +32,7 @@ def _averaged_text(stage: Mapping[str, Any]) -> str:
         parts.append(f"the weights it started from{times}")
     if steps:
         copies = "its copy" if len(steps) == 1 else "its copies"
-        listed = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])} and {steps[-1]}"
-        parts.append(f"{copies} at {listed} steps")
+        parts.append(f"{copies} at {_listed(steps)} steps")
     return f"; weights: the mean of {' and '.join(parts)}"
 
 
@@ -47,8 +51,7 @@ def validation_note(training: Mapping[str, Any]) -> str:
 def _soup_text(stage: Mapping[str, Any]) -> str:
     """The line of a soup: the stage means it averaged, which continued one start in
     parallel (``scripts/bundle_zoo.py``), and how often that start counts."""
-    names = [f"`{run}`" for run in stage["soup_of"]]
-    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+    listed = _listed([f"`{run}`" for run in stage["soup_of"]])
     start = int(stage.get("averaged_start") or 0)
     times = {0: "", 1: "the weights they started from and "}.get(
         start, f"the weights they started from (counted {start} times) and "
