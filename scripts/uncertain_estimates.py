@@ -9,7 +9,11 @@ and for every field whose confidence is below ``estimate.LOW_CONFIDENCE`` prints
 gain of the default network told the median of its tiles (the rule before session 20),
 told each percentile of ``--percentiles`` of its tile readings, and on the one-click path
 as shipped (``DefocusEstimate.deblur_depth_um``). Confident fields are told their median
-either way and are only counted.
+either way and are only counted. With ``--every-field`` every field gets a row (told its
+median, as shipped, and each percentile); with ``--hard`` only the ``--content`` fields
+at ``--depth`` in ``--settings`` are taken (e.g. the ship rule's 60 told fields: ``--hard
+--seeds 10 --settings`` all six); ``--ramp LOW HIGH`` adds a candidate rule that tells
+the 10th percentile at confidence ``LOW`` rising linearly to the median at ``HIGH``.
 
 With ``--factors``, it prints instead the gain of the network told each factor times the
 true distance on the fields of ``--content`` at ``--depth`` µm in each of ``--settings``
@@ -19,6 +23,10 @@ Usage::
 
     python scripts/uncertain_estimates.py [--seeds 3] [--first 0] [--percentiles 10 25]
         [--model bbbc006-unet]
+    python scripts/uncertain_estimates.py --every-field --seeds 1 --percentiles 25 \
+        --ramp 0.3 0.9
+    python scripts/uncertain_estimates.py --every-field --hard --seeds 10 --settings \
+        nominal above-focus narrow wide-1.5x wide-1.8x aberrated --percentiles 25 --ramp 0.3 0.9
     python scripts/uncertain_estimates.py --seeds 5 --factors 0.7 1 1.3 \
         [--content sparse-smooth] [--depth 10] [--settings above-focus narrow aberrated]
 """
@@ -43,24 +51,35 @@ from napari_defocus_deblur.simulate.robustness import OPTICS_SETTINGS
 from napari_defocus_deblur.zoo.names import DEFAULT_METHOD
 
 
-def uncertain_rows(seeds: int, first: int, percentiles: list[float], model: str) -> tuple:
-    """``(rows, fields)``: one row of told distances and gains per uncertain field, and
-    how many fields were estimated."""
+def ramp_percentile(confidence: float, low: float, high: float) -> float:
+    """Percentile of the tile readings a ramp rule tells: 10 at confidence ``low`` or
+    below, 50 (the median) at ``high`` or above, linear between."""
+    return 10.0 + 40.0 * float(np.clip((confidence - low) / (high - low), 0.0, 1.0))
+
+
+def uncertain_rows(args: argparse.Namespace) -> tuple:
+    """``(rows, fields)``: one row of told distances and gains per uncertain field (every
+    field with ``--every-field``), and how many fields were estimated."""
     rows, fields = [], 0
-    for cell, blurred, sharp in iter_fields(seeds, None, None, tuple(OPTICS_SETTINGS), first):
+    cells = (args.content, args.depth) if args.hard else (None, None)
+    settings = tuple(args.settings) if args.hard else tuple(OPTICS_SETTINGS)
+    for cell, blurred, sharp in iter_fields(args.seeds, *cells, settings, args.first):
         fields += 1
         tiles = estimate_tiles(blurred)
         est = defocus_from_tiles(tiles)
-        if not est.confidence < LOW_CONFIDENCE:
+        if not (args.every_field or est.confidence < LOW_CONFIDENCE):
             continue
         readings = tiles.depths_um[np.isfinite(tiles.depths_um)]
         told = {"median": est.depth_um, "shipped": est.deblur_depth_um}
+        percentiles = {f"p{p:g}": p for p in args.percentiles}
+        if args.ramp:
+            percentiles["ramp"] = ramp_percentile(est.confidence, *args.ramp)
         told |= {
-            f"p{p:g}": min(est.depth_um, float(np.percentile(readings, p))) for p in percentiles
+            k: min(est.depth_um, float(np.percentile(readings, p))) for k, p in percentiles.items()
         }
         base = psnr(blurred, sharp)
         gains = {
-            k: psnr(deblur(blurred, depth_um=v, model=model), sharp) - base
+            k: psnr(deblur(blurred, depth_um=v, model=args.model), sharp) - base
             for k, v in told.items()
         }
         rows.append((cell, est, len(readings), told, gains))
@@ -108,12 +127,21 @@ def main() -> None:
     parser.add_argument("--content", default=HARD_CONTENT)
     parser.add_argument("--depth", type=float, default=HARD_DEPTH_UM)
     parser.add_argument("--settings", nargs="+", default=["above-focus", "narrow", "aberrated"])
+    parser.add_argument("--every-field", action="store_true", help="confident fields too")
+    parser.add_argument(
+        "--hard", action="store_true", help="only --content at --depth in --settings"
+    )
+    parser.add_argument(
+        "--ramp", type=float, nargs=2, metavar=("LOW", "HIGH"),
+        help="also tell the ramp rule's percentile (10 at confidence LOW .. 50 at HIGH)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.factors:
         factor_sweep(args)
         return
-    rows, fields = uncertain_rows(args.seeds, args.first, args.percentiles, args.model)
-    print(f"{len(rows)} of {fields} fields uncertain (confidence < {LOW_CONFIDENCE:g})")
+    rows, fields = uncertain_rows(args)
+    which = "fields" if args.every_field else f"fields uncertain (confidence < {LOW_CONFIDENCE:g})"
+    print(f"{len(rows)} of {fields} {which}")
     for key in rows[0][3] if rows else ():
         gains = np.array([r[4][key] for r in rows])
         print(
