@@ -45,8 +45,9 @@ their means (``scripts/average_copies.py``); ``m`` and ``n`` repeat stage l's re
 other fresh fields (m with a 1,500-step cosine; both set aside) and ``o`` repeats it with
 the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21; refused by 0.003 dB
 on the one click); ``p`` repeats stage o on other fresh fields (split seed 22) and ``q``
-on a third draw (split seed 23), for a soup of the stages' means; ``r`` continues the
-soup of o and p that shipped (split seed 24). A stage
+on a third draw (split seed 23), for a soup of the stages' means; ``r``, ``s`` and ``t``
+continue the soup of o and p that shipped, each on its own draw (split seeds 24, 25 and
+26), to be souped in turn. A stage
 whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
