@@ -15,7 +15,11 @@ of its shared U-Net body per scale (the same function at step 0; a diagnostic of
 sharing, over the paper's parameter budget), in ``runs/pilot-...-unshared-<method>``.
 With ``--told-estimate SHARE`` that share of the stage's fields (by field id) is told the
 distance the one-click path reads on it (``estimate_defocus``) instead of the truth
-(needs the stage's simulated set in the cache).
+(needs the stage's simulated set in the cache). With ``--above-weight FACTOR`` the
+training fields imaged above focus are drawn ``FACTOR`` times as often as their area
+alone would have them (in ``runs/pilot-...-above<FACTOR>-<method>``); with ``--above-harm
+FACTOR`` the do-no-harm penalty counts their crops ``FACTOR`` times and nothing else
+changes (``runs/pilot-...-aboveharm<FACTOR>-<method>``).
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -29,6 +33,8 @@ Usage::
     python scripts/harm_pilot.py train --base o --method sum --unshare --harm-weight 24 \
         --until 1000
     python scripts/harm_pilot.py train --base o --told-estimate 0.5 --until 1000
+    python scripts/harm_pilot.py train --base t --above-weight 3 --until 1000
+    python scripts/harm_pilot.py train --base t --above-harm 4 --until 1000
     python scripts/harm_pilot.py score runs/pilot-i-h12-unet bbbc006-unet [--signed]
 """
 
@@ -70,17 +76,85 @@ def retell(option: str, told: Callable) -> None:
     prior_data.load_cached = retold
 
 
-def tell_the_side() -> None:
-    """Make cached simulated sets tell above-focus fields a negative distance."""
+def imaged_above_focus(field) -> bool:
+    """Whether a simulated training field was imaged above focus (its prior's draw for
+    the seed in its id; fields without such an id, e.g. real pairs, count as below)."""
     from napari_defocus_deblur.simulate.prior import get_prior
 
+    m = FIELD_ID.match(field.field_id)
+    if m is None:
+        return False
+    rng = np.random.default_rng([int(m["seed"]), 7])
+    return bool(get_prior(m["prior"]).draw(rng).above_focus)
+
+
+def tell_the_side() -> None:
+    """Make cached simulated sets tell above-focus fields a negative distance."""
+
     def signed(field, depths) -> float:
-        m = FIELD_ID.match(field.field_id)
-        rng = np.random.default_rng([int(m["seed"]), 7]) if m else None
-        above = m is not None and get_prior(m["prior"]).draw(rng).above_focus
-        return -field.depth_um if above else field.depth_um
+        return -field.depth_um if imaged_above_focus(field) else field.depth_um
 
     retell("--signed", signed)
+
+
+def oversample_above_focus(factor: float) -> None:
+    """Make training data draw fields imaged above focus ``factor`` times as often as
+    their area alone would (their crops then weigh that much more in both losses)."""
+    from napari_defocus_deblur.training.data import TrainingData
+
+    plain_init = TrainingData.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        plain_init(self, *args, **kwargs)
+        boost = np.array([factor if imaged_above_focus(f) else 1.0 for f in self.train])
+        weights = self._weights * boost
+        self._weights = weights / weights.sum()
+        print(f"above focus: {int((boost > 1).sum())} of {len(self.train)} fields, x{factor:g}")
+
+    TrainingData.__init__ = init
+
+
+class _RecordingRng:
+    """A generator that remembers what its last ``choice`` drew (and is otherwise the
+    generator it wraps, so the draws stay those of an unwrapped run)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng, self.picks = rng, None
+
+    def choice(self, *args, **kwargs):
+        self.picks = self._rng.choice(*args, **kwargs)
+        return self.picks
+
+    def __getattr__(self, name: str):
+        return getattr(self._rng, name)
+
+
+def weigh_harm_above_focus(factor: float) -> None:
+    """Make the do-no-harm penalty count crops of fields imaged above focus ``factor``
+    times (the restoration loss and which fields are drawn stay as they were)."""
+    import torch
+
+    from napari_defocus_deblur.training import loop
+    from napari_defocus_deblur.training.data import TrainingData
+
+    plain_sample, drawn = TrainingData.sample, {}
+
+    def sample(self, rng, batch, crop, *, with_depth=False):
+        recording = _RecordingRng(rng)
+        out = plain_sample(self, recording, batch, crop, with_depth=with_depth)
+        if "above" not in drawn or drawn["fields"] is not self.train:
+            drawn.update(fields=self.train, above=[imaged_above_focus(f) for f in self.train])
+        drawn["weights"] = [factor if drawn["above"][int(i)] else 1.0 for i in recording.picks]
+        return out
+
+    def weighted_harm(output, blurred, target):
+        error = ((output.float() - target.float()) ** 2).flatten(1).mean(dim=1)
+        baseline = ((blurred.float() - target.float()) ** 2).flatten(1).mean(dim=1)
+        weights = torch.tensor(drawn["weights"], device=error.device)
+        return (torch.relu(error - baseline) * weights).mean()
+
+    TrainingData.sample = sample
+    loop.harm_loss = weighted_harm
 
 
 def tell_the_estimate(share: float) -> None:
@@ -137,12 +211,18 @@ def train(args: argparse.Namespace) -> None:
         tell_the_side()
     if args.told_estimate:
         tell_the_estimate(args.told_estimate)
+    if args.above_weight != 1.0:
+        oversample_above_focus(args.above_weight)
+    if args.above_harm != 1.0:
+        weigh_harm_above_focus(args.above_harm)
     method = args.method
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
     depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
     signed = "-signed" if args.signed else ""
     variant = "-unshared" if args.unshare else ""
     variant += f"-est{args.told_estimate:g}" if args.told_estimate else ""
+    variant += f"-above{args.above_weight:g}" if args.above_weight != 1.0 else ""
+    variant += f"-aboveharm{args.above_harm:g}" if args.above_harm != 1.0 else ""
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
     weight = config.get("harm_weight", 0.0) if args.harm_weight is None else args.harm_weight
     tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{variant}-"
@@ -227,6 +307,14 @@ def main() -> None:
     p.add_argument(
         "--told-estimate", type=float, default=0.0, metavar="SHARE",
         help="tell this share of the fields the estimator's reading (0)",
+    )  # fmt: skip
+    p.add_argument(
+        "--above-weight", type=float, default=1.0, metavar="FACTOR",
+        help="draw fields imaged above focus FACTOR times as often (1)",
+    )  # fmt: skip
+    p.add_argument(
+        "--above-harm", type=float, default=1.0, metavar="FACTOR",
+        help="count the penalty on fields imaged above focus FACTOR times (1)",
     )  # fmt: skip
     p.set_defaults(run=train)
     p = sub.add_parser("score", help="score run folders or bundled names")
