@@ -18,8 +18,9 @@ distance the one-click path reads on it (``estimate_defocus``) instead of the tr
 (needs the stage's simulated set in the cache). With ``--above-weight FACTOR`` the
 training fields imaged above focus are drawn ``FACTOR`` times as often as their area
 alone would have them (in ``runs/pilot-...-above<FACTOR>-<method>``); with ``--above-harm
-FACTOR`` the do-no-harm penalty counts their crops ``FACTOR`` times and nothing else
-changes (``runs/pilot-...-aboveharm<FACTOR>-<method>``).
+FACTOR`` the do-no-harm penalty counts their crops ``FACTOR`` times (config
+``harm_above_focus``; the crops drawn stay the same) in
+``runs/pilot-...-aboveharm<FACTOR>-<method>``.
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -77,15 +78,11 @@ def retell(option: str, told: Callable) -> None:
 
 
 def imaged_above_focus(field) -> bool:
-    """Whether a simulated training field was imaged above focus (its prior's draw for
-    the seed in its id; fields without such an id, e.g. real pairs, count as below)."""
-    from napari_defocus_deblur.simulate.prior import get_prior
+    """Whether a simulated training field was imaged above focus (its preset's draw for
+    the seed in its id; fields without such an id, e.g. real pairs, keep their own)."""
+    from napari_defocus_deblur.training.prior_data import with_side
 
-    m = FIELD_ID.match(field.field_id)
-    if m is None:
-        return False
-    rng = np.random.default_rng([int(m["seed"]), 7])
-    return bool(get_prior(m["prior"]).draw(rng).above_focus)
+    return with_side(field).above_focus
 
 
 def tell_the_side() -> None:
@@ -106,55 +103,12 @@ def oversample_above_focus(factor: float) -> None:
 
     def init(self, *args, **kwargs) -> None:
         plain_init(self, *args, **kwargs)
-        boost = np.array([factor if imaged_above_focus(f) else 1.0 for f in self.train])
+        boost = np.array([factor if f.above_focus else 1.0 for f in self.train])
         weights = self._weights * boost
         self._weights = weights / weights.sum()
         print(f"above focus: {int((boost > 1).sum())} of {len(self.train)} fields, x{factor:g}")
 
     TrainingData.__init__ = init
-
-
-class _RecordingRng:
-    """A generator that remembers what its last ``choice`` drew (and is otherwise the
-    generator it wraps, so the draws stay those of an unwrapped run)."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng, self.picks = rng, None
-
-    def choice(self, *args, **kwargs):
-        self.picks = self._rng.choice(*args, **kwargs)
-        return self.picks
-
-    def __getattr__(self, name: str):
-        return getattr(self._rng, name)
-
-
-def weigh_harm_above_focus(factor: float) -> None:
-    """Make the do-no-harm penalty count crops of fields imaged above focus ``factor``
-    times (the restoration loss and which fields are drawn stay as they were)."""
-    import torch
-
-    from napari_defocus_deblur.training import loop
-    from napari_defocus_deblur.training.data import TrainingData
-
-    plain_sample, drawn = TrainingData.sample, {}
-
-    def sample(self, rng, batch, crop, *, with_depth=False):
-        recording = _RecordingRng(rng)
-        out = plain_sample(self, recording, batch, crop, with_depth=with_depth)
-        if "above" not in drawn or drawn["fields"] is not self.train:
-            drawn.update(fields=self.train, above=[imaged_above_focus(f) for f in self.train])
-        drawn["weights"] = [factor if drawn["above"][int(i)] else 1.0 for i in recording.picks]
-        return out
-
-    def weighted_harm(output, blurred, target):
-        error = ((output.float() - target.float()) ** 2).flatten(1).mean(dim=1)
-        baseline = ((blurred.float() - target.float()) ** 2).flatten(1).mean(dim=1)
-        weights = torch.tensor(drawn["weights"], device=error.device)
-        return (torch.relu(error - baseline) * weights).mean()
-
-    TrainingData.sample = sample
-    loop.harm_loss = weighted_harm
 
 
 def tell_the_estimate(share: float) -> None:
@@ -213,8 +167,6 @@ def train(args: argparse.Namespace) -> None:
         tell_the_estimate(args.told_estimate)
     if args.above_weight != 1.0:
         oversample_above_focus(args.above_weight)
-    if args.above_harm != 1.0:
-        weigh_harm_above_focus(args.above_harm)
     method = args.method
     lr = f"-lr{args.lr:g}" if args.lr is not None else ""
     depths = "-d{:g}-{:g}".format(*args.depths) if args.depths else ""
@@ -233,6 +185,8 @@ def train(args: argparse.Namespace) -> None:
         config.update(lr=args.lr)
     if args.depths:
         config.update(prior_depths_um=args.depths)
+    if args.above_harm != 1.0:
+        config.update(harm_above_focus=args.above_harm)
     configs = args.runs / "pilot-configs"
     configs.mkdir(parents=True, exist_ok=True)
     (configs / f"{tag}{method}.json").write_text(json.dumps(config, indent=1))

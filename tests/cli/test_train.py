@@ -189,3 +189,14 @@ def test_nominal_optics_share_reaches_the_config(tmp_path):
     assert build_config(parse(base))[0].nominal_optics_share == 0.0
     share = build_config(parse([*base, "--nominal-optics-share", "0.4"]))[0]
     assert share.nominal_optics_share == 0.4
+
+
+def test_harm_above_focus_reaches_the_config(tmp_path):
+    from napari_defocus_deblur.cli import build_parser
+    from napari_defocus_deblur.cli.train import build_config
+
+    base = ["train", "--prior", "wide", "-o", str(tmp_path / "m"), "--device", "cpu"]
+    parse = build_parser().parse_args
+    assert build_config(parse(base))[0].harm_above_focus == 1.0
+    weighed = parse([*base, "--harm-weight", "24", "--harm-above-focus", "4"])
+    assert build_config(weighed)[0].harm_above_focus == 4.0

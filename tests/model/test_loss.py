@@ -35,3 +35,15 @@ def test_harm_pushes_a_harmed_crop_towards_its_input_only():
 def test_harm_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="differ"):
         harm_loss(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5), torch.zeros(1, 1, 4, 4))
+
+
+def test_harm_weights_count_each_crops_excess_that_many_times():
+    target = torch.zeros(3, 1, 4, 4)
+    blurred = torch.full_like(target, 0.1)  # input error 0.01 on every crop
+    output = torch.stack([torch.full((1, 4, 4), v) for v in (0.3, 0.2, 0.05)])
+    plain = harm_loss(output, blurred, target)
+    assert float(plain) == pytest.approx((0.08 + 0.03 + 0.0) / 3)
+    weighted = harm_loss(output, blurred, target, torch.tensor([4.0, 1.0, 9.0]))
+    assert float(weighted) == pytest.approx((4 * 0.08 + 0.03 + 0.0) / 3)
+    ones = harm_loss(output, blurred, target, torch.ones(3, dtype=torch.float64))
+    assert float(ones) == pytest.approx(float(plain))

@@ -141,3 +141,31 @@ def test_pooled_distances_keep_the_field_split(tmp_path):
     ]
     one = TrainingData.from_dataset(root, [32], val_fraction=0.1, seed=0)
     assert one.depth_um == 32.0 and one.depths_um is None
+
+
+def test_sampling_can_return_each_crops_side_of_focus_without_changing_the_crops():
+    from napari_defocus_deblur.training.fields import Field
+
+    def field(name: str, value: float, above: bool) -> Field:
+        image = np.full((48, 48), value, np.float32)
+        return Field(name, image, image, 0.0, 1.0, 10.0, above)
+
+    train = [field("a", 1.0, True), field("b", 0.0, False), field("c", 0.5, False)]
+    data = TrainingData(train, [field("v", 0.0, False)])
+    plain = data.sample(np.random.default_rng(2), 40, 32, with_depth=True)
+    *crops, sides = data.sample(np.random.default_rng(2), 40, 32, with_depth=True, with_side=True)
+    for a, b in zip(plain, crops, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert sides.dtype == bool and sides.shape == (40,)
+    np.testing.assert_array_equal(sides, crops[0][:, 0, 0, 0] == 1.0)  # field "a" only
+    assert 0 < sides.sum() < 40
+    *_, only_side = data.sample(np.random.default_rng(2), 40, 32, with_side=True)
+    np.testing.assert_array_equal(only_side, sides)
+
+
+def test_bbbc006_pairs_above_focus_are_marked_so(tmp_path):
+    root = simulated_set(tmp_path, planes=(11, 16, 21))
+    below = TrainingData.from_dataset(root, 10, val_fraction=0.2, test_fraction=0.0)
+    above = TrainingData.from_dataset(root, 10, side="above", val_fraction=0.2, test_fraction=0.0)
+    assert not any(f.above_focus for f in below.train + below.val)
+    assert all(f.above_focus for f in above.train + above.val)

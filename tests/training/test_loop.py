@@ -85,13 +85,17 @@ def test_validation_runs_without_gradients(monkeypatch):
     assert grad_enabled and not any(grad_enabled) and np.isfinite(metrics["val_psnr"])
 
 
-def _harm_calls(tmp_path, monkeypatch, harm_weight: float) -> tuple[list, list]:
-    """The inputs the network got and the (output, input) pairs the harm penalty got
-    over 4 training steps of a tiny network trained with ``harm_weight``."""
+def _harm_calls(
+    tmp_path, monkeypatch, harm_weight: float, above_focus: float = 1.0, data=None
+) -> tuple[list, list]:
+    """The inputs the network got and the (output, input, weights) the harm penalty got
+    over 4 training steps of a tiny network trained with ``harm_weight`` (and
+    ``harm_above_focus`` ``above_focus``)."""
     from napari_defocus_deblur.training import loop
 
-    oof, sharp = blob_pairs(4, (48, 48), seed=4)
-    data = TrainingData.from_arrays(oof, sharp, val_fraction=0.25)
+    if data is None:
+        oof, sharp = blob_pairs(4, (48, 48), seed=4)
+        data = TrainingData.from_arrays(oof, sharp, val_fraction=0.25)
     inputs, calls = [], []
     forward, harm = HeadToTailNet.forward_multiscale, loop.harm_loss
 
@@ -99,15 +103,16 @@ def _harm_calls(tmp_path, monkeypatch, harm_weight: float) -> tuple[list, list]:
         inputs.append(x.detach().clone())
         return forward(self, x, depth)
 
-    def spy_harm(output, blurred, target):
-        calls.append((output.detach().clone(), blurred.clone()))
-        return harm(output, blurred, target)
+    def spy_harm(output, blurred, target, weights=None):
+        calls.append((output.detach().clone(), blurred.clone(), weights))
+        return harm(output, blurred, target, weights)
 
     monkeypatch.setattr(HeadToTailNet, "forward_multiscale", spy_forward)
     monkeypatch.setattr(loop, "harm_loss", spy_harm)
     options = {"crop": 32, "batch": 2, "warmup": 1, "epoch_steps": 4, "steps": 4}
-    config = TrainConfig(tmp_path / f"h{harm_weight}", harm_weight=harm_weight, **options, **TINY)
-    train(config, data)
+    out = tmp_path / f"h{harm_weight}-{above_focus}"
+    weights = {"harm_weight": harm_weight, "harm_above_focus": above_focus}
+    train(TrainConfig(out, **weights, **options, **TINY), data)
     return inputs, calls
 
 
@@ -120,6 +125,26 @@ def test_harm_weight_penalises_each_training_step_against_its_own_input(tmp_path
     inputs, calls = _harm_calls(tmp_path, monkeypatch, 2.0)
     assert len(calls) == 4  # once per step, never in validation
     training_inputs = [x for x in inputs if x.shape[-1] == 32]
-    for (output, blurred), x in zip(calls, training_inputs, strict=True):
+    for (output, blurred, weights), x in zip(calls, training_inputs, strict=True):
         assert output.shape == blurred.shape == (2, 1, 32, 32)
-        assert torch.equal(blurred, x)
+        assert torch.equal(blurred, x) and weights is None
+
+
+def test_harm_above_focus_weighs_the_penalty_on_crops_of_fields_imaged_above_focus(
+    tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    assert TrainConfig(tmp_path / "d").harm_above_focus == 1.0
+    for wrong in (0.5, 21.0):
+        with pytest.raises(UserInputError, match="harm_above_focus"):
+            TrainConfig(tmp_path / "m", harm_above_focus=wrong)
+    oof, sharp = blob_pairs(4, (48, 48), seed=4)
+    below = TrainingData.from_arrays(oof, sharp, val_fraction=0.25)
+    above = TrainingData.from_arrays(oof, sharp, val_fraction=0.25)
+    above.train = [replace(f, above_focus=True) for f in above.train]
+    for data, expected in ((below, 1.0), (above, 5.0)):
+        _, calls = _harm_calls(tmp_path / str(expected), monkeypatch, 2.0, 5.0, data)
+        assert len(calls) == 4
+        for _, _, weights in calls:
+            assert weights.tolist() == [expected, expected]

@@ -138,3 +138,22 @@ def test_a_sparse_smooth_share_changes_content_only_in_that_share_of_fields(tmp_
         prior_training_data(2, n_val=1, shape=(48, 48), sparse_smooth_share=1.5)
     with pytest.raises(UserInputError, match="sparse_smooth_share"):
         TrainConfig(tmp_path / "m", prior="wide", sparse_smooth_share=-0.1)
+
+
+def test_fields_know_their_side_of_focus_fresh_and_from_the_kept_set():
+    from napari_defocus_deblur.simulate.prior import get_prior
+    from napari_defocus_deblur.training.prior_cache import cache_path
+    from napari_defocus_deblur.training.prior_data import drawn_above_focus
+
+    options = {"n_val": 1, "shape": (48, 48), "depths_um": (4.0, 36.0), "seed": 9}
+    fresh = prior_training_data(24, nominal_optics_share=0.25, **options)
+    assert list(cache_path("x").parent.glob("*.npz"))  # the set was kept
+    kept = prior_training_data(24, nominal_optics_share=0.25, **options)
+    sides = [f.above_focus for f in fresh.train]
+    assert [f.above_focus for f in kept.train] == sides
+    assert 1 <= sum(sides) <= 12  # wide images a fifth above focus, nominal optics none
+    for field in fresh.train:
+        preset, seed = field.field_id.split("@")[0].rsplit("-", 1)
+        draw = get_prior(preset).draw(np.random.default_rng([int(seed), 7]))
+        assert field.above_focus == draw.above_focus == drawn_above_focus(preset, int(seed))
+        assert not (preset.endswith("+nominal-optics") and field.above_focus)

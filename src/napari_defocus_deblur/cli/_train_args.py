@@ -39,6 +39,7 @@ _OVERRIDES = {
     "nominal_optics_share": "nominal_optics_share",
     "sparse_smooth_share": "sparse_smooth_share",
     "harm_weight": "harm_weight",
+    "harm_above_focus": "harm_above_focus",
     "condition": "condition",
     "content_dir": "content_dir",
 }
@@ -176,6 +177,12 @@ def _add_optimisation_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         help="extra weight on crops restored worse than their input (default 0)",
+    )
+    p.add_argument(
+        "--harm-above-focus",
+        type=float,
+        default=None,
+        help="times that weight counts on fields imaged above focus (1-20; default 1)",
     )
     p.add_argument("--val-fraction", type=float, default=None, help="validation share (0.1)")
     p.add_argument(

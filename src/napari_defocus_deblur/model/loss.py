@@ -34,7 +34,12 @@ def multiscale_loss(
     return total
 
 
-def harm_loss(output: torch.Tensor, blurred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def harm_loss(
+    output: torch.Tensor,
+    blurred: torch.Tensor,
+    target: torch.Tensor,
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Mean over the batch of how much worse than its input each restored crop is.
 
     ``H = mean_b max(0, ||I^_b - I_b||^2 / N - ||B_b - I_b||^2 / N)``: zero for every crop
@@ -52,6 +57,10 @@ def harm_loss(output: torch.Tensor, blurred: torch.Tensor, target: torch.Tensor)
         The network's input (the out-of-focus crops), same shape.
     target
         The in-focus ground truth, same shape.
+    weights
+        Optional weight of each crop's term, ``(B,)`` (``None``: 1 each), e.g. more for
+        crops of fields imaged above focus (``TrainConfig.harm_above_focus``); the mean
+        is still taken over the batch.
     """
     if not output.shape == blurred.shape == target.shape:
         raise ValueError(
@@ -61,4 +70,7 @@ def harm_loss(output: torch.Tensor, blurred: torch.Tensor, target: torch.Tensor)
     target = target.float()
     error = ((output.float() - target) ** 2).flatten(1).mean(dim=1)
     baseline = ((blurred.float() - target) ** 2).flatten(1).mean(dim=1)
-    return torch.relu(error - baseline).mean()
+    excess = torch.relu(error - baseline)
+    if weights is not None:
+        excess = excess * weights.to(excess)
+    return excess.mean()

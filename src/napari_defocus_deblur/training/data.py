@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,8 @@ class TrainingData:
         train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
 
         def load(pair: Any) -> Field:
-            return make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
+            field = make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
+            return replace(field, above_focus=side == "above")
 
         data = cls(
             [load(p) for p in train_pairs],
@@ -191,8 +193,7 @@ class TrainingData:
     def _pooled(cls, parts: Sequence[TrainingData], depths: Sequence[float]) -> TrainingData:
         def tag(fields: Sequence[Field], depth: float) -> list[Field]:
             return [
-                Field(f"{f.field_id}@{depth:g}um", f.oof, f.target, f.lo, f.hi, depth)
-                for f in fields
+                replace(f, field_id=f"{f.field_id}@{depth:g}um", depth_um=depth) for f in fields
             ]
 
         first = parts[0]
@@ -220,13 +221,21 @@ class TrainingData:
         return max(1, math.ceil(pixels / (crop * crop * batch)))
 
     def sample(
-        self, rng: np.random.Generator, batch: int, crop: int, *, with_depth: bool = False
+        self,
+        rng: np.random.Generator,
+        batch: int,
+        crop: int,
+        *,
+        with_depth: bool = False,
+        with_side: bool = False,
     ) -> tuple[np.ndarray, ...]:
         """A batch of random augmented crops, ``(input, target)`` each ``(batch, 1, crop, crop)``.
 
         Fields are drawn with probability proportional to their area; each crop gets one
         of the 8 flips/right-angle rotations, identically for input and target. With
-        ``with_depth`` a third array holds each crop's defocus distance (float32, µm).
+        ``with_depth`` a third array holds each crop's defocus distance (float32, µm);
+        with ``with_side`` a last one whether its field was imaged above focus (bool).
+        Neither draws from ``rng``, so the crops are the same with or without them.
         """
         if crop > self.min_field_side:
             raise UserInputError(
@@ -245,9 +254,10 @@ class TrainingData:
             for arr, out in ((field.oof, xs), (field.target, ys)):
                 patch = np.rot90(arr[top : top + crop, left : left + crop], k)
                 out[b, 0] = patch[:, ::-1] if flip else patch
-        if with_depth:
-            return xs, ys, self.depths_of([self.train[int(i)] for i in picks])
-        return xs, ys
+        fields = [self.train[int(i)] for i in picks]
+        extra = (self.depths_of(fields),) if with_depth else ()
+        extra += (np.array([f.above_focus for f in fields]),) if with_side else ()
+        return (xs, ys, *extra)
 
     def depths_of(self, fields: Sequence[Field]) -> np.ndarray:
         """Defocus distances of ``fields`` (float32, µm); the data's depth when unset."""

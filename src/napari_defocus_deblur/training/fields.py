@@ -28,6 +28,7 @@ class Field:
     lo: float
     hi: float
     depth_um: float | None = None  # defocus distance (depth-conditioned training)
+    above_focus: bool = False  # imaged above focus (simulated by the prior, or paired so)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -181,17 +181,22 @@ class Session:
         config, device, model = self.config, self.device, self.model
         lr = self._set_learning_rate()
         conditioned = model.config.conditioned  # type: ignore[union-attr]
-        xb, yb, *db = self.data.sample(self.rng, config.batch, config.crop, with_depth=conditioned)
+        sided = bool(config.harm_weight) and config.harm_above_focus != 1.0
+        xb, yb, *extra = self.data.sample(
+            self.rng, config.batch, config.crop, with_depth=conditioned, with_side=sided
+        )
         x, y = torch.from_numpy(xb).to(device), torch.from_numpy(yb).to(device)
-        depth = None
+        depth = harm_weights = None
         if conditioned:
-            told = jittered_depths(db[0], config.depth_jitter, self.rng)
+            told = jittered_depths(extra[0], config.depth_jitter, self.rng)
             depth = torch.from_numpy(told).to(device)
+        if sided:
+            harm_weights = torch.from_numpy(np.where(extra[-1], config.harm_above_focus, 1.0))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_amp):
             outputs = model.forward_multiscale(x, depth)
         loss = multiscale_loss([o.float() for o in outputs], y)
         if config.harm_weight:
-            loss = loss + config.harm_weight * harm_loss(outputs[0], x, y)
+            loss = loss + config.harm_weight * harm_loss(outputs[0], x, y, harm_weights)
         if not torch.isfinite(loss):
             raise UserInputError(
                 f"training diverged at step {self.run.step + 1} (loss {loss.item()}); "

@@ -13,8 +13,9 @@ tracks both robustness and the calibrated BBBC006 optics.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,9 @@ from napari_defocus_deblur.training.prior_cache import cache_key, load_cached, s
 
 #: Seeds of validation fields start here (training seeds are 0..n-1).
 _VAL_SEED_BASE = 1_000_000
+
+#: The id :func:`_field` gives a simulated field: ``<preset>-<seed>@<distance>um``.
+_SIMULATED_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d{7})@")
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,6 @@ def _field(
 ) -> Field:
     from napari_defocus_deblur.simulate.content import fit_to_shape
     from napari_defocus_deblur.simulate.field import simulate_prior_field
-    from napari_defocus_deblur.simulate.prior import get_prior
 
     rng = np.random.default_rng([seed, 21])
     content = in_focus = None
@@ -68,14 +71,32 @@ def _field(
         crop = fit_to_shape(real[int(rng.integers(len(real)))], shape, rng)
         content = np.clip(crop - np.percentile(crop, 1), 0, None)
         in_focus = np.clip(crop, 0, 4095).astype(np.uint16)
-    above = get_prior(prior).draw(np.random.default_rng([seed, 7])).above_focus
+    above = drawn_above_focus(prior, seed)
     offset = depth if above else -depth
     images, _ = simulate_prior_field(
         [offset], prior=prior, seed=seed, shape=shape, content=content, in_focus=in_focus
     )
-    return make_field(
+    field = make_field(
         f"{prior}-{seed:07d}@{depth:.1f}um", images[offset], images[0.0], norm, depth
     )
+    return replace(field, above_focus=above)
+
+
+def drawn_above_focus(prior: str, seed: int) -> bool:
+    """Whether the simulated field of ``seed`` under preset ``prior`` is imaged above
+    focus (the preset's ``above_focus`` share, drawn from the seed)."""
+    from napari_defocus_deblur.simulate.prior import get_prior
+
+    return bool(get_prior(prior).draw(np.random.default_rng([seed, 7])).above_focus)
+
+
+def with_side(field: Field) -> Field:
+    """``field`` with ``above_focus`` drawn again from the preset and seed in its id (a
+    kept set stores no side; fields without such an id keep theirs)."""
+    match = _SIMULATED_ID.match(field.field_id)
+    if match is None:
+        return field
+    return replace(field, above_focus=drawn_above_focus(match["prior"], int(match["seed"])))
 
 
 def _training_plan(
@@ -203,6 +224,7 @@ def iter_prior_training_data(
     if cached is not None:
         yield FieldsSimulated(1, 1)
         fields, n, depths, source = cached
+        fields = [with_side(f) for f in fields]
         return _assemble(fields[:n], fields[n:], norm, source, depths)
     real = _real_signals(content_dir)
     shares = (in_focus_share, content_fraction, nominal_optics_share, sparse_smooth_share)
