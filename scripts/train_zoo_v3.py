@@ -47,8 +47,9 @@ the do-no-harm penalty doubled (``harm_weight`` 24, split seed 21; refused by 0.
 on the one click); ``p`` repeats stage o on other fresh fields (split seed 22) and ``q``
 on a third draw (split seed 23), for a soup of the stages' means; ``r``, ``s`` and ``t``
 continue the soup of o and p that shipped, each on its own draw (split seeds 24, 25 and
-26), to be souped in turn; ``u`` is stage t's recipe and fields with the do-no-harm
-penalty counted four times on crops of fields imaged above focus (``harm_above_focus``). A
+26), to be souped in turn; ``u`` is stage t's recipe on other fresh fields (split
+seed 27) with the do-no-harm penalty counted four times on crops of fields imaged above
+focus (``harm_above_focus``). A
 stage whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
