@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -56,7 +55,6 @@ from napari_defocus_deblur.zoo.names import METHODS
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_IN_FOCUS = ROOT.parent / "shared/data/bbbc006-real/in-focus"
-FIELD_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d{7})@")
 
 
 def retell(option: str, told: Callable) -> None:

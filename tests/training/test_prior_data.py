@@ -157,3 +157,18 @@ def test_fields_know_their_side_of_focus_fresh_and_from_the_kept_set():
         draw = get_prior(preset).draw(np.random.default_rng([int(seed), 7]))
         assert field.above_focus == draw.above_focus == drawn_above_focus(preset, int(seed))
         assert not (preset.endswith("+nominal-optics") and field.above_focus)
+
+
+def test_a_kept_field_gets_its_side_back_from_its_id_whatever_the_seed():
+    from napari_defocus_deblur.training.fields import Field
+    from napari_defocus_deblur.training.prior_data import drawn_above_focus, with_side
+
+    image = np.zeros((16, 16), np.float32)
+    seeds = range(10_000_000, 10_000_200)  # the fields of split seeds 100 and more
+    above = next(s for s in seeds if drawn_above_focus("wide", s))
+    below = next(s for s in seeds if not drawn_above_focus("wide", s))
+    for seed, side in ((above, True), (below, False)):
+        kept = Field(f"wide-{seed:07d}@10.0um", image, image, 0.0, 1.0, 10.0)
+        assert with_side(kept).above_focus is side
+    real = Field("plate-3", image, image, 0.0, 1.0, 10.0, above_focus=True)
+    assert with_side(real) is real  # not a simulated id: keeps its own side

@@ -32,7 +32,7 @@ from napari_defocus_deblur.training.prior_cache import cache_key, load_cached, s
 _VAL_SEED_BASE = 1_000_000
 
 #: The id :func:`_field` gives a simulated field: ``<preset>-<seed>@<distance>um``.
-_SIMULATED_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d{7})@")
+_SIMULATED_ID = re.compile(r"^(?P<prior>.+)-(?P<seed>\d+)@")
 
 
 @dataclass(frozen=True)
