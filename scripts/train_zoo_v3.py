@@ -49,8 +49,8 @@ on a third draw (split seed 23), for a soup of the stages' means; ``r``, ``s`` a
 continue the soup of o and p that shipped, each on its own draw (split seeds 24, 25 and
 26), to be souped in turn; ``u`` is stage t's recipe on other fresh fields (split
 seed 27) with the do-no-harm penalty counted four times on crops of fields imaged above
-focus (``harm_above_focus``). A
-stage whose run folders are gone (a new machine) and whose name the bundled weights already
+focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues it with
+stage u's recipe (split seed 28). A stage whose run folders are gone (a new machine) and whose name the bundled weights already
 hold is refused with one line: start the next stage instead of training one twice.
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
@@ -103,6 +103,7 @@ STAGES = {
     "s": ("cpu-v3s-", "v3s-", 2500),
     "t": ("cpu-v3t-", "v3t-", 2500),
     "u": ("cpu-v3u-", "v3u-", 2500),
+    "v": ("cpu-v3v-", "v3v-", 2500),
 }
 
 
