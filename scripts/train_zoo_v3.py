@@ -50,8 +50,9 @@ continue the soup of o and p that shipped, each on its own draw (split seeds 24,
 26), to be souped in turn; ``u`` is stage t's recipe on other fresh fields (split
 seed 27) with the do-no-harm penalty counted four times on crops of fields imaged above
 focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues it with
-stage u's recipe (split seed 28). A stage whose run folders are gone (a new machine) and whose name the bundled weights already
-hold is refused with one line: start the next stage instead of training one twice.
+stage u's recipe (split seed 28). A stage whose run folders are gone (a new machine)
+and whose name the bundled weights already hold is refused with one line: start the
+next stage instead of training one twice.
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
