@@ -34,8 +34,8 @@ from napari_defocus_deblur.estimate import (
     predict_depths,
     tiles_of,
 )
-from napari_defocus_deblur.simulate.field import simulate_prior_field
-from napari_defocus_deblur.simulate.prior import Prior, get_prior
+from napari_defocus_deblur.simulate.field import prior_draw, simulate_prior_field
+from napari_defocus_deblur.simulate.prior import Prior
 
 OUT = (
     Path(__file__).resolve().parents[1] / "src/napari_defocus_deblur/estimate" / COEFFICIENTS_FILE
@@ -83,7 +83,7 @@ def simulate(
             depth = float(rng.uniform(0.0, NEAR_UM))
         else:
             depth = float(rng.uniform(*DEPTH_RANGE))
-        above = get_prior(prior).draw(np.random.default_rng([s, 7])).above_focus
+        above = prior_draw(prior, s).above_focus
         offset = depth if above else -depth
         content = None
         if real and depth > 0 and rng.random() < 0.25:

@@ -88,6 +88,12 @@ def simulate_field(
     return out
 
 
+def prior_draw(prior: str | Prior, seed: int) -> Draw:
+    """The optics, camera, content style and side of focus that ``prior`` draws for the
+    field of ``seed`` (what :func:`simulate_prior_field` simulates with that seed)."""
+    return get_prior(prior).draw(np.random.default_rng([seed, 7]))
+
+
 def simulate_prior_field(
     stage_um: Iterable[float],
     *,
@@ -120,7 +126,7 @@ def simulate_prior_field(
     """
     if channel not in CHANNELS:
         raise UserInputError(f"channel must be one of {sorted(CHANNELS)}, got {channel}")
-    draw = get_prior(prior).draw(np.random.default_rng([seed, 7]))
+    draw = prior_draw(prior, seed)
     shape = (int(shape[0]), int(shape[1]))
     if content is None:
         layout = random_layout(shape, np.random.default_rng([seed, 0]), draw.style)

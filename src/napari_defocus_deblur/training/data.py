@@ -174,8 +174,8 @@ class TrainingData:
         train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
 
         def load(pair: Any) -> Field:
-            field = make_field(pair.field_id, *load_pair(pair), norm, float(depth_um))
-            return replace(field, above_focus=side == "above")
+            images = load_pair(pair)
+            return make_field(pair.field_id, *images, norm, float(depth_um), side == "above")
 
         data = cls(
             [load(p) for p in train_pairs],

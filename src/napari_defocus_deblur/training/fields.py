@@ -58,8 +58,10 @@ def make_field(
     sharp: np.ndarray,
     norm: PercentileNormalization,
     depth_um: float | None = None,
+    above_focus: bool = False,
 ) -> Field:
-    """A :class:`Field` from raw images, both normalised with the bounds of ``oof``."""
+    """A :class:`Field` from raw images, both normalised with the bounds of ``oof``
+    (``above_focus``: the field was imaged above focus)."""
     if oof.shape != sharp.shape:
         raise UserInputError(
             f"field {field_id}: out-of-focus image {oof.shape} and in-focus image "
@@ -68,7 +70,8 @@ def make_field(
     if min(oof.shape) < 16:
         raise UserInputError(f"field {field_id}: {oof.shape} is too small (16 pixels minimum)")
     lo, hi = norm.bounds(oof)
-    return Field(field_id, normalize(oof, lo, hi), normalize(sharp, lo, hi), lo, hi, depth_um)
+    oof_n, sharp_n = normalize(oof, lo, hi), normalize(sharp, lo, hi)
+    return Field(field_id, oof_n, sharp_n, lo, hi, depth_um, above_focus)
 
 
 def split_pairs(

@@ -76,18 +76,16 @@ def _field(
     images, _ = simulate_prior_field(
         [offset], prior=prior, seed=seed, shape=shape, content=content, in_focus=in_focus
     )
-    field = make_field(
-        f"{prior}-{seed:07d}@{depth:.1f}um", images[offset], images[0.0], norm, depth
-    )
-    return replace(field, above_focus=above)
+    name = f"{prior}-{seed:07d}@{depth:.1f}um"
+    return make_field(name, images[offset], images[0.0], norm, depth, above_focus=above)
 
 
 def drawn_above_focus(prior: str, seed: int) -> bool:
     """Whether the simulated field of ``seed`` under preset ``prior`` is imaged above
     focus (the preset's ``above_focus`` share, drawn from the seed)."""
-    from napari_defocus_deblur.simulate.prior import get_prior
+    from napari_defocus_deblur.simulate.field import prior_draw
 
-    return bool(get_prior(prior).draw(np.random.default_rng([seed, 7])).above_focus)
+    return bool(prior_draw(prior, seed).above_focus)
 
 
 def with_side(field: Field) -> Field:
