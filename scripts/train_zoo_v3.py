@@ -50,7 +50,8 @@ continue the soup of o and p that shipped, each on its own draw (split seeds 24,
 26), to be souped in turn; ``u`` is stage t's recipe on other fresh fields (split
 seed 27) with the do-no-harm penalty counted four times on crops of fields imaged above
 focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues it with
-stage u's recipe (split seed 28). A stage whose run folders are gone (a new machine)
+stage u's recipe (split seed 28); ``w`` is a second draw of it from the same start
+(split seed 29), for a soup. A stage whose run folders are gone (a new machine)
 and whose name the bundled weights already hold is refused with one line: start the
 next stage instead of training one twice.
 
@@ -105,6 +106,7 @@ STAGES = {
     "t": ("cpu-v3t-", "v3t-", 2500),
     "u": ("cpu-v3u-", "v3u-", 2500),
     "v": ("cpu-v3v-", "v3v-", 2500),
+    "w": ("cpu-v3w-", "v3w-", 2500),
 }
 
 
