@@ -51,9 +51,10 @@ continue the soup of o and p that shipped, each on its own draw (split seeds 24,
 seed 27) with the do-no-harm penalty counted four times on crops of fields imaged above
 focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues it with
 stage u's recipe (split seed 28); ``w`` is a second draw of it from the same start
-(split seed 29), for a soup. A stage whose run folders are gone (a new machine)
-and whose name the bundled weights already hold is refused with one line: start the
-next stage instead of training one twice.
+(split seed 29), for a soup; their soup left a told field below the input, so ``x`` counts
+the penalty on above-focus crops eight times (split seed 30). A stage whose run folders
+are gone (a new machine) and whose name the bundled weights already hold is refused with
+one line: start the next stage instead of training one twice.
 
 ``kill -TERM`` (or Ctrl-C) stops after the current step with a checkpoint. Every turn is
 appended to ``runs/v3-schedule.jsonl``. Whenever all four stand at a multiple of
@@ -107,6 +108,7 @@ STAGES = {
     "u": ("cpu-v3u-", "v3u-", 2500),
     "v": ("cpu-v3v-", "v3v-", 2500),
     "w": ("cpu-v3w-", "v3w-", 2500),
+    "x": ("cpu-v3x-", "v3x-", 2500),
 }
 
 
