@@ -1,18 +1,19 @@
 """Laptop fine-tuning: does a CPU user with a handful of field pairs gain in ~5 minutes?
 
-Simulates ``--fields`` BBBC006 fields (in focus + one defocus plane, Hoechst channel),
-then runs ``defocus-deblur train`` with its CPU defaults (crop/batch for the CPU, lr 1e-3
-with warm-up, cosine schedule over the time budget) for ``--minutes`` and prints the
-wall time and the validation PSNR/SSIM of the unprocessed input, of the network before
-training and after. Starts from the bundled model for that distance when one is
-installed, else from scratch (then "before" is a random network and the figure to
-compare with is the input baseline).
+Simulates ``--fields`` BBBC006 fields with ``defocus-deblur simulate`` (its default, the
+calibrated ``nominal`` preset; in focus z_16 and the plane ``--depth`` below it, Hoechst
+channel), then runs ``defocus-deblur train`` with its CPU defaults (crop/batch for the
+CPU, lr 1e-3 with warm-up, cosine schedule over the time budget) for ``--minutes`` and
+prints the wall time and the validation PSNR/SSIM of the unprocessed input, of the
+network before training and after. Starts, as the Train widget does, from the bundled
+model of the default family (:data:`~napari_defocus_deblur.zoo.names.DEFAULT_METHOD`)
+when one is installed, else from scratch (then "before" is a random network and the
+figure to compare with is the input baseline).
 
-The defocus plane lies *above* the simulator's focus z_16 (z_33 for 34 um: 34 um below
-z_16 is outside BBBC006), as when the figures in docs/training.md were measured; the run
-says so explicitly with ``--side above``.
+The default 32 um pairs z_00 with z_16, the distance real BBBC006 z_00 images lie below
+the set's recorded focus (``--side below``, the paper's side, is ``train``'s default).
 
-Run: python benchmarks/finetune_laptop.py [--fields 16] [--depth 34] [--minutes 5]
+Run: python benchmarks/finetune_laptop.py [--fields 16] [--depth 32] [--minutes 5]
 """
 
 from __future__ import annotations
@@ -27,23 +28,20 @@ import torch
 
 from napari_defocus_deblur.cli import main as cli
 from napari_defocus_deblur.constants import IN_FOCUS_PLANE, pair_planes
-from napari_defocus_deblur.simulate.dataset import write_dataset
-from napari_defocus_deblur.training.initialize import find_init_checkpoint
+from napari_defocus_deblur.inference.catalogue import choose_model
 
 
-def _default_init(depth: float) -> str:
-    name = f"bbbc006-{depth:g}um-sum"
-    try:
-        find_init_checkpoint(name)
-    except Exception:
-        return "scratch"
-    return name
+def default_init(depth: float) -> str:
+    """The bundled model of the default family the catalogue picks for ``depth`` (as the
+    Train widget's "auto" start does), else ``"scratch"``."""
+    entry = choose_model(depth)
+    return "scratch" if entry is None else entry.name
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fields", type=int, default=16)
-    parser.add_argument("--depth", type=float, default=34.0)
+    parser.add_argument("--depth", type=float, default=32.0)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--init", default=None, help="default: bundled model, else scratch")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -51,50 +49,37 @@ def main() -> None:
     parser.add_argument(
         "--extra", nargs=argparse.REMAINDER, default=[], help="more 'defocus-deblur train' options"
     )
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="finetune-laptop-"))
-    data = work / "data"
-    if not data.is_dir():
-        t0 = time.perf_counter()
-        planes = pair_planes(args.depth, IN_FOCUS_PLANE, "above")
-        write_dataset(data, args.fields, planes=planes, channels=(1,))
-        print(f"simulated {args.fields} fields in {time.perf_counter() - t0:.1f} s -> {data}")
-    init = args.init or _default_init(args.depth)
-    out = work / f"model-{init.replace('/', '_')}"
-    argv = [
-        "train",
-        str(data),
-        "--depth",
-        f"{args.depth:g}",
-        "--side",
-        "above",
-        "-o",
-        str(out),
-        "--device",
-        "cpu",
-        "--init",
-        init,
-        "--max-minutes",
-        f"{args.minutes:g}",
-        "--overwrite",
-        *args.extra,
-    ]
-    print("$ defocus-deblur " + " ".join(argv))
+    return parser.parse_args()
+
+
+def run_cli(argv: list[str]) -> float:
+    """Run one ``defocus-deblur`` command, echoed; its wall time (exit on failure)."""
+    print("$ defocus-deblur " + " ".join(argv), flush=True)
     t0 = time.perf_counter()
     rc = cli(argv)
-    wall = time.perf_counter() - t0
     if rc != 0:
         raise SystemExit(rc)
-    record = json.loads((out / "config.json").read_text())["training"]
-    hist = record["history"]
-    cfg = record["config"]
+    return time.perf_counter() - t0
+
+
+def simulate(data: Path, fields: int, depth: float) -> None:
+    """The simulated pairs (kept when ``data`` already holds them)."""
+    if data.is_dir():
+        return
+    plane = pair_planes(depth, IN_FOCUS_PLANE, "below")[0]
+    argv = ["simulate", str(data), "--fields", str(fields), "--planes", str(plane)]
+    seconds = run_cli([*argv, "--channels", "1", "--quiet"])
+    print(f"simulated {fields} fields (z_{plane:02d}, z_{IN_FOCUS_PLANE}) in {seconds:.1f} s")
+
+
+def report(record: dict, init: str, depth: float, wall: float) -> None:
+    """Print what the run's ``config.json`` records: data, steps, PSNR/SSIM."""
+    hist, cfg = record["history"], record["config"]
     print()
     print(f"device        : {record['device']} (torch threads {torch.get_num_threads()})")
     print(
         f"data          : {record['data']['n_train_fields']} training / "
-        f"{record['data']['n_val_fields']} validation fields, {args.depth:g} um"
+        f"{record['data']['n_val_fields']} validation fields, {depth:g} um"
     )
     print(f"init          : {init}; crop {cfg['crop']}, batch {cfg['batch']}, lr {cfg['lr']}")
     print(
@@ -111,6 +96,22 @@ def main() -> None:
         f"  (best {record['best_val_psnr']:.2f} dB)"
     )
     print(f"gain vs input : {hist[-1]['val_psnr'] - record['input_val_psnr']:+.2f} dB PSNR")
+    print(f"gain vs before: {hist[-1]['val_psnr'] - hist[0]['val_psnr']:+.2f} dB PSNR")
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="finetune-laptop-"))
+    simulate(work / "data", args.fields, args.depth)
+    init = args.init or default_init(args.depth)
+    out = work / f"model-{init.replace('/', '_')}"
+    argv = ["train", str(work / "data"), "--depth", f"{args.depth:g}", "-o", str(out)]
+    argv += ["--device", "cpu", "--init", init, "--max-minutes", f"{args.minutes:g}"]
+    wall = run_cli([*argv, "--overwrite", *args.extra])
+    record = json.loads((out / "config.json").read_text())["training"]
+    report(record, init, args.depth, wall)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ def test_train_then_resume(sim, tmp_path, capsys):
     assert "finished after 8 steps" in text
     model, info = load_checkpoint(out)
     assert model.config.scales == 2 and info["depth_um"] == 10.0
+    last, base = info["training"]["history"][-1]["val_psnr"], info["training"]["input_val_psnr"]
+    assert f"validation PSNR {last:.2f} dB ({last - base:+.2f} dB against the unprocessed" in text
     assert info["training"]["data"]["n_train_fields"] == 3
     pairing = info["training"]["data"]["pairing"]
     assert pairing == [

@@ -64,6 +64,9 @@ def test_loss_falls_and_events_are_complete(tmp_path, data):
     assert epochs[-1].val_loss < epochs[0].val_loss
     assert epochs[-1].val_psnr > epochs[0].val_psnr
     assert isinstance(events[-1], Finished) and events[-1].state is TrainState.FINISHED
+    assert events[-1].val_psnr == epochs[-1].val_psnr  # the saved weights' score
+    assert events[-1].input_val_psnr == events[0].input_val_psnr
+    assert events[-1].start_val_psnr is None  # from scratch: no model to compare with
     assert any(isinstance(e, CheckpointSaved) for e in events)
     assert not model.training
     loaded, info = load_checkpoint(tmp_path / "run")
@@ -118,6 +121,7 @@ def test_early_stopping_restores_best(tmp_path, data):
     assert events[-1].state is TrainState.EARLY_STOPPED and events[-1].steps == 9
     record = load_checkpoint(tmp_path / "es")[1]["training"]
     assert record["best_epoch"] == 1 and record["epochs"] == 3
+    assert events[-1].val_psnr == record["best_val_psnr"]  # the restored best weights
 
 
 def test_fine_tune_starts_from_checkpoint(tmp_path, data):
@@ -231,3 +235,14 @@ def test_trains_channels_last_on_cpu_and_returns_the_usual_layout(tmp_path, data
     best = load_checkpoint(tmp_path / "cl")[0]  # written contiguous, loads
     for k, v in best.state_dict().items():
         assert torch.equal(v, model.state_dict()[k]), k
+
+
+def test_fine_tuning_is_scored_against_the_model_it_started_from(tmp_path, data):
+    train(_config(tmp_path / "init"), data)
+    cfg = _config(tmp_path / "ft", init=str(tmp_path / "init"), steps=6)
+    events = list(run_training(cfg, data))
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert epochs[0].epoch == 0 and events[-1].start_val_psnr == epochs[0].val_psnr
+    assert events[-1].val_psnr == epochs[-1].val_psnr != epochs[0].val_psnr
+    assert events[-1].below_start == (epochs[-1].val_psnr < epochs[0].val_psnr)
+    assert "against the model it started from" in events[-1].outcome()

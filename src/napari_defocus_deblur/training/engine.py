@@ -192,7 +192,7 @@ def _finish(
     if state is TrainState.EARLY_STOPPED:
         session.restore_best()
     yield session.save(state)
-    yield Finished(state, session.out, session.run.step)
+    yield Finished(state, session.out, session.run.step, **session.final_scores(state))
 
 
 def train(config: TrainConfig, data: TrainingData, **kwargs: Any) -> nn.Module:

@@ -66,11 +66,49 @@ class CheckpointSaved:
 
 @dataclass(frozen=True)
 class Finished:
-    """Last event of a run."""
+    """Last event of a run.
+
+    ``val_psnr`` is the validation PSNR (dB) of the weights saved, ``start_val_psnr``
+    that of the network a fine-tuning run started from (None from scratch) and
+    ``input_val_psnr`` that of the unprocessed input; all None when the run was stopped
+    (its unfinished epoch was not validated).
+    """
 
     state: TrainState
     checkpoint: Path
     steps: int
+    val_psnr: float | None = None
+    start_val_psnr: float | None = None
+    input_val_psnr: float | None = None
+
+    @property
+    def below_start(self) -> bool:
+        """Whether the saved weights validate below the network the run started from."""
+        if self.val_psnr is None or self.start_val_psnr is None:
+            return False
+        return self.val_psnr < self.start_val_psnr
+
+    def outcome(self) -> str:
+        """One line on what the saved model scores against the input and its start.
+
+        A fine-tuned model that validates below the model it started from says so, so
+        that nobody swaps a better model for a worse one unawares ("" when unknown).
+        """
+        if self.val_psnr is None or self.input_val_psnr is None:
+            return ""
+        text = (
+            f"validation PSNR {self.val_psnr:.2f} dB "
+            f"({self.val_psnr - self.input_val_psnr:+.2f} dB against the unprocessed input"
+        )
+        if self.start_val_psnr is None:
+            return text + ")"
+        gain = self.val_psnr - self.start_val_psnr
+        if not self.below_start:
+            return f"{text}, {gain:+.2f} dB against the model it started from)"
+        return (
+            f"{text}); {-gain:.2f} dB BELOW the model it started from "
+            f"({self.start_val_psnr:.2f} dB): train longer, or keep using that model"
+        )
 
 
 Event = Started | StepEnd | EpochEnd | CheckpointSaved | Finished

@@ -69,8 +69,11 @@ def handle_event(widget: Any, event: Any) -> None:
     elif isinstance(event, Finished):
         state = event.state.value.replace("_", " ")
         widget.last_state = event.state
-        widget.status.value = f"{state} after {event.steps} steps; model in {event.checkpoint}"
-        widget.model_finished(event.checkpoint, state)
+        outcome = f"; {event.outcome()}" if event.outcome() else ""
+        widget.status.value = (
+            f"{state} after {event.steps} steps; model in {event.checkpoint}{outcome}"
+        )
+        widget.model_finished(event.checkpoint, state, event.outcome(), event.below_start)
 
 
 def _clock(seconds: float) -> str:

@@ -277,11 +277,16 @@ class TrainWidget(Container):
         self.stop_button.enabled = False
         self.resume_button.enabled = self.last_state is TrainState.STOPPED
 
-    def model_finished(self, checkpoint: Path, state_text: str) -> None:
-        """Register the new checkpoint so Deblur widgets list it at once."""
+    def model_finished(
+        self, checkpoint: Path, state_text: str, outcome: str = "", below_start: bool = False
+    ) -> None:
+        """Register the new checkpoint so Deblur widgets list it at once; say what it
+        scores (a warning when it validates below the model it started from)."""
         self.last_checkpoint = Path(checkpoint)
         registry.add(checkpoint)
-        show_info(f"training {state_text}: model saved to {checkpoint}")
+        message = f"training {state_text}: model saved to {checkpoint}"
+        message += f"; {outcome}" if outcome else ""
+        (show_warning if below_start else show_info)(message)
 
     def _on_registry_changed(self, *_: Any) -> None:
         if not is_alive(self.native):
