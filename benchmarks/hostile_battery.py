@@ -175,6 +175,13 @@ def cli(
 
 
 def cli_cases(root: Path, fx: dict[str, Path]) -> None:
+    """Every command-line case: predict, then train and export, then the rest."""
+    _predict_cases(root, fx)
+    _train_export_cases(root, fx)
+    _other_command_cases(root, fx)
+
+
+def _predict_cases(root: Path, fx: dict[str, Path]) -> None:
     ck, raw, sp = str(fx["ckpt"]), str(fx["raw"]), fx["special"]
     pred = ["predict", "--device", "cpu", "--model", ck]
     out = root / "out"
@@ -212,6 +219,10 @@ def cli_cases(root: Path, fx: dict[str, Path]) -> None:
     # a folder passed as such is plain files deblurred at --depth: no plane number is used
     z99 = [*pred, str(fx["z99"]), "-o", str(root / "o-z99")]
     cli("predict z_99 folder", z99, root, [fx["z99"]], fails=False)
+
+
+def _train_export_cases(root: Path, fx: dict[str, Path]) -> None:
+    ck = str(fx["ckpt"])
     train = ["train", str(root / "nodata"), "--depth", "10", "--steps", "1", "--device", "cpu"]
     cli("train -o checkpoint", [*train, "-o", ck], root, [fx["ckpt"]])
     cli("train --init X -o X", [*train, "--init", ck, "-o", ck], root, [fx["ckpt"]])
@@ -226,6 +237,10 @@ def cli_cases(root: Path, fx: dict[str, Path]) -> None:
         target = root / name
         target.write_bytes(b"user data")
         cli(f"export {opt} existing", ["export", ck, opt, str(target)], root, [target])
+
+
+def _other_command_cases(root: Path, fx: dict[str, Path]) -> None:
+    raw, ck = str(fx["raw"]), str(fx["ckpt"])
     cli("simulate --seed -1", ["simulate", "s1", "--seed", "-1"], root, [])
     cli("simulate --shape huge", ["simulate", "s2", "--shape", "100000", "100000"], root, [])
     sim = root / "s3"
@@ -283,8 +298,8 @@ def _finite_nonzero(out: object) -> str:
 
 
 def api_cases(root: Path, fx: dict[str, Path]) -> None:
-    from napari_defocus_deblur.estimate import estimate_defocus
-    from napari_defocus_deblur.inference import deblur, load_model, save_model
+    """Every public-API case: deblur, the device, the estimator, save/load, tiling."""
+    from napari_defocus_deblur.inference import deblur, load_model
     from napari_defocus_deblur.inference.device import resolve_device
 
     net = load_model(fx["ckpt"])
@@ -316,6 +331,13 @@ def api_cases(root: Path, fx: dict[str, Path]) -> None:
     }.items():
         api(f"deblur {label}", lambda b=bad: deblur(b, model=net))
     api("device cpu:99", lambda: resolve_device("cpu:99"))
+    _estimate_cases()
+    _save_load_cases(root, fx, net)
+    _tile_case(net)
+
+
+def _estimate_cases() -> None:
+    from napari_defocus_deblur.estimate import estimate_defocus
 
     def no_confidence(est: object) -> str:
         return "" if est.confidence == 0.0 else f"confidence {est.confidence} on no signal"
@@ -329,6 +351,11 @@ def api_cases(root: Path, fx: dict[str, Path]) -> None:
         api(f"estimate {label}", lambda i=image: estimate_defocus(i), no_confidence, refuse=False)
     api("estimate x1e300", lambda: estimate_defocus(field((128, 128)) * 1e300))
     api("estimate 'abc'", lambda: estimate_defocus("abc"))
+
+
+def _save_load_cases(root: Path, fx: dict[str, Path], net: object) -> None:
+    from napari_defocus_deblur.inference import load_model, save_model
+
     for label, kwargs in {
         "depth -5": {"depth_um": -5},
         "depth NaN": {"depth_um": float("nan")},
@@ -356,7 +383,6 @@ def api_cases(root: Path, fx: dict[str, Path]) -> None:
         record("save_model over a user config", "data loss", "config.json replaced")
     for key in ("int32", "huge", "evil"):
         api(f"load_model {key}", lambda k=key: load_model(fx[k]))
-    _tile_case(net)
 
 
 def _tile_case(net: object) -> None:

@@ -120,7 +120,7 @@ def rss_child(side: int, tiles: int) -> None:
     )
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--reps", type=int, default=2)
@@ -135,17 +135,12 @@ def main() -> None:
         "start, so the peak is reached with the first tile)",
     )
     parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    if args.rss_child:
-        rss_child(args.rss_size, args.rss_tiles)
-        return
+    return parser.parse_args()
 
+
+def print_machine(threads: int) -> None:
+    """One line naming the package, torch, numpy, the CPU and the threads; the load."""
     from napari_defocus_deblur import __version__
-    from napari_defocus_deblur.inference import deblur
-    from napari_defocus_deblur.inference.runner import prepare
-    from napari_defocus_deblur.inference.tiling import default_overlap, plan_tiles
-    from napari_defocus_deblur.model import build_model, count_parameters
 
     cpu = platform.processor()
     with open("/proc/cpuinfo") as f:
@@ -153,22 +148,25 @@ def main() -> None:
     cpu = names[0] if names else cpu
     print(
         f"napari-defocus-deblur {__version__}, torch {torch.__version__}, numpy "
-        f"{np.__version__}, {cpu}, {os.cpu_count()} cores, {args.threads} threads"
+        f"{np.__version__}, {cpu}, {os.cpu_count()} cores, {threads} threads"
     )
     print(f"load average before: {os.getloadavg()}")
-    # peak memory first, in a fresh process, while this one is still small
-    cmd = [
-        sys.executable,
-        __file__,
-        "--rss-child",
-        "--rss-size",
-        str(args.rss_size),
-        "--rss-tiles",
-        str(args.rss_tiles),
-        "--threads",
-        str(args.threads),
-    ]
+
+
+def measure_peak_rss(args: argparse.Namespace) -> None:
+    """Peak memory of ``deblur``, in a fresh process while this one is still small."""
+    cmd = [sys.executable, __file__, "--rss-child", "--rss-size", str(args.rss_size)]
+    cmd += ["--rss-tiles", str(args.rss_tiles), "--threads", str(args.threads)]
     subprocess.run(cmd, check=True)
+
+
+def time_deblur(args: argparse.Namespace) -> dict[str, dict]:
+    """Time the fused forward pass and ``deblur`` tiled and untiled (and eager)."""
+    from napari_defocus_deblur.inference import deblur
+    from napari_defocus_deblur.inference.runner import prepare
+    from napari_defocus_deblur.inference.tiling import default_overlap, plan_tiles
+    from napari_defocus_deblur.model import build_model, count_parameters
+
     torch.manual_seed(0)
     model = build_model(4, "sum").eval()
     side = args.size
@@ -183,38 +181,42 @@ def main() -> None:
     x = torch.from_numpy(image.astype(np.float32) / 4000)[None, None]
     fused = prepare(model, torch.device("cpu"), torch.float32)
     xc = x.contiguous(memory_format=torch.channels_last)
-
-    def forward(net, inp):
-        with torch.inference_mode():
-            net(inp)
-
     plan = plan_tiles((side, side), 1280, default_overlap(1280), 64)
     print(
         f"automatic tiles: {plan.n_tiles} of {plan.tile_shape} "
         f"({plan.n_tiles * plan.tile_shape[0] * plan.tile_shape[1] / side**2:.2f}x pixels)"
     )
     forward(fused, xc[..., :256, :256])  # oneDNN primitives, allocator warm-up
-    results = {
-        "forward": timed(
-            lambda: forward(fused, xc), flops, args.reps, "forward, fused, whole image"
-        ),
-        "auto": timed(
+    cases = {
+        "forward": (lambda: forward(fused, xc), "forward, fused, whole image"),
+        "auto": (
             lambda: deblur(image, model=model, device="cpu", phases=1),
-            flops,
-            args.reps,
             "deblur, automatic tiles",
         ),
-        "untiled": timed(
+        "untiled": (
             lambda: deblur(image, model=model, device="cpu", tile=side, phases=1),
-            flops,
-            args.reps,
             "deblur, untiled",
         ),
     }
     if args.eager:
-        results["eager"] = timed(
-            lambda: forward(model, x), flops, args.reps, "forward, eager NCHW, whole image"
-        )
+        cases["eager"] = (lambda: forward(model, x), "forward, eager NCHW, whole image")
+    return {key: timed(fn, flops, args.reps, label) for key, (fn, label) in cases.items()}
+
+
+def forward(net: torch.nn.Module, inp: torch.Tensor) -> None:
+    with torch.inference_mode():
+        net(inp)
+
+
+def main() -> None:
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    if args.rss_child:
+        rss_child(args.rss_size, args.rss_tiles)
+        return
+    print_machine(args.threads)
+    measure_peak_rss(args)
+    results = time_deblur(args)
     print(
         f"tiled / untiled time: {results['auto']['seconds'] / results['untiled']['seconds']:.2f}"
     )
