@@ -96,7 +96,8 @@ def report(record: dict, init: str, depth: float, wall: float) -> None:
         f"  (best {record['best_val_psnr']:.2f} dB)"
     )
     print(f"gain vs input : {hist[-1]['val_psnr'] - record['input_val_psnr']:+.2f} dB PSNR")
-    print(f"gain vs before: {hist[-1]['val_psnr'] - hist[0]['val_psnr']:+.2f} dB PSNR")
+    if init != "scratch":  # a random network's "before" says nothing
+        print(f"gain vs before: {hist[-1]['val_psnr'] - hist[0]['val_psnr']:+.2f} dB PSNR")
 
 
 def main() -> None:

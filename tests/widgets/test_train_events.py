@@ -90,3 +90,25 @@ def test_started_event_plans_the_x_axis(make_napari_viewer):
                                  input_val_ssim=0.3))  # fmt: skip
     assert widget.plot.planned_epochs == 5 and widget.plot.baseline == 20.1
     assert widget.status.value.startswith("fine-tuning: 1,234 parameters on cpu")
+
+
+def test_a_fine_tuned_model_below_its_start_is_reported_as_such(qtbot):
+    from pathlib import Path
+
+    from qtpy.QtWidgets import QWidget
+
+    from napari_defocus_deblur.training import Finished, TrainState
+    from napari_defocus_deblur.widgets._train_events import handle_event
+
+    calls, native = [], QWidget()
+    qtbot.addWidget(native)
+    widget = SimpleNamespace(status=SimpleNamespace(value=""), last_state=None, native=native)
+    widget.model_finished = lambda *args: calls.append(args)
+    worse = Finished(TrainState.FINISHED, Path("m"), 133, 26.14, 26.34, 19.5)
+    handle_event(widget, worse)
+    assert widget.status.value.startswith("finished after 133 steps; model in m; validation")
+    assert "0.20 dB BELOW the model it started from (26.34 dB)" in widget.status.value
+    assert calls[-1][2] == worse.outcome() and calls[-1][3] is True  # a warning
+    handle_event(widget, Finished(TrainState.FINISHED, Path("m"), 2261, 29.12, 26.34, 19.5))
+    assert widget.status.value.endswith("+2.78 dB against the model it started from)")
+    assert calls[-1][3] is False

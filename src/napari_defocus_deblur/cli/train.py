@@ -146,8 +146,8 @@ class _Report:
             f"{what} after {ev.steps} steps ({_fmt_time(time.perf_counter() - self.t0)}); "
             f"model written to {ev.checkpoint}"
         )
-        if ev.outcome():
-            print(ev.outcome())
+        if outcome := ev.outcome():
+            print(outcome)
         if ev.state is TrainState.STOPPED:
             print(f"continue with: defocus-deblur train ... -o {ev.checkpoint} --resume")
             return 130

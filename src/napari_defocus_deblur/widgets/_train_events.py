@@ -69,11 +69,10 @@ def handle_event(widget: Any, event: Any) -> None:
     elif isinstance(event, Finished):
         state = event.state.value.replace("_", " ")
         widget.last_state = event.state
-        outcome = f"; {event.outcome()}" if event.outcome() else ""
-        widget.status.value = (
-            f"{state} after {event.steps} steps; model in {event.checkpoint}{outcome}"
-        )
-        widget.model_finished(event.checkpoint, state, event.outcome(), event.below_start)
+        outcome = event.outcome()
+        widget.status.value = f"{state} after {event.steps} steps; model in {event.checkpoint}"
+        widget.status.value += f"; {outcome}" if outcome else ""
+        widget.model_finished(event.checkpoint, state, outcome, event.below_start)
 
 
 def _clock(seconds: float) -> str:
