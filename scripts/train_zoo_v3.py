@@ -52,7 +52,8 @@ seed 27) with the do-no-harm penalty counted four times on crops of fields image
 focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues it with
 stage u's recipe (split seed 28); ``w`` is a second draw of it from the same start
 (split seed 29), for a soup; their soup left a told field below the input, so ``x`` counts
-the penalty on above-focus crops eight times (split seed 30). A stage whose run folders
+the penalty on above-focus crops eight times (split seed 30) and ``x2`` is a second draw
+of x's recipe (split seed 31). A stage whose run folders
 are gone (a new machine) and whose name the bundled weights already hold is refused with
 one line: start the next stage instead of training one twice.
 

@@ -240,12 +240,12 @@ class Session:
     def final_scores(self, state: TrainState) -> dict[str, float | None]:
         """:class:`Finished`'s validation PSNRs for a run that ended in ``state``: of the
         saved weights, of the starting network (None from scratch) and of the input."""
-        history, run = self.run.history, self.run
+        history = self.run.history
         if state is TrainState.STOPPED or not history:
             return {}
         saved = history[-1]["val_psnr"]
         if state is TrainState.EARLY_STOPPED and self.best_weights is not None:
-            saved = run.best_val_psnr
+            saved = self.run.best_val_psnr
         first = history[0]
         start = None if self.config.from_scratch or first["epoch"] != 0 else first["val_psnr"]
         baseline = self.baseline["psnr"]

@@ -70,8 +70,10 @@ def handle_event(widget: Any, event: Any) -> None:
         state = event.state.value.replace("_", " ")
         widget.last_state = event.state
         outcome = event.outcome()
-        widget.status.value = f"{state} after {event.steps} steps; model in {event.checkpoint}"
-        widget.status.value += f"; {outcome}" if outcome else ""
+        scores = f"; {outcome}" if outcome else ""
+        widget.status.value = (
+            f"{state} after {event.steps} steps; model in {event.checkpoint}{scores}"
+        )
         widget.model_finished(event.checkpoint, state, outcome, event.below_start)
 
 
