@@ -46,8 +46,13 @@ def test_train_then_resume(sim, tmp_path, capsys):
     assert "finished after 8 steps" in text
     model, info = load_checkpoint(out)
     assert model.config.scales == 2 and info["depth_um"] == 10.0
-    last, base = info["training"]["history"][-1]["val_psnr"], info["training"]["input_val_psnr"]
-    assert f"validation PSNR {last:.2f} dB ({last - base:+.2f} dB against the unprocessed" in text
+    record = info["training"]
+    best, base, kept = record["best_val_psnr"], record["input_val_psnr"], record["kept_epoch"]
+    assert best == max(h["val_psnr"] for h in record["history"]) and kept == record["best_epoch"]
+    assert (
+        f"validation PSNR {best:.2f} dB (epoch {kept}'s weights, the best, "
+        f"{best - base:+.2f} dB against the unprocessed input)" in text
+    )
     assert info["training"]["data"]["n_train_fields"] == 3
     pairing = info["training"]["data"]["pairing"]
     assert pairing == [
@@ -202,3 +207,13 @@ def test_harm_above_focus_reaches_the_config(tmp_path):
     assert build_config(parse(base))[0].harm_above_focus == 1.0
     weighed = parse([*base, "--harm-weight", "24", "--harm-above-focus", "4"])
     assert build_config(weighed)[0].harm_above_focus == 4.0
+
+
+def test_keep_reaches_the_config(tmp_path):
+    from napari_defocus_deblur.cli import build_parser
+    from napari_defocus_deblur.cli.train import build_config
+
+    base = ["train", "--prior", "wide", "-o", str(tmp_path / "m"), "--device", "cpu"]
+    parse = build_parser().parse_args
+    assert build_config(parse(base))[0].keep == "best"
+    assert build_config(parse([*base, "--keep", "last"]))[0].keep == "last"

@@ -90,6 +90,21 @@ def test_documentation_states_units_citations_and_training():
     assert "averages the network over 4 one-pixel shifts" in text
 
 
+@pytest.mark.parametrize(
+    ("record", "says"),
+    [
+        ({"kept_epoch": 7}, "The weights are epoch 7's (the best validated)."),
+        ({"kept_epoch": None}, "The weights are the last step's."),
+        ({}, "for the blurred input.\n"),  # an older record: no word on it
+    ],
+)
+def test_documentation_says_which_weights_were_kept(record, says):
+    model = tiny()
+    info = {"depth_um": 16, "training": {"steps": 1200, "best_val_psnr": 31.2, **record}}
+    t = content.make_test_tensors(model, info, side=16)
+    assert says in content.documentation(model, info, t, parameters=1234)
+
+
 def test_architecture_phrases():
     assert "head-to-tail" in content.architecture_phrase(tiny().config)
     assert "plain U-Net" in content.architecture_phrase(tiny(scales=1).config)

@@ -64,7 +64,9 @@ def test_loss_falls_and_events_are_complete(tmp_path, data):
     assert epochs[-1].val_loss < epochs[0].val_loss
     assert epochs[-1].val_psnr > epochs[0].val_psnr
     assert isinstance(events[-1], Finished) and events[-1].state is TrainState.FINISHED
-    assert events[-1].val_psnr == epochs[-1].val_psnr  # the saved weights' score
+    best = max(epochs, key=lambda e: e.val_psnr)
+    assert events[-1].val_psnr == best.val_psnr  # the saved weights': the best epoch's
+    assert events[-1].kept_epoch == best.epoch > 0
     assert events[-1].input_val_psnr == events[0].input_val_psnr
     assert events[-1].start_val_psnr is None  # from scratch: no model to compare with
     assert any(isinstance(e, CheckpointSaved) for e in events)
@@ -113,15 +115,28 @@ def test_stop_checkpoint_resume_equals_uninterrupted(tmp_path, data):
         assert torch.equal(v, resumed.state_dict()[k]), k
 
 
-def test_early_stopping_restores_best(tmp_path, data):
+@pytest.mark.parametrize(("keep", "steps", "best_epoch"), [("best", 6, 0), ("last", 9, 1)])
+def test_early_stopping_counts_from_the_start_only_when_keeping_the_best(
+    tmp_path, data, keep, steps, best_epoch
+):
     cfg = _config(
-        tmp_path / "es", steps=60, lr=1e-9, warmup=0, early_stopping_patience=2, epoch_steps=3
+        tmp_path / "es",
+        steps=60,
+        lr=1e-9,
+        warmup=0,
+        early_stopping_patience=2,
+        epoch_steps=3,
+        keep=keep,
     )
     events = list(run_training(cfg, data))
-    assert events[-1].state is TrainState.EARLY_STOPPED and events[-1].steps == 9
+    assert events[-1].state is TrainState.EARLY_STOPPED and events[-1].steps == steps
     record = load_checkpoint(tmp_path / "es")[1]["training"]
-    assert record["best_epoch"] == 1 and record["epochs"] == 3
-    assert events[-1].val_psnr == record["best_val_psnr"]  # the restored best weights
+    assert record["best_epoch"] == best_epoch and record["epochs"] == steps // 3
+    kept = best_epoch if keep == "best" else None
+    assert record["kept_epoch"] == kept == events[-1].kept_epoch
+    last = [e for e in events if isinstance(e, EpochEnd)][-1]
+    saved = record["best_val_psnr"] if keep == "best" else last.val_psnr
+    assert events[-1].val_psnr == saved
 
 
 def test_fine_tune_starts_from_checkpoint(tmp_path, data):
@@ -243,6 +258,36 @@ def test_fine_tuning_is_scored_against_the_model_it_started_from(tmp_path, data)
     events = list(run_training(cfg, data))
     epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert epochs[0].epoch == 0 and events[-1].start_val_psnr == epochs[0].val_psnr
-    assert events[-1].val_psnr == epochs[-1].val_psnr != epochs[0].val_psnr
-    assert events[-1].below_start == (epochs[-1].val_psnr < epochs[0].val_psnr)
-    assert "against the model it started from" in events[-1].outcome()
+    best = max(epochs, key=lambda e: e.val_psnr)
+    assert events[-1].val_psnr == best.val_psnr and events[-1].kept_epoch == best.epoch
+    assert not events[-1].below_start
+    assert "the model it started from" in events[-1].outcome()
+
+
+def _spoiled_fine_tune(tmp_path, data, keep):
+    """Fine-tune a trained network at a learning rate that spoils it: (start, events,
+    saved network)."""
+    train(_config(tmp_path / "init", steps=36), data)
+    start = load_checkpoint(tmp_path / "init")[0]
+    cfg = _config(tmp_path / keep, init=str(tmp_path / "init"), lr=0.05, warmup=0, keep=keep)
+    events = list(run_training(cfg, data))
+    return start, events, load_checkpoint(tmp_path / keep)[0]
+
+
+def test_a_fine_tune_that_spoils_the_model_keeps_the_model_it_started_from(tmp_path, data):
+    start, events, saved = _spoiled_fine_tune(tmp_path, data, "best")
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert max(e.val_psnr for e in epochs[1:]) < epochs[0].val_psnr  # really spoiled
+    done = events[-1]
+    assert done.kept_epoch == 0 and done.val_psnr == done.start_val_psnr == epochs[0].val_psnr
+    assert not done.below_start and "the saved model is that model, unchanged" in done.outcome()
+    for k, v in start.state_dict().items():
+        torch.testing.assert_close(saved.state_dict()[k], v, rtol=0, atol=0)
+
+
+def test_keeping_the_last_weights_saves_the_spoiled_model_and_says_so(tmp_path, data):
+    start, events, saved = _spoiled_fine_tune(tmp_path, data, "last")
+    done, last = events[-1], [e for e in events if isinstance(e, EpochEnd)][-1]
+    assert done.kept_epoch is None and done.val_psnr == last.val_psnr
+    assert done.below_start and "BELOW the model it started from" in done.outcome()
+    assert any(not torch.equal(v, saved.state_dict()[k]) for k, v in start.state_dict().items())

@@ -30,6 +30,23 @@ def test_fine_tuning_that_lost_says_so_and_what_to_do():
     assert "keep using that model" in ev.outcome()
 
 
+def test_a_run_that_kept_its_best_epoch_names_it():
+    ev = _finished(val_psnr=29.12, start_val_psnr=26.34, input_val_psnr=19.5, kept_epoch=7)
+    assert ev.outcome() == (
+        "validation PSNR 29.12 dB (epoch 7's weights, the best, +9.62 dB against the "
+        "unprocessed input, +2.78 dB against the model it started from)"
+    )
+
+
+def test_a_fine_tune_that_never_beat_its_start_says_the_start_was_kept():
+    ev = _finished(val_psnr=26.34, start_val_psnr=26.34, input_val_psnr=19.5, kept_epoch=0)
+    assert not ev.below_start
+    assert ev.outcome().endswith(
+        "no epoch validated above the model it started from, so the saved model is that "
+        "model, unchanged"
+    )
+
+
 def test_a_stopped_run_has_no_outcome():
     ev = Finished(TrainState.STOPPED, Path("model"), 8)
     assert ev.outcome() == "" and not ev.below_start

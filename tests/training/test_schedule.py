@@ -19,6 +19,7 @@ from napari_defocus_deblur.training.schedule import (
     next_turn,
     progress,
     repeated_stage,
+    turn_config,
 )
 from tests.training.helpers import TINY, blob_pairs
 
@@ -166,3 +167,19 @@ def test_a_new_stage_or_a_resumable_run_may_start(tmp_path, data):
     (tmp_path / "new").mkdir()
     _with_init(schedule, _shipped(tmp_path / "new", ["r-earlier"]))
     assert repeated_stage(fresh) is None  # a stage the shipped weights do not hold
+
+
+def test_a_turn_keeps_its_last_weights_whatever_the_config_file_says(tmp_path, data):
+    schedule = _schedule(tmp_path, chunk=3, until=6)
+    path = schedule.config_file("sum")
+    path.write_text(json.dumps({**json.loads(path.read_text()), "keep": "best", "steps": 6}))
+    assert turn_config(schedule, "sum").keep == "last"
+    job = iter_schedule(replace(schedule, methods=("sum",)), data_for=lambda c: data)
+    try:
+        while True:
+            next(job)
+    except StopIteration as end:
+        final = end.value
+    record = json.loads((schedule.run_dir("sum") / "config.json").read_text())["training"]
+    assert final == {"sum": 6} and record["state"] == "finished"
+    assert record["kept_epoch"] is None and record["epochs"] == 2

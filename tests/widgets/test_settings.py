@@ -61,7 +61,7 @@ def test_defaults_come_from_the_core():
         plain.crop,
         plain.val_fraction,
     )
-    assert DEFAULTS["minutes"] == CPU_DEFAULT_MINUTES
+    assert DEFAULTS["minutes"] == CPU_DEFAULT_MINUTES and DEFAULTS["keep"] == plain.keep
     network = plain.model_options()
     assert {k: DEFAULTS[k] for k in ("scales", "fusion", "base_channels", "levels")} == {
         k: network[k] for k in ("scales", "fusion", "base_channels", "levels")

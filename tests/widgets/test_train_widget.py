@@ -180,6 +180,9 @@ def test_settings_map_to_train_config_fields(tmp_path):
     assert (scratch.crop, scratch.val_fraction) == (plain.crop, plain.val_fraction)
     tune = TrainConfig(output_dir=tmp_path, **config_kwargs(values, "bbbc006-sum", "cpu"))
     assert (tune.init, tune.scales, tune.fusion) == ("bbbc006-sum", None, None)
+    assert (plain.keep, tune.keep) == ("best", "best")
+    last = {**values, "keep": "last"}
+    assert TrainConfig(output_dir=tmp_path, **config_kwargs(last, "scratch", "cpu")).keep == "last"
 
 
 def test_zero_reads_auto_in_the_integer_boxes(trainer):

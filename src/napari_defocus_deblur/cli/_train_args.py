@@ -32,6 +32,7 @@ _OVERRIDES = {
     "device": "device",
     "seed": "seed",
     "patience": "early_stopping_patience",
+    "keep": "keep",
     "prior": "prior",
     "prior_fields": "prior_fields",
     "depth_sampling": "depth_sampling",
@@ -208,6 +209,13 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="early stopping after N epochs without better val PSNR (10)",
+    )
+    p.add_argument(
+        "--keep",
+        choices=("best", "last"),
+        default=None,
+        help="save the best-validating epoch's weights, the starting model included "
+        "(best, default), or the last step's (last)",
     )
     p.add_argument(
         "--no-amp", action="store_true", help="no bfloat16 autocast (CUDA, CPUs with bf16 units)"

@@ -176,11 +176,16 @@ def _training_lines(training: dict[str, Any]) -> list[str]:
     if not training:
         return ["- no training record is stored with this checkpoint."]
     get = training.get
+    kept = ""  # records written before kept_epoch existed say nothing on it
+    if "kept_epoch" in training and training["kept_epoch"] is None:
+        kept = " The weights are the last step's."
+    elif "kept_epoch" in training:
+        kept = f" The weights are epoch {training['kept_epoch']}'s (the best validated)."
     return [
         f"- training record: {get('steps', '?')} steps, {get('epochs', '?')} epochs on "
         f"{get('device', '?')} in {get('wall_time_s', '?')} s; best validation PSNR "
         f"{get('best_val_psnr', '?')} dB (epoch {get('best_epoch', '?')}) against "
-        f"{get('input_val_psnr', '?')} dB for the blurred input.",
+        f"{get('input_val_psnr', '?')} dB for the blurred input.{kept}",
     ]
 
 

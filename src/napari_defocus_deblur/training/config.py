@@ -124,6 +124,13 @@ class TrainConfig:
         paints dark rims first.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
+    keep
+        Which weights a run that ends (its length or time budget reached, or stopped
+        early) saves as its model: ``"best"`` (default), those of the epoch with the best
+        validation PSNR, the network it started from included (epoch 0), so fine-tuning
+        never leaves a model that validates below the one it started from; ``"last"``,
+        those after its last step (what a schedule whose copies are named by their step
+        count needs). A run stopped on request always saves its last weights, to resume.
     checkpoint_every
         Also write the checkpoint every this many steps (it is always written after
         every epoch and at the end).
@@ -171,6 +178,7 @@ class TrainConfig:
     harm_weight: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
     harm_above_focus: Annotated[float, Field(ge=1.0, le=20.0)] = 1.0
     early_stopping_patience: Count | None = 10
+    keep: Literal["best", "last"] = "best"
     checkpoint_every: Count | None = None
     resume: bool = False
     overwrite: bool = False

@@ -185,12 +185,11 @@ def _optimise(
 def _finish(
     session: Session, state: TrainState, losses: list[float]
 ) -> Generator[Event, None, None]:
-    """Close a partial last epoch, restore the best weights after early stopping, save."""
+    """Close a partial last epoch, settle the weights to keep (best or last), save."""
     if state is not TrainState.STOPPED and losses:  # partial last epoch
         session.run.epoch += 1
         yield session.end_epoch(losses)
-    if state is TrainState.EARLY_STOPPED:
-        session.restore_best()
+    session.keep_weights(state)
     yield session.save(state)
     yield Finished(state, session.out, session.run.step, **session.final_scores(state))
 

@@ -71,7 +71,9 @@ class Finished:
     ``val_psnr`` is the validation PSNR (dB) of the weights saved, ``start_val_psnr``
     that of the network a fine-tuning run started from (None from scratch) and
     ``input_val_psnr`` that of the unprocessed input; all None when the run was stopped
-    (its unfinished epoch was not validated).
+    (its unfinished epoch was not validated). ``kept_epoch`` is the epoch whose weights
+    were saved when the run kept its best ones (0: the network it started from), None
+    when it saved its last step's.
     """
 
     state: TrainState
@@ -80,6 +82,7 @@ class Finished:
     val_psnr: float | None = None
     start_val_psnr: float | None = None
     input_val_psnr: float | None = None
+    kept_epoch: int | None = None
 
     @property
     def below_start(self) -> bool:
@@ -91,18 +94,26 @@ class Finished:
     def outcome(self) -> str:
         """One line on what the saved model scores against the input and its start.
 
-        A fine-tuned model that validates below the model it started from says so, so
-        that nobody swaps a better model for a worse one unawares ("" when unknown).
+        It names the epoch kept when the run kept its best weights, and a fine-tuned
+        model that validates below the model it started from (a run that kept its last
+        weights) says so, so that nobody swaps a better model for a worse one unawares
+        ("" when unknown).
         """
         if self.val_psnr is None or self.input_val_psnr is None:
             return ""
+        kept = f"epoch {self.kept_epoch}'s weights, the best, " if self.kept_epoch else ""
         text = (
-            f"validation PSNR {self.val_psnr:.2f} dB "
-            f"({self.val_psnr - self.input_val_psnr:+.2f} dB against the unprocessed input"
+            f"validation PSNR {self.val_psnr:.2f} dB ({kept}"
+            f"{self.val_psnr - self.input_val_psnr:+.2f} dB against the unprocessed input"
         )
         if self.start_val_psnr is None:
             return text + ")"
         gain = self.val_psnr - self.start_val_psnr
+        if self.kept_epoch == 0:
+            return (
+                f"{text}); no epoch validated above the model it started from, "
+                "so the saved model is that model, unchanged"
+            )
         if not self.below_start:
             return f"{text}, {gain:+.2f} dB against the model it started from)"
         return (

@@ -211,7 +211,8 @@ class Session:
         return loss.item(), lr
 
     def end_epoch(self, train_losses: list[float]) -> EpochEnd:
-        """Validate, record the epoch and keep the best weights (not after epoch 0)."""
+        """Validate, record the epoch and keep the best weights (after epoch 0, the
+        starting network, only when the run keeps its best weights: ``keep="best"``)."""
         run = self.run
         metrics = validate(self.model, self.data, self.device)
         train_loss = float(np.mean(train_losses)) if train_losses else float("nan")
@@ -224,7 +225,7 @@ class Session:
                 **metrics,
             }
         )
-        if run.epoch > 0:
+        if run.epoch > 0 or self.config.keep == "best":
             self._track_best(metrics["val_psnr"])
         return EpochEnd(run.epoch, run.step, train_loss, **metrics)
 
@@ -237,26 +238,37 @@ class Session:
         else:
             run.epochs_without_improvement += 1
 
-    def final_scores(self, state: TrainState) -> dict[str, float | None]:
+    def final_scores(self, state: TrainState) -> dict[str, float | int | None]:
         """:class:`Finished`'s validation PSNRs for a run that ended in ``state``: of the
-        saved weights, of the starting network (None from scratch) and of the input."""
+        saved weights, of the starting network (None from scratch) and of the input,
+        and the epoch kept (:meth:`keep_weights`; None: the last step's weights)."""
         history = self.run.history
         if state is TrainState.STOPPED or not history:
             return {}
-        saved = history[-1]["val_psnr"]
-        if state is TrainState.EARLY_STOPPED and self.best_weights is not None:
-            saved = self.run.best_val_psnr
+        kept = [h for h in history if h["epoch"] == self.run.kept_epoch]
+        saved = (kept or history)[-1]["val_psnr"]
         first = history[0]
         start = None if self.config.from_scratch or first["epoch"] != 0 else first["val_psnr"]
-        baseline = self.baseline["psnr"]
-        return {"val_psnr": saved, "start_val_psnr": start, "input_val_psnr": baseline}
+        return {
+            "val_psnr": saved,
+            "start_val_psnr": start,
+            "input_val_psnr": self.baseline["psnr"],
+            "kept_epoch": self.run.kept_epoch,
+        }
 
-    def restore_best(self) -> None:
-        """Load the best epoch's weights back into the network, if there are any."""
-        if self.best_weights is not None:
+    def keep_weights(self, state: TrainState) -> None:
+        """Settle which weights the run saves as its model (:attr:`TrainConfig.keep`):
+        the best epoch's, loaded back into the network, or the last step's; a run
+        stopped on request keeps its last weights, to resume from."""
+        run = self.run
+        run.kept_epoch = None
+        if state is TrainState.STOPPED or self.config.keep != "best":
+            return
+        if self.best_weights is not None and run.best_epoch is not None:
             self.model.load_state_dict(
                 {k: v.to(self.device) for k, v in self.best_weights.items()}
             )
+            run.kept_epoch = run.best_epoch
 
     def save(self, state: TrainState) -> CheckpointSaved:
         """Write the checkpoint (weights, record, optimizer, progress, RNG) as one set."""

@@ -78,6 +78,7 @@ def checkpoint_info(
             "input_val_ssim": baseline["ssim"],
             "best_val_psnr": run.best_val_psnr,
             "best_epoch": run.best_epoch,
+            "kept_epoch": run.kept_epoch,
             "history": run.history,
         },
     }

@@ -148,7 +148,11 @@ def next_turn(schedule: Schedule, done: dict[str, int]) -> tuple[str, int] | Non
 
 
 def turn_config(schedule: Schedule, method: str):
-    """The :class:`TrainConfig` of ``method``'s next turn (resuming an existing run)."""
+    """The :class:`TrainConfig` of ``method``'s next turn (resuming an existing run).
+
+    A turn keeps its last weights (``keep="last"``): the copies a schedule keeps are
+    named by their step count, and the next turn continues from where this one ended.
+    """
     from napari_defocus_deblur.training.config import TrainConfig
 
     out = schedule.run_dir(method)
@@ -157,7 +161,7 @@ def turn_config(schedule: Schedule, method: str):
         output_dir=out,
         resume=steps_done(out) > 0,
         overwrite=False,
-        **dict(schedule.overrides),
+        **{"keep": "last", **dict(schedule.overrides)},
     )
 
 

@@ -49,6 +49,7 @@ class RunState:
     epochs_without_improvement: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     state: str = "running"
+    kept_epoch: int | None = None  # the best epoch whose weights were kept (None: last)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class RunState:
             "epochs_without_improvement": self.epochs_without_improvement,
             "history": self.history,
             "state": self.state,
+            "kept_epoch": self.kept_epoch,
         }
 
 

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "crop": _CONFIG["crop"],
     "batch": 0,
     "val_fraction": _CONFIG["val_fraction"],
+    "keep": _CONFIG["keep"],
     "preview_every": 20,
     "device": "auto",
     "output": None,
@@ -80,6 +81,7 @@ def train_advanced(
     crop: int,
     batch: int,
     val_fraction: float,
+    keep: str,
     preview_every: int,
     device: str,
     output: Path | None,
@@ -131,6 +133,10 @@ def build_forms(
         crop=_spin("Crop size", 16, 1024, 16, "side of the random training crops (pixels)"),
         batch=_spin("Batch", 0, 256, tip="crops per step; 0: the device's default"),
         val_fraction=_spin("Validation", 0.01, 0.9, 0.05, "share of fields held out"),
+        keep={"widget_type": "RadioButtons", "label": "Keep", "orientation": "horizontal",
+              "choices": [("best epoch", "best"), ("last step", "last")],
+              "tooltip": "the weights saved: the best-validating epoch's, the starting model "
+                         "included, or the last step's"},
         preview_every=_spin("Preview every", 0, 100000, tip="steps; 0: after every epoch"),
         device={"widget_type": "ComboBox", "label": "Device", "choices": list(devices)},
         output={"widget_type": "FileEdit", "mode": "d", "label": "Save to", "nullable": True,
@@ -179,6 +185,7 @@ def config_kwargs(values: dict[str, Any], init: str, device_type: str) -> dict[s
         "crop": int(values["crop"]),
         "batch": values["batch"] or device_defaults(device_type)["batch"],
         "val_fraction": float(values["val_fraction"]),
+        "keep": str(values["keep"]),
         "device": str(values["device"]),
     }
     if init == SCRATCH:
