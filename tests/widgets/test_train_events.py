@@ -112,3 +112,7 @@ def test_a_fine_tuned_model_below_its_start_is_reported_as_such(qtbot):
     handle_event(widget, Finished(TrainState.FINISHED, Path("m"), 2261, 29.12, 26.34, 19.5))
     assert widget.status.value.endswith("+2.78 dB against the model it started from)")
     assert calls[-1][3] is False
+    kept_start = Finished(TrainState.FINISHED, Path("m"), 133, 26.34, 26.34, 19.5, kept_epoch=0)
+    handle_event(widget, kept_start)
+    assert widget.status.value.endswith("so the saved model is that model, unchanged")
+    assert calls[-1][3] is False  # nothing lost: no warning
