@@ -1,11 +1,10 @@
 """Training configuration: one frozen pydantic dataclass, stored in every checkpoint.
 
-Field types and bounds are declared once on :class:`TrainConfig` (the distances and the
-crop read :mod:`napari_defocus_deblur.limits`); pydantic checks them, and a failure is
-one readable line (:class:`~napari_defocus_deblur.errors.UserInputError` naming the
-field and the bound). The per-device defaults (crop, batch, CPU time budget) come from
-one factory, :func:`apply_device_defaults`, used by the CLI, the Train widget and the
-files in ``configs/``.
+Field types and bounds are declared once on :class:`TrainConfig` (distances and crop
+read :mod:`napari_defocus_deblur.limits`); pydantic checks them, and a failure is one
+readable line (:class:`~napari_defocus_deblur.errors.UserInputError` naming field and
+bound). The per-device defaults (crop, batch, CPU time budget) come from one factory,
+:func:`apply_device_defaults`, used by the CLI, the Train widget and ``configs/``.
 """
 
 from __future__ import annotations
@@ -85,8 +84,7 @@ class TrainConfig:
         zero-initialised depth input); ``None`` keeps the initial network's choice.
     upsample
         ``"resize"`` (lattice-free, zoo v3) or ``"transpose"`` decoder upsampling; an
-        ``init`` network with the other kind is converted (``"resize"`` from a
-        transposed-convolution network: warm start, see
+        ``init`` network with the other kind is converted (to ``"resize"``: warm start,
         :func:`~napari_defocus_deblur.model.resize_upsampling`); ``None`` keeps the
         initial network's choice (``"resize"`` from scratch).
     prior, prior_fields, prior_depths_um, content_dir
@@ -95,9 +93,8 @@ class TrainConfig:
         optional folder of real in-focus images used as content for a quarter of them.
     depth_sampling
         How simulated fields get their distances in ``prior_depths_um``: ``"uniform"``
-        (each drawn independently; a few hundred fields leave holes of several µm) or
-        ``"stratified"`` (the range cut into one stratum per defocused field, one
-        distance drawn in each: no holes).
+        (drawn independently: holes of several µm) or ``"stratified"`` (one stratum of
+        the range per defocused field, one distance drawn in each: no holes).
     depth_jitter
         Relative spread of the distance a depth-conditioned network is *told* while it
         trains: each crop's true distance times ``exp(depth_jitter * N(0, 1))`` (0: the
@@ -105,9 +102,8 @@ class TrainConfig:
         fraction; validation always tells the true distance.
     nominal_optics_share
         Share of simulated training fields imaged with the nominal optics (calibrated
-        BBBC006: NA 0.5, defocus scale 0.9, no aberration, below focus) while camera and
-        content are still drawn from ``prior`` (preset ``<prior>+nominal-optics``); 0
-        (default): every field from ``prior``.
+        BBBC006: NA 0.5, defocus scale 0.9, below focus), camera and content still from
+        ``prior`` (preset ``<prior>+nominal-optics``); 0 (default): all from ``prior``.
     sparse_smooth_share
         Share of simulated training fields given few, smooth nuclei (preset
         ``<prior>+sparse-smooth``: content under 1 field in 250 of ``wide`` has, where a
@@ -118,19 +114,16 @@ class TrainConfig:
         (0, default: the paper's loss alone).
     harm_above_focus
         How many times the do-no-harm penalty counts a crop of a field imaged above focus
-        (1-20; 1, default: as any other). Told the distance without the side, such a field
-        carries less blur than the network is told (above focus 10 µm blurs about as
-        much as 6.6 µm below on the calibrated optics), which is where continued training
-        paints dark rims first.
+        (1-20; 1, default: as any other). Told the distance without the side, it holds
+        less blur than told (above focus 10 µm blurs as 6.6 µm below, calibrated optics),
+        where continued training paints dark rims first.
     early_stopping_patience
         Stop after this many epochs without a better validation PSNR (``None``: never).
     keep
-        Which weights a run that ends (its length or time budget reached, or stopped
-        early) saves as its model: ``"best"`` (default), those of the epoch with the best
-        validation PSNR, the network it started from included (epoch 0), so fine-tuning
-        never leaves a model that validates below the one it started from; ``"last"``,
-        those after its last step (what a schedule whose copies are named by their step
-        count needs). A run stopped on request always saves its last weights, to resume.
+        Weights a run that ends (length, time budget, early stopping) saves: ``"best"``
+        (default), the best-validating epoch's, the starting network (epoch 0) included,
+        so a fine-tune never saves a model below its start; ``"last"``, the last step's
+        (a schedule's copies). A run stopped on request saves its last, to resume.
     checkpoint_every
         Also write the checkpoint every this many steps (it is always written after
         every epoch and at the end).
