@@ -245,8 +245,8 @@ class Session:
         history = self.run.history
         if state is TrainState.STOPPED or not history:
             return {}
-        kept = [h for h in history if h["epoch"] == self.run.kept_epoch]
-        saved = (kept or history)[-1]["val_psnr"]
+        kept_best = self.run.kept_epoch is not None
+        saved = self.run.best_val_psnr if kept_best else history[-1]["val_psnr"]
         first = history[0]
         start = None if self.config.from_scratch or first["epoch"] != 0 else first["val_psnr"]
         return {
