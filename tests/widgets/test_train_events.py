@@ -28,8 +28,12 @@ def test_empty_plot_has_no_meaningless_ticks_then_spans_the_run(qtbot):
     assert low < 20.1 < high and len(plot.loss_line.get_xdata()) == 0
     plot.add_point(1, 0.2, 22.0)
     assert plot.epochs == [1.0] and len(plot.psnr_axes.get_yticks()) > 0
+    plot.mark_kept(0, 21.5)  # the starting model was kept: ringed left of epoch 1
+    assert list(plot.kept_marker.get_xdata()) == [0.0] and plot.loss_axes.get_xlim()[0] == -0.5
+    assert plot.psnr_axes.get_ylim()[0] < 21.5
     plot.clear()
     assert plot.planned_epochs is None and plot.placeholder.get_visible()
+    assert len(plot.kept_marker.get_xdata()) == 0
 
 
 def test_first_validation_line_of_a_new_network_does_not_alarm():
@@ -100,9 +104,10 @@ def test_a_fine_tuned_model_below_its_start_is_reported_as_such(qtbot):
     from napari_defocus_deblur.training import Finished, TrainState
     from napari_defocus_deblur.widgets._train_events import handle_event
 
-    calls, native = [], QWidget()
+    calls, marks, native = [], [], QWidget()
     qtbot.addWidget(native)
     widget = SimpleNamespace(status=SimpleNamespace(value=""), last_state=None, native=native)
+    widget.plot = SimpleNamespace(mark_kept=lambda *args: marks.append(args))
     widget.model_finished = lambda *args: calls.append(args)
     worse = Finished(TrainState.FINISHED, Path("m"), 133, 26.14, 26.34, 19.5)
     handle_event(widget, worse)
@@ -116,3 +121,4 @@ def test_a_fine_tuned_model_below_its_start_is_reported_as_such(qtbot):
     handle_event(widget, kept_start)
     assert widget.status.value.endswith("so the saved model is that model, unchanged")
     assert calls[-1][3] is False  # nothing lost: no warning
+    assert marks == [(0, 26.34)]  # only a run that kept its best epoch rings one

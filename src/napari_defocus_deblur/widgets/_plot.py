@@ -50,8 +50,12 @@ class TrainingPlot(QWidget):
         self.baseline_line = self.psnr_axes.axhline(
             math.nan, color="tab:orange", ls=":", lw=1, label="input (no processing)"
         )
+        (self.kept_marker,) = self.psnr_axes.plot(
+            [], [], "o", ms=9, mfc="none", mec="tab:orange", mew=1.5, label="saved model"
+        )
         self.baseline: float | None = None
         self.planned_epochs: int | None = None
+        self.kept: tuple[float, float] | None = None
         self.epochs: list[float] = []
         self.losses: list[float] = []
         self.psnrs: list[float] = []
@@ -61,6 +65,7 @@ class TrainingPlot(QWidget):
         """Forget all points, the plan and the baseline (back to the empty plot)."""
         self.baseline = None
         self.planned_epochs = None
+        self.kept = None
         self.baseline_line.set_ydata([math.nan, math.nan])
         self.epochs.clear()
         self.losses.clear()
@@ -83,6 +88,12 @@ class TrainingPlot(QWidget):
         self.epochs.append(float(epoch))
         self.losses.append(float(loss))
         self.psnrs.append(math.nan if psnr is None else float(psnr))
+        self._redraw()
+
+    def mark_kept(self, epoch: float, psnr: float) -> None:
+        """Ring the epoch whose weights the run saved (its best; 0: the starting model,
+        drawn left of epoch 1)."""
+        self.kept = (float(epoch), float(psnr))
         self._redraw()
 
     def follow_theme(self, viewer: Any) -> None:
@@ -112,6 +123,8 @@ class TrainingPlot(QWidget):
 
         self.loss_line.set_data(self.epochs, self.losses)
         self.psnr_line.set_data(self.epochs, self.psnrs)
+        kept_x, kept_y = ([self.kept[0]], [self.kept[1]]) if self.kept else ([], [])
+        self.kept_marker.set_data(kept_x, kept_y)
         self.placeholder.set_visible(not self.epochs and self.planned_epochs is None)
         has = {
             "x": bool(self.epochs) or self.planned_epochs is not None,
@@ -127,7 +140,10 @@ class TrainingPlot(QWidget):
             axes.relim()
             axes.autoscale_view()
         last = max([*self.epochs, float(self.planned_epochs or 0), 1.0])
-        self.loss_axes.set_xlim(0.5 if self.epochs or self.planned_epochs else 0.0, last + 0.5)
+        first = 0.5 if self.epochs or self.planned_epochs else 0.0
+        if self.kept is not None:
+            first = min(first, self.kept[0] - 0.5)
+        self.loss_axes.set_xlim(first, last + 0.5)
         if self.baseline is not None and not self.epochs:
             self.psnr_axes.set_ylim(self.baseline - 1.0, self.baseline + 4.0, auto=True)
         self.canvas.draw_idle()

@@ -74,6 +74,8 @@ def handle_event(widget: Any, event: Any) -> None:
         widget.status.value = (
             f"{state} after {event.steps} steps; model in {event.checkpoint}{scores}"
         )
+        if event.kept_epoch is not None and event.val_psnr is not None:
+            widget.plot.mark_kept(event.kept_epoch, event.val_psnr)
         widget.model_finished(event.checkpoint, state, outcome, event.below_start)
 
 
