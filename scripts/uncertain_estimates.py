@@ -13,7 +13,8 @@ either way and are only counted. With ``--every-field`` every field gets a row (
 median, as shipped, and each percentile); with ``--hard`` only the ``--content`` fields
 at ``--depth`` in ``--settings`` are taken (e.g. the ship rule's 60 told fields: ``--hard
 --seeds 10 --settings`` all six); ``--ramp LOW HIGH`` adds a candidate rule that tells
-the 10th percentile at confidence ``LOW`` rising linearly to the median at ``HIGH``.
+the 10th percentile at confidence ``LOW`` rising linearly to the median at ``HIGH``;
+``--shrink F ...`` adds ``F`` times the shipped one-click distance (a global factor).
 
 With ``--factors``, it prints instead the gain of the network told each factor times the
 true distance on the fields of ``--content`` at ``--depth`` µm in each of ``--settings``
@@ -25,6 +26,8 @@ Usage::
         [--model bbbc006-unet]
     python scripts/uncertain_estimates.py --every-field --seeds 1 --percentiles 25 \
         --ramp 0.3 0.9
+    python scripts/uncertain_estimates.py --every-field --seeds 2 --first 10 --percentiles \
+        --shrink 0.8 0.9 1.1
     python scripts/uncertain_estimates.py --every-field --hard --seeds 10 --settings \
         nominal above-focus narrow wide-1.5x wide-1.8x aberrated --percentiles 25 --ramp 0.3 0.9
     python scripts/uncertain_estimates.py --seeds 5 --factors 0.7 1 1.3 \
@@ -77,6 +80,7 @@ def uncertain_rows(args: argparse.Namespace) -> tuple:
         told |= {
             k: min(est.depth_um, float(np.percentile(readings, p))) for k, p in percentiles.items()
         }
+        told |= {f"x{f:g}": f * est.deblur_depth_um for f in args.shrink or ()}
         base = psnr(blurred, sharp)
         gains = {
             k: psnr(deblur(blurred, depth_um=v, model=args.model), sharp) - base
@@ -121,13 +125,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=3, help="fields per cell")
     parser.add_argument("--first", type=int, default=0, help="first seed index per cell")
-    parser.add_argument("--percentiles", type=float, nargs="+", default=[10.0, 25.0])
+    parser.add_argument("--percentiles", type=float, nargs="*", default=[10.0, 25.0])
     parser.add_argument("--model", default=f"bbbc006-{DEFAULT_METHOD}")
     parser.add_argument("--factors", type=float, nargs="+", help="told x the truth instead")
     parser.add_argument("--content", default=HARD_CONTENT)
     parser.add_argument("--depth", type=float, default=HARD_DEPTH_UM)
     parser.add_argument("--settings", nargs="+", default=["above-focus", "narrow", "aberrated"])
     parser.add_argument("--every-field", action="store_true", help="confident fields too")
+    parser.add_argument(
+        "--shrink", type=float, nargs="+", metavar="F",
+        help="also tell F x the shipped one-click distance (a global factor on the estimate)",
+    )  # fmt: skip
     parser.add_argument(
         "--hard", action="store_true", help="only --content at --depth in --settings"
     )
