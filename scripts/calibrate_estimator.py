@@ -121,10 +121,11 @@ def real_readings() -> dict:
 
 
 def features(images: np.ndarray, depths: np.ndarray):
-    """Band profiles, per-tile distance and owning field of every tile."""
+    """Band profiles, per-tile distance and owning field of every tile (side-by-side
+    tiles, as the shipped coefficients were fitted; the estimator reads overlapping ones)."""
     rows, d, owner = [], [], []
     for k, (img, depth) in enumerate(zip(images, depths)):
-        for tile in tiles_of(img.astype(np.float64), TILE):
+        for tile in tiles_of(img.astype(np.float64), TILE, stride=TILE):
             rows.append(band_profile(tile))
             d.append(depth)
             owner.append(k)

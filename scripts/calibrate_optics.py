@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_defocus_deblur.estimate import TILE, band_profile, estimate_defocus, tiles_of
 from napari_defocus_deblur.estimate import _has_signal as has_signal
-from napari_defocus_deblur.estimate import band_profile, estimate_defocus, tiles_of
 from napari_defocus_deblur.io.tiff import read_image
 from napari_defocus_deblur.simulate.camera import expose
 from napari_defocus_deblur.simulate.optics import blur
@@ -43,7 +43,7 @@ def mean_profile(images: list[np.ndarray]) -> np.ndarray:
     rows = [
         band_profile(t)
         for img in images
-        for t in tiles_of(np.asarray(img, dtype=np.float64))
+        for t in tiles_of(np.asarray(img, dtype=np.float64), TILE, stride=TILE)  # as fitted
         if has_signal(t)
     ]
     return np.mean(rows, axis=0)

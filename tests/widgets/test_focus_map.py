@@ -46,7 +46,7 @@ def test_heat_map_shows_the_plate(widget):
 
 
 def test_clicking_a_well_opens_its_fields_with_depth_maps(widget):
-    from napari_defocus_deblur.estimate import TILE
+    from napari_defocus_deblur.estimate import STRIDE, TILE
 
     viewer = widget.viewer
     widget.plot.canvas.callbacks.process(
@@ -58,7 +58,8 @@ def test_clicking_a_well_opens_its_fields_with_depth_maps(widget):
         "A01 s2 w1 (4.0 µm)", "A01 s2 w1 depth map (µm)",
     ]  # fmt: skip
     image, overlay = viewer.layers[0], viewer.layers[1]
-    assert overlay.data.shape == (2, 3) and tuple(overlay.scale) == (TILE, TILE)
+    assert overlay.data.shape == (3, 5)  # half-overlapping tiles of a 260 x 400 field
+    assert tuple(overlay.scale) == (STRIDE, STRIDE)  # one cell per tile centre
     assert overlay.data[0, 0] == pytest.approx(2.5)  # the within-field gradient
     # the overlay covers the image's centre tiles; site 2 lies beside site 1
     assert overlay.translate[0] == pytest.approx(2 + (TILE - 1) / 2)

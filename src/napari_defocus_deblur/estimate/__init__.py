@@ -1,20 +1,20 @@
 """How far out of focus is an image? ``estimate_defocus`` from the image alone.
 
 Defocus removes image power at high spatial frequencies, more the farther from focus.
-The estimator cuts the image into tiles, measures each tile's radially averaged power
-spectrum in 24 log-spaced frequency bands (relative to its strongest band, so
-brightness and contrast drop out), maps the band profile to a distance with the mean of
-five small multilayer perceptrons (24-64-64-1, ReLU; evaluated here in numpy), and takes
-the median over tiles that hold signal. The perceptrons were fitted on fields simulated
-from the ``wide`` prior (randomised optics, camera and content; a quarter of the fields
-drawn within 12 µm of focus, where the focus gate decides) and on half as many
-nominal-optics fields (``scripts/calibrate_estimator.py``), and a monotone curve fitted
-on other nominal-optics fields maps their answer to the
-depth-equivalent defocus in micrometres of stage offset for BBBC006-like optics. The
-spread of the tile estimates gives the confidence; an uncertain estimate is deblurred for
-the 10th percentile of its tiles (:func:`deblur_depth`). Anchor: Google's
-microscopeimagequality classifies defocus levels of BBBC006 tiles the same way (per-tile
-predictions, aggregated with a certainty).
+The estimator cuts the image into half-overlapping 128-pixel tiles, measures each tile's
+radially averaged power spectrum in 24 log-spaced frequency bands (relative to its
+strongest band, so brightness and contrast drop out), maps the band profile to a
+distance with the mean of five small multilayer perceptrons (24-64-64-1, ReLU; evaluated
+here in numpy), and takes the median over tiles that hold signal. The perceptrons were
+fitted on side-by-side tiles of fields simulated from the ``wide`` prior (randomised
+optics, camera and content; a quarter of the fields drawn within 12 µm of focus, where
+the focus gate decides) and of half as many nominal-optics fields
+(``scripts/calibrate_estimator.py``), and a monotone curve fitted on other nominal-optics
+fields maps their answer to the depth-equivalent defocus in micrometres of stage offset
+for BBBC006-like optics. The spread of the tile estimates gives the confidence; an
+uncertain estimate is deblurred for the 10th percentile of its tiles
+(:func:`deblur_depth`). Anchor: Google's microscopeimagequality classifies defocus levels
+of BBBC006 tiles the same way (per-tile predictions, aggregated with a certainty).
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ __all__ = [
 
 #: Tile side (pixels) of the per-tile estimates.
 TILE = 128
+#: Step (pixels) between neighbouring tiles: half a tile. A nucleus cut by one tile's
+#: border lies inside its neighbour, and a field gets about four times the readings (on
+#: sparse 260 x 348 fields at 10 µm the one click fell below the input on 1 of 60 fields
+#: instead of 3, docs/inference.md).
+STRIDE = TILE // 2
 #: The coefficients fitted by ``scripts/calibrate_estimator.py``.
 COEFFICIENTS_FILE = "coefficients.json"
 
@@ -102,18 +107,23 @@ NOT_OPTICAL = (
 )
 
 
-def tile_grid(shape: tuple[int, ...], tile: int = TILE) -> tuple[int, int, int, int]:
-    """``(ny, nx, y0, x0)``: the tiles of :func:`tiles_of` and the corner of the first."""
+def tile_grid(
+    shape: tuple[int, ...], tile: int = TILE, stride: int = STRIDE
+) -> tuple[int, int, int, int]:
+    """``(ny, nx, y0, x0)``: the tiles of :func:`tiles_of` and the corner of the first
+    (tile ``(i, j)`` starts at row ``y0 + i * stride``, column ``x0 + j * stride``)."""
     h, w = shape[-2:]
-    ny, nx = max(1, h // tile), max(1, w // tile)
-    return ny, nx, (h - ny * tile) // 2, (w - nx * tile) // 2
+    ny, nx = (max(1, (side - tile) // stride + 1) for side in (h, w))
+    covered = (tile + (ny - 1) * stride, tile + (nx - 1) * stride)
+    return ny, nx, max(0, (h - covered[0]) // 2), max(0, (w - covered[1]) // 2)
 
 
-def tiles_of(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:
-    """Non-overlapping ``tile`` x ``tile`` tiles covering the image's centre (row-major)."""
-    ny, nx, y0, x0 = tile_grid(image.shape, tile)
+def tiles_of(image: np.ndarray, tile: int = TILE, stride: int = STRIDE) -> list[np.ndarray]:
+    """``tile`` x ``tile`` tiles ``stride`` pixels apart covering the image's centre
+    (row-major; ``stride=tile``: side by side)."""
+    ny, nx, y0, x0 = tile_grid(image.shape, tile, stride)
     return [
-        image[y0 + i * tile : y0 + (i + 1) * tile, x0 + j * tile : x0 + (j + 1) * tile]
+        image[y0 + i * stride : y0 + i * stride + tile, x0 + j * stride : x0 + j * stride + tile]
         for i in range(ny)
         for j in range(nx)
     ]
@@ -184,19 +194,22 @@ class TileDepths:
     note: str = ""
 
 
-def estimate_tiles(image: np.ndarray) -> TileDepths:
+def estimate_tiles(image: np.ndarray, stride: int = STRIDE) -> TileDepths:
     """Estimate the defocus of every tile of a 2-D fluorescence image.
 
     Parameters
     ----------
     image
         2-D array (Y, X), raw camera units, at least 128 x 128 pixels.
+    stride
+        Pixels between neighbouring tiles: half a tile (the estimator's), or ``TILE``
+        for side-by-side tiles (the estimator before session 35, for comparisons).
 
     Returns
     -------
     TileDepths
-        The ``(ny, nx)`` grid of per-tile depths (µm); tile ``(i, j)`` covers rows
-        ``y0 + i * TILE`` onwards and columns ``x0 + j * TILE`` onwards
+        The ``(ny, nx)`` grid of per-tile depths (µm); tile ``(i, j)`` covers the
+        ``TILE`` rows from ``y0 + i * stride`` and columns from ``x0 + j * stride``
         (:func:`tile_grid`).
 
     Raises
@@ -206,8 +219,8 @@ def estimate_tiles(image: np.ndarray) -> TileDepths:
     """
     arr = _as_image(image)
     coef = _coefficients()
-    ny, nx, _y0, _x0 = tile_grid(arr.shape)
-    all_tiles = tiles_of(arr)
+    ny, nx, _y0, _x0 = tile_grid(arr.shape, TILE, stride)
+    all_tiles = tiles_of(arr, TILE, stride)
     has_signal = np.array([_has_signal(t) for t in all_tiles])
     signal = np.array([s and _optical(t) for t, s in zip(all_tiles, has_signal)])
     with_signal = bool(signal.any())
@@ -262,11 +275,12 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
 
 
 def estimator_id() -> str:
-    """A short fingerprint of the fitted coefficients: estimates made with another
-    fitting carry another id (a focus map reuses only rows of the same estimator)."""
+    """A short fingerprint of the fitted coefficients and the tiling: estimates made
+    with another fitting or tiling carry another id (a focus map reuses only rows of the
+    same estimator)."""
     import hashlib
 
-    text = json.dumps(_coefficients(), sort_keys=True)
+    text = json.dumps({**_coefficients(), "tiling": [TILE, STRIDE]}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

@@ -199,7 +199,7 @@ class FocusMapWidget(Container):
         return added
 
     def _add_field(self, r: Any, offset: float) -> list:
-        from napari_defocus_deblur.estimate import TILE, tile_grid
+        from napari_defocus_deblur.estimate import STRIDE, TILE, tile_grid
         from napari_defocus_deblur.focusmap import read_field
 
         name = f"{r.well} s{r.site} w{r.channel}"
@@ -220,7 +220,7 @@ class FocusMapWidget(Container):
         _ny, _nx, y0, x0 = tile_grid(image.shape)
         centre = (TILE - 1) / 2
         overlay = self.viewer.add_image(
-            r.tile_depths_um, name=f"{name} depth map (µm)", scale=(TILE, TILE),
+            r.tile_depths_um, name=f"{name} depth map (µm)", scale=(STRIDE, STRIDE),
             translate=(y0 + centre, x0 + centre + offset), colormap=OVERLAY_COLORMAP,
             opacity=0.45, contrast_limits=(0.0, max(15.0, float(r.depth_um) + 5.0)),
             interpolation2d="nearest", blending="translucent",
