@@ -1,0 +1,69 @@
+"""How much of a ship-rule verdict is the fixed set's luck? Two models told the distance
+on fresh fields, paired.
+
+The ship rule compares a candidate with the shipped zoo on the robustness set's 54 cells,
+one field each, and refuses a network told the distance more than 0.05 dB below its
+namesake. This scores model A and model B (bundled names or checkpoint folders) told the
+true distance on ``--seeds`` fresh fields per robustness cell (seed index ``--first``
+onwards; index 0 is the fixed set's own field, ``--first 0`` includes it) and prints the
+mean paired difference B - A with its standard error, per seed index (each index is one
+54-field draw like the fixed set) and over all.
+
+Usage::
+
+    python scripts/paired_told.py bbbc006-concat runs/v3ul12-steps/soup/v3ul12-avg-concat \
+        [--seeds 3] [--first 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+
+import numpy as np
+
+from napari_defocus_deblur.evaluation.told_fields import iter_fields
+from napari_defocus_deblur.inference import deblur
+from napari_defocus_deblur.metrics import psnr
+
+
+def paired_gains(model_a: str, model_b: str, seeds: int, first: int) -> list[tuple]:
+    """``(seed index, gain of A, gain of B)`` per field, both told the true distance."""
+    rows = []
+    for cell, blurred, sharp in iter_fields(seeds, None, None, first=first):
+        base = psnr(blurred, sharp)  # told as the ship rule tells: the distance, no side
+        gains = [
+            psnr(deblur(blurred, depth_um=cell.depth_um, model=m), sharp) - base
+            for m in (model_a, model_b)
+        ]
+        rows.append((cell.seed % 100, *gains))
+    return rows
+
+
+def report(rows: list[tuple]) -> None:
+    """Print per seed index and overall: mean gains and the paired difference B - A."""
+    by_index = collections.defaultdict(list)
+    for row in rows:
+        by_index[row[0]].append(row[1:])
+    for index, pairs in [*sorted(by_index.items()), ("all", [r[1:] for r in rows])]:
+        a, b = np.array(pairs).T
+        diff = b - a
+        error = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
+        print(
+            f"seed index {index}: {len(diff)} fields, A {a.mean():+.3f} dB, B {b.mean():+.3f} "
+            f"dB, B - A {diff.mean():+.3f} (standard error {error:.3f})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("model_a")
+    parser.add_argument("model_b")
+    parser.add_argument("--seeds", type=int, default=3, help="fields per cell")
+    parser.add_argument("--first", type=int, default=0, help="first seed index per cell")
+    args = parser.parse_args()
+    report(paired_gains(args.model_a, args.model_b, args.seeds, args.first))
+
+
+if __name__ == "__main__":
+    main()
