@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from napari_defocus_deblur.estimate import TILE, band_profile, estimate_defocus, tiles_of
-from napari_defocus_deblur.estimate import _has_signal as has_signal
+from napari_defocus_deblur.estimate.profile import has_signal
 from napari_defocus_deblur.io.tiff import read_image
 from napari_defocus_deblur.simulate.camera import expose
 from napari_defocus_deblur.simulate.optics import blur

@@ -59,3 +59,25 @@ def test_the_estimator_reads_with_its_coefficients_band_edges(monkeypatch):
     shifted = {**coef, "band_edges": (est.BAND_EDGES * 0.7).tolist()}
     monkeypatch.setattr(est, "_coefficients", lambda: shifted)
     assert not np.allclose(est.estimate_tiles(image).depths_um, shipped)
+
+
+def test_profiles_of_many_tiles_are_those_of_one_tile_at_a_time_bit_for_bit():
+    from napari_defocus_deblur.estimate.profile import band_profiles
+
+    rng = np.random.default_rng(3)
+    tiles = [rng.poisson(lam, size=(128, 128)).astype(float) for lam in (5.0, 80.0, 900.0)]
+    tiles.append(np.full((128, 128), 7.0))  # no power: every band at the floor
+    many = band_profiles(tiles)
+    assert many.shape == (4, 24) and np.array_equal(many[3], np.zeros(24))
+    for tile, row in zip(tiles, many):
+        window = np.outer(np.hanning(128), np.hanning(128))
+        power = np.abs(np.fft.rfft2((tile - tile.mean()) * window)) ** 2
+        radius = np.hypot(np.fft.fftfreq(128)[:, None], np.fft.rfftfreq(128)[None, :])
+        band = np.digitize(radius, np.geomspace(0.012, 0.5, 25)) - 1
+        ok = (band >= 0) & (band < 24)
+        counts = np.maximum(np.bincount(band[ok], minlength=24), 1)  # the lowest band is empty
+        mean = np.bincount(band[ok], power[ok], 24) / counts
+        logp = np.log10(mean + 1e-12)
+        np.testing.assert_allclose(row, logp - logp.max(), rtol=0, atol=1e-9)
+    assert np.array_equal(band_profiles(tiles[1:2]), many[1:2])  # alone or in company
+    assert np.array_equal(band_profiles(tiles[::-1])[::-1], many)

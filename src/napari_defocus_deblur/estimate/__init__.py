@@ -28,7 +28,14 @@ from importlib import resources
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.estimate.profile import BAND_EDGES, band_profile, predict_depths
+from napari_defocus_deblur.estimate.profile import (
+    BAND_EDGES,
+    band_profile,
+    band_profiles,
+    has_signal,
+    optical,
+    predict_depths,
+)
 from napari_defocus_deblur.estimate.uncertain import LOW_CONFIDENCE, deblur_depth
 
 __all__ = [
@@ -96,10 +103,6 @@ class DefocusEstimate:
 
 #: Largest pixel magnitude analysed: the power spectrum of larger values overflows.
 MAX_MAGNITUDE = 1e100
-#: Share of a tile's power beyond 0.5 cycles/pixel above which it is not an optical image
-#: (a microscope's transfer function falls towards high frequencies; a checkerboard has
-#: all its power there).
-MAX_CORNER_POWER = 0.5
 NO_SIGNAL = "no signal: the image is blank or constant, so its blur cannot be measured"
 NOT_OPTICAL = (
     "the image's power rises towards the highest frequencies (a pattern such as a "
@@ -133,20 +136,6 @@ def tiles_of(image: np.ndarray, tile: int = TILE, stride: int = STRIDE) -> list[
 def _coefficients() -> dict:
     path = resources.files(__package__) / COEFFICIENTS_FILE
     return json.loads(path.read_text())
-
-
-def _has_signal(tile: np.ndarray) -> bool:
-    lo, hi = np.percentile(tile, (5, 99.5))
-    return (hi - lo) > 8.0 * max(math.sqrt(max(lo, 1.0)) * 0.6, 1.0)
-
-
-def _optical(tile: np.ndarray) -> bool:
-    """Whether most of a tile's power lies within 0.5 cycles/pixel (as through a lens)."""
-    t = np.asarray(tile, dtype=np.float64)
-    power = np.abs(np.fft.rfft2(t - t.mean())) ** 2
-    radius = np.hypot(np.fft.fftfreq(t.shape[0])[:, None], np.fft.rfftfreq(t.shape[1])[None, :])
-    total = power.sum()
-    return not total > 0 or power[radius >= 0.5].sum() <= MAX_CORNER_POWER * total
 
 
 def _as_image(image: object) -> np.ndarray:
@@ -221,14 +210,15 @@ def estimate_tiles(image: np.ndarray, stride: int = STRIDE) -> TileDepths:
     coef = _coefficients()
     ny, nx, _y0, _x0 = tile_grid(arr.shape, TILE, stride)
     all_tiles = tiles_of(arr, TILE, stride)
-    has_signal = np.array([_has_signal(t) for t in all_tiles])
-    signal = np.array([s and _optical(t) for t, s in zip(all_tiles, has_signal)])
+    contrast = np.array([has_signal(t) for t in all_tiles], dtype=bool)
+    signal = contrast.copy()
+    signal[contrast] = optical([t for t, s in zip(all_tiles, contrast) if s])
     with_signal = bool(signal.any())
-    note = "" if with_signal else (NOT_OPTICAL if has_signal.any() else NO_SIGNAL)
+    note = "" if with_signal else (NOT_OPTICAL if contrast.any() else NO_SIGNAL)
     if not with_signal:
         signal[:] = True
     edges = np.asarray(coef.get("band_edges", BAND_EDGES), dtype=np.float64)
-    profiles = np.array([band_profile(t, edges) for t, s in zip(all_tiles, signal) if s])
+    profiles = band_profiles([t for t, s in zip(all_tiles, signal) if s], edges)
     estimates = predict_depths(profiles, coef)
     depths = np.full(ny * nx, np.nan)
     depths[signal] = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])

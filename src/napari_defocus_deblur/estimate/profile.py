@@ -1,7 +1,11 @@
-"""From a tile to micrometres: the band profile of its power spectrum and the fitted
-perceptrons that map profiles to a depth-equivalent defocus (``estimate_defocus``)."""
+"""From a tile to micrometres: whether a tile can be read (signal, an optical spectrum),
+the band profile of its power spectrum and the fitted perceptrons that map profiles to a
+depth-equivalent defocus (``estimate_defocus``)."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -15,25 +19,61 @@ def log_band_edges(n: int = 24) -> np.ndarray:
 BAND_EDGES = log_band_edges()
 
 
+#: Share of a tile's power beyond 0.5 cycles/pixel above which it is not an optical image
+#: (a microscope's transfer function falls towards high frequencies; a checkerboard has
+#: all its power there).
+MAX_CORNER_POWER = 0.5
+
+
+def has_signal(tile: np.ndarray) -> bool:
+    """Whether a tile's contrast stands well above its shot noise."""
+    lo, hi = np.percentile(tile, (5, 99.5))
+    return (hi - lo) > 8.0 * max(math.sqrt(max(lo, 1.0)) * 0.6, 1.0)
+
+
+def optical(tiles: list[np.ndarray]) -> np.ndarray:
+    """Whether most of each tile's power lies within 0.5 cycles/pixel (as through a lens)."""
+    if not tiles:
+        return np.zeros(0, dtype=bool)
+    h, w = tiles[0].shape
+    corner = np.hypot(np.fft.fftfreq(h)[:, None], np.fft.rfftfreq(w)[None, :]) >= 0.5
+    answers = []
+    for tile in tiles:
+        t = np.asarray(tile, dtype=np.float64)
+        power = np.abs(np.fft.rfft2(t - t.mean())) ** 2
+        total = power.sum()
+        answers.append(not total > 0 or power[corner].sum() <= MAX_CORNER_POWER * total)
+    return np.array(answers, dtype=bool)
+
+
 def band_profile(tile: np.ndarray, edges: np.ndarray = BAND_EDGES) -> np.ndarray:
     """Log10 power of a tile in the bands between ``edges`` (cycles per pixel, ascending;
     default :data:`BAND_EDGES`), minus its strongest band."""
+    return band_profiles(np.asarray(tile)[None], edges)[0]
+
+
+def band_profiles(tiles: Sequence[np.ndarray], edges: np.ndarray = BAND_EDGES) -> np.ndarray:
+    """:func:`band_profile` of each of ``tiles`` (2-D, all of one shape): ``(len(tiles),
+    bands)``. The window and every frequency's band are worked out once for all tiles
+    (repeated for each tile, that work took three times as long as the tile's FFT on a
+    2-core AVX2 CPU); the numbers are those of one tile at a time, bit for bit."""
     from scipy import fft
 
-    t = np.asarray(tile, dtype=np.float64)
-    t = t - t.mean()
-    window = np.outer(np.hanning(t.shape[0]), np.hanning(t.shape[1]))
-    power = np.abs(fft.rfft2(t * window)) ** 2
-    fy = fft.fftfreq(t.shape[0])[:, None]
-    fx = fft.rfftfreq(t.shape[1])[None, :]
-    radius = np.hypot(fy, fx)
-    index = np.digitize(radius, edges) - 1
+    h, w = np.shape(tiles[0]) if len(tiles) else (1, 1)
+    window = np.outer(np.hanning(h), np.hanning(w))
+    radius = np.hypot(fft.fftfreq(h)[:, None], fft.rfftfreq(w)[None, :])
     n = len(edges) - 1
-    ok = (index >= 0) & (index < n)
-    sums = np.bincount(index[ok], power[ok], minlength=n)
-    counts = np.bincount(index[ok], minlength=n)
-    logp = np.log10(sums / np.maximum(counts, 1) + 1e-12)
-    return logp - logp.max()
+    index = (np.digitize(radius, edges) - 1).ravel()
+    inside = np.flatnonzero((index >= 0) & (index < n))
+    band = index[inside]
+    counts = np.maximum(np.bincount(band, minlength=n), 1)
+    sums = np.empty((len(tiles), n))
+    for k, tile in enumerate(tiles):
+        t = np.asarray(tile, dtype=np.float64)
+        power = np.abs(fft.rfft2((t - t.mean()) * window)) ** 2
+        sums[k] = np.bincount(band, power.ravel()[inside], minlength=n)
+    logp = np.log10(sums / counts + 1e-12)
+    return logp - logp.max(axis=1, keepdims=True)
 
 
 def _perceptron(x: np.ndarray, layers: list[dict]) -> np.ndarray:
