@@ -120,7 +120,10 @@ def test_bundled_summation_model_exports_a_valid_bioimageio_package(tmp_path):
 
     from napari_defocus_deblur.export import check_package, export_bioimageio
 
-    result = export_bioimageio("bbbc006-34um-sum", tmp_path / "sum.zip", test_size=128)
+    # one pass: the bundled weights and their description are what this test is for; the
+    # four-phase graph passes the same check in tests/export (tiny networks), and with it
+    # this test took 3.5 min of a 2-core AVX2 CPU
+    result = export_bioimageio("bbbc006-34um-sum", tmp_path / "sum.zip", test_size=128, phases=1)
     summary = check_package(result.path)
     assert summary.status == "passed", [d.name for d in summary.details if d.status == "failed"]
     with zipfile.ZipFile(result.path) as zf:
