@@ -13,6 +13,7 @@ Usage::
 
     python scripts/paired_told.py bbbc006-concat runs/v3ul12-steps/soup/v3ul12-avg-concat \
         [--seeds 3] [--first 0]
+    python scripts/paired_told.py bbbc006-unet bbbc006-unet --phases 4 1  # one model, two runs
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from napari_defocus_deblur.inference import deblur
 from napari_defocus_deblur.metrics import psnr
 
 
-def paired_gains(model_a: str, model_b: str, seeds: int, first: int) -> list[tuple]:
-    """``(seed index, gain of A, gain of B)`` per field, both told the true distance."""
+def paired_gains(
+    model_a: str, model_b: str, seeds: int, first: int, phases: tuple = ("auto", "auto")
+) -> list[tuple]:
+    """``(seed index, gain of A, gain of B)`` per field, both told the true distance, each
+    run with its ``phases``."""
     rows = []
     for cell, blurred, sharp in iter_fields(seeds, None, None, first=first):
         base = psnr(blurred, sharp)  # told as the ship rule tells: the distance, no side
         gains = [
-            psnr(deblur(blurred, depth_um=cell.depth_um, model=m), sharp) - base
-            for m in (model_a, model_b)
+            psnr(deblur(blurred, depth_um=cell.depth_um, model=m, phases=n), sharp) - base
+            for m, n in zip((model_a, model_b), phases)
         ]
         rows.append((cell.seed % 100, *gains))
     return rows
@@ -61,8 +65,16 @@ def main() -> None:
     parser.add_argument("model_b")
     parser.add_argument("--seeds", type=int, default=3, help="fields per cell")
     parser.add_argument("--first", type=int, default=0, help="first seed index per cell")
+    parser.add_argument(
+        "--phases",
+        nargs=2,
+        default=("auto", "auto"),
+        metavar=("A", "B"),
+        help="pixel phases of A and B: auto, 1 or 4 (auto auto)",
+    )
     args = parser.parse_args()
-    report(paired_gains(args.model_a, args.model_b, args.seeds, args.first))
+    phases = tuple(n if n == "auto" else int(n) for n in args.phases)
+    report(paired_gains(args.model_a, args.model_b, args.seeds, args.first, phases))
 
 
 if __name__ == "__main__":

@@ -13,3 +13,26 @@ def test_the_report_pairs_the_two_models_field_by_field(load_script, capsys):
     )
     assert out[1].startswith("seed index 2: 2 fields, A +5.000 dB, B +4.900 dB, B - A -0.100")
     assert out[2].startswith("seed index all: 4 fields, A +4.500 dB, B +4.600 dB, B - A +0.100")
+
+
+def test_each_model_runs_with_its_own_phases(load_script, monkeypatch):
+    import numpy as np
+
+    script = load_script("paired_told")
+
+    class Cell:
+        depth_um, seed = 22.0, 107
+
+    sharp = np.arange(16.0).reshape(4, 4)
+    blurred = sharp + 1.0
+    monkeypatch.setattr(script, "iter_fields", lambda *a, **k: iter([(Cell, blurred, sharp)]))
+    calls = []
+
+    def fake_deblur(image, depth_um, model, phases):
+        calls.append((model, phases, depth_um))
+        return sharp + (0.5 if phases == 1 else 0.25)
+
+    monkeypatch.setattr(script, "deblur", fake_deblur)
+    [(index, gain_a, gain_b)] = script.paired_gains("m", "m", 1, 0, phases=(4, 1))
+    assert calls == [("m", 4, 22.0), ("m", 1, 22.0)] and index == 7
+    assert gain_b < gain_a  # the one-phase stand-in is further from the truth
