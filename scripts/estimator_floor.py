@@ -6,7 +6,9 @@ nominal-equivalent distances, then the estimator's median error against the true
 distance, the error an exact reader of nominal-equivalent micrometres would make
 (``|equivalent - true|``; not a lower bound, see ``evaluate_zoo_v3.estimator_figures``),
 and its error against the equivalent distance. The same figures are in the evaluation
-record (``scripts/evaluate_zoo_v3.py``).
+record (``scripts/evaluate_zoo_v3.py``). The last column asks what a user who states the
+optics would get: each reading mapped back through its setting's optics (the inverse of
+``nominal_equivalent_um``, sampled every 4 µm) and compared with the true distance.
 
 Usage (writes the set first if it is missing)::
 
@@ -19,8 +21,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate_zoo_v3 import estimator_figures
+from evaluate_zoo_v3 import estimator_figures, estimator_rows
 
 from napari_defocus_deblur.progress import drive
 from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
@@ -30,6 +34,25 @@ from napari_defocus_deblur.simulate.robustness import (
     iter_write_robustness_set,
     setting_optics,
 )
+
+#: Distances from focus (µm) at which each setting's blur is measured for the inverse.
+GRID_UM = np.arange(0.0, 61.0, 4.0)
+
+
+def known_optics_errors(rows: list[tuple]) -> dict[str, float]:
+    """Median |reading mapped back through the field's own optics - true distance| per
+    setting and over all (``"all"``)."""
+    errors: dict[str, list[float]] = {}
+    curves = {}
+    for setting, true, read, _, stage in rows:
+        if setting not in curves:
+            optics, sign = setting_optics(setting), np.sign(stage) or -1.0
+            curve = [nominal_equivalent_um(sign * d, optics) for d in GRID_UM]
+            curves[setting] = np.maximum.accumulate(curve)  # monotone, for the inverse
+        back = float(np.interp(read, curves[setting], GRID_UM))
+        errors.setdefault(setting, []).append(abs(back - true))
+    every = [e for v in errors.values() for e in v]
+    return {k: float(np.median(v)) for k, v in [*errors.items(), ("all", every)]}
 
 
 def main() -> None:
@@ -44,7 +67,11 @@ def main() -> None:
         eq = [nominal_equivalent_um(d if above else -d, optics) for d in ROBUSTNESS_DEPTHS_UM]
         print(f"  {setting:12s}", "  ".join(f"{z:5.1f}" for z in eq))
     figures = estimator_figures(args.set)
-    print(f"{'median |error| µm':18s} {'vs true':>8s} {'exact eq.':>9s} {'vs equiv.':>9s}")
+    known = known_optics_errors(estimator_rows(args.set))
+    print(
+        f"{'median |error| µm':18s} {'vs true':>8s} {'exact eq.':>9s} {'vs equiv.':>9s} "
+        f"{'optics known':>12s}"
+    )
     for name in [*figures["per_setting"], "all"]:
         row = [
             figures[f"{k}robustness_median_abs_error_um"]
@@ -52,7 +79,7 @@ def main() -> None:
             else figures[f"{k}per_setting"][name]
             for k in ("", "equivalent_reader_", "vs_equivalent_")
         ]
-        print(f"  {name:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f}")
+        print(f"  {name:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f} {known[name]:12.2f}")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,25 @@ def real_images(folder: str) -> list[np.ndarray]:
     return [read_image(p)[0].astype(np.float32) for p in sorted((REAL / folder).glob("*.*"))]
 
 
+def estimator_rows(folder: Path) -> list[tuple[str, float, float, float, float]]:
+    """Per robustness field: setting, true distance, the estimator's reading, the
+    nominal-equivalent distance (``simulate.equivalence``) and the signed stage offset."""
+    from napari_defocus_deblur.estimate import estimate_defocus
+    from napari_defocus_deblur.io.tiff import read_image
+    from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
+    from napari_defocus_deblur.simulate.robustness import setting_optics
+
+    rows = []
+    for e in read_manifest(folder):
+        if e["part"] != "robustness":
+            continue
+        img = read_image(folder / f"{e['name']}_blurred.tif")[0]
+        equivalent = nominal_equivalent_um(e["stage_um"], setting_optics(e["setting"]))
+        read = estimate_defocus(img).depth_um
+        rows.append((e["setting"], e["depth_um"], read, equivalent, e["stage_um"]))
+    return rows
+
+
 def estimator_figures(folder: Path) -> dict:
     """Median |error| on the set (per setting) and readings of the real images.
 
@@ -154,17 +173,8 @@ def estimator_figures(folder: Path) -> dict:
     aberrated optics).
     """
     from napari_defocus_deblur.estimate import estimate_defocus
-    from napari_defocus_deblur.io.tiff import read_image
-    from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
-    from napari_defocus_deblur.simulate.robustness import setting_optics
 
-    rows = []
-    for e in read_manifest(folder):
-        if e["part"] != "robustness":
-            continue
-        img = read_image(folder / f"{e['name']}_blurred.tif")[0]
-        equivalent = nominal_equivalent_um(e["stage_um"], setting_optics(e["setting"]))
-        rows.append((e["setting"], e["depth_um"], estimate_defocus(img).depth_um, equivalent))
+    rows = [row[:4] for row in estimator_rows(folder)]
     out = {}
     for key, error in (
         ("", lambda true, read, eq: abs(read - true)),
