@@ -66,8 +66,9 @@ def main() -> None:
         optics = setting_optics(setting)
         eq = [nominal_equivalent_um(d if above else -d, optics) for d in ROBUSTNESS_DEPTHS_UM]
         print(f"  {setting:12s}", "  ".join(f"{z:5.1f}" for z in eq))
-    figures = estimator_figures(args.set)
-    known = known_optics_errors(estimator_rows(args.set))
+    rows = estimator_rows(args.set)  # the estimator reads the set once, for both
+    figures = estimator_figures(args.set, rows)
+    known = known_optics_errors(rows)
     print(
         f"{'median |error| µm':18s} {'vs true':>8s} {'exact eq.':>9s} {'vs equiv.':>9s} "
         f"{'optics known':>12s}"

@@ -161,8 +161,9 @@ def estimator_rows(folder: Path) -> list[tuple[str, float, float, float, float]]
     return rows
 
 
-def estimator_figures(folder: Path) -> dict:
-    """Median |error| on the set (per setting) and readings of the real images.
+def estimator_figures(folder: Path, rows: list[tuple] | None = None) -> dict:
+    """Median |error| on the set (per setting) and readings of the real images
+    (``rows``: :func:`estimator_rows` of ``folder`` where the caller has read them).
 
     Besides the error against the true distance: the error of an exact reader of
     nominal-equivalent micrometres (``equivalent_reader_``, ``simulate.equivalence``),
@@ -174,7 +175,7 @@ def estimator_figures(folder: Path) -> dict:
     """
     from napari_defocus_deblur.estimate import estimate_defocus
 
-    rows = [row[:4] for row in estimator_rows(folder)]
+    rows = [row[:4] for row in (rows if rows is not None else estimator_rows(folder))]
     out = {}
     for key, error in (
         ("", lambda true, read, eq: abs(read - true)),
