@@ -27,6 +27,8 @@ _LAZY = {
     "deblur": "napari_defocus_deblur.inference",
     "load_model": "napari_defocus_deblur.inference",
     "save_model": "napari_defocus_deblur.inference",
+    "estimate_defocus": "napari_defocus_deblur.estimate",
+    "Microscope": "napari_defocus_deblur.simulate.microscope",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -103,6 +103,9 @@ def test_unreadable_file_is_skipped_and_reported(tmp_path, inputs, checkpoint, c
         (["--model", "{missing}"], "neither a checkpoint folder nor a bundled model"),
         (["--device", "tpu"], "unknown device"),
         (["--workers", "0"], "--workers must be at least 1"),
+        (["--pixel-size", "0"], "--pixel-size must be within 0.05..5"),
+        (["--immersion", "honey"], "--immersion must be one of dry, water"),
+        (["--na", "1.2"], "NA 1.2 is too wide"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, inputs, checkpoint, capsys, extra, message):
@@ -334,3 +337,24 @@ def test_side_above_tells_the_network_the_shorter_distance(tmp_path, inputs):
     source = tifffile.imread(inputs / "one.tif")
     expected = deblur(source, 3.375, model=checkpoint, device="cpu")
     np.testing.assert_array_equal(result, expected)
+
+
+def test_a_stated_microscope_converts_the_told_distance(tmp_path, inputs):
+    """1.21 times BBBC006's focal shift: 6 µm blur as 7.3 µm do under BBBC006's optics."""
+    from napari_defocus_deblur.model import condition_on_depth
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    checkpoint = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+    out = tmp_path / "out"
+    args = ["predict", str(inputs / "one.tif"), "-o", str(out), "--model", str(checkpoint)]
+    stated = ["--focal-shift-scale", "1.21", "--immersion", "dry", "--pixel-size", "0.645"]
+    assert main([*args, "--device", "cpu", "--depth", "6", *stated]) == 0
+    with tifffile.TiffFile(out / "one.tif") as tif:
+        result = tif.asarray()
+        meta = tif.shaped_metadata[0]
+    microscope = Microscope(focal_shift_scale=1.21)
+    told = microscope.bbbc006_um(6.0)
+    assert meta["depth_um"] == 6.0 and meta["told_um"] == [round(told, 2)]
+    assert told == pytest.approx(7.3, abs=0.3) and meta["microscope"] == microscope.describe()
+    source = tifffile.imread(inputs / "one.tif")
+    np.testing.assert_array_equal(result, deblur(source, told, model=checkpoint, device="cpu"))

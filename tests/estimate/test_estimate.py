@@ -128,3 +128,18 @@ def test_tiles_overlap_by_half_and_cover_the_centre():
 def test_a_field_is_read_from_every_overlapping_tile_with_signal(fields):
     est = estimate_defocus(fields[34.0])  # 256 x 384: 3 x 5 overlapping tiles
     assert 1 <= est.tiles <= 15 and est.tiles > 2 * 3
+
+
+def test_with_the_microscope_stated_the_reading_is_the_stage_offset():
+    """The robustness set's wide-1.5x fields at 34 µm blur as nominal fields at 41 µm;
+    stating their optics (1.21 times the focal shift) maps the readings back."""
+    from napari_defocus_deblur.simulate.microscope import Microscope
+    from napari_defocus_deblur.simulate.robustness import cells, simulate_cell
+
+    stated = Microscope(focal_shift_scale=1.21)
+    wide = [c for c in cells() if c.setting == "wide-1.5x" and c.depth_um == 34.0]
+    found = [estimate_defocus(simulate_cell(c)[0], stated) for c in wide]
+    assert len(found) == 3
+    assert np.median([e.depth_um for e in found]) > 38.0  # what the blur says
+    assert 31.0 <= np.median([e.stage_um for e in found]) <= 37.0  # the stage offset
+    assert estimate_defocus(simulate_cell(wide[0])[0]).stage_um is None  # nothing stated

@@ -14,6 +14,8 @@ import re
 import sys
 from typing import Any
 
+from napari_defocus_deblur.cli._channels import channel_summary, check_channels
+from napari_defocus_deblur.cli._microscope import add_microscope_arguments, microscope_from
 from napari_defocus_deblur.cli._network import add_network_argument
 from napari_defocus_deblur.cli._planes import add_plane_arguments
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
@@ -61,6 +63,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "(default: the bundled model for --depth and --fusion)",
     )
     add_plane_arguments(parser, predict=True)
+    add_microscope_arguments(parser)
     _add_runtime_arguments(parser)
     _add_output_arguments(parser)
     where = parser.add_mutually_exclusive_group()
@@ -145,6 +148,7 @@ def check_options(args: argparse.Namespace) -> None:
                 "tcp://HOST:PORT"
             )
     args.depth = check_depth(args.depth, "--depth", allow_auto=True)
+    args.microscope = microscope_from(args)
     if args.tile is not None:
         positive_int(args.tile, "--tile", 16)
     if args.overlap is not None:
@@ -164,7 +168,8 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
     from napari_defocus_deblur.inference.plan import run_models
 
     runtime = resolve_backend(args.backend, args.precision, args.device)  # fails early
-    paths = [Path(p).resolve() for p in run_models(args.model, args.depth, args.fusion, args.side)]
+    chosen = run_models(args.model, args.depth, args.fusion, args.side, args.microscope)
+    paths = [Path(p).resolve() for p in chosen]
     models = [shared_model(p) for p in paths]  # fails early on a bad checkpoint
     for model in models:
         check_tile(args.tile, args.overlap, model.config.size_multiple, prefix="--")
@@ -188,6 +193,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
         backend=args.backend,
         runtime=runtime if local else None,
         side=args.side,
+        microscope=args.microscope,
     )
     return options, (channels.pop() if len(channels) == 1 else None)
 
@@ -220,52 +226,6 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any) -> list:
     return skipped
 
 
-#: Channel warnings printed one by one before the rest are counted.
-SHOWN_WARNINGS = 5
-
-
-def _check_channels(
-    args: argparse.Namespace, jobs: list, options: Any, channel: int | None
-) -> tuple[list, int]:
-    """The jobs to run and how many files are of another channel than the model's.
-
-    Each such file gets a warning on stderr (the first :data:`SHOWN_WARNINGS`, then a
-    count); with ``--skip-other-channels`` they are left out instead of deblurred.
-    """
-    from pathlib import Path
-
-    from napari_defocus_deblur.channels import channel_of, check_channel
-
-    trained = {"channel": channel}
-    keep, other = [], 0
-    for job in jobs:
-        name = Path(job.source).name
-        message = check_channel(
-            trained, channel_of(name), image=name, model_name=options.model_name
-        )
-        if message is not None:
-            other += 1
-            if other <= SHOWN_WARNINGS:
-                verb = "skipped" if args.skip_other_channels else "warning"
-                print(f"{verb}: {message}", file=sys.stderr)
-        if message is None or not args.skip_other_channels:
-            keep.append(job)
-    if other > SHOWN_WARNINGS:
-        print(f"... and {other - SHOWN_WARNINGS} more file(s) like these", file=sys.stderr)
-    return keep, other
-
-
-def _channel_summary(args: argparse.Namespace, other: int, model_name: str) -> None:
-    if args.skip_other_channels:
-        print(f"{other} file(s) of another channel than {model_name}'s left out", file=sys.stderr)
-    else:
-        print(
-            f"{other} file(s) are of another channel than {model_name}'s: deblurred anyway, "
-            "results unreliable (--skip-other-channels leaves them out)",
-            file=sys.stderr,
-        )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command."""
     from napari_defocus_deblur.inference.files import plan_jobs
@@ -282,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
     for note in plan.notes + notes:
         print(f"note: {note}", file=sys.stderr)
     total = len(jobs)
-    jobs, other = _check_channels(args, jobs, options, channel)
+    jobs, other = check_channels(args, jobs, options, channel)
     skipped = []
     if jobs:
         with output_run(args.out, jobs):
@@ -292,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         f"deblurred {written} of {total} file(s) into {args.out} with model {options.model_name}"
     )
     if other:
-        _channel_summary(args, other, options.model_name)
+        channel_summary(args, other, options.model_name)
     if skipped:
         print(f"{len(skipped)} file(s) skipped (see above)", file=sys.stderr)
         return EXIT_SKIPPED

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from napari_defocus_deblur.estimate.profile import (
     predict_depths,
 )
 from napari_defocus_deblur.estimate.uncertain import LOW_CONFIDENCE, deblur_depth
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 __all__ = [
     "BAND_EDGES",
@@ -87,6 +91,10 @@ class DefocusEstimate:
         The distance a network is told for this image on the one-click path:
         ``depth_um``, or for an uncertain estimate the 10th percentile of the tile readings
         (:func:`deblur_depth`). None when constructed: ``depth_um``.
+    stage_um
+        ``depth_um`` as a stage offset below focus under the optics the caller stated
+        (:meth:`~napari_defocus_deblur.simulate.microscope.Microscope.stage_um`); None
+        when none were stated.
     """
 
     depth_um: float
@@ -95,6 +103,7 @@ class DefocusEstimate:
     tiles: int
     note: str = ""
     deblur_depth_um: float | None = None
+    stage_um: float | None = None
 
     def __post_init__(self) -> None:
         if self.deblur_depth_um is None:
@@ -240,13 +249,16 @@ def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
     return DefocusEstimate(depth, blur_radius_px(depth), confidence, len(estimates), "", told)
 
 
-def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
+def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) -> DefocusEstimate:
     """Estimate how far from focus a 2-D fluorescence image was taken.
 
     Parameters
     ----------
     image
         2-D array (Y, X), raw camera units, at least 128 x 128 pixels.
+    microscope
+        The optics the image was taken with, when known: the answer then also gives the
+        stage offset under them (``stage_um``).
 
     Returns
     -------
@@ -261,7 +273,10 @@ def estimate_defocus(image: np.ndarray) -> DefocusEstimate:
     UserInputError
         Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
-    return defocus_from_tiles(estimate_tiles(image))
+    found = defocus_from_tiles(estimate_tiles(image))
+    if microscope is None:
+        return found
+    return replace(found, stage_um=microscope.stage_um(found.depth_um))
 
 
 def estimator_id() -> str:

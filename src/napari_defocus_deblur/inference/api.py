@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -41,6 +41,9 @@ from napari_defocus_deblur.inference.plan import RunPlan, plan_run
 from napari_defocus_deblur.inference.runner import run_batches
 from napari_defocus_deblur.normalization import PercentileNormalization
 from napari_defocus_deblur.progress import drive, with_signature_of
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
 #: Pixels after which GPU memory is handed back to the driver at the end of a call.
@@ -81,6 +84,7 @@ def iter_deblur(
     backend: str | Backend = "auto",
     phases: int | str = "auto",
     side: str | Sequence[str] = "below",
+    microscope: Microscope | None = None,
     plan: RunPlan | None = None,
 ) -> Generator[TileProgress, None, np.ndarray]:
     """Generator version of :func:`deblur`: yields :class:`TileProgress`, returns the array.
@@ -105,6 +109,7 @@ def iter_deblur(
             overlap=overlap,
             phases=phases,
             side=side,
+            microscope=microscope,
         )
     return (yield from run_plan(arr, plan, out_dtype))
 
@@ -167,6 +172,12 @@ def deblur(
         ``depth_um`` is deblurred for a shorter distance, allowing for the focal shift
         of BBBC006's optics (10 µm above: 8.4 µm), as the bundled networks learnt below
         focus; estimated distances need no side (they read the blur).
+    microscope
+        The optics the image was taken with, when they are not BBBC006's
+        (:class:`~napari_defocus_deblur.simulate.microscope.Microscope`: aperture, pixel
+        size, emission, immersion and sample indices): a told ``depth_um`` is then the
+        stage offset under them, and the bundled networks are told the distance at which
+        BBBC006's optics blur as much (:mod:`~.units`).
     plan
         A :class:`~.plan.RunPlan` from :func:`~.plan.plan_run` for this image.
     progress

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -23,6 +23,9 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.files import Job, read_input, write_output
 from napari_defocus_deblur.inference.plan import RunPlan, plan_run
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class PredictOptions:
     backend: str = "auto"
     threads: int | None = None
     side: str = "below"
+    microscope: Microscope | None = None  # the optics stated (None: BBBC006's)
     runtime: Backend | None = None  # backend/precision/device resolved once (serial runs)
 
 
@@ -78,6 +82,7 @@ def _metadata(
         "model": plan.model_name,
         "depth_um": job.depth_um if recorded else plan.depth,
         "side": options.side,
+        "microscope": options.microscope and options.microscope.describe(),
         "told_um": [round(p.depth_um, 2) for p in plan.planes],
         "model_depth_um": None if trained is None else float(trained),
         "fusion": plan.info.get("fusion", options.fusion),
@@ -107,6 +112,7 @@ def _deblur(
         phases=options.phases,
         metadata_depth_um=None if job is None else job.depth_um,
         side=options.side,
+        microscope=options.microscope,
         checked=True,
     )
     dtype = None if options.output_dtype == "float32" else options.output_dtype

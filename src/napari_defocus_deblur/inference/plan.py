@@ -6,16 +6,17 @@ stable (other modules and the widgets import them):
 
 - :func:`plan_run` ``(source, depth="auto", model=None, device="auto", backend="auto",
   precision="auto", *, fusion, channel, channel_axis, tile, overlap, phases="auto",
-  metadata_depth_um, side="below", models, checked) -> RunPlan``
+  metadata_depth_um, side="below", microscope=None, models, checked) -> RunPlan``
 - :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (a :class:`PlaneDepth`
   per unit the network sees: ``depth_um``, ``origin`` :data:`TOLD`/:data:`METADATA`/
-  :data:`ESTIMATED`, ``confidence``, ``side``, ``stage_um``; :mod:`.plane_depths`),
+  :data:`ESTIMATED`, ``confidence``, ``side``, ``stage_um``, ``stated_um``;
+  :mod:`.plane_depths`),
   ``model`` (:class:`ModelEntry` or None), ``model_name``, ``runtime``
   (:class:`~.device.Backend`), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
   ``channel_axis``, ``phases`` (:mod:`.phases`); ``device``, ``precision``, ``backend``,
   ``depths_um``, ``describe()``.
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
-- :func:`run_models` ``(model, depth, fusion, side="below") -> list[Path]``: the
+- :func:`run_models` ``(model, depth, fusion, side="below", microscope=None) -> list[Path]``: the
   checkpoints a run over many images may use, known before any image is read
   (``predict`` checks them first).
 
@@ -24,7 +25,9 @@ each plane's recorded distance (``metadata_depth_um``) when there is one, else t
 distance its estimate is deblurred for (``DefocusEstimate.deblur_depth_um``). A number
 is used as told; 0.0 µm is a distance like any other. Told and recorded distances of
 planes on the other side of focus (``side``) than the network learnt are deblurred for
-a distance allowing for the focal shift (:mod:`.side`). The model, when not given, is
+a distance allowing for the focal shift (:mod:`.side`); told under a stated
+``microscope``, they are converted to BBBC006's optics for networks that learnt those
+(:mod:`.units`). The model, when not given, is
 the catalogue's choice (:func:`~.catalogue.choose_model`) at the median of the planes'
 distances.
 """
@@ -35,7 +38,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -72,8 +75,12 @@ from napari_defocus_deblur.inference.plane_depths import (
 )
 from napari_defocus_deblur.inference.side import check_side, distance_for_network, trained_side
 from napari_defocus_deblur.inference.tiling import TilePlan
+from napari_defocus_deblur.inference.units import in_network_units
 from napari_defocus_deblur.model.config import ModelConfig
 from napari_defocus_deblur.zoo import names
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 __all__ = [
     "ESTIMATED",
@@ -151,6 +158,7 @@ def plan_run(
     phases: int | str = "auto",
     metadata_depth_um: float | Sequence[float | None] | None = None,
     side: Sides = "below",
+    microscope: Microscope | None = None,
     models: Sequence[ModelEntry] | None = None,
     checked: bool = False,
 ) -> RunPlan:
@@ -181,6 +189,10 @@ def plan_run(
         or one per 2-D plane; told and recorded distances above focus are deblurred for
         a distance allowing for the focal shift (:mod:`.side`). Estimates read
         the blur and need no side.
+    microscope
+        The optics the image was taken with (:class:`~napari_defocus_deblur.simulate.
+        microscope.Microscope`), when they differ from BBBC006's: told and recorded
+        distances are converted to the blur BBBC006's optics have there (:mod:`.units`).
     models
         Candidates for the model choice (a widget's list); None: the bundled models,
         strictly of ``fusion`` (:func:`~.catalogue.choose_model`).
@@ -198,7 +210,7 @@ def plan_run(
     if model is None:
         flat, _ = split_units(arr, 1, channel_axis)
         check_finite(flat)
-        planes = plane_depths(flat, wanted, metadata_depth_um, side=side)
+        planes = plane_depths(flat, wanted, metadata_depth_um, side=side, microscope=microscope)
         below = for_network(planes, "below")  # as the bundled zoo, which learnt below focus
         pick = float(np.median([p.depth_um for p in below]))
         model = choose_model(pick, fusion, channel, among=models, strict=models is None)
@@ -210,9 +222,10 @@ def plan_run(
     units, _ = split_units(arr, net.config.in_channels, channel_axis)
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
-        planes = plane_depths(units, wanted, metadata_depth_um, net.config.conditioned, side)
+        conditioned = net.config.conditioned
+        planes = plane_depths(units, wanted, metadata_depth_um, conditioned, side, microscope)
     if net.config.conditioned:  # what the network is told (others only chose by it)
-        planes = for_network(planes, trained_side(info))
+        planes = for_network(in_network_units(planes, info, microscope), trained_side(info))
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
     notes += depth_notes(planes) + phase_notes
@@ -221,17 +234,23 @@ def plan_run(
 
 
 def run_models(
-    model: str | None, depth: float | str, fusion: str | None, side: str = "below"
+    model: str | None,
+    depth: float | str,
+    fusion: str | None,
+    side: str = "below",
+    microscope: Microscope | None = None,
 ) -> list[Path]:
     """The checkpoint folders a run over many images may use, before any is read:
     ``model`` when given; else the catalogue's choice at a told ``depth`` (on ``side`` of
-    focus: the distance a below-focus network is told); with ``"auto"``
+    focus, under ``microscope``: the distance a below-focus network is told); with ``"auto"``
     every bundled model of ``fusion`` (None: the default family), as each image gets
     :func:`plan_run`'s choice at its own distance."""
     if model:
         return [resolve_model_path(model)]
     if depth != "auto":
-        below = distance_for_network(float(depth), check_side(side))
+        side = check_side(side)
+        bbbc006 = microscope.bbbc006_um(float(depth), side) if microscope else float(depth)
+        below = distance_for_network(bbbc006, side)
         return [choose_model(below, fusion, strict=True).path]
     method = fusion or names.DEFAULT_METHOD
     found = [

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from napari_defocus_deblur.estimate import LOW_CONFIDENCE
 from napari_defocus_deblur.inference.checks import check_depth
 from napari_defocus_deblur.inference.side import check_side, distance_for_network
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 #: Where a plane's distance came from.
 TOLD, METADATA, ESTIMATED = "told", "metadata", "estimated"
@@ -30,7 +34,9 @@ class PlaneDepth:
 
     ``side`` is the side of focus the plane lies on (estimates read the blur in
     micrometres below focus); ``stage_um`` the stage offset it was given when the
-    network is told another distance (:func:`for_network`), else None.
+    network is told another distance (:func:`for_network`), else None; ``stated_um``
+    the distance given under a stated microscope when it was converted to BBBC006's
+    optics (:func:`plane_depths`), else None.
     """
 
     depth_um: float
@@ -38,13 +44,17 @@ class PlaneDepth:
     confidence: float | None = None
     side: str = "below"
     stage_um: float | None = None
+    stated_um: float | None = None
 
     def describe(self) -> str:
-        """E.g. ``"34 µm (told)"``, ``"21.5 µm (estimated, confidence 0.82)"`` or
-        ``"8.4 µm (told 10 µm above focus)"``."""
+        """E.g. ``"34 µm (told)"``, ``"21.5 µm (estimated, confidence 0.82)"``,
+        ``"8.4 µm (told 10 µm above focus)"`` or ``"41.1 µm (told 34 µm below focus
+        with the stated microscope)"``."""
         sure = f", confidence {self.confidence:.2f}" if self.confidence is not None else ""
-        given = f" {round(self.stage_um, 1):g} µm {self.side} focus" if self.converted else ""
-        return f"{round(self.depth_um, 1):g} µm ({self.origin}{given}{sure})"
+        given = self.stated_um if self.stated_um is not None else self.stage_um
+        text = f" {round(given, 1):g} µm {self.side} focus" if given is not None else ""
+        text += " with the stated microscope" if self.stated_um is not None else ""
+        return f"{round(self.depth_um, 1):g} µm ({self.origin}{text}{sure})"
 
     @property
     def converted(self) -> bool:
@@ -70,14 +80,17 @@ def plane_depths(
     recorded: float | Sequence[float | None] | None,
     estimate: bool = True,
     side: Sides = "below",
+    microscope: Microscope | None = None,
 ) -> tuple[PlaneDepth, ...]:
     """One :class:`PlaneDepth` per unit (N, C, H, W): told, recorded or estimated, each
-    a stage offset on its ``side``; none when a plane would need an estimate that is
-    not ``estimate``-d (unused distance)."""
+    a stage offset on its ``side`` under BBBC006's optics (told and recorded distances
+    under a stated ``microscope`` are converted, keeping what was given in
+    ``stated_um``); none when a plane would need an estimate that is not ``estimate``-d
+    (unused distance)."""
     n = units.shape[0]
     sides = per_plane_sides(side, n)
     if wanted != "auto":
-        return tuple(PlaneDepth(float(wanted), TOLD, side=s) for s in sides)
+        return tuple(_given(float(wanted), TOLD, s, microscope) for s in sides)
     if recorded is None or isinstance(recorded, int | float):
         recorded = [recorded] * n
     recorded = list(recorded)
@@ -90,13 +103,20 @@ def plane_depths(
     for unit, told, plane_side in zip(units, recorded, sides):
         if told is not None:
             depth = float(check_depth(told, allow_auto=False))
-            out.append(PlaneDepth(depth, METADATA, side=plane_side))
+            out.append(_given(depth, METADATA, plane_side, microscope))
             continue
         from napari_defocus_deblur.estimate import estimate_defocus
 
         guess = estimate_defocus(unit[0])
         out.append(PlaneDepth(float(guess.deblur_depth_um), ESTIMATED, float(guess.confidence)))
     return tuple(out)
+
+
+def _given(depth_um: float, origin: str, side: str, microscope: Microscope | None) -> PlaneDepth:
+    """A told or recorded distance, converted to BBBC006's optics under ``microscope``."""
+    if microscope is None or microscope.is_bbbc006:
+        return PlaneDepth(depth_um, origin, side=side)
+    return PlaneDepth(microscope.bbbc006_um(depth_um, side), origin, side=side, stated_um=depth_um)
 
 
 def for_network(planes: Sequence[PlaneDepth], network_side: str) -> tuple[PlaneDepth, ...]:
@@ -126,13 +146,31 @@ def depth_notes(planes: Sequence[PlaneDepth]) -> list[str]:
             f"down to {worst:.2f}), so they were deblurred for the low end of their tiles' "
             "readings; give the distance if you know it"
         )
+    return notes + _side_notes(planes) + _microscope_notes(planes)
+
+
+def _side_notes(planes: Sequence[PlaneDepth]) -> list[str]:
     moved = [p for p in planes if p.converted]
-    if moved:
-        first = moved[0]
-        other = "below" if first.side == "above" else "above"
-        notes.append(
-            f"{len(moved)} of {len(planes)} plane(s) lie {first.side} focus: "
-            f"{first.stage_um:g} µm {first.side} was deblurred for {first.depth_um:.1f} µm, "
-            f"allowing for the focal shift, as the network learnt planes {other} focus"
-        )
-    return notes
+    if not moved:
+        return []
+    first = moved[0]
+    other = "below" if first.side == "above" else "above"
+    given = first.stated_um if first.stated_um is not None else first.stage_um
+    return [
+        f"{len(moved)} of {len(planes)} plane(s) lie {first.side} focus: "
+        f"{given:g} µm {first.side} was deblurred for {first.depth_um:.1f} µm, "
+        f"allowing for the focal shift, as the network learnt planes {other} focus"
+    ]
+
+
+def _microscope_notes(planes: Sequence[PlaneDepth]) -> list[str]:
+    stated = [p for p in planes if p.stated_um is not None]
+    if not stated:
+        return []
+    first = stated[0]
+    equal = first.stage_um if first.converted else first.depth_um
+    return [
+        f"the stated microscope blurs {first.stated_um:g} µm {first.side} focus as "
+        f"BBBC006's optics blur {equal:.1f} µm, the micrometres the network learnt: "
+        f"{len(stated)} of {len(planes)} told distance(s) converted"
+    ]

@@ -13,7 +13,9 @@ can beat it on optics it is not told about.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -33,11 +35,55 @@ def blur_radius_px(stage_um: float, optics: Optics, wavelength_nm: float) -> flo
     return encircled_radius_px(kernel, ENERGY_FRACTION)
 
 
-@lru_cache(maxsize=4)
-def _nominal_curve(wavelength_nm: float) -> np.ndarray:
+#: The nominal curves shipped with the package (``python scripts/nominal_blur_table.py``
+#: writes them; :func:`_nominal_curve` recomputes when the calibration has moved on).
+TABLE_FILE = "nominal_blur.json"
+
+
+def nominal_curve_table(wavelength_nm: float = CHANNELS[1][1]) -> dict:
+    """The nominal optics' 80 %-energy radius (pixels) at :data:`CURVE_UM` below and
+    above focus, with the optics and wavelength it was computed for (JSON-ready)."""
     nominal = PRESETS["nominal"].draw(np.random.default_rng(0)).optics  # fixed values
-    radii = [blur_radius_px(-z, nominal, wavelength_nm) for z in CURVE_UM]
-    return np.maximum.accumulate(np.asarray(radii))  # monotone, for the inverse
+    radii = {
+        side: [blur_radius_px(sign * z, nominal, wavelength_nm) for z in CURVE_UM]
+        for side, sign in (("below", -1.0), ("above", 1.0))
+    }
+    return {"optics": nominal.to_dict(), "wavelength_nm": wavelength_nm, **radii}
+
+
+@lru_cache(maxsize=8)
+def _nominal_curve(wavelength_nm: float, sign: float = -1.0) -> np.ndarray:
+    side = "above" if sign > 0 else "below"
+    nominal = PRESETS["nominal"].draw(np.random.default_rng(0)).optics
+    try:
+        table = json.loads(resources.files(__package__).joinpath(TABLE_FILE).read_text())
+        current = table["optics"] == nominal.to_dict() and table["wavelength_nm"] == wavelength_nm
+        current = current and len(table[side]) == len(CURVE_UM)
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: recompute
+        current = False
+    if not current:
+        table = {side: [blur_radius_px(sign * z, nominal, wavelength_nm) for z in CURVE_UM]}
+    return np.maximum.accumulate(np.asarray(table[side]))  # monotone, for the inverse
+
+
+def distance_for_radius(radius_px: float, curve: np.ndarray) -> float:
+    """The distance (µm, :data:`CURVE_UM`) at which a monotone radius ``curve`` reaches
+    ``radius_px``; beyond its end, extrapolated along its last 10 µm."""
+    if radius_px > curve[-1]:  # beyond the curve: the radius grows linearly with distance
+        slope = (curve[-1] - curve[-11]) / (CURVE_UM[-1] - CURVE_UM[-11])
+        return CURVE_UM[-1] + (radius_px - curve[-1]) / slope
+    return float(np.interp(radius_px, curve, CURVE_UM))
+
+
+def nominal_offset_um(
+    stage_um: float, optics: Optics, wavelength_nm: float = CHANNELS[1][1]
+) -> float:
+    """The stage offset, on the same side of focus, at which the nominal optics blur as
+    much as ``optics`` do at ``stage_um`` (signed, negative below focus; equal radius
+    holding 80 % of the PSF's energy, in pixels)."""
+    sign = 1.0 if stage_um > 0 else -1.0
+    radius = blur_radius_px(stage_um, optics, wavelength_nm)
+    return sign * distance_for_radius(radius, _nominal_curve(float(wavelength_nm), sign))
 
 
 def nominal_equivalent_um(
@@ -61,12 +107,49 @@ def nominal_equivalent_um(
         scale 0.9) with the same 80 %-energy radius; equals ``abs(stage_um)`` for the
         nominal optics below focus.
     """
-    curve = _nominal_curve(float(wavelength_nm))
     radius = blur_radius_px(stage_um, optics, wavelength_nm)
-    if radius > curve[-1]:  # beyond the curve: the radius grows linearly with distance
-        slope = (curve[-1] - curve[-11]) / (CURVE_UM[-1] - CURVE_UM[-11])
-        return CURVE_UM[-1] + (radius - curve[-1]) / slope
-    return float(np.interp(radius, curve, CURVE_UM))
+    return distance_for_radius(radius, _nominal_curve(float(wavelength_nm)))
+
+
+#: Stage offsets (µm from focus) at which :func:`stage_offset_um` measures the optics'
+#: blur (linear in between; beyond: extrapolated).
+STAGE_GRID_UM = tuple(float(z) for z in np.arange(0.0, 81.0, 4.0))
+#: Nominal-equivalent distance (µm) past which :func:`stage_offset_um` measures no
+#: farther offsets (the estimator reads at most 44 µm).
+FARTHEST_EQUIVALENT_UM = 60.0
+
+
+@lru_cache(maxsize=32)
+def _equivalent_curve(optics: Optics, sign: float, wavelength_nm: float) -> np.ndarray:
+    """``(offsets, equivalents)``: :func:`nominal_equivalent_um` along
+    :data:`STAGE_GRID_UM` on one side, made monotone, up to the first offset past
+    :data:`FARTHEST_EQUIVALENT_UM`."""
+    rows = []
+    for z in STAGE_GRID_UM:
+        rows.append((z, nominal_equivalent_um(sign * z, optics, wavelength_nm)))
+        if rows[-1][1] > FARTHEST_EQUIVALENT_UM and len(rows) > 2:
+            break
+    curve = np.asarray(rows)
+    curve[:, 1] = np.maximum.accumulate(curve[:, 1])
+    return curve
+
+
+def stage_offset_um(
+    equivalent_um: float,
+    optics: Optics,
+    above: bool = False,
+    wavelength_nm: float = CHANNELS[1][1],
+) -> float:
+    """The inverse of :func:`nominal_equivalent_um`: the distance from focus (µm, on the
+    side ``above`` says) at which ``optics`` blur as much as the nominal optics
+    ``equivalent_um`` below focus; what a reading of the estimator means under known
+    optics (measured every 4 µm, linear in between and beyond)."""
+    curve = _equivalent_curve(optics, 1.0 if above else -1.0, float(wavelength_nm))
+    offsets, equivalents = curve[:, 0], curve[:, 1]
+    if equivalent_um > equivalents[-1]:  # beyond: extrapolate along the last step
+        slope = (offsets[-1] - offsets[-2]) / max(equivalents[-1] - equivalents[-2], 1e-9)
+        return float(offsets[-1] + (equivalent_um - equivalents[-1]) * slope)
+    return float(np.interp(equivalent_um, equivalents, offsets))
 
 
 #: Spatial frequencies (cycles per pixel) where nuclei carry their detail at BBBC006

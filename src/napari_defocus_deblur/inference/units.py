@@ -1,0 +1,60 @@
+"""Which micrometres a network learnt: BBBC006's optics, or its own training data's.
+
+The bundled networks, and every network trained on the simulator or on BBBC006, learnt
+distances under BBBC006's optics: a distance told under another microscope is
+converted to them (:func:`~.plane_depths.plane_depths`). A network fine-tuned on a
+user's own z-stacks learnt that microscope's stage offsets instead: it is told
+distances as given, and estimates (which read BBBC006 micrometres) converted to the
+stated microscope (:func:`in_network_units`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from napari_defocus_deblur.inference.plane_depths import ESTIMATED, PlaneDepth
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+#: Training-record sources of simulated data start with this.
+PRIOR_SOURCE = "prior:"
+
+
+def learnt_bbbc006_um(info: Mapping[str, Any] | None) -> bool:
+    """Did the network learn distances under BBBC006's optics? True for simulated data
+    (source ``prior:...``), BBBC006 plane pairings and networks without a training
+    record (bundled or freshly built); False for z-stacks and arrays of one's own."""
+    training = (info or {}).get("training")
+    data = training.get("data") if isinstance(training, Mapping) else None
+    if not isinstance(data, Mapping):
+        return True
+    if str(data.get("source", "")).startswith(PRIOR_SOURCE):
+        return True
+    pairing = data.get("pairing")
+    return (
+        isinstance(pairing, list)
+        and bool(pairing)
+        and all(isinstance(p, Mapping) and p.get("blurred_plane") is not None for p in pairing)
+    )
+
+
+def in_network_units(
+    planes: Sequence[PlaneDepth], info: Mapping[str, Any] | None, microscope: Microscope | None
+) -> tuple[PlaneDepth, ...]:
+    """``planes`` (BBBC006 micrometres) as a network is told them: unchanged for a network
+    that learnt BBBC006's optics; for one that learnt its own data's micrometres, told
+    distances as the user gave them and estimates converted to ``microscope``."""
+    if microscope is None or learnt_bbbc006_um(info):
+        return tuple(planes)
+    out = []
+    for plane in planes:
+        if plane.stated_um is not None:
+            out.append(replace(plane, depth_um=plane.stated_um, stated_um=None))
+        elif plane.origin == ESTIMATED:
+            out.append(replace(plane, depth_um=microscope.stage_um(plane.depth_um)))
+        else:
+            out.append(plane)
+    return tuple(out)
