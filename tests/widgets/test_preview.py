@@ -79,7 +79,7 @@ def test_estimate_sets_the_knob_and_shows_confidence(viewer_and_widget, qtbot, m
 
     _, widget = viewer_and_widget
     sure = DefocusEstimate(27.3, 6.1, 0.4, 4)
-    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: sure)
+    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane, microscope=None: sure)
     widget.depth.button.native.click()
     qtbot.waitUntil(lambda: "confidence" in widget.depth.label.value, timeout=WAIT_MS)
     assert widget.depth_um() == 27.5  # the knob's half-micrometre steps
@@ -99,7 +99,7 @@ def test_an_uncertain_estimate_sets_the_knob_to_the_distance_auto_uses(
 
     _, widget = viewer_and_widget
     unsure = DefocusEstimate(14.1, 3.0, 0.23, 2, "", 8.3)
-    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane: unsure)
+    monkeypatch.setattr(_deblur_job, "estimate_plane", lambda plane, microscope=None: unsure)
     widget.depth.button.native.click()
     qtbot.waitUntil(lambda: "confidence" in widget.depth.label.value, timeout=WAIT_MS)
     assert widget.depth_um() == 8.5

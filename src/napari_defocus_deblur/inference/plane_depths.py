@@ -51,10 +51,18 @@ class PlaneDepth:
         ``"8.4 µm (told 10 µm above focus)"`` or ``"41.1 µm (told 34 µm below focus
         with the stated microscope)"``."""
         sure = f", confidence {self.confidence:.2f}" if self.confidence is not None else ""
-        given = self.stated_um if self.stated_um is not None else self.stage_um
-        text = f" {round(given, 1):g} µm {self.side} focus" if given is not None else ""
+        moved = self.converted or self.stated_um is not None
+        text = f" {round(self.given_um, 1):g} µm {self.side} focus" if moved else ""
         text += " with the stated microscope" if self.stated_um is not None else ""
         return f"{round(self.depth_um, 1):g} µm ({self.origin}{text}{sure})"
+
+    @property
+    def given_um(self) -> float:
+        """The distance as it was given: under the stated microscope, else the stage
+        offset, else (unconverted) the distance the network is told."""
+        if self.stated_um is not None:
+            return self.stated_um
+        return self.stage_um if self.stage_um is not None else self.depth_um
 
     @property
     def converted(self) -> bool:
@@ -155,10 +163,9 @@ def _side_notes(planes: Sequence[PlaneDepth]) -> list[str]:
         return []
     first = moved[0]
     other = "below" if first.side == "above" else "above"
-    given = first.stated_um if first.stated_um is not None else first.stage_um
     return [
         f"{len(moved)} of {len(planes)} plane(s) lie {first.side} focus: "
-        f"{given:g} µm {first.side} was deblurred for {first.depth_um:.1f} µm, "
+        f"{first.given_um:g} µm {first.side} was deblurred for {first.depth_um:.1f} µm, "
         f"allowing for the focal shift, as the network learnt planes {other} focus"
     ]
 

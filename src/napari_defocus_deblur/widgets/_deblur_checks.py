@@ -21,6 +21,7 @@ from napari_defocus_deblur.widgets._common import (
 )
 from napari_defocus_deblur.widgets._deblur_form import DEPTH_RANGE_UM
 from napari_defocus_deblur.widgets._layout import word_wrap
+from napari_defocus_deblur.widgets._microscope import stated_microscope
 from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model, plane_sides
 
 NO_METADATA_HINT = "this layer records no distance from focus: set it here or Estimate"
@@ -32,11 +33,15 @@ def estimate_text(
     confidence: float,
     deblur_um: float | None = None,
     lead: str = "estimate",
+    stage_um: float | None = None,
 ) -> str:
     """``"estimate 31.6 µm · blur 7.2 px · confidence 0.82"`` (+ a hint when low; for an
     uncertain estimate the lower distance it is deblurred for,
-    ``DefocusEstimate.deblur_depth_um``; ``lead`` names what ``depth`` is)."""
+    ``DefocusEstimate.deblur_depth_um``; ``lead`` names what ``depth`` is; ``stage_um``:
+    what it means under a stated microscope)."""
     parts = [f"{lead} {depth:.1f} µm"]
+    if stage_um is not None:
+        parts[0] += f" ({stage_um:.1f} µm on your microscope)"
     if blur is not None:
         parts.append(f"blur {blur:.1f} px")
     parts.append(f"confidence {confidence:.2f}")
@@ -65,6 +70,7 @@ class DepthControl:
         self.button = PushButton(text="Estimate depth")
         self.label = word_wrap(Label(value=""))
         self.last_estimate: Any = None
+        self.microscope: Any = None  # the optics stated for the last estimate
         self.worker: Any = None
         self.button.changed.connect(lambda *_: self.estimate())
 
@@ -111,10 +117,13 @@ class DepthControl:
             data = check_image_layer(layer, self.viewer, role="input")
             index = current_plane_index(layer, self.viewer) if data.ndim > 2 else ()
             plane = np.asarray(data[index], dtype=np.float32)
+            self.microscope = stated_microscope(self.settings)
         except Exception as exc:
             report_exception(exc, "Estimating the depth")
             return
-        worker = create_worker(estimate_plane, plane, _start_thread=False, _ignore_errors=True)
+        worker = create_worker(
+            estimate_plane, plane, self.microscope, _start_thread=False, _ignore_errors=True
+        )
         worker.returned.connect(self._on_estimate)
         worker.errored.connect(lambda exc: report_exception(exc, "Estimating the depth"))
         self.button.enabled = False
@@ -129,14 +138,29 @@ class DepthControl:
             if self.settings.depth_source.value != "auto":
                 self.settings.depth_source.value = "manual"
         told = float(estimate.deblur_depth_um)  # what "auto" would tell the network
-        self.set_depth(round(told * 2) / 2)
+        stated = self.microscope  # the knob is then a stage offset under it
+        self.set_depth(round((stated.stage_um(told) if stated else told) * 2) / 2)
         self.label.value = estimate_text(
             float(estimate.depth_um),
             float(estimate.blur_radius_px),
             float(estimate.confidence),
             told,
+            stage_um=estimate.stage_um,
         )
         self.on_estimated()
+
+    def show_result(self, result: Any) -> None:
+        """After a run: the distance the network was told for estimated planes; a stale
+        estimate (which would contradict the result) is cleared."""
+        if result.estimated:
+            self.label.value = estimate_text(
+                float(np.mean(result.depths_um)),
+                None,
+                min(result.confidences),
+                lead="deblurred for",
+            )
+        elif self.label.value.startswith(("estimate", "deblurred for")):
+            self.label.value = ""
 
 
 def renamed_note(layer: Any) -> str:

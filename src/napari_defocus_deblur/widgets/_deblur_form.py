@@ -12,6 +12,11 @@ from napari_defocus_deblur.channels import channel_of
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.limits import SLIDER_DEPTH_UM
 from napari_defocus_deblur.widgets._layers import user_layers
+from napari_defocus_deblur.widgets._microscope import (
+    MICROSCOPE_DEFAULTS,
+    MICROSCOPE_FIELDS,
+    show_microscope,
+)
 from napari_defocus_deblur.widgets._models import (
     choice_label,
     layer_depth_um,
@@ -49,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "device": "auto",
     "backend": "auto",
     "live_preview": True,
+    **MICROSCOPE_DEFAULTS,
 }
 
 
@@ -61,6 +67,12 @@ def deblur_settings(
     device: str,
     backend: str,
     live_preview: bool,
+    own_microscope: bool,
+    na: float,
+    pixel_size_um: float,
+    emission_nm: float,
+    immersion: str,
+    sample_index: float,
 ) -> None:
     """Settings of the Deblur widget: magicgui builds the persisted form from this."""
 
@@ -71,9 +83,9 @@ def build_form(
     backend_choices: Sequence[tuple[str, str]],
 ) -> SettingsForm:
     """The settings form: depth source, value (µm) and side of focus, fusion, model,
-    device, backend, live preview."""
+    device, backend, live preview, and the microscope (shown when it is not BBBC006's)."""
     low, high = DEPTH_RANGE_UM
-    return settings_form(
+    form = settings_form(
         deblur_settings,
         DEFAULTS,
         depth_source={
@@ -122,7 +134,11 @@ def build_form(
             "text": "live preview (current slice)",
             "tooltip": "re-run on the current slice shortly after every change",
         },
+        **MICROSCOPE_FIELDS,
     )
+    show_microscope(form)
+    form.own_microscope.changed.connect(lambda *_: show_microscope(form))
+    return form
 
 
 def model_choice_list(

@@ -57,6 +57,7 @@ class DeblurJob:
     preview: bool = False
     backend: str = "auto"
     sides: tuple[str, ...] | None = None
+    microscope: Any = None  # the optics stated (None: BBBC006's)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
     plan = plan_run(
         plane, job.depth, job.model, job.device, job.backend, fusion=job.fusion,
         channel=job.channel, metadata_depth_um=recorded, models=list(job.models) or None,
-        side=side,
+        side=side, microscope=job.microscope,
     )  # fmt: skip
     if plan.planes:
         return plan, plan.planes[0]
@@ -114,7 +115,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         plane = np.asarray(job.data[index], dtype=np.float32)
         plan, depth = plan_plane(job, k, plane)
         depths.append(float(depth.depth_um))
-        stage.append(float(depth.stage_um if depth.converted else depth.depth_um))
+        stage.append(float(depth.given_um))
         sides.append(depth.side)
         if depth.confidence is not None:
             confidences.append(float(depth.confidence))
@@ -146,11 +147,12 @@ def plane_indices(shape: Sequence[int], current: tuple[int, ...] | None) -> tupl
     return tuple(np.ndindex(*lead))
 
 
-def estimate_plane(plane: np.ndarray) -> Any:
-    """The defocus estimate of one plane (``DefocusEstimate``: depth, blur radius, confidence)."""
+def estimate_plane(plane: np.ndarray, microscope: Any = None) -> Any:
+    """The defocus estimate of one plane (``DefocusEstimate``: depth, blur radius,
+    confidence; with a stated ``microscope`` also the stage offset under it)."""
     from napari_defocus_deblur.estimate import estimate_defocus
 
-    return estimate_defocus(np.asarray(plane, dtype=np.float32))
+    return estimate_defocus(np.asarray(plane, dtype=np.float32), microscope)
 
 
 def runs_on(device: str, backend: str) -> str:

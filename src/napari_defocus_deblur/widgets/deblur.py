@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from magicgui.widgets import Container, PushButton
 
 from napari_defocus_deblur.channels import channel_of
@@ -21,7 +20,7 @@ from napari_defocus_deblur.widgets._common import (
     settle_dock,
 )
 from napari_defocus_deblur.widgets._compare import ComparePair, CompareSection, pair_for
-from napari_defocus_deblur.widgets._deblur_checks import ChannelCheck, DepthControl, estimate_text
+from napari_defocus_deblur.widgets._deblur_checks import ChannelCheck, DepthControl
 from napari_defocus_deblur.widgets._deblur_form import (
     AUTO_MODEL,
     DEFAULTS,
@@ -37,6 +36,7 @@ from napari_defocus_deblur.widgets._layout import (
     row,
     scroll_wrap,
 )
+from napari_defocus_deblur.widgets._microscope import MICROSCOPE_DEFAULTS, stated_microscope
 from napari_defocus_deblur.widgets._models import backend_choices, device_choices
 from napari_defocus_deblur.widgets._results import find_result
 from napari_defocus_deblur.widgets._settings import restore_defaults
@@ -114,7 +114,8 @@ class DeblurWidget(Container):
         s.depth_um.changed.connect(self._on_depth_value)
         for widget in (s.fusion, s.model):
             widget.changed.connect(lambda *_: self._sync_model())
-        for name in ("depth_source", "depth_um", "side", "fusion", "model", "device", "backend"):
+        for name in ("depth_source", "depth_um", "side", "fusion", "model", "device", "backend",
+                     *MICROSCOPE_DEFAULTS):  # fmt: skip
             s[name].changed.connect(self._request_preview)
         s.live_preview.changed.connect(self._request_preview)
         self.channel.use_button.changed.connect(lambda *_: self.channel.use(self.settings.model))
@@ -258,6 +259,7 @@ class DeblurWidget(Container):
             model=choice if chosen else None,  # None: the plan's choice per plane
             models=tuple(self.models), fusion=(choice.method if chosen else None) or self.fusion(),
             channel=channel_of(layer), device=device, preview=preview, backend=backend,
+            microscope=stated_microscope(self.settings),
         )  # fmt: skip
         name = choice.name if chosen else f"auto ({choice.name})"
         return layer, job, current, f"{name}, {runs_on(device, backend)}"
@@ -283,15 +285,7 @@ class DeblurWidget(Container):
         return bool(self.settings.live_preview.value) and self.image.value is not None
 
     def _after_result(self, result: Any) -> None:
-        if result.estimated:  # the distances the network was told for the estimates
-            self.depth.label.value = estimate_text(
-                float(np.mean(result.depths_um)),
-                None,
-                min(result.confidences),
-                lead="deblurred for",
-            )
-        elif self.depth.label.value.startswith(("estimate", "deblurred for")):
-            self.depth.label.value = ""  # a stale estimate would contradict the result
+        self.depth.show_result(result)
         self.compare.update_metrics()
 
     def comparison_pair(self) -> ComparePair | None:

@@ -1,0 +1,69 @@
+"""The Deblur dock's microscope: hidden until ticked, then distances are its stage offsets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.estimate import DefocusEstimate
+from napari_defocus_deblur.simulate.microscope import Microscope
+from napari_defocus_deblur.widgets._microscope import (
+    MICROSCOPE_DEFAULTS,
+    OPTICS,
+    stated_microscope,
+)
+from tests.widgets.conftest import make_checkpoint
+from tests.widgets.test_deblur_widget import deblur_widget, run_and_wait
+
+#: Half BBBC006's pixel: 10 µm from focus blurs as 21 µm do under BBBC006's optics.
+FINE = Microscope(pixel_size_um=0.3225)
+
+
+def test_the_optics_are_bbbc006s_and_hidden_until_the_box_is_ticked(make_napari_viewer):
+    widget = deblur_widget(make_napari_viewer())
+    form = widget.settings
+    assert {k: form[k].value for k in MICROSCOPE_DEFAULTS} == MICROSCOPE_DEFAULTS
+    assert all(form[k].native.isHidden() for k in OPTICS)
+    assert stated_microscope(form) is None
+    form.own_microscope.value = True
+    assert not any(form[k].native.isHidden() for k in OPTICS)
+    assert stated_microscope(form).is_bbbc006  # ticked, values untouched: BBBC006's
+    form.na.value = 1.2  # dry into water: beyond what the simulator models
+    with pytest.raises(UserInputError, match=r"NA 1\.2 is too wide"):
+        stated_microscope(form)
+
+
+def test_a_distance_set_here_is_the_stage_offset_on_the_stated_microscope(
+    make_napari_viewer, tmp_path, qtbot
+):
+    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
+    viewer = make_napari_viewer()
+    image = np.random.default_rng(3).random((32, 32)).astype(np.float32) * 100
+    viewer.add_image(image, name="field")
+    widget = deblur_widget(viewer)
+    widget.add_model(conditioned)
+    form = widget.settings
+    form.depth_source.value = "manual"
+    form.depth_um.value = 10.0
+    form.own_microscope.value = True
+    form.pixel_size_um.value = 0.3225
+    run_and_wait(widget, qtbot)
+    result = viewer.layers[-1]
+    assert result.metadata["depths_um"] == pytest.approx([FINE.bbbc006_um(10.0)])
+    assert result.metadata["depths_um"][0] == pytest.approx(21.4, abs=1.0)
+    assert result.metadata["stage_um"] == [10.0]
+
+
+def test_an_estimate_moves_the_knob_to_the_stage_offset_on_the_stated_microscope(
+    make_napari_viewer,
+):
+    widget = deblur_widget(make_napari_viewer())
+    widget.depth.microscope = FINE
+    read = DefocusEstimate(21.4, 5.0, 0.9, 12, stage_um=FINE.stage_um(21.4))
+    widget.depth._on_estimate(read)
+    assert widget.depth_um() == pytest.approx(10.0, abs=0.5)
+    assert "estimate 21.4 µm (10.0 µm on your microscope)" in widget.depth.label.value
+    widget.depth.microscope = None  # BBBC006's optics: the knob shows the estimate
+    widget.depth._on_estimate(DefocusEstimate(21.4, 5.0, 0.9, 12))
+    assert widget.depth_um() == 21.5 and "your microscope" not in widget.depth.label.value
