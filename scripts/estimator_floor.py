@@ -6,9 +6,12 @@ nominal-equivalent distances, then the estimator's median error against the true
 distance, the error an exact reader of nominal-equivalent micrometres would make
 (``|equivalent - true|``; not a lower bound, see ``evaluate_zoo_v3.estimator_figures``),
 and its error against the equivalent distance. The same figures are in the evaluation
-record (``scripts/evaluate_zoo_v3.py``). The last column asks what a user who states the
-optics would get: each reading mapped back through its setting's optics (the inverse of
-``nominal_equivalent_um``, sampled every 4 µm) and compared with the true distance.
+record (``scripts/evaluate_zoo_v3.py``). The last two columns ask what a user who states
+the optics gets: each reading mapped back through its setting's whole optics
+(``stage_offset_um``, the inverse of ``nominal_equivalent_um`` sampled every 4 µm), and
+through what the plugin lets a user state (``estimate_defocus(image, microscope=...)``
+with ``robustness.setting_microscope``: aperture, focal shift and side of focus, no
+aberration), each compared with the true distance.
 
 Usage (writes the set first if it is missing)::
 
@@ -27,29 +30,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate_zoo_v3 import estimator_figures, estimator_rows
 
 from napari_defocus_deblur.progress import drive
-from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um
+from napari_defocus_deblur.simulate.equivalence import nominal_equivalent_um, stage_offset_um
 from napari_defocus_deblur.simulate.robustness import (
     OPTICS_SETTINGS,
     ROBUSTNESS_DEPTHS_UM,
     iter_write_robustness_set,
+    setting_microscope,
     setting_optics,
 )
-
-#: Distances from focus (µm) at which each setting's blur is measured for the inverse.
-GRID_UM = np.arange(0.0, 61.0, 4.0)
 
 
 def known_optics_errors(rows: list[tuple]) -> dict[str, float]:
     """Median |reading mapped back through the field's own optics - true distance| per
-    setting and over all (``"all"``)."""
+    setting and over all (``"all"``; ``simulate.equivalence.stage_offset_um``, what
+    ``Microscope.stage_um`` does for a user's stated optics)."""
     errors: dict[str, list[float]] = {}
-    curves = {}
     for setting, true, read, _, stage in rows:
-        if setting not in curves:
-            optics, sign = setting_optics(setting), np.sign(stage) or -1.0
-            curve = [nominal_equivalent_um(sign * d, optics) for d in GRID_UM]
-            curves[setting] = np.maximum.accumulate(curve)  # monotone, for the inverse
-        back = float(np.interp(read, curves[setting], GRID_UM))
+        back = stage_offset_um(read, setting_optics(setting), above=stage > 0)
+        errors.setdefault(setting, []).append(abs(back - true))
+    every = [e for v in errors.values() for e in v]
+    return {k: float(np.median(v)) for k, v in [*errors.items(), ("all", every)]}
+
+
+def stated_errors(rows: list[tuple]) -> dict[str, float]:
+    """As :func:`known_optics_errors`, through what a user can state in the plugin
+    (``estimate_defocus(image, microscope=...)``: aperture, focal shift and the side of
+    focus; no aberration)."""
+    errors: dict[str, list[float]] = {}
+    for setting, true, read, _, stage in rows:
+        side = "above" if stage > 0 else "below"
+        back = setting_microscope(setting).stage_um(read, side)
         errors.setdefault(setting, []).append(abs(back - true))
     every = [e for v in errors.values() for e in v]
     return {k: float(np.median(v)) for k, v in [*errors.items(), ("all", every)]}
@@ -68,10 +78,10 @@ def main() -> None:
         print(f"  {setting:12s}", "  ".join(f"{z:5.1f}" for z in eq))
     rows = estimator_rows(args.set)  # the estimator reads the set once, for both
     figures = estimator_figures(args.set, rows)
-    known = known_optics_errors(rows)
+    known, stated = known_optics_errors(rows), stated_errors(rows)
     print(
         f"{'median |error| µm':18s} {'vs true':>8s} {'exact eq.':>9s} {'vs equiv.':>9s} "
-        f"{'optics known':>12s}"
+        f"{'optics known':>12s} {'stated':>7s}"
     )
     for name in [*figures["per_setting"], "all"]:
         row = [
@@ -80,7 +90,10 @@ def main() -> None:
             else figures[f"{k}per_setting"][name]
             for k in ("", "equivalent_reader_", "vs_equivalent_")
         ]
-        print(f"  {name:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f} {known[name]:12.2f}")
+        print(
+            f"  {name:16s} {row[0]:8.2f} {row[1]:9.2f} {row[2]:9.2f} {known[name]:12.2f} "
+            f"{stated[name]:7.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,3 +35,14 @@ def test_beyond_the_curve_the_distance_keeps_growing():
     nominal = setting_optics("nominal")
     far = replace(nominal, defocus_scale=nominal.defocus_scale * 2.0)
     assert nominal_equivalent_um(-60.0, far) == pytest.approx(120.0, rel=0.08)
+
+
+def test_the_stage_offset_inverts_the_equivalent_distance_on_either_side():
+    from napari_defocus_deblur.simulate.equivalence import stage_offset_um
+
+    optics = setting_optics("wide-1.8x")
+    for above in (False, True):
+        equivalent = nominal_equivalent_um(22.0 if above else -22.0, optics)
+        assert stage_offset_um(equivalent, optics, above=above) == pytest.approx(22.0, abs=0.5)
+    assert stage_offset_um(30.0, optics) < 30.0 < stage_offset_um(30.0, setting_optics("narrow"))
+    assert stage_offset_um(150.0, optics) > 80.0  # beyond the measured offsets: extrapolated

@@ -86,3 +86,14 @@ def test_without_the_table_the_curve_is_computed(monkeypatch):
         np.testing.assert_array_equal(equivalence._nominal_curve(460.0, -1.0), kept)
     finally:
         equivalence._nominal_curve.cache_clear()
+
+
+def test_the_robustness_settings_state_their_aperture_and_focal_shift():
+    from napari_defocus_deblur.simulate.robustness import setting_microscope
+
+    assert setting_microscope("nominal").is_bbbc006
+    assert setting_microscope("aberrated").is_bbbc006  # spherical aberration: no field
+    stated = setting_microscope("wide-1.8x").optics()
+    assert stated.na == pytest.approx(setting_optics("wide-1.8x").na)
+    assert stated.defocus_scale == pytest.approx(setting_optics("wide-1.8x").defocus_scale)
+    assert setting_microscope("wide-1.5x").focal_shift_scale == pytest.approx(1.21)

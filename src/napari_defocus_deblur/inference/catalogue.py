@@ -202,7 +202,7 @@ def coverage_note(entry: ModelEntry, depth_um: float) -> str | None:
     if names.depth_gap(served, depth_um) == 0:
         return None
     return (
-        f"no bundled model was trained for {depth_um:g} µm from focus; using "
+        f"no bundled model was trained for {round(depth_um, 1):g} µm from focus; using "
         f"{entry.name} (trained for {names.depths_text(served)} µm)"
     )
 

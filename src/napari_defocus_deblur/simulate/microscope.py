@@ -171,4 +171,4 @@ class Microscope:
             f"immersion {self.immersion_index:g}, sample {self.sample_index:g}"
         )
         shift = self.focal_shift_scale
-        return text + (f", focal shift x{shift:g}" if shift != 1 else "")
+        return text + (f", focal shift x{shift:.3g}" if shift != 1 else "")

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
+from napari_defocus_deblur.constants import NUMERICAL_APERTURE, PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.simulate.microscope import Microscope
 from napari_defocus_deblur.simulate.prior import (
     NOMINAL_DEFOCUS_SCALE,
     NOMINAL_NA,
@@ -116,6 +117,17 @@ def setting_optics(setting: str) -> Optics:
     """The optics of a robustness setting (its ranges are degenerate: one value each)."""
     overrides, _, _ = OPTICS_SETTINGS[setting]
     return replace(_NOMINAL, name=setting, **overrides).draw(np.random.default_rng(0)).optics
+
+
+def setting_microscope(setting: str) -> Microscope:
+    """What a user of a setting's optics can state: its aperture (as an objective's NA,
+    :attr:`Microscope.effective_na` inverted) and focal shift; its spherical aberration
+    and emission shift have no field (the ``aberrated`` setting states BBBC006's)."""
+    optics = setting_optics(setting)
+    return Microscope(
+        na=optics.na * NUMERICAL_APERTURE / NOMINAL_NA,
+        focal_shift_scale=optics.defocus_scale / NOMINAL_DEFOCUS_SCALE,
+    )
 
 
 def simulate_cell(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
