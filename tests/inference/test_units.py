@@ -90,3 +90,11 @@ def test_the_bundled_model_is_chosen_at_the_converted_distance(zoo):
     assert [p.name for p in run_models(None, 20.0, None)] == ["tiny-10um-sum"]
     stated = run_models(None, 20.0, None, microscope=LONGER_SHIFT)
     assert [p.name for p in stated] == ["tiny-34um-sum"]
+
+
+def test_the_plan_says_when_the_pixels_are_unlike_bbbc006s(bbbc006_net):
+    fine = Microscope(pixel_size_um=0.3225)
+    plan = plan_run(field((48, 56)), 10.0, bbbc006_net, "cpu", microscope=fine)
+    assert fine.sampling_note() in plan.notes
+    usual = plan_run(field((48, 56)), 10.0, bbbc006_net, "cpu", microscope=LONGER_SHIFT)
+    assert not any("learnt nuclei" in n for n in usual.notes)

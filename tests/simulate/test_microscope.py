@@ -97,3 +97,13 @@ def test_the_robustness_settings_state_their_aperture_and_focal_shift():
     assert stated.na == pytest.approx(setting_optics("wide-1.8x").na)
     assert stated.defocus_scale == pytest.approx(setting_optics("wide-1.8x").defocus_scale)
     assert setting_microscope("wide-1.5x").focal_shift_scale == pytest.approx(1.21)
+
+
+def test_pixels_unlike_bbbc006s_are_said_to_make_estimates_unreliable():
+    assert Microscope(pixel_size_um=0.7).sampling_note() == ""  # within 25 %
+    fine = Microscope(pixel_size_um=0.1625).sampling_note()
+    assert "not 0.1625 µm" in fine and "bin the image 4 x 4" in fine and "\n" not in fine
+    coarse = Microscope(pixel_size_um=1.29).sampling_note()
+    assert "not reliable" in coarse and "bin" not in coarse  # nothing to bin
+    with pytest.warns(UserWarning, match="not 1.29 µm"):
+        Microscope(pixel_size_um=1.29).stage_um(10.0)

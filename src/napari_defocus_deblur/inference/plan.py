@@ -229,6 +229,7 @@ def plan_run(
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
     notes += depth_notes(planes) + phase_notes
+    notes += [microscope.sampling_note()] if microscope and microscope.sampling_note() else []
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
     return RunPlan(*decided, channel_axis, n_phases)
 
