@@ -35,6 +35,7 @@ distances.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,7 +230,9 @@ def plan_run(
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
     notes += depth_notes(planes) + phase_notes
-    notes += [microscope.sampling_note()] if microscope and microscope.sampling_note() else []
+    if microscope is not None and microscope.sampling_note():  # said where users look
+        notes.append(microscope.sampling_note())
+        warnings.warn(microscope.sampling_note(), UserWarning, stacklevel=2)
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
     return RunPlan(*decided, channel_axis, n_phases)
 
