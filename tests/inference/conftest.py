@@ -7,12 +7,19 @@ from pathlib import Path
 import pytest
 
 from napari_defocus_deblur.inference import save_model
+from napari_defocus_deblur.model import condition_on_depth
 from tests.inference.helpers import make_zoo, tiny_model
 
 
 @pytest.fixture
 def model():
     return tiny_model()
+
+
+@pytest.fixture
+def conditioned(tmp_path) -> Path:
+    """A tiny depth-conditioned network saved for 34 µm (no training record)."""
+    return save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
 
 
 @pytest.fixture

@@ -8,18 +8,12 @@ import numpy as np
 import pytest
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.inference import deblur, load_model, save_model
+from napari_defocus_deblur.inference import deblur, load_model
 from napari_defocus_deblur.inference import plan as plans
 from napari_defocus_deblur.inference.catalogue import available_models, choose_model
 from napari_defocus_deblur.inference.device import resolve_backend
 from napari_defocus_deblur.inference.plan import ESTIMATED, METADATA, TOLD, plan_run
-from napari_defocus_deblur.model import condition_on_depth
-from tests.inference.helpers import field, tiny_model
-
-
-@pytest.fixture
-def conditioned(tmp_path):
-    return save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+from tests.inference.helpers import field
 
 
 def count_check_depth(monkeypatch) -> list:

@@ -24,11 +24,6 @@ ABOVE_PAIRING = {"data": {"pairing": [{"depth_um": 10.0, "side": "above"}]}}
 
 
 @pytest.fixture
-def conditioned(tmp_path):
-    return save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
-
-
-@pytest.fixture
 def learnt_above(tmp_path):
     net = condition_on_depth(tiny_model())
     return save_model(net, tmp_path / "above", depth_um=10, training=ABOVE_PAIRING)

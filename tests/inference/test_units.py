@@ -20,11 +20,6 @@ OWN_STACKS = {
 
 
 @pytest.fixture
-def bbbc006_net(tmp_path):
-    return save_model(condition_on_depth(tiny_model()), tmp_path / "sim", depth_um=34)
-
-
-@pytest.fixture
 def own_net(tmp_path):
     net = condition_on_depth(tiny_model())
     return save_model(net, tmp_path / "own", depth_um=34, training=OWN_STACKS)
@@ -39,32 +34,32 @@ def test_which_networks_learnt_bbbc006_micrometres():
     assert not learnt_bbbc006_um({"training": {"data": {"source": "arrays", "pairing": []}}})
 
 
-def test_a_told_distance_under_a_stated_microscope_is_converted_for_the_network(bbbc006_net):
+def test_a_told_distance_under_a_stated_microscope_is_converted_for_the_network(conditioned):
     image = field((48, 56))
-    plan = plan_run(image, 34.0, bbbc006_net, "cpu", microscope=LONGER_SHIFT)
+    plan = plan_run(image, 34.0, conditioned, "cpu", microscope=LONGER_SHIFT)
     assert plan.depths_um.tolist() == pytest.approx([41.1], abs=1.0)
     assert plan.planes[0].stated_um == 34.0
     assert (
         plan.planes[0].describe().endswith("(told 34 µm below focus with the stated microscope)")
     )
     assert any("the stated microscope blurs 34 µm below focus" in n for n in plan.notes)
-    same = plan_run(image, 34.0, bbbc006_net, "cpu", microscope=Microscope())
+    same = plan_run(image, 34.0, conditioned, "cpu", microscope=Microscope())
     assert same.depths_um.tolist() == [34.0] and same.planes[0].stated_um is None
 
 
-def test_the_network_gets_what_the_plan_says(bbbc006_net):
+def test_the_network_gets_what_the_plan_says(conditioned):
     """At 6 µm the focus gate keeps 60 % of the network's change, at 7.3 µm 86 %."""
     image = field((48, 56), seed=3)
-    stated = deblur(image, 6.0, model=bbbc006_net, device="cpu", microscope=LONGER_SHIFT)
-    told = plan_run(image, 6.0, bbbc006_net, "cpu", microscope=LONGER_SHIFT).depths_um[0]
+    stated = deblur(image, 6.0, model=conditioned, device="cpu", microscope=LONGER_SHIFT)
+    told = plan_run(image, 6.0, conditioned, "cpu", microscope=LONGER_SHIFT).depths_um[0]
     assert told == pytest.approx(7.3, abs=0.3)
-    assert (stated == deblur(image, float(told), model=bbbc006_net, device="cpu")).all()
-    plain = deblur(image, 6.0, model=bbbc006_net, device="cpu")
+    assert (stated == deblur(image, float(told), model=conditioned, device="cpu")).all()
+    plain = deblur(image, 6.0, model=conditioned, device="cpu")
     assert abs(stated - image).max() > 1.2 * abs(plain - image).max()
 
 
-def test_above_focus_the_stated_microscope_and_the_focal_shift_both_count(bbbc006_net):
-    plan = plan_run(field((48, 56)), 20.0, bbbc006_net, "cpu", side="above",
+def test_above_focus_the_stated_microscope_and_the_focal_shift_both_count(conditioned):
+    plan = plan_run(field((48, 56)), 20.0, conditioned, "cpu", side="above",
                     microscope=LONGER_SHIFT)  # fmt: skip
     plane = plan.planes[0]
     assert plane.stated_um == 20.0 and plane.stage_um == pytest.approx(
@@ -92,9 +87,9 @@ def test_the_bundled_model_is_chosen_at_the_converted_distance(zoo):
     assert [p.name for p in stated] == ["tiny-34um-sum"]
 
 
-def test_the_plan_says_when_the_pixels_are_unlike_bbbc006s(bbbc006_net):
+def test_the_plan_says_when_the_pixels_are_unlike_bbbc006s(conditioned):
     fine = Microscope(pixel_size_um=0.3225)
-    plan = plan_run(field((48, 56)), 10.0, bbbc006_net, "cpu", microscope=fine)
+    plan = plan_run(field((48, 56)), 10.0, conditioned, "cpu", microscope=fine)
     assert fine.sampling_note() in plan.notes
-    usual = plan_run(field((48, 56)), 10.0, bbbc006_net, "cpu", microscope=LONGER_SHIFT)
+    usual = plan_run(field((48, 56)), 10.0, conditioned, "cpu", microscope=LONGER_SHIFT)
     assert not any("learnt nuclei" in n for n in usual.notes)
