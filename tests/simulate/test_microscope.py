@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -105,5 +106,11 @@ def test_pixels_unlike_bbbc006s_are_said_to_make_estimates_unreliable():
     assert "not 0.1625 µm" in fine and "bin the image 4 x 4" in fine and "\n" not in fine
     coarse = Microscope(pixel_size_um=1.29).sampling_note()
     assert "not reliable" in coarse and "bin" not in coarse  # nothing to bin
+    from napari_defocus_deblur.simulate import microscope
+
+    microscope._warn_once.cache_clear()
     with pytest.warns(UserWarning, match="not 1.29 µm"):
         Microscope(pixel_size_um=1.29).stage_um(10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once per process, not at every preview
+        Microscope(pixel_size_um=1.29).stage_um(12.0)

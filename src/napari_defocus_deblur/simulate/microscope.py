@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cache
 
 from napari_defocus_deblur.constants import CHANNELS, NUMERICAL_APERTURE, PIXEL_SIZE_UM
 from napari_defocus_deblur.errors import UserInputError
@@ -161,8 +162,7 @@ class Microscope:
         on ``side`` of focus that blurs as much."""
         if self.is_bbbc006 and side == "below":
             return float(bbbc006_um)
-        if self.sampling_note():
-            warnings.warn(self.sampling_note(), UserWarning, stacklevel=2)
+        self.warn_sampling()
         return stage_offset_um(bbbc006_um, self.optics(), side == "above", NETWORK_EMISSION_NM)
 
     def sampling_note(self) -> str:
@@ -190,6 +190,12 @@ class Microscope:
             f"not {self.pixel_size_um:g} µm: estimates are not reliable there{advice}"
         )
 
+    def warn_sampling(self) -> None:
+        """Warn with :meth:`sampling_note`, once per process for each pixel size (a live
+        preview plans a run at every change)."""
+        if self.sampling_note():
+            _warn_once(self.sampling_note())
+
     def blur_radius_px(self, stage_um: float, side: str = "below") -> float:
         """Radius (pixels) holding 80 % of the PSF's energy at ``stage_um`` on ``side``."""
         sign = 1.0 if side == "above" else -1.0
@@ -203,3 +209,8 @@ class Microscope:
         )
         shift = self.focal_shift_scale
         return text + (f", focal shift x{shift:.3g}" if shift != 1 else "")
+
+
+@cache
+def _warn_once(note: str) -> None:
+    warnings.warn(note, UserWarning, stacklevel=4)
