@@ -1,6 +1,7 @@
 """Screenshots of real napari windows for the README and docs/napari.md (run under Xvfb).
 
     xvfb-run -a -s "-screen 0 1440x900x24" python scripts/screenshots.py [--out docs/images]
+        [--states deblur microscope train stack]
 
 Opens the window exactly as ``defocus-deblur demo`` does (simulated sample field, both
 widgets docked as tabs, sized to the screen, camera reset), with fresh widget settings,
@@ -10,6 +11,8 @@ and saves one picture per state a new user meets:
 - ``screenshot-deblur-after.png``: after Run: the restored layer and its status line;
 - ``screenshot-compare.png``: the labelled side-by-side view with PSNR/SSIM;
 - ``screenshot-channel.png``: the phalloidin (w2) image picked: the channel warning;
+- ``screenshot-deblur-microscope.png``: the microscope fields ticked (20x/0.75, 0.65 µm
+  pixels) and the sample deblurred for 10 µm of stage offset on it;
 - ``screenshot-train.png``: the Train widget after a short fine-tuning run (curves and the
   preview on the data);
 - ``screenshot-train-stack.png``: a simulated BBBC006 folder opened with the reader: the
@@ -30,6 +33,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The pictures' groups (``--states``), in the order they are taken.
+STATES = ("deblur", "microscope", "train", "stack")
 
 
 def _wait(condition, timeout_s: float = 900.0) -> None:
@@ -85,6 +90,23 @@ def _deblur_states(viewer, deblur, out: Path) -> None:
         layer.visible = layer is source
 
 
+def _microscope_state(viewer, deblur, out: Path) -> None:
+    """The microscope fields ticked (a 20x/0.75 dry objective, 13 µm camera pixels), the
+    distance set by hand: what the run plan told the network is in the status line."""
+    form = deblur.settings
+    form.depth_source.value = "manual"
+    form.depth_um.value = 10.0
+    form.own_microscope.value = True
+    form.na.value, form.pixel_size_um.value = 0.75, 0.65
+    _raise(viewer, "Deblur")
+    deblur.run()
+    _wait(lambda: not deblur.jobs.busy)
+    _grab(viewer, out / "screenshot-deblur-microscope.png")
+    print("microscope:", deblur.status.value)
+    form.own_microscope.value = False
+    form.depth_source.value = "metadata"
+
+
 def _train_state(viewer, train, out: Path, epochs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         train.advanced.epochs.value = epochs  # within the default time budget
@@ -126,6 +148,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     parser.add_argument("--train-epochs", type=int, default=3)
+    parser.add_argument(
+        "--states", nargs="+", choices=STATES, default=list(STATES), help="pictures to take"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     cache = tempfile.mkdtemp(prefix="screenshots-settings-")
@@ -140,9 +165,14 @@ def main() -> int:
     width, height = show_window(viewer)
     print(f"window {width} x {height}; deblurring with {deblur.model_choice().name}")
     _settle(1.0)
-    _deblur_states(viewer, deblur, args.out)
-    _train_state(viewer, train, args.out, args.train_epochs)
-    _stack_state(viewer, train, args.out)
+    if "deblur" in args.states:
+        _deblur_states(viewer, deblur, args.out)
+    if "microscope" in args.states:
+        _microscope_state(viewer, deblur, args.out)
+    if "train" in args.states:
+        _train_state(viewer, train, args.out, args.train_epochs)
+    if "stack" in args.states:
+        _stack_state(viewer, train, args.out)
     viewer.close()
     return 0
 
