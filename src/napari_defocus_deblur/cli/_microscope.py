@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from napari_defocus_deblur.constants import NUMERICAL_APERTURE, PIXEL_SIZE_UM
-
 #: option destination -> (Microscope field, option as typed)
 OPTIONS = {
     "na": ("na", "--na"),
@@ -26,18 +24,31 @@ def add_microscope_arguments(parser: argparse.ArgumentParser) -> None:
         "is then the stage offset under them, and the bundled networks are told the "
         "distance at which BBBC006's optics blur as much",
     )
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    bbbc006 = Microscope()  # the defaults the help names
     group.add_argument(
-        "--na", type=float, help=f"numerical aperture of the objective ({NUMERICAL_APERTURE:g})"
+        "--na", type=float, help=f"numerical aperture of the objective ({bbbc006.na:g})"
     )
     group.add_argument(
-        "--pixel-size", type=float, metavar="UM", help=f"pixel size in µm ({PIXEL_SIZE_UM:g})"
+        "--pixel-size",
+        type=float,
+        metavar="UM",
+        help=f"pixel size, µm ({bbbc006.pixel_size_um:g})",
     )
-    group.add_argument("--emission", type=float, metavar="NM", help="emission wavelength (460)")
+    group.add_argument(
+        "--emission", type=float, metavar="NM", help=f"emission, nm ({bbbc006.emission_nm:g})"
+    )
     group.add_argument(
         "--immersion", metavar="MEDIUM", help="dry (default), water, silicone, glycerol, oil "
         "or a refractive index",
     )  # fmt: skip
-    group.add_argument("--sample-index", type=float, help="refractive index of the sample (1.33)")
+    group.add_argument(
+        "--sample-index",
+        type=float,
+        metavar="N",
+        help=f"refractive index of the sample ({bbbc006.sample_index:g})",
+    )
     group.add_argument(
         "--focal-shift-scale", type=float, metavar="X",
         help="the focal shift per µm of stage relative to BBBC006's, if measured (1)",

@@ -27,6 +27,8 @@ from napari_defocus_deblur.simulate.pupil import Optics, encircled_radius_px, gi
 ENERGY_FRACTION = 0.8
 #: Stage offsets below focus of the nominal curve, µm (beyond it: extrapolated linearly).
 CURVE_UM = tuple(float(z) for z in np.arange(0.0, 81.0, 1.0))
+#: Sides of focus and the sign of their stage offsets.
+SIDES = {"below": -1.0, "above": 1.0}
 
 
 def blur_radius_px(stage_um: float, optics: Optics, wavelength_nm: float) -> float:
@@ -40,39 +42,52 @@ def blur_radius_px(stage_um: float, optics: Optics, wavelength_nm: float) -> flo
 TABLE_FILE = "nominal_blur.json"
 
 
+def nominal_optics() -> Optics:
+    """The calibrated nominal optics (the ``nominal`` preset's fixed values)."""
+    return PRESETS["nominal"].draw(np.random.default_rng(0)).optics
+
+
+def _nominal_radii(wavelength_nm: float, sign: float) -> list[float]:
+    """The nominal optics' 80 %-energy radius at :data:`CURVE_UM` on one side of focus."""
+    return [blur_radius_px(sign * z, nominal_optics(), wavelength_nm) for z in CURVE_UM]
+
+
 def nominal_curve_table(wavelength_nm: float = CHANNELS[1][1]) -> dict:
     """The nominal optics' 80 %-energy radius (pixels) at :data:`CURVE_UM` below and
     above focus, with the optics and wavelength it was computed for (JSON-ready)."""
-    nominal = PRESETS["nominal"].draw(np.random.default_rng(0)).optics  # fixed values
-    radii = {
-        side: [blur_radius_px(sign * z, nominal, wavelength_nm) for z in CURVE_UM]
-        for side, sign in (("below", -1.0), ("above", 1.0))
-    }
-    return {"optics": nominal.to_dict(), "wavelength_nm": wavelength_nm, **radii}
+    radii = {side: _nominal_radii(wavelength_nm, sign) for side, sign in SIDES.items()}
+    return {"optics": nominal_optics().to_dict(), "wavelength_nm": wavelength_nm, **radii}
 
 
 @lru_cache(maxsize=8)
 def _nominal_curve(wavelength_nm: float, sign: float = -1.0) -> np.ndarray:
     side = "above" if sign > 0 else "below"
-    nominal = PRESETS["nominal"].draw(np.random.default_rng(0)).optics
     try:
         table = json.loads(resources.files(__package__).joinpath(TABLE_FILE).read_text())
-        current = table["optics"] == nominal.to_dict() and table["wavelength_nm"] == wavelength_nm
-        current = current and len(table[side]) == len(CURVE_UM)
+        current = table["optics"] == nominal_optics().to_dict()
+        current = current and table["wavelength_nm"] == wavelength_nm
+        radii = table[side] if current and len(table[side]) == len(CURVE_UM) else None
     except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: recompute
-        current = False
-    if not current:
-        table = {side: [blur_radius_px(sign * z, nominal, wavelength_nm) for z in CURVE_UM]}
-    return np.maximum.accumulate(np.asarray(table[side]))  # monotone, for the inverse
+        radii = None
+    if radii is None:
+        radii = _nominal_radii(wavelength_nm, sign)
+    return np.maximum.accumulate(np.asarray(radii))  # monotone, for the inverse
+
+
+def extended_interp(x: float, xp: np.ndarray, fp: np.ndarray, last: int = 1) -> float:
+    """``np.interp(x, xp, fp)`` over increasing ``xp``, continued linearly beyond its end
+    along its last ``last`` intervals."""
+    if x > xp[-1]:
+        slope = (fp[-1] - fp[-1 - last]) / max(xp[-1] - xp[-1 - last], 1e-9)
+        return float(fp[-1] + (x - xp[-1]) * slope)
+    return float(np.interp(x, xp, fp))
 
 
 def distance_for_radius(radius_px: float, curve: np.ndarray) -> float:
     """The distance (µm, :data:`CURVE_UM`) at which a monotone radius ``curve`` reaches
-    ``radius_px``; beyond its end, extrapolated along its last 10 µm."""
-    if radius_px > curve[-1]:  # beyond the curve: the radius grows linearly with distance
-        slope = (curve[-1] - curve[-11]) / (CURVE_UM[-1] - CURVE_UM[-11])
-        return CURVE_UM[-1] + (radius_px - curve[-1]) / slope
-    return float(np.interp(radius_px, curve, CURVE_UM))
+    ``radius_px``; beyond its end, extrapolated along its last 10 µm (the radius grows
+    linearly with distance there)."""
+    return extended_interp(radius_px, curve, np.asarray(CURVE_UM), last=10)
 
 
 def nominal_offset_um(
@@ -145,11 +160,7 @@ def stage_offset_um(
     ``equivalent_um`` below focus; what a reading of the estimator means under known
     optics (measured every 4 µm, linear in between and beyond)."""
     curve = _equivalent_curve(optics, 1.0 if above else -1.0, float(wavelength_nm))
-    offsets, equivalents = curve[:, 0], curve[:, 1]
-    if equivalent_um > equivalents[-1]:  # beyond: extrapolate along the last step
-        slope = (offsets[-1] - offsets[-2]) / max(equivalents[-1] - equivalents[-2], 1e-9)
-        return float(offsets[-1] + (equivalent_um - equivalents[-1]) * slope)
-    return float(np.interp(equivalent_um, equivalents, offsets))
+    return extended_interp(equivalent_um, curve[:, 1], curve[:, 0])
 
 
 #: Spatial frequencies (cycles per pixel) where nuclei carry their detail at BBBC006

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from napari_defocus_deblur.constants import CHANNELS, NUMERICAL_APERTURE, PIXEL_SIZE_UM
 from napari_defocus_deblur.simulate.microscope import BOUNDS, IMMERSION_MEDIA, Microscope
 
 #: The optics fields (shown only when ``own_microscope`` is ticked).
 OPTICS = ("na", "pixel_size_um", "emission_nm", "immersion", "sample_index")
-#: BBBC006's optics: the values a first start (or *Restore defaults*) shows.
+_BBBC006 = Microscope()
+#: BBBC006's optics (:class:`Microscope`'s defaults): what a first start (or *Restore
+#: defaults*) shows.
 MICROSCOPE_DEFAULTS: dict[str, Any] = {
     "own_microscope": False,
-    "na": NUMERICAL_APERTURE,
-    "pixel_size_um": PIXEL_SIZE_UM,
-    "emission_nm": CHANNELS[1][1],
-    "immersion": "dry",
-    "sample_index": 1.33,
+    "na": _BBBC006.na,
+    "pixel_size_um": _BBBC006.pixel_size_um,
+    "emission_nm": _BBBC006.emission_nm,
+    "immersion": next(k for k, v in IMMERSION_MEDIA.items() if v == _BBBC006.immersion_index),
+    "sample_index": _BBBC006.sample_index,
 }
 
 
