@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,29 +41,36 @@ from napari_defocus_deblur.simulate.robustness import (
 )
 
 
-def known_optics_errors(rows: list[tuple]) -> dict[str, float]:
-    """Median |reading mapped back through the field's own optics - true distance| per
-    setting and over all (``"all"``; ``simulate.equivalence.stage_offset_um``, what
-    ``Microscope.stage_um`` does for a user's stated optics)."""
+def _median_errors(rows: list[tuple], back: Callable[[str, float, float], float]) -> dict:
+    """Median |``back(setting, reading, signed stage)`` - true distance| per setting and
+    over all (``"all"``)."""
     errors: dict[str, list[float]] = {}
     for setting, true, read, _, stage in rows:
-        back = stage_offset_um(read, setting_optics(setting), above=stage > 0)
-        errors.setdefault(setting, []).append(abs(back - true))
+        errors.setdefault(setting, []).append(abs(back(setting, read, stage) - true))
     every = [e for v in errors.values() for e in v]
     return {k: float(np.median(v)) for k, v in [*errors.items(), ("all", every)]}
+
+
+def known_optics_errors(rows: list[tuple]) -> dict[str, float]:
+    """Each reading mapped back through its field's own optics
+    (``simulate.equivalence.stage_offset_um``): :func:`_median_errors`."""
+
+    def back(setting: str, read: float, stage: float) -> float:
+        return stage_offset_um(read, setting_optics(setting), above=stage > 0)
+
+    return _median_errors(rows, back)
 
 
 def stated_errors(rows: list[tuple]) -> dict[str, float]:
     """As :func:`known_optics_errors`, through what a user can state in the plugin
     (``estimate_defocus(image, microscope=...)``: aperture, focal shift and the side of
     focus; no aberration)."""
-    errors: dict[str, list[float]] = {}
-    for setting, true, read, _, stage in rows:
-        side = "above" if stage > 0 else "below"
-        back = setting_microscope(setting).stage_um(read, side)
-        errors.setdefault(setting, []).append(abs(back - true))
-    every = [e for v in errors.values() for e in v]
-    return {k: float(np.median(v)) for k, v in [*errors.items(), ("all", every)]}
+    return _median_errors(
+        rows,
+        lambda setting, read, stage: setting_microscope(setting).stage_um(
+            read, "above" if stage > 0 else "below"
+        ),
+    )
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ STATEABLE = ("narrow", "wide-1.5x", "wide-1.8x")
 WAYS = ("plain", "stated", "auto")
 
 
-def gains(model: str, fields: int) -> list[tuple[str, float, dict[str, float]]]:
-    """``(setting, told µm for the stated microscope, {way: gain dB})`` per field."""
+def gains(model: str, fields: int) -> list[tuple[str, dict[str, float]]]:
+    """``(setting, {way: gain dB})`` per field."""
     rows = []
     for cell, blurred, sharp in iter_fields(fields, None, None, settings=STATEABLE):
         stated = setting_microscope(cell.setting)
@@ -42,17 +42,16 @@ def gains(model: str, fields: int) -> list[tuple[str, float, dict[str, float]]]:
             "stated": deblur(blurred, cell.depth_um, model=model, microscope=stated),
             "auto": deblur(blurred, "auto", model=model),
         }
-        told = stated.bbbc006_um(cell.depth_um)
-        rows.append((cell.setting, told, {k: psnr(v, sharp) - base for k, v in runs.items()}))
+        rows.append((cell.setting, {k: psnr(v, sharp) - base for k, v in runs.items()}))
     return rows
 
 
-def report(rows: list[tuple[str, float, dict[str, float]]]) -> None:
+def report(rows: list[tuple[str, dict[str, float]]]) -> None:
     """Per setting and overall: mean gains, stated - plain (standard error), fields below."""
     groups = collections.defaultdict(list)
-    for setting, _, gain in rows:
+    for setting, gain in rows:
         groups[setting].append(gain)
-    groups["all"] = [gain for _, _, gain in rows]
+    groups["all"] = [gain for _, gain in rows]
     print(f"{'setting':10s} {'fields':>6s} " + " ".join(f"{w:>8s}" for w in WAYS), end="")
     print(f" {'stated - plain':>16s} {'below input (p/s/a)':>20s}")
     for setting, found in groups.items():

@@ -229,8 +229,9 @@ def plan_run(
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
     notes += depth_notes(planes) + phase_notes
-    if microscope is not None and microscope.sampling_note():
-        notes.append(microscope.sampling_note())
+    sampling = microscope.sampling_note() if microscope is not None else ""
+    if sampling:
+        notes.append(sampling)
         microscope.warn_sampling()  # where users look: the CLI's stderr, napari's notices
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
     return RunPlan(*decided, channel_axis, n_phases)
