@@ -143,3 +143,15 @@ def test_with_the_microscope_stated_the_reading_is_the_stage_offset():
     assert np.median([e.depth_um for e in found]) > 38.0  # what the blur says
     assert 31.0 <= np.median([e.stage_um for e in found]) <= 37.0  # the stage offset
     assert estimate_defocus(simulate_cell(wide[0])[0]).stage_um is None  # nothing stated
+
+
+def test_finer_pixels_stated_are_read_binned_onto_bbbc006s_grid():
+    """A field on 0.3225 µm pixels whose 2 x 2 blocks are the 0.645 µm field reads as it."""
+    from napari_defocus_deblur.simulate.field import simulate_prior_field
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    image = simulate_prior_field([-22.0], seed=5, shape=(260, 348))[0][-22.0]
+    fine = np.kron(image.astype(np.float64), np.ones((2, 2)))
+    stated = estimate_defocus(fine, Microscope(pixel_size_um=0.3225))
+    assert stated.stage_um == pytest.approx(estimate_defocus(image).depth_um, abs=0.05)
+    assert estimate_defocus(fine).depth_um > stated.stage_um + 3  # unstated: twice the blur

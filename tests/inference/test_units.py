@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference import deblur, save_model
 from napari_defocus_deblur.inference.plan import ESTIMATED, TOLD, plan_run, run_models
 from napari_defocus_deblur.inference.plane_depths import PlaneDepth
 from napari_defocus_deblur.inference.units import in_network_units, learnt_bbbc006_um
 from napari_defocus_deblur.model import condition_on_depth
+from napari_defocus_deblur.simulate import microscope
 from napari_defocus_deblur.simulate.microscope import Microscope
 from tests.inference.helpers import field, tiny_model
 
@@ -87,9 +90,43 @@ def test_the_bundled_model_is_chosen_at_the_converted_distance(zoo):
     assert [p.name for p in stated] == ["tiny-34um-sum"]
 
 
-def test_the_plan_says_when_the_pixels_are_unlike_bbbc006s(conditioned):
+def test_an_image_of_finer_pixels_is_deblurred_on_bbbc006s_grid_and_brought_back(conditioned):
     fine = Microscope(pixel_size_um=0.3225)
-    plan = plan_run(field((48, 56)), 10.0, conditioned, "cpu", microscope=fine)
-    assert fine.sampling_note() in plan.notes
-    usual = plan_run(field((48, 56)), 10.0, conditioned, "cpu", microscope=LONGER_SHIFT)
-    assert not any("learnt nuclei" in n for n in usual.notes)
+    image = field((96, 112), seed=4)
+    plan = plan_run(image, 20.0, conditioned, "cpu", microscope=fine)
+    assert plan.regrid.grid_shape == (48, 56)
+    assert any("binned 2 x 2 onto the networks' 0.645 µm grid" in n for n in plan.notes)
+    out = deblur(image, 20.0, model=conditioned, device="cpu", microscope=fine)
+    on_grid = deblur(plan.regrid.apply(image), 20.0, model=conditioned, device="cpu")
+    assert out.shape == image.shape
+    assert np.allclose(out, plan.regrid.restore(on_grid), atol=1e-3)
+    # within the depth of field the image comes back as it was, fine pixels and all
+    assert np.array_equal(deblur(image, 2.0, model=conditioned, microscope=fine), image)
+    usual = plan_run(image, 20.0, conditioned, "cpu", microscope=LONGER_SHIFT)
+    assert usual.regrid is None
+
+
+def test_a_network_of_ones_own_stacks_sees_the_image_on_its_own_pixels(own_net):
+    fine = Microscope(pixel_size_um=0.3225)
+    assert plan_run(field((48, 56)), 20.0, own_net, "cpu", microscope=fine).regrid is None
+
+
+def test_a_regridding_plan_refuses_an_image_of_another_size(conditioned):
+    fine = Microscope(pixel_size_um=0.3225)
+    plan = plan_run(field((96, 112)), 20.0, conditioned, "cpu", microscope=fine)
+    with pytest.raises(UserInputError, match=r"made for 1 plane\(s\) of 96x112 pixels"):
+        deblur(field((96, 114)), plan=plan)
+
+
+def test_coarse_pixels_warn_only_when_the_distance_is_estimated(conditioned):
+    coarse = Microscope(pixel_size_um=1.29)
+    told = plan_run(field((48, 56)), 20.0, conditioned, "cpu", microscope=coarse)
+    assert told.regrid.grid_shape == (96, 112)
+    assert not any("not reliable" in n for n in told.notes)
+    microscope._warn_once.cache_clear()  # said once per process
+    with pytest.warns(UserWarning, match="not reliable"):
+        read = plan_run(field((160, 160)), "auto", conditioned, "cpu", microscope=coarse)
+    assert coarse.sampling_note() in read.notes
+    reading = plan_run(field((160, 160)), "auto", conditioned, "cpu").depths_um[0]
+    assert read.depths_um[0] == pytest.approx(coarse.network_um(reading), abs=1e-4)
+    assert coarse.network_um(20.0) > 30.0  # coarse pixels' blur is wider on the grid

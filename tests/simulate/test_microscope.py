@@ -36,11 +36,13 @@ def test_a_longer_focal_shift_reads_as_the_robustness_sets_wide_optics():
     assert LONGER_SHIFT.stage_um(told) == pytest.approx(34.0, abs=0.5)  # and back
 
 
-def test_finer_pixels_put_twice_the_blur_into_every_micrometre():
+def test_finer_pixels_put_twice_the_blur_into_every_micrometre_but_networks_see_the_grid():
     fine = Microscope(pixel_size_um=0.645 / 2)
-    assert fine.bbbc006_um(34.0) == pytest.approx(68.0, abs=3.0)
     assert fine.blur_radius_px(34.0) == pytest.approx(2 * Microscope().blur_radius_px(34.0), 0.05)
-    assert fine.stage_um(fine.bbbc006_um(12.0)) == pytest.approx(12.0, abs=0.5)
+    assert fine.bbbc006_um(34.0) == 34.0  # binned 2 x 2 for the network: BBBC006's blur
+    wide = Microscope(na=0.6, pixel_size_um=0.645 / 2)
+    assert wide.bbbc006_um(20.0) == Microscope(na=0.6).bbbc006_um(20.0) > 21.0
+    assert wide.stage_um(wide.bbbc006_um(12.0)) == pytest.approx(12.0, abs=0.5)
 
 
 def test_a_wider_aperture_blurs_more_and_the_side_of_focus_counts():
@@ -100,12 +102,11 @@ def test_the_robustness_settings_state_their_aperture_and_focal_shift():
     assert setting_microscope("wide-1.5x").focal_shift_scale == pytest.approx(1.21)
 
 
-def test_pixels_unlike_bbbc006s_are_said_to_make_estimates_unreliable():
+def test_coarse_pixels_are_said_to_make_estimates_unreliable():
     assert Microscope(pixel_size_um=0.7).sampling_note() == ""  # within 25 %
-    fine = Microscope(pixel_size_um=0.1625).sampling_note()
-    assert "not 0.1625 µm" in fine and "bin the image 4 x 4" in fine and "\n" not in fine
+    assert Microscope(pixel_size_um=0.1625).sampling_note() == ""  # binned for the estimator
     coarse = Microscope(pixel_size_um=1.29).sampling_note()
-    assert "not reliable" in coarse and "bin" not in coarse  # nothing to bin
+    assert "not 1.29 µm" in coarse and "not reliable" in coarse and "\n" not in coarse
     from napari_defocus_deblur.simulate import microscope
 
     microscope._warn_once.cache_clear()
@@ -114,3 +115,15 @@ def test_pixels_unlike_bbbc006s_are_said_to_make_estimates_unreliable():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # said once per process, not at every preview
         Microscope(pixel_size_um=1.29).stage_um(12.0)
+
+
+def test_images_off_bbbc006s_sampling_are_regridded_and_fine_ones_binned_for_estimates():
+    assert Microscope(pixel_size_um=0.7).regrid((100, 120)) is None
+    assert Microscope(pixel_size_um=0.3225).regrid((100, 120)).grid_shape == (50, 60)
+    assert Microscope(pixel_size_um=1.29).regrid((100, 120)).grid_shape == (200, 240)
+    fine = Microscope(na=0.6, pixel_size_um=0.3225)
+    image = np.arange(40.0 * 48).reshape(40, 48)
+    binned, read_with = fine.for_estimator(np.kron(image, np.ones((2, 2))))
+    assert np.array_equal(binned, image) and read_with == Microscope(na=0.6)
+    coarse = Microscope(pixel_size_um=1.29)
+    assert coarse.for_estimator(image) == (image, coarse)  # interpolation loses the noise

@@ -61,10 +61,8 @@ __all__ = [
 
 #: Tile side (pixels) of the per-tile estimates.
 TILE = 128
-#: Step (pixels) between neighbouring tiles: half a tile. A nucleus cut by one tile's
-#: border lies inside its neighbour, and a field gets about four times the readings (on
-#: sparse 260 x 348 fields at 10 µm the one click fell below the input on 1 of 60 fields
-#: instead of 3, docs/inference.md).
+#: Step (pixels) between neighbouring tiles: half a tile, so a nucleus cut by one tile's
+#: border lies inside its neighbour (sparse 10 µm fields: docs/inference.md).
 STRIDE = TILE // 2
 #: The coefficients fitted by ``scripts/calibrate_estimator.py``.
 COEFFICIENTS_FILE = "coefficients.json"
@@ -258,7 +256,8 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
         2-D array (Y, X), raw camera units, at least 128 x 128 pixels.
     microscope
         The optics the image was taken with, when known: the answer then also gives the
-        stage offset under them (``stage_um``).
+        stage offset under them (``stage_um``); finer pixels than BBBC006's are binned
+        onto its grid first (``Microscope.for_estimator``).
 
     Returns
     -------
@@ -273,9 +272,10 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
     UserInputError
         Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
-    found = defocus_from_tiles(estimate_tiles(image))
     if microscope is None:
-        return found
+        return defocus_from_tiles(estimate_tiles(image))
+    image, microscope = microscope.for_estimator(image)
+    found = defocus_from_tiles(estimate_tiles(image))
     return replace(found, stage_um=microscope.stage_um(found.depth_um))
 
 

@@ -14,14 +14,12 @@ dtype (rounded and clipped to its range). Nothing is ever rescaled to 8 bit.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 from napari_defocus_deblur.errors import UserInputError
@@ -34,8 +32,8 @@ from napari_defocus_deblur.inference.checks import (
     split_units,
 )
 from napari_defocus_deblur.inference.device import Backend, release_memory
-from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.focus_gate import hold_in_focus
+from napari_defocus_deblur.inference.network_arg import ModelArg
 from napari_defocus_deblur.inference.phases import moved_back, phase_images, phase_shape
 from napari_defocus_deblur.inference.plan import RunPlan, plan_run
 from napari_defocus_deblur.inference.runner import run_batches
@@ -45,7 +43,6 @@ from napari_defocus_deblur.progress import drive, with_signature_of
 if TYPE_CHECKING:
     from napari_defocus_deblur.simulate.microscope import Microscope
 
-ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
 #: Pixels after which GPU memory is handed back to the driver at the end of a call.
 _RELEASE_AFTER_PIXELS = 64 * 1024**2
 
@@ -196,34 +193,47 @@ def run_plan(
     arr: np.ndarray, plan: RunPlan, out_dtype: np.dtype
 ) -> Generator[TileProgress, None, np.ndarray]:
     """Run ``plan`` on the checked image ``arr``: tiles through the network, blended,
-    averaged over the plan's pixel phases."""
+    averaged over the plan's pixel phases; on BBBC006's grid and back when the plan says
+    so (:attr:`~.plan.RunPlan.regrid`; planes in focus then come back as they were)."""
     net = plan.network
     units, restore = split_units(arr, net.config.in_channels, plan.channel_axis)
-    grow = phase_shape((0, 0), plan.phases)  # a phased plan tiles a larger image
-    planned = (plan.tiles.rows.length - grow[0], plan.tiles.cols.length - grow[1])
-    planned = (len(plan.planes) or units.shape[0], *planned)
-    if (units.shape[0], *units.shape[-2:]) != planned:
-        raise UserInputError(
-            f"the run plan was made for {planned[0]} plane(s) of {planned[1]}x{planned[2]} "
-            f"pixels, not for this image of shape {arr.shape}; plan it with plan_run(image)"
-        )
+    seen = _on_planned_grid(units, plan, arr.shape)
     norm = PercentileNormalization.from_dict(plan.info.get("normalization"))
     module = build_backend(net, plan.runtime)
-    n = units.shape[0]
+    n = seen.shape[0]
     progress = TileProgress(0, n * plan.tiles.n_tiles * plan.phases, 0, n)
     yield progress
     out = None
-    for shift, moved in phase_images(units, plan.phases):
+    for shift, moved in phase_images(seen, plan.phases):
         planes = PlaneAssembler(moved, plan.tiles, norm)
         progress = yield from _run_tiles(planes, module, plan, progress)
-        part = moved_back(planes.out, shift, units.shape)
+        part = moved_back(planes.out, shift, seen.shape)
         out = part if out is None else np.add(out, part, out=out)
     out = out / plan.phases if plan.phases > 1 else out
     if plan.device.type != "cpu" and out.size > _RELEASE_AFTER_PIXELS:
         release_memory(plan.device)
+    out = out if plan.regrid is None else plan.regrid.restore(out)
     depths = plan.depths_um
     out = out if depths is None else hold_in_focus(units, out, depths)
     return convert_dtype(restore(out), out_dtype)
+
+
+def _on_planned_grid(units: np.ndarray, plan: RunPlan, shape: tuple[int, ...]) -> np.ndarray:
+    """``units`` as the network sees them (on BBBC006's grid when the plan regrids),
+    checked against the shape the plan was made for."""
+    grow = phase_shape((0, 0), plan.phases)  # a phased plan tiles a larger image
+    planned = (plan.tiles.rows.length - grow[0], plan.tiles.cols.length - grow[1])
+    regrid = plan.regrid
+    fits = regrid is None or units.shape[-2:] == regrid.shape
+    seen = regrid.apply(units) if regrid is not None and fits else units
+    planned = (len(plan.planes) or seen.shape[0], *planned)
+    if not fits or (seen.shape[0], *seen.shape[-2:]) != planned:
+        rows, cols = regrid.shape if regrid is not None else planned[1:]
+        raise UserInputError(
+            f"the run plan was made for {planned[0]} plane(s) of {rows}x{cols} "
+            f"pixels, not for this image of shape {shape}; plan it with plan_run(image)"
+        )
+    return seen
 
 
 def _run_tiles(

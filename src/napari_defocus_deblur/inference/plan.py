@@ -34,7 +34,6 @@ distances.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,6 @@ from napari_defocus_deblur.inference.catalogue import (
     choose_model,
     coverage_note,
     resolve_model_path,
-    shared_model,
 )
 from napari_defocus_deblur.inference.checks import (
     check_depth,
@@ -62,6 +60,7 @@ from napari_defocus_deblur.inference.checks import (
 from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.layout import tile_layout
+from napari_defocus_deblur.inference.network_arg import ModelArg, model_info, network_of
 from napari_defocus_deblur.inference.phases import choose_phases, phase_shape
 from napari_defocus_deblur.inference.plane_depths import (
     ESTIMATED,
@@ -75,12 +74,12 @@ from napari_defocus_deblur.inference.plane_depths import (
 )
 from napari_defocus_deblur.inference.side import check_side, distance_for_network, trained_side
 from napari_defocus_deblur.inference.tiling import TilePlan
-from napari_defocus_deblur.inference.units import in_network_units
-from napari_defocus_deblur.model.config import ModelConfig
+from napari_defocus_deblur.inference.units import in_network_units, regrid_for
 from napari_defocus_deblur.zoo import names
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.simulate.microscope import Microscope
+    from napari_defocus_deblur.simulate.sampling import Regrid
 
 __all__ = [
     "ESTIMATED",
@@ -92,8 +91,6 @@ __all__ = [
     "plan_run",
     "run_models",
 ]
-
-ModelArg = nn.Module | ModelEntry | str | os.PathLike | None
 
 
 @dataclass(frozen=True)
@@ -112,6 +109,7 @@ class RunPlan:
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     channel_axis: int | None = None
     phases: int = 1
+    regrid: Regrid | None = None
 
     @property
     def device(self) -> torch.device:
@@ -202,6 +200,8 @@ def plan_run(
     """
     arr = check_image(source)
     wanted = depth if checked else check_depth(depth)
+    regrid = regrid_for(arr.shape, model_info(model), microscope)
+    seen = arr if regrid is None else regrid.apply(arr)  # the network's grid (:mod:`.units`)
     runtime = (
         backend if isinstance(backend, Backend) else resolve_backend(backend, precision, device)
     )
@@ -218,23 +218,24 @@ def plan_run(
             raise UserInputError("no model is available: train one or add a checkpoint folder")
         notes += [n for n in (coverage_note(model, pick),) if n]
     entry = model if isinstance(model, ModelEntry) else None
-    net, info, name = _network(entry.path if entry is not None else model)
+    net, info, name = network_of(entry.path if entry is not None else model)
     units, _ = split_units(arr, net.config.in_channels, channel_axis)
     if net.config.in_channels != 1 or not planes:
         check_finite(units)
         conditioned = net.config.conditioned
         planes = plane_depths(units, wanted, metadata_depth_um, conditioned, side, microscope)
+    units, _ = split_units(seen, net.config.in_channels, channel_axis)
     if net.config.conditioned:  # what the network is told (others only chose by it)
         planes = for_network(in_network_units(planes, info, microscope), trained_side(info))
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
-    notes += depth_notes(planes) + phase_notes
+    notes += depth_notes(planes) + phase_notes + ([regrid.note()] if regrid else [])
     sampling = microscope.sampling_note() if microscope is not None else ""
-    if sampling:
+    if sampling and ESTIMATED in {p.origin for p in planes}:
         notes.append(sampling)
         microscope.warn_sampling()  # where users look: the CLI's stderr, napari's notices
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
-    return RunPlan(*decided, channel_axis, n_phases)
+    return RunPlan(*decided, channel_axis, n_phases, regrid)
 
 
 def run_models(
@@ -263,28 +264,3 @@ def run_models(
     if not found:  # the catalogue's one message for "no model of this fusion"
         choose_model(DEFAULT_DEPTH_UM, fusion, strict=True)
     return found
-
-
-def _network(model: Any) -> tuple[nn.Module, dict[str, Any], str]:
-    """``(network, checkpoint info, name)`` of a model folder/name or a network."""
-    if isinstance(model, str | os.PathLike):
-        model = shared_model(model)  # read only: inference runs a prepared copy
-    if not isinstance(model, nn.Module) or not isinstance(
-        getattr(model, "config", None), ModelConfig
-    ):
-        raise UserInputError(
-            "model must be a network from build_model() or load_model(), a checkpoint "
-            f"folder or a bundled model name; got {type(model).__name__}"
-        )
-    cfg = model.config
-    if cfg.in_channels != cfg.out_channels:
-        raise UserInputError(
-            f"the model maps {cfg.in_channels} input channel(s) to {cfg.out_channels}; "
-            "deblur needs as many output channels as input channels"
-        )
-    info = dict(getattr(model, "checkpoint_info", None) or {})
-    path = getattr(model, "checkpoint_path", None)
-    name = getattr(model, "checkpoint_name", None) or (
-        Path(path).name if path else f"unsaved {cfg.label} model"
-    )
-    return model, info, str(name)

@@ -1,10 +1,12 @@
 """Which micrometres a network learnt: BBBC006's optics, or its own training data's.
 
 The bundled networks, and every network trained on the simulator or on BBBC006, learnt
-distances under BBBC006's optics: a distance told under another microscope is
-converted to them (:func:`~.plane_depths.plane_depths`). A network fine-tuned on a
-user's own z-stacks learnt that microscope's stage offsets instead: it is told
-distances as given, and estimates (which read BBBC006 micrometres) converted to the
+distances under BBBC006's optics, at its sampling: a distance told under another
+microscope is converted to them (:func:`~.plane_depths.plane_depths`), and an image
+whose pixels differ from BBBC006's beyond the tolerance is brought onto its grid and
+back (:func:`regrid_for`). A network fine-tuned on a user's own z-stacks learnt that
+microscope's stage offsets and pixels instead: it is told distances as given, sees
+the image as it is, and estimates (which read BBBC006 micrometres) are converted to the
 stated microscope (:func:`in_network_units`).
 """
 
@@ -18,6 +20,7 @@ from napari_defocus_deblur.inference.plane_depths import ESTIMATED, PlaneDepth
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.simulate.microscope import Microscope
+    from napari_defocus_deblur.simulate.sampling import Regrid
 
 #: Training-record sources of simulated data start with this.
 PRIOR_SOURCE = "prior:"
@@ -47,8 +50,13 @@ def in_network_units(
     """``planes`` (BBBC006 micrometres) as a network is told them: unchanged for a network
     that learnt BBBC006's optics; for one that learnt its own data's micrometres, told
     distances as the user gave them and estimates converted to ``microscope``."""
-    if microscope is None or learnt_bbbc006_um(info):
+    if microscope is None:
         return tuple(planes)
+    if learnt_bbbc006_um(info):  # estimates read on coarse pixels: as seen on the grid
+        return tuple(
+            replace(p, depth_um=microscope.network_um(p.depth_um)) if p.origin == ESTIMATED else p
+            for p in planes
+        )
     out = []
     for plane in planes:
         if plane.stated_um is not None:
@@ -58,3 +66,15 @@ def in_network_units(
         else:
             out.append(plane)
     return tuple(out)
+
+
+def regrid_for(
+    shape: tuple[int, ...], info: Mapping[str, Any] | None, microscope: Microscope | None
+) -> Regrid | None:
+    """How an image of ``shape`` under ``microscope`` is brought onto BBBC006's grid for
+    a network with checkpoint record ``info`` (None: a bundled one): for networks that
+    learnt BBBC006's sampling when the pixels are off it
+    (:meth:`~napari_defocus_deblur.simulate.microscope.Microscope.regrid`), else None."""
+    if microscope is None or not learnt_bbbc006_um(info):
+        return None
+    return microscope.regrid(shape)

@@ -20,8 +20,10 @@ scaled by the same factor, so stating BBBC006's own optics changes nothing.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+
+import numpy as np
 
 from napari_defocus_deblur.constants import CHANNELS, NUMERICAL_APERTURE, PIXEL_SIZE_UM
 from napari_defocus_deblur.errors import UserInputError
@@ -32,6 +34,9 @@ from napari_defocus_deblur.simulate.equivalence import (
 )
 from napari_defocus_deblur.simulate.prior import NOMINAL_DEFOCUS_SCALE, NOMINAL_NA
 from napari_defocus_deblur.simulate.pupil import Optics
+from napari_defocus_deblur.simulate.sampling import SAMPLING_TOLERANCE, Regrid, off_grid
+
+__all__ = ["BOUNDS", "IMMERSION_MEDIA", "SAMPLING_TOLERANCE", "Microscope", "check_value"]
 
 #: The emission wavelength the bundled networks learnt (Hoechst), nm.
 NETWORK_EMISSION_NM = CHANNELS[1][1]
@@ -44,9 +49,6 @@ BOUNDS = {
     "sample_index": (1.0, 1.6),
     "focal_shift_scale": (0.3, 3.0),
 }
-#: Relative difference from BBBC006's pixel size beyond which :meth:`Microscope.sampling_note`
-#: warns: the estimator and the networks learnt nuclei at BBBC006's sampling.
-SAMPLING_TOLERANCE = 0.25
 #: Refractive indices of the usual immersion media (``--immersion`` and the dock take
 #: these names or a number).
 IMMERSION_MEDIA = {"dry": 1.0, "water": 1.333, "silicone": 1.406, "glycerol": 1.47, "oil": 1.515}
@@ -150,45 +152,82 @@ class Microscope:
 
     def bbbc006_um(self, stage_um: float, side: str = "below") -> float:
         """The distance from focus, on the same ``side``, at which BBBC006's optics blur
-        as much as these optics at ``stage_um`` (µm, >= 0)."""
+        as much as these optics at ``stage_um`` (µm, >= 0): what a network is told. Pixels
+        off BBBC006's grid are counted on it, as the networks see such images there
+        (:meth:`regrid`)."""
         if self.is_bbbc006 or stage_um == 0:
             return float(stage_um)
+        if off_grid(self.pixel_size_um):
+            return self.on_bbbc006_grid().bbbc006_um(stage_um, side)
         sign = 1.0 if side == "above" else -1.0
         return abs(nominal_offset_um(sign * abs(stage_um), self.optics(), NETWORK_EMISSION_NM))
 
     def stage_um(self, bbbc006_um: float, side: str = "below") -> float:
         """What a reading of the estimator (``bbbc006_um``, blur read as micrometres below
         focus under BBBC006's optics) means under these optics: the stage offset (µm)
-        on ``side`` of focus that blurs as much."""
+        on ``side`` of focus that blurs as much. Finer pixels than BBBC006's were read
+        binned onto its grid (:meth:`for_estimator`), and are converted so."""
         if self.is_bbbc006 and side == "below":
             return float(bbbc006_um)
+        if self.binned_for_estimator:
+            return self.on_bbbc006_grid().stage_um(bbbc006_um, side)
         self.warn_sampling()
         return stage_offset_um(bbbc006_um, self.optics(), side == "above", NETWORK_EMISSION_NM)
 
     def sampling_note(self) -> str:
-        """One line when the pixel size differs from BBBC006's by more than
-        :data:`SAMPLING_TOLERANCE`, else ``""``.
+        """One line when the pixels are coarser than BBBC006's by more than
+        :data:`~.sampling.SAMPLING_TOLERANCE`, else ``""``.
 
-        Told distances convert by physics at any pixel size, but the estimator and the
-        networks learnt nuclei at BBBC006's sampling: real z_00 images binned 2 x 2 and
-        read with their 1.29 µm pixels stated come out at 24 µm (p10-p90 22-29) for a
-        stage offset of 32-34 µm, and simulated nominal fields at 34 µm binned alike at
-        15 µm (``docs/inference.md``, "Your microscope").
+        The networks get such images interpolated onto BBBC006's grid (:meth:`regrid`),
+        and finer pixels are binned onto it for the estimator too (:meth:`for_estimator`);
+        but interpolation cannot restore the camera noise the estimator reads, so coarse
+        images are read on their own pixels, where the estimator never learnt nuclei:
+        real z_00 images binned 2 x 2 and read with their 1.29 µm pixels stated come out
+        at 24 µm (p10-p90 22-29) for a stage offset of 32-34 µm (``docs/inference.md``,
+        "Your microscope").
         """
-        ratio = self.pixel_size_um / PIXEL_SIZE_UM
-        if abs(ratio - 1.0) <= SAMPLING_TOLERANCE:
+        if not off_grid(self.pixel_size_um) or self.binned_for_estimator:
             return ""
-        factor = round(1 / ratio)
-        advice = (
-            f": bin the image {factor} x {factor} to about {PIXEL_SIZE_UM:g} µm pixels and "
-            "state those"
-            if ratio < 1 - SAMPLING_TOLERANCE
-            else ""
-        )
         return (
-            f"the estimator and the networks learnt nuclei at {PIXEL_SIZE_UM:g} µm pixels, "
-            f"not {self.pixel_size_um:g} µm: estimates are not reliable there{advice}"
+            f"the estimator learnt nuclei at {PIXEL_SIZE_UM:g} µm pixels, not "
+            f"{self.pixel_size_um:g} µm: estimates are not reliable there; tell the distance"
         )
+
+    def regrid(self, shape: tuple[int, int]) -> Regrid | None:
+        """How an image of ``shape`` is brought onto BBBC006's grid for networks that
+        learnt it (:class:`~.sampling.Regrid`), or None when the pixels are within
+        :data:`~.sampling.SAMPLING_TOLERANCE` of BBBC006's."""
+        if not off_grid(self.pixel_size_um):
+            return None
+        return Regrid((int(shape[-2]), int(shape[-1])), self.pixel_size_um)
+
+    def on_bbbc006_grid(self) -> Microscope:
+        """These optics, with BBBC006's pixels (an image after :meth:`regrid`)."""
+        return replace(self, pixel_size_um=PIXEL_SIZE_UM)
+
+    def for_estimator(self, image: np.ndarray) -> tuple[np.ndarray, Microscope]:
+        """``(image, microscope)`` as the estimator should read them: pixels finer than
+        BBBC006's beyond the tolerance binned onto its grid (with these optics on that
+        grid), else both unchanged (see :meth:`sampling_note`)."""
+        arr = np.asarray(image)
+        if not self.binned_for_estimator or arr.ndim != 2 or arr.dtype.kind not in "uif":
+            return image, self
+        return Regrid(arr.shape, self.pixel_size_um).apply(arr), self.on_bbbc006_grid()
+
+    def network_um(self, bbbc006_um: float) -> float:
+        """A reading of the estimator as the distance a network that learnt BBBC006's
+        optics is told: the reading itself, but for pixels coarser than BBBC006's (read on
+        their own pixels, seen by the network on its grid) the distance at which BBBC006
+        blurs as the stage offset the reading means."""
+        if not off_grid(self.pixel_size_um) or self.binned_for_estimator:
+            return float(bbbc006_um)
+        return self.bbbc006_um(self.stage_um(bbbc006_um))
+
+    @property
+    def binned_for_estimator(self) -> bool:
+        """Are the pixels finer than BBBC006's beyond :data:`~.sampling.SAMPLING_TOLERANCE`
+        (the estimator then reads images binned onto its grid)?"""
+        return off_grid(self.pixel_size_um) and self.pixel_size_um < PIXEL_SIZE_UM
 
     def warn_sampling(self) -> None:
         """Warn with :meth:`sampling_note`, once per process for each pixel size (a live
