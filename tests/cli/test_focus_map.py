@@ -72,6 +72,39 @@ def test_fix_touches_only_deep_fields_with_their_own_depths(tmp_path, plate, mon
     assert main([*args, "--overwrite"]) == 0
 
 
+def test_a_stated_microscope_maps_stage_offsets_and_fix_tells_the_readings_back(
+    tmp_path, plate, monkeypatch, capsys
+):
+    from napari_defocus_deblur.inference import api
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    checkpoint = save_model(tiny_model(), tmp_path / "tiny", depth_um=20)
+    told = {}
+    original = api.deblur
+
+    def recording(image, *args, plan=None, **kwargs):
+        told[float(image.flat[-1]) / 100] = (plan.planes[0].depth_um, plan.planes[0].stated_um)
+        return original(image, *args, plan=plan, **kwargs)
+
+    monkeypatch.setattr(api, "deblur", recording)
+    out, fixed = tmp_path / "out", tmp_path / "fixed"
+    stage = Microscope(na=0.6).stage_um
+    above = stage(12.0) - 0.1  # a stage offset: A02 (12 µm read) and B05 just above it
+    args = ["focus-map", str(plate), "-o", str(out), "--fix", str(fixed), "--na", "0.6"]
+    args += ["--above", f"{above}", "--model", str(checkpoint), "--device", "cpu"]
+    assert main(args) == 0
+    data = json.loads((out / "focus.json").read_text())
+    assert data["settings"]["microscope"].startswith("NA 0.6, 0.645 µm pixels")
+    b05 = {w["well"]: w["depth_um"] for w in data["wells"]}["B05"]
+    assert b05 == pytest.approx(stage(20.0), abs=1e-3) and b05 < 16.0
+    assert sorted(told) == [12.0, 20.0]
+    for reading, (network_um, stated_um) in told.items():
+        assert network_um == pytest.approx(reading, abs=0.3)  # converted back for the network
+        assert stated_um == pytest.approx(stage(reading), abs=1e-3)
+    assert main([*args[:-2], "--na", "7"]) == 2  # one readable line, before any work
+    assert "--na must be within" in capsys.readouterr().err
+
+
 def test_interrupted_run_saves_and_the_rerun_resumes(tmp_path, plate, monkeypatch, capsys):
     from napari_defocus_deblur.focusmap import run
 

@@ -81,6 +81,50 @@ def test_rows_of_another_estimator_are_not_reused(tmp_path, monkeypatch):
     assert len(read) == 4
 
 
+def test_a_stated_microscope_gives_stage_offsets_reads_fine_pixels_binned_and_reuses_its_own(
+    tmp_path, monkeypatch
+):
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    calls = coded_estimator(monkeypatch)
+    plate = coded_plate(tmp_path / "plate", DEPTHS, shape=(520, 800))
+    fine = Microscope(na=0.6, pixel_size_um=0.3225)
+    fmap = focus_map(plate, microscope=fine)
+    assert calls == [(260, 400)] * 4  # binned 2 x 2 onto BBBC006's grid
+    a02 = fmap.fields_of("A02")[0]
+    assert a02.depth_um == 12.0 and a02.stage_um == pytest.approx(fine.stage_um(12.0))
+    assert a02.distance_um == a02.stage_um < 12.0  # NA 0.6 blurs more per µm
+    assert fmap.wells()["A02"].depth_um == a02.stage_um
+    assert [r.well for r in fmap.above(a02.stage_um - 0.01)] == ["A02", "B05"]
+    assert "under NA 0.6, 0.3225 µm pixels" in a02.estimator
+    calls.clear()
+    assert focus_map(plate, resume_from=fmap.rows, microscope=fine).rows[2].stage_um == (
+        a02.stage_um
+    )
+    assert calls == []  # the same microscope: every row reused
+    focus_map(plate, resume_from=fmap.rows)
+    assert len(calls) == 4  # none stated now: read again
+    rows = load_rows_from_csv(tmp_path, fmap)
+    assert rows[2].stage_um == pytest.approx(a02.stage_um, abs=1e-4)
+
+
+def load_rows_from_csv(tmp_path, fmap):
+    (tmp_path / "focus.csv").write_text(to_csv(fmap))
+    return load_rows(tmp_path / "focus.csv")
+
+
+def test_maps_written_before_stage_offsets_still_load(tmp_path, monkeypatch):
+    coded_estimator(monkeypatch)
+    fmap = focus_map(coded_plate(tmp_path / "plate", DEPTHS))
+    lines = to_csv(fmap).splitlines()
+    old = [line.rsplit(",", 1)[0] for line in lines]  # without the last column, stage_um
+    assert lines[0].endswith(",stage_um")
+    (tmp_path / "focus.csv").write_text("\n".join(old) + "\n")
+    rows = load_rows(tmp_path / "focus.csv")
+    assert [r.distance_um for r in rows] == [2.0, 3.0, 12.0, 20.0]
+    assert all(math.isnan(r.stage_um) for r in rows)
+
+
 def test_csv_and_json_round_trip(tmp_path, monkeypatch):
     coded_estimator(monkeypatch)
     fmap = focus_map(coded_plate(tmp_path / "plate", DEPTHS))

@@ -1,4 +1,5 @@
-"""The microscope options of the commands that tell networks distances (``predict``)."""
+"""The microscope options of the commands that read or tell distances (``predict``,
+``focus-map``)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,22 @@ OPTIONS = {
 }
 
 
-def add_microscope_arguments(parser: argparse.ArgumentParser) -> None:
+#: What stating the optics does in ``predict`` (the group's description by default).
+PREDICT_EFFECT = (
+    "a --depth is then the stage offset under them, and the bundled networks are told "
+    "the distance at which BBBC006's optics blur as much"
+)
+
+
+def add_microscope_arguments(
+    parser: argparse.ArgumentParser, effect: str = PREDICT_EFFECT
+) -> None:
     """``--na``, ``--pixel-size``, ``--emission``, ``--immersion``, ``--sample-index``
-    and ``--focal-shift-scale`` (default: BBBC006's optics)."""
+    and ``--focal-shift-scale`` (default: BBBC006's optics); ``effect`` says in the help
+    what stating them does in the command."""
     group = parser.add_argument_group(
         "microscope",
-        "the optics the images were taken with, when they are not BBBC006's: a --depth "
-        "is then the stage offset under them, and the bundled networks are told the "
-        "distance at which BBBC006's optics blur as much",
+        f"the optics the images were taken with, when they are not BBBC006's: {effect}",
     )
     from napari_defocus_deblur.simulate.microscope import Microscope
 
@@ -34,7 +43,8 @@ def add_microscope_arguments(parser: argparse.ArgumentParser) -> None:
         "--pixel-size",
         type=float,
         metavar="UM",
-        help=f"pixel size, µm ({bbbc006.pixel_size_um:g})",
+        help=f"pixel size, µm ({bbbc006.pixel_size_um:g}); more than 25 %% off, the image is "
+        "deblurred on that grid and brought back",
     )
     group.add_argument(
         "--emission", type=float, metavar="NM", help=f"emission, nm ({bbbc006.emission_nm:g})"

@@ -4,7 +4,9 @@ Writes ``focus.csv`` (one row per field), ``focus.json`` and ``focus.png`` (the 
 heat map) into OUT. A run into an OUT that holds an earlier map resumes it (finished
 fields are not read again; ``--overwrite`` starts afresh); an interrupted run saves
 what it has. ``--fix DIR`` then deblurs the fields deeper than ``--above`` µm, each at
-its own estimated depth, with ``predict``'s machinery and no-overwrite rules.
+its own estimated depth, with ``predict``'s machinery and no-overwrite rules. The
+microscope options (``--na``, ``--pixel-size``, ...) give every field's stage offset on
+that microscope, and the map, ``--above`` and ``--fix`` then use those.
 Exit status: 0, 1 when some files were unreadable or skipped, 2 for user errors.
 """
 
@@ -14,6 +16,7 @@ import argparse
 import sys
 from typing import Any
 
+from napari_defocus_deblur.cli._microscope import add_microscope_arguments, microscope_from
 from napari_defocus_deblur.cli._network import add_network_argument
 
 NAME = "focus-map"
@@ -53,6 +56,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="start the map afresh, and let --fix replace existing outputs",
     )
+    add_microscope_arguments(
+        parser,
+        "every field's reading is then also its stage offset on them (stage_um), the map, "
+        "--above and --fix use those, and other pixel sizes are read and deblurred on "
+        "BBBC006's grid",
+    )
     return parser
 
 
@@ -61,7 +70,12 @@ def _source(args: argparse.Namespace) -> Any:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {"pattern": args.pattern, "channel": args.channel}
+    stated = args.microscope
+    return {
+        "pattern": args.pattern,
+        "channel": args.channel,
+        "microscope": stated and stated.describe(),
+    }
 
 
 def _map(args: argparse.Namespace, resume: Any) -> Any:
@@ -79,6 +93,7 @@ def _map(args: argparse.Namespace, resume: Any) -> Any:
         channel=args.channel,
         workers=args.workers,
         resume_from=resume,
+        microscope=args.microscope,
     )
     rows: list = []
     layout: list = []
@@ -124,6 +139,7 @@ def _fix(args: argparse.Namespace, fmap: Any) -> int:
         fusion=args.fusion,
         device=args.device,
         overwrite=args.overwrite,
+        microscope=args.microscope,
     )
     with tqdm(total=len(fmap.above(args.above)), unit="file", desc="deblur", disable=None) as bar:
 
@@ -147,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
     from napari_defocus_deblur.focusmap.outputs import previous_map, write_map
     from napari_defocus_deblur.io.atomic import make_dirs
 
+    args.microscope = microscope_from(args)  # checked once, before any work
     if not 1 <= args.workers <= 64:
         raise UserInputError(f"--workers must be within 1..64, got {args.workers}")
     if not args.above >= 0:

@@ -116,7 +116,7 @@ def well_text(fmap: FocusMap, well: str) -> str:
     if summary is None:
         return f"{well}: no image"
     depths = ", ".join(
-        f"s{f.site} w{f.channel} {f.depth_um:.1f}" if f.ok else f"s{f.site} w{f.channel} error"
+        f"s{f.site} w{f.channel} {f.distance_um:.1f}" if f.ok else f"s{f.site} w{f.channel} error"
         for f in fields
     )
     return (

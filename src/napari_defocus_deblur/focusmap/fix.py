@@ -14,9 +14,13 @@ import os
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.focusmap.table import FocusMap
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,18 @@ class FixResult:
 
 
 def fix_jobs(
-    fmap: FocusMap, outdir: str | os.PathLike, above_um: float, *, overwrite: bool
+    fmap: FocusMap,
+    outdir: str | os.PathLike,
+    above_um: float,
+    *,
+    overwrite: bool,
+    microscope: Microscope | None = None,
 ) -> list:
     """The ``predict`` jobs of the fields deeper than ``above_um``: outputs keep the
     sources' paths relative to the plate (its folder or archive; for a list of files
-    their common folder) under ``outdir``, as ``predict PLATE -o OUTDIR`` would.
+    their common folder) under ``outdir``, as ``predict PLATE -o OUTDIR`` would. Under a
+    stated ``microscope`` each job carries the stage offset its reading means there
+    (``predict`` converts it back for the network, as any recorded distance).
 
     Raises
     ------
@@ -66,8 +77,13 @@ def fix_jobs(
         return []
     outdir = Path(outdir).expanduser()
     common = _plate_base(fmap)
+    convert = microscope.stage_um if microscope is not None else float
     jobs = [
-        Job(r.path, outdir / os.path.relpath(os.path.abspath(r.path), common), r.deblur_depth_um)
+        Job(
+            r.path,
+            outdir / os.path.relpath(os.path.abspath(r.path), common),
+            convert(r.deblur_depth_um),
+        )
         for r in rows
     ]
     return check_targets(jobs, overwrite)
@@ -81,8 +97,15 @@ def _plate_base(fmap: FocusMap) -> str:
     return os.path.commonpath([os.path.dirname(os.path.abspath(r.path)) for r in fmap.rows])
 
 
-def _options(model: str | None, fusion: str | None, device: str, depths: list[float]) -> object:
-    """The batch settings: the model given, or the bundled one for the median depth."""
+def _options(
+    model: str | None,
+    fusion: str | None,
+    device: str,
+    depths: list[float],
+    microscope: Microscope | None = None,
+) -> object:
+    """The batch settings: the model given, or the bundled one for the median depth
+    (BBBC006 micrometres)."""
     import statistics
 
     from napari_defocus_deblur.inference.batch import PredictOptions
@@ -100,6 +123,7 @@ def _options(model: str | None, fusion: str | None, device: str, depths: list[fl
         depth_um="auto",  # the run plan takes each field's mapped depth (job.depth_um)
         fusion=info.get("fusion", fusion),
         device=device,
+        microscope=microscope,
     )
 
 
@@ -112,6 +136,7 @@ def iter_fix(
     fusion: str | None = None,
     device: str = "auto",
     overwrite: bool = False,
+    microscope: Microscope | None = None,
 ) -> Generator[FieldFixed, None, FixResult]:
     """Deblur the fields of ``fmap`` read deeper than ``above_um``, each at its depth.
 
@@ -128,6 +153,10 @@ def iter_fix(
         selected fields' median depth).
     overwrite
         Replace outputs that exist already (default: refuse before any work).
+    microscope
+        The optics the plate was imaged with (as mapped, :func:`~.run.iter_focus_map`):
+        images of other pixel sizes are then deblurred on BBBC006's grid and brought
+        back, and ``above_um`` is a stage offset on it.
 
     Yields
     ------
@@ -144,10 +173,11 @@ def iter_fix(
 
     if not float(above_um) >= 0.0:
         raise UserInputError(f"the threshold must be a depth of at least 0 µm, got {above_um}")
-    jobs = fix_jobs(fmap, outdir, float(above_um), overwrite=overwrite)
+    jobs = fix_jobs(fmap, outdir, float(above_um), overwrite=overwrite, microscope=microscope)
     if not jobs:
         return FixResult()
-    options = _options(model, fusion, device, [j.depth_um for j in jobs])
+    readings = [r.deblur_depth_um for r in fmap.above(float(above_um))]
+    options = _options(model, fusion, device, readings, microscope)
     depth_of = {j.source: j.depth_um for j in jobs}
     written, skipped = [], []
     with output_run(outdir, jobs):

@@ -9,17 +9,21 @@ a rerun given the rows mapped so far (``resume_from``) reads none of their files
 
 from __future__ import annotations
 
+import math
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.focusmap.names import FieldFile, list_fields, plate_layout
 from napari_defocus_deblur.focusmap.table import FieldRow, FocusMap, load_rows
 from napari_defocus_deblur.progress import drive, with_signature_of
+
+if TYPE_CHECKING:
+    from napari_defocus_deblur.simulate.microscope import Microscope
 
 #: Failures of one file that make an error row instead of stopping the run.
 FIELD_ERRORS = (UserInputError, OSError, ValueError, MemoryError)
@@ -62,12 +66,18 @@ def read_field(path: str) -> object:
     return image
 
 
-def map_field(file: FieldFile) -> FieldRow:
-    """Read and estimate one field; a file that cannot be used becomes an error row."""
-    from napari_defocus_deblur.estimate import defocus_from_tiles, estimate_tiles, estimator_id
+def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow:
+    """Read and estimate one field; a file that cannot be used becomes an error row.
+    Under a stated ``microscope`` the row also holds the stage offset (finer pixels than
+    BBBC006's are read binned onto its grid: ``Microscope.for_estimator``)."""
+    from napari_defocus_deblur.estimate import defocus_from_tiles, estimate_tiles
 
     try:
-        tiles = estimate_tiles(read_field(file.path))
+        image = read_field(file.path)
+        read_with = microscope
+        if microscope is not None:
+            image, read_with = microscope.for_estimator(image)
+        tiles = estimate_tiles(image)
         est = defocus_from_tiles(tiles)
     except FIELD_ERRORS as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
@@ -77,19 +87,28 @@ def map_field(file: FieldFile) -> FieldRow:
         depth_um=est.depth_um,
         confidence=est.confidence,
         blur_radius_px=est.blur_radius_px,
-        estimator=estimator_id(),
+        estimator=map_estimator(microscope),
         tile_depths_um=tiles.depths_um,
+        stage_um=math.nan if read_with is None else read_with.stage_um(est.depth_um),
     )
 
 
-def _reusable(resume_from: str | os.PathLike | Iterable[FieldRow] | None) -> dict[str, FieldRow]:
-    """Finished rows of an earlier run made by the same estimator, by path."""
+def map_estimator(microscope: Microscope | None = None) -> str:
+    """What made a row: the estimator's id (:func:`~napari_defocus_deblur.estimate.
+    estimator_id`), and the microscope stated; rows are reused only by the same."""
     from napari_defocus_deblur.estimate import estimator_id
 
+    return estimator_id() + ("" if microscope is None else f" under {microscope.describe()}")
+
+
+def _reusable(
+    resume_from: str | os.PathLike | Iterable[FieldRow] | None, microscope: Microscope | None
+) -> dict[str, FieldRow]:
+    """Finished rows of an earlier run made by the same estimator and microscope, by path."""
     if resume_from is None:
         return {}
     rows = load_rows(resume_from) if isinstance(resume_from, (str, os.PathLike)) else resume_from
-    current = estimator_id()
+    current = map_estimator(microscope)
     return {r.path: r for r in rows if r.ok and r.estimator == current}
 
 
@@ -100,6 +119,7 @@ def iter_focus_map(
     channel: int | None = None,
     workers: int = 2,
     resume_from: str | os.PathLike | Iterable[FieldRow] | None = None,
+    microscope: Microscope | None = None,
 ) -> Generator[MapStarted | FieldMapped, None, FocusMap]:
     """Map the focus of every field of a plate, yielding one event per field.
 
@@ -117,7 +137,13 @@ def iter_focus_map(
         Threads reading and estimating fields.
     resume_from
         An earlier ``focus.csv``/``focus.json`` or its rows: fields finished there (same
-        path, same estimator, no error) are reused and their files are not read.
+        path, same estimator and microscope, no error) are reused and their files are
+        not read.
+    microscope
+        The optics the plate was imaged with, when not BBBC006's
+        (:class:`~napari_defocus_deblur.simulate.microscope.Microscope`): every row then
+        also holds its stage offset on that microscope (``stage_um``), and the map's
+        distances, wells and thresholds are those (:attr:`.table.FieldRow.distance_um`).
 
     Yields
     ------
@@ -137,14 +163,14 @@ def iter_focus_map(
     if int(workers) < 1:
         raise UserInputError(f"workers must be at least 1, got {workers}")
     files, skipped = list_fields(source, pattern, channel)
-    earlier = _reusable(resume_from)
+    earlier = _reusable(resume_from, microscope)
     done: dict[str, FieldRow] = {f.path: earlier[f.path] for f in files if f.path in earlier}
     total = len(files)
     layout = plate_layout(files)
     yield MapStarted(total, len(done), layout)
     for count, row in enumerate(done.values(), 1):
         yield FieldMapped(row, count, total)
-    pool = _run_pool([f for f in files if f.path not in done], int(workers))
+    pool = _run_pool([f for f in files if f.path not in done], int(workers), microscope)
     try:
         for row in pool:
             done[row.path] = row
@@ -156,7 +182,9 @@ def iter_focus_map(
     return FocusMap(rows, layout, label, tuple(skipped))
 
 
-def _run_pool(files: list[FieldFile], workers: int) -> Generator[FieldRow, None, None]:
+def _run_pool(
+    files: list[FieldFile], workers: int, microscope: Microscope | None = None
+) -> Generator[FieldRow, None, None]:
     """:func:`map_field` of each file on ``workers`` threads, results in order; at most
     ``2 * workers`` files in flight, the rest cancelled when the generator is closed."""
     pool = ThreadPoolExecutor(workers, thread_name_prefix="focus-map")
@@ -164,14 +192,14 @@ def _run_pool(files: list[FieldFile], workers: int) -> Generator[FieldRow, None,
     queue = iter(files)
     try:
         for file in queue:
-            pending.append(pool.submit(map_field, file))
+            pending.append(pool.submit(map_field, file, microscope))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             row = pending.popleft().result()
             file = next(queue, None)
             if file is not None:
-                pending.append(pool.submit(map_field, file))
+                pending.append(pool.submit(map_field, file, microscope))
             yield row
     finally:
         for fut in pending:

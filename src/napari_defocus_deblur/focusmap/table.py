@@ -30,7 +30,7 @@ from napari_defocus_deblur.focusmap.names import FieldFile
 #: Columns of ``focus.csv``.
 COLUMNS = (
     "path", "well", "row", "column", "site", "channel", "depth_um", "confidence",
-    "blur_radius_px", "error", "estimator", "tile_depths_um",
+    "blur_radius_px", "error", "estimator", "tile_depths_um", "stage_um",
 )  # fmt: skip
 
 
@@ -43,7 +43,8 @@ class FieldRow(FieldFile):
     ``blur_radius_px`` are NaN when ``error`` is set; ``tile_depths_um`` is the
     within-field ``(ny, nx)`` depth map (µm, NaN: no signal; tiles of
     :func:`napari_defocus_deblur.estimate.tile_grid`) or None; ``estimator`` names the
-    fitted coefficients that made it.
+    fitted coefficients that made it (and the microscope stated); ``stage_um`` is the
+    stage offset on the stated microscope (NaN: none stated, ``depth_um`` is one).
     """
 
     depth_um: float = math.nan
@@ -52,6 +53,7 @@ class FieldRow(FieldFile):
     error: str = ""
     estimator: str = ""
     tile_depths_um: np.ndarray | None = field(default=None, repr=False)
+    stage_um: float = math.nan
 
     @classmethod
     def failed(cls, file: FieldFile, error: str) -> FieldRow:
@@ -62,6 +64,12 @@ class FieldRow(FieldFile):
     def ok(self) -> bool:
         """True when the field has a depth."""
         return not self.error
+
+    @property
+    def distance_um(self) -> float:
+        """The distance the map shows and thresholds: the stage offset on the stated
+        microscope, else the depth-equivalent defocus (BBBC006's optics)."""
+        return self.depth_um if math.isnan(self.stage_um) else self.stage_um
 
     @property
     def deblur_depth_um(self) -> float:
@@ -109,7 +117,7 @@ class FocusMap:
         out = {}
         for well, rows in sorted(groups.items(), key=lambda kv: (kv[1][0].row, kv[1][0].column)):
             good = [r for r in rows if r.ok]
-            depth = statistics.median(r.depth_um for r in good) if good else math.nan
+            depth = statistics.median(r.distance_um for r in good) if good else math.nan
             conf = statistics.median(r.confidence for r in good) if good else math.nan
             first = rows[0]
             out[well] = WellSummary(
@@ -122,8 +130,9 @@ class FocusMap:
         return [r for r in self.rows if r.well == well.upper()]
 
     def above(self, depth_um: float) -> list[FieldRow]:
-        """Fields read deeper than ``depth_um`` (error rows never are)."""
-        return [r for r in self.rows if r.ok and r.depth_um > depth_um]
+        """Fields read farther from focus than ``depth_um`` (:attr:`FieldRow.distance_um`;
+        error rows never are)."""
+        return [r for r in self.rows if r.ok and r.distance_um > depth_um]
 
     @property
     def errors(self) -> list[FieldRow]:
@@ -143,7 +152,7 @@ def _grid_json(grid: np.ndarray | None) -> list | None:
 
 def _record(r: FieldRow) -> dict[str, Any]:
     rec = asdict(r)
-    for key in ("depth_um", "confidence", "blur_radius_px"):
+    for key in ("depth_um", "confidence", "blur_radius_px", "stage_um"):
         rec[key] = _number(rec[key])
     rec["tile_depths_um"] = _grid_json(r.tile_depths_um)
     return rec
@@ -191,6 +200,7 @@ def _row_from(rec: dict[str, Any]) -> FieldRow:
         depth_um=num("depth_um"), confidence=num("confidence"),
         blur_radius_px=num("blur_radius_px"), error=str(rec.get("error") or ""),
         estimator=str(rec.get("estimator") or ""), tile_depths_um=tiles,
+        stage_um=num("stage_um"),
     )  # fmt: skip
 
 

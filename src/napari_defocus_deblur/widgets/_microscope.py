@@ -55,8 +55,8 @@ MICROSCOPE_FIELDS: dict[str, dict[str, Any]] = {
         "Pixel size (µm)",
         "pixel_size_um",
         0.0005,
-        "pixel size in the sample (camera pixel / "
-        "magnification x binning): finer pixels hold more pixels of blur per µm",
+        "pixel size in the sample (camera pixel / magnification x binning); more than "
+        "25 % off 0.645 µm, the image is deblurred on a 0.645 µm grid and brought back",
     ),
     "emission_nm": _number("Emission (nm)", "emission_nm", 5.0, "emission wavelength"),
     "immersion": {
