@@ -73,8 +73,8 @@ def test_deblur_button_runs_the_fix_on_the_map(widget, qtbot, tmp_path, monkeypa
     assert not widget.run_fix() and "choose a folder" in notes["error"][-1]
     calls = []
 
-    def fake_fix(fmap, folder, above):
-        calls.append((fmap, folder, above))
+    def fake_fix(fmap, folder, above, microscope=None):
+        calls.append((fmap, folder, above, microscope))
         rows = fmap.above(above)
         for i, r in enumerate(rows, 1):
             yield FieldFixed(r.path, f"{folder}/x.tif", r.depth_um, None, i, len(rows))
@@ -86,5 +86,40 @@ def test_deblur_button_runs_the_fix_on_the_map(widget, qtbot, tmp_path, monkeypa
     assert widget.fix_button.text == "Deblur fields above 3.5 µm (2)"
     assert widget.run_fix()
     qtbot.waitUntil(lambda: not widget.busy, timeout=10000)
-    assert calls[0][0] is widget.fmap and calls[0][1:] == (str(tmp_path / "fixed"), 3.5)
+    assert calls[0][0] is widget.fmap and calls[0][1:] == (str(tmp_path / "fixed"), 3.5, None)
     assert widget.status.value == "deblurred 1 of 2 field(s)"
+
+
+def test_a_stated_microscope_maps_stage_offsets_and_reaches_the_fix(
+    widget, qtbot, tmp_path, monkeypatch, notes
+):
+    import napari_defocus_deblur.focusmap as focusmap
+    from napari_defocus_deblur.focusmap import FixResult
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    form = widget.settings
+    assert form.na.native.isHidden()  # hidden until ticked: the usual case stays simple
+    form.own_microscope.value = True
+    assert not form.na.native.isHidden() and not form.pixel_size_um.native.isHidden()
+    form.na.value = 0.6
+    assert widget.run_map()
+    qtbot.waitUntil(lambda: not widget.busy, timeout=20000)
+    b03 = widget.fmap.fields_of("B03")[0]
+    stage = Microscope(na=0.6).stage_um(14.0)
+    assert b03.depth_um == pytest.approx(14.0) and b03.distance_um == pytest.approx(stage)
+    assert widget.plot.well_image()[1, 2] == pytest.approx(stage)
+    calls = []
+
+    def fake_fix(fmap, folder, above, microscope=None):
+        calls.append(microscope)
+        return FixResult()
+        yield
+
+    monkeypatch.setattr(focusmap, "iter_fix", fake_fix)
+    form.fix_folder.value = tmp_path / "fixed"
+    form.above_um.value = 3.0
+    assert widget.run_fix()
+    qtbot.waitUntil(lambda: not widget.busy, timeout=10000)
+    assert calls == [Microscope(na=0.6)]
+    form.immersion.value, form.na.value = "dry", 1.2  # a dry objective cannot reach NA 1.2
+    assert not widget.run_map() and "too wide" in notes["error"][-1]

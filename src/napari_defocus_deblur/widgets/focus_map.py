@@ -6,7 +6,6 @@ Wiring only: the work is :func:`napari_defocus_deblur.focusmap.iter_focus_map` a
 """
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import Container, Label, ProgressBar, PushButton
@@ -19,50 +18,19 @@ from napari_defocus_deblur.widgets._common import (
     show_warning,
 )
 from napari_defocus_deblur.widgets._focus_canvas import PlateCanvas
+from napari_defocus_deblur.widgets._focus_form import DEFAULTS, build_form
 from napari_defocus_deblur.widgets._layout import on_close, row, scroll_wrap, word_wrap
-from napari_defocus_deblur.widgets._settings import restore_defaults, settings_form
+from napari_defocus_deblur.widgets._microscope import stated_microscope
+from napari_defocus_deblur.widgets._settings import restore_defaults
 
 if TYPE_CHECKING:
     import napari
 
-#: The settings a first start (or *Restore defaults*) shows.
-DEFAULTS: dict[str, Any] = {
-    "plate": Path(""),
-    "pattern": "",
-    "channel": 0,
-    "workers": 2,
-    "above_um": 8.0,
-    "fix_folder": Path(""),
-}
 #: Gap between the sites of a well when they are opened side by side (pixels).
 SITE_GAP_PX = 16
 OVERLAY_COLORMAP = "turbo"
 #: Move the progress bar at most this often (seconds).
 PROGRESS_EVERY_S = 0.2
-
-
-def focus_map_settings(
-    plate: Path, pattern: str, channel: int, workers: int, above_um: float, fix_folder: Path
-) -> None:
-    """Settings of the Focus map widget: magicgui builds the persisted form from this."""
-
-
-def build_form() -> Any:
-    """The settings form: plate, name pattern, channel, threads, threshold, fix folder."""
-    return settings_form(
-        focus_map_settings,
-        DEFAULTS,
-        plate={"widget_type": "FileEdit", "mode": "d", "label": "Plate folder",
-               "tooltip": "a plate folder (searched recursively); a .zip: type its path"},
-        pattern={"label": "Name pattern",
-                 "tooltip": "empty: BBBC006 names; else a regular expression with named "
-                 "groups well (site, channel), e.g. _(?P<well>[A-P]\\d\\d)_s(?P<site>\\d)"},
-        channel={"label": "Channel", "min": 0, "max": 9, "tooltip": "0: every channel"},
-        workers={"label": "Threads", "min": 1, "max": 32},
-        above_um={"widget_type": "FloatSpinBox", "label": "Deblur above (µm)", "min": 0.0,
-                  "max": 60.0, "step": 0.5},
-        fix_folder={"widget_type": "FileEdit", "mode": "d", "label": "Deblur into"},
-    )  # fmt: skip
 
 
 class FocusMapWidget(Container):
@@ -77,6 +45,7 @@ class FocusMapWidget(Container):
     def __init__(self, napari_viewer: "napari.Viewer") -> None:
         self.viewer = napari_viewer
         self.fmap: Any = None
+        self.map_microscope: Any = None  # the optics stated for the map (None: BBBC006's)
         self.worker: Any = None
         self._shown_at = 0.0
         self.settings = build_form()
@@ -138,13 +107,19 @@ class FocusMapWidget(Container):
             show_error("choose a plate folder (or type the path of a .zip) first")
             return False
         s = self.settings
+        try:
+            microscope = stated_microscope(s)
+        except UserInputError as exc:
+            show_error(str(exc))
+            return False
         job = iter_focus_map(
             plate,
             pattern=s.pattern.value.strip() or None,
             channel=int(s.channel.value) or None,
             workers=int(s.workers.value),
+            microscope=microscope,
         )
-        self.fmap = None
+        self.fmap, self.map_microscope = None, microscope
         self.progress.value = 0
         self.status.value = f"mapping {plate} …"
         return self._start(job, self._on_map_event, self._on_mapped, "focus map")
@@ -212,8 +187,8 @@ class FocusMapWidget(Container):
             report_exception(exc, f"opening {name}")
             return []
         layer = self.viewer.add_image(
-            image, name=f"{name} ({r.depth_um:.1f} µm)", translate=(0, offset),
-            metadata={"source": r.path, "depth_um": r.depth_um},
+            image, name=f"{name} ({r.distance_um:.1f} µm)", translate=(0, offset),
+            metadata={"source": r.path, "depth_um": r.depth_um, "stage_um": r.stage_um},
         )  # fmt: skip
         if r.tile_depths_um is None:
             return [layer]
@@ -239,7 +214,7 @@ class FocusMapWidget(Container):
             show_error("choose a folder to deblur into ('Deblur into') first")
             return False
         above = float(self.settings.above_um.value)
-        job = iter_fix(self.fmap, folder, above)
+        job = iter_fix(self.fmap, folder, above, microscope=self.map_microscope)
         self.progress.value = 0
         self.progress.max = max(len(self.fmap.above(above)), 1)
         self.status.value = f"deblurring fields above {above:g} µm into {folder} …"
