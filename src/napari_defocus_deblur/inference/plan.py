@@ -201,7 +201,8 @@ def plan_run(
     arr = check_image(source)
     wanted = depth if checked else check_depth(depth)
     regrid = regrid_for(arr.shape, model_info(model), microscope)
-    seen = arr if regrid is None else regrid.apply(arr)  # the network's grid (:mod:`.units`)
+    grid = (*arr.shape[:-2], *regrid.grid_shape) if regrid else arr.shape  # :mod:`.units`
+    seen = np.broadcast_to(np.float32(0), grid)  # shape only: the run regrids the pixels
     runtime = (
         backend if isinstance(backend, Backend) else resolve_backend(backend, precision, device)
     )
