@@ -16,8 +16,8 @@ from napari_defocus_deblur.widgets._microscope import (
 from tests.widgets.conftest import make_checkpoint
 from tests.widgets.test_deblur_widget import deblur_widget, run_and_wait
 
-#: Half BBBC006's pixel: 10 µm from focus blurs as 21 µm do under BBBC006's optics.
-FINE = Microscope(pixel_size_um=0.3225)
+#: A 0.75 dry objective: 10 µm from focus blurs as 24.3 µm do under BBBC006's optics.
+WIDE = Microscope(na=0.75)
 
 
 def test_the_optics_are_bbbc006s_and_hidden_until_the_box_is_ticked(make_napari_viewer):
@@ -47,11 +47,11 @@ def test_a_distance_set_here_is_the_stage_offset_on_the_stated_microscope(
     form.depth_source.value = "manual"
     form.depth_um.value = 10.0
     form.own_microscope.value = True
-    form.pixel_size_um.value = 0.3225
+    form.na.value = 0.75
     run_and_wait(widget, qtbot)
     result = viewer.layers[-1]
-    assert result.metadata["depths_um"] == pytest.approx([FINE.bbbc006_um(10.0)])
-    assert result.metadata["depths_um"][0] == pytest.approx(21.4, abs=1.0)
+    assert result.metadata["depths_um"] == pytest.approx([WIDE.bbbc006_um(10.0)])
+    assert result.metadata["depths_um"][0] == pytest.approx(24.3, abs=1.0)
     assert result.metadata["stage_um"] == [10.0]
 
 
@@ -59,11 +59,11 @@ def test_an_estimate_moves_the_knob_to_the_stage_offset_on_the_stated_microscope
     make_napari_viewer,
 ):
     widget = deblur_widget(make_napari_viewer())
-    widget.depth.microscope = FINE
-    read = DefocusEstimate(21.4, 5.0, 0.9, 12, stage_um=FINE.stage_um(21.4))
+    widget.depth.microscope = WIDE
+    read = DefocusEstimate(24.4, 5.0, 0.9, 12, stage_um=WIDE.stage_um(24.4))
     widget.depth._on_estimate(read)
     assert widget.depth_um() == pytest.approx(10.0, abs=0.5)
-    assert "estimate 21.4 µm (10.0 µm on your microscope)" in widget.depth.label.value
+    assert "estimate 24.4 µm (10.0 µm on your microscope)" in widget.depth.label.value
     widget.depth.microscope = None  # BBBC006's optics: the knob shows the estimate
     widget.depth._on_estimate(DefocusEstimate(21.4, 5.0, 0.9, 12))
     assert widget.depth_um() == 21.5 and "your microscope" not in widget.depth.label.value

@@ -67,12 +67,6 @@ def deblur_settings(
     device: str,
     backend: str,
     live_preview: bool,
-    own_microscope: bool,
-    na: float,
-    pixel_size_um: float,
-    emission_nm: float,
-    immersion: str,
-    sample_index: float,
 ) -> None:
     """Settings of the Deblur widget: magicgui builds the persisted form from this."""
 
@@ -134,7 +128,7 @@ def build_form(
             "text": "live preview (current slice)",
             "tooltip": "re-run on the current slice shortly after every change",
         },
-        **MICROSCOPE_FIELDS,
+        then=MICROSCOPE_FIELDS,
     )
     show_microscope(form)
     form.own_microscope.changed.connect(lambda *_: show_microscope(form))

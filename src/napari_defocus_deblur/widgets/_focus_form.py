@@ -31,12 +31,6 @@ def focus_map_settings(
     workers: int,
     above_um: float,
     fix_folder: Path,
-    own_microscope: bool,
-    na: float,
-    pixel_size_um: float,
-    emission_nm: float,
-    immersion: str,
-    sample_index: float,
 ) -> None:
     """Settings of the Focus map widget: magicgui builds the persisted form from this."""
 
@@ -58,7 +52,7 @@ def build_form() -> Any:
         above_um={"widget_type": "FloatSpinBox", "label": "Deblur above (µm)", "min": 0.0,
                   "max": 60.0, "step": 0.5},
         fix_folder={"widget_type": "FileEdit", "mode": "d", "label": "Deblur into"},
-        **MICROSCOPE_FIELDS,
+        then=MICROSCOPE_FIELDS,
     )  # fmt: skip
     show_microscope(form)
     form.own_microscope.changed.connect(lambda *_: show_microscope(form))

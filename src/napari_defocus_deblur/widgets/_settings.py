@@ -90,7 +90,10 @@ class SettingsForm(Container):
 
 
 def settings_form(
-    function: Callable[..., Any], defaults: Mapping[str, Any], **options: dict[str, Any]
+    function: Callable[..., Any],
+    defaults: Mapping[str, Any],
+    then: Mapping[str, dict[str, Any]] | None = None,
+    **options: dict[str, Any],
 ) -> SettingsForm:
     """A stored form (no call button) for the parameters of ``function``.
 
@@ -101,10 +104,14 @@ def settings_form(
     defaults
         The widget's DEFAULTS table (it may hold more keys than ``function`` has
         parameters): the form starts from these until a user changes them.
+    then
+        Settings shared by several forms, after ``function``'s (names: magicgui options;
+        e.g. the microscope's, :mod:`._microscope`).
     **options
         magicgui options per parameter (widget type, label, choices, ranges, tooltip).
     """
-    names = list(inspect.signature(function).parameters)
+    names = [*inspect.signature(function).parameters, *(then or {})]
+    options = {**options, **(then or {})}
     missing = (set(names) - set(defaults)) | (set(names) ^ set(options))
     if missing:
         raise ValueError(f"no default or no options for {sorted(missing)}")
