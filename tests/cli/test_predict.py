@@ -358,3 +358,24 @@ def test_a_stated_microscope_converts_the_told_distance(tmp_path, inputs):
     assert told == pytest.approx(7.3, abs=0.3) and meta["microscope"] == microscope.describe()
     source = tifffile.imread(inputs / "one.tif")
     np.testing.assert_array_equal(result, deblur(source, told, model=checkpoint, device="cpu"))
+
+
+def test_finer_pixels_are_deblurred_on_bbbc006s_grid_and_written_at_their_own(tmp_path, inputs):
+    from napari_defocus_deblur.model import condition_on_depth
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    checkpoint = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+    out = tmp_path / "out"
+    args = ["predict", str(inputs), "-o", str(out), "--model", str(checkpoint)]
+    assert main([*args, "--device", "cpu", "--depth", "20", "--pixel-size", "0.3225"]) == 0
+    with tifffile.TiffFile(out / "one.tif") as tif:
+        result = tif.asarray()
+        meta = tif.shaped_metadata[0]
+    source = tifffile.imread(inputs / "one.tif")
+    fine = Microscope(pixel_size_um=0.3225)
+    assert meta["microscope"] == fine.describe() and meta["told_um"] == [20.0]
+    assert result.shape == source.shape == (40, 48)
+    np.testing.assert_array_equal(
+        result, deblur(source, 20.0, model=checkpoint, device="cpu", microscope=fine)
+    )
+    assert tifffile.imread(out / "plate" / "two.tif").shape == (2, 36, 40)

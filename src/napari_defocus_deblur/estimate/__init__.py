@@ -274,8 +274,7 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
     """
     if microscope is None:
         return defocus_from_tiles(estimate_tiles(image))
-    image, microscope = microscope.for_estimator(image)
-    found = defocus_from_tiles(estimate_tiles(image))
+    found = defocus_from_tiles(estimate_tiles(microscope.for_estimator(image)))
     return replace(found, stage_um=microscope.stage_um(found.depth_um))
 
 

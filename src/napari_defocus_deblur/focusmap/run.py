@@ -74,10 +74,7 @@ def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow
 
     try:
         image = read_field(file.path)
-        read_with = microscope
-        if microscope is not None:
-            image, read_with = microscope.for_estimator(image)
-        tiles = estimate_tiles(image)
+        tiles = estimate_tiles(image if microscope is None else microscope.for_estimator(image))
         est = defocus_from_tiles(tiles)
     except FIELD_ERRORS as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
@@ -89,7 +86,7 @@ def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow
         blur_radius_px=est.blur_radius_px,
         estimator=map_estimator(microscope),
         tile_depths_um=tiles.depths_um,
-        stage_um=math.nan if read_with is None else read_with.stage_um(est.depth_um),
+        stage_um=math.nan if microscope is None else microscope.stage_um(est.depth_um),
     )
 
 

@@ -13,7 +13,10 @@ stable (other modules and the widgets import them):
   :mod:`.plane_depths`),
   ``model`` (:class:`ModelEntry` or None), ``model_name``, ``runtime``
   (:class:`~.device.Backend`), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
-  ``channel_axis``, ``phases`` (:mod:`.phases`); ``device``, ``precision``, ``backend``,
+  ``channel_axis``, ``phases`` (:mod:`.phases`), ``regrid`` (None, or how an image of
+  another pixel size is brought onto BBBC006's grid for the network and back:
+  :class:`~napari_defocus_deblur.simulate.sampling.Regrid`, :mod:`.units`); ``device``,
+  ``precision``, ``backend``,
   ``depths_um``, ``describe()``.
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
 - :func:`run_models` ``(model, depth, fusion, side="below", microscope=None) -> list[Path]``: the

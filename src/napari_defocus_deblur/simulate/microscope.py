@@ -169,7 +169,7 @@ class Microscope:
         binned onto its grid (:meth:`for_estimator`), and are converted so."""
         if self.is_bbbc006 and side == "below":
             return float(bbbc006_um)
-        if self.binned_for_estimator:
+        if self.finer_than_bbbc006:
             return self.on_bbbc006_grid().stage_um(bbbc006_um, side)
         self.warn_sampling()
         return stage_offset_um(bbbc006_um, self.optics(), side == "above", NETWORK_EMISSION_NM)
@@ -186,7 +186,7 @@ class Microscope:
         at 24 µm (p10-p90 22-29) for a stage offset of 32-34 µm (``docs/inference.md``,
         "Your microscope").
         """
-        if not off_grid(self.pixel_size_um) or self.binned_for_estimator:
+        if not self.coarser_than_bbbc006:
             return ""
         return (
             f"the estimator learnt nuclei at {PIXEL_SIZE_UM:g} µm pixels, not "
@@ -205,29 +205,35 @@ class Microscope:
         """These optics, with BBBC006's pixels (an image after :meth:`regrid`)."""
         return replace(self, pixel_size_um=PIXEL_SIZE_UM)
 
-    def for_estimator(self, image: np.ndarray) -> tuple[np.ndarray, Microscope]:
-        """``(image, microscope)`` as the estimator should read them: pixels finer than
-        BBBC006's beyond the tolerance binned onto its grid (with these optics on that
-        grid), else both unchanged (see :meth:`sampling_note`)."""
+    def for_estimator(self, image: np.ndarray) -> np.ndarray:
+        """``image`` as the estimator should read it: pixels finer than BBBC006's beyond
+        the tolerance binned onto its grid (:meth:`stage_um` converts such readings
+        there), else unchanged (see :meth:`sampling_note`)."""
         arr = np.asarray(image)
-        if not self.binned_for_estimator or arr.ndim != 2 or arr.dtype.kind not in "uif":
-            return image, self
-        return Regrid(arr.shape, self.pixel_size_um).apply(arr), self.on_bbbc006_grid()
+        if not self.finer_than_bbbc006 or arr.ndim != 2 or arr.dtype.kind not in "uif":
+            return image
+        return Regrid(arr.shape, self.pixel_size_um).apply(arr)
 
     def network_um(self, bbbc006_um: float) -> float:
         """A reading of the estimator as the distance a network that learnt BBBC006's
         optics is told: the reading itself, but for pixels coarser than BBBC006's (read on
         their own pixels, seen by the network on its grid) the distance at which BBBC006
         blurs as the stage offset the reading means."""
-        if not off_grid(self.pixel_size_um) or self.binned_for_estimator:
+        if not self.coarser_than_bbbc006:
             return float(bbbc006_um)
         return self.bbbc006_um(self.stage_um(bbbc006_um))
 
     @property
-    def binned_for_estimator(self) -> bool:
+    def finer_than_bbbc006(self) -> bool:
         """Are the pixels finer than BBBC006's beyond :data:`~.sampling.SAMPLING_TOLERANCE`
         (the estimator then reads images binned onto its grid)?"""
         return off_grid(self.pixel_size_um) and self.pixel_size_um < PIXEL_SIZE_UM
+
+    @property
+    def coarser_than_bbbc006(self) -> bool:
+        """Are the pixels coarser than BBBC006's beyond the tolerance (the estimator then
+        reads images on their own pixels, :meth:`sampling_note`)?"""
+        return off_grid(self.pixel_size_um) and self.pixel_size_um > PIXEL_SIZE_UM
 
     def warn_sampling(self) -> None:
         """Warn with :meth:`sampling_note`, once per process for each pixel size (a live
