@@ -379,3 +379,35 @@ def test_finer_pixels_are_deblurred_on_bbbc006s_grid_and_written_at_their_own(tm
         result, deblur(source, 20.0, model=checkpoint, device="cpu", microscope=fine)
     )
     assert tifffile.imread(out / "plate" / "two.tif").shape == (2, 36, 40)
+
+
+def test_a_files_recorded_finer_pixels_are_honoured_unless_optics_are_stated(tmp_path):
+    """An ImageJ TIFF recording 0.3225 µm pixels is binned onto BBBC006's grid with no
+    option given; stated optics (here an aperture) are the user's word, pixels included."""
+    from napari_defocus_deblur.model import condition_on_depth
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    checkpoint = save_model(condition_on_depth(tiny_model()), tmp_path / "cond", depth_um=34)
+    source = field((40, 48), seed=5)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, pixel_um in (("fine.tif", 0.3225), ("plain.tif", None)):
+        extra = {} if pixel_um is None else {"resolution": (1 / pixel_um, 1 / pixel_um)}
+        tifffile.imwrite(inputs / name, source, imagej=True, metadata={"unit": "um"}, **extra)
+    out, stated_out = tmp_path / "out", tmp_path / "stated"
+    args = ["predict", str(inputs), "--model", str(checkpoint), "--device", "cpu", "--depth"]
+    assert main([*args, "20", "-o", str(out)]) == 0
+    assert main([*args, "20", "-o", str(stated_out), "--na", "0.6"]) == 0
+    fine = Microscope(pixel_size_um=0.3225)
+    with tifffile.TiffFile(out / "fine.tif") as tif:
+        result, meta = tif.asarray(), tif.shaped_metadata[0]
+    assert meta["microscope"] == fine.describe()
+    run = {"model": checkpoint, "device": "cpu"}
+    np.testing.assert_array_equal(result, deblur(source, 20.0, microscope=fine, **run))
+    with tifffile.TiffFile(out / "plain.tif") as tif:
+        assert tif.shaped_metadata[0].get("microscope") is None
+    np.testing.assert_array_equal(tifffile.imread(out / "plain.tif"), deblur(source, 20.0, **run))
+    stated = Microscope(na=0.6)
+    np.testing.assert_array_equal(
+        tifffile.imread(stated_out / "fine.tif"), deblur(source, 20.0, microscope=stated, **run)
+    )

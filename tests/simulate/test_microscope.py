@@ -127,3 +127,12 @@ def test_images_off_bbbc006s_sampling_are_regridded_and_fine_ones_binned_for_est
     assert fine.stage_um(20.0) == Microscope(na=0.6).stage_um(20.0)  # read on the grid
     coarse = Microscope(pixel_size_um=1.29)
     assert coarse.for_estimator(image) is image  # interpolation loses the noise
+
+
+def test_only_a_files_finer_recorded_pixels_imply_a_microscope():
+    from napari_defocus_deblur.simulate.microscope import recorded_microscope
+
+    assert recorded_microscope(0.3225) == Microscope(pixel_size_um=0.3225)
+    assert recorded_microscope(0.1625).finer_than_bbbc006
+    for value in (None, "0.3", True, 0.645, 0.5, 1.29, 6.5, 0.0, float("nan")):
+        assert recorded_microscope(value) is None, value  # coarse: never interpolated up

@@ -67,3 +67,24 @@ def test_an_estimate_moves_the_knob_to_the_stage_offset_on_the_stated_microscope
     widget.depth.microscope = None  # BBBC006's optics: the knob shows the estimate
     widget.depth._on_estimate(DefocusEstimate(21.4, 5.0, 0.9, 12))
     assert widget.depth_um() == 21.5 and "your microscope" not in widget.depth.label.value
+
+
+def test_a_layers_recorded_finer_pixels_are_honoured_until_optics_are_stated(
+    make_napari_viewer, tmp_path, qtbot
+):
+    """A layer read from a file that records 0.3225 µm pixels runs binned onto BBBC006's
+    grid; ticking the box makes the stated optics (pixels included) the rule."""
+    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
+    viewer = make_napari_viewer()
+    image = np.random.default_rng(4).random((64, 64)).astype(np.float32) * 100
+    viewer.add_image(image, name="field", metadata={"pixel_size_um": 0.3225})
+    widget = deblur_widget(viewer)
+    widget.add_model(conditioned)
+    widget.settings.depth_source.value = "manual"
+    widget.settings.depth_um.value = 20.0
+    _layer, job, _current, _text = widget.build_job()
+    assert job.microscope == Microscope(pixel_size_um=0.3225)
+    run_and_wait(widget, qtbot)
+    assert viewer.layers[-1].data.shape == (64, 64)
+    widget.settings.own_microscope.value = True  # BBBC006's values, stated
+    assert widget.build_job()[1].microscope.is_bbbc006

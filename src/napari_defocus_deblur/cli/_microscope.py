@@ -43,8 +43,9 @@ def add_microscope_arguments(
         "--pixel-size",
         type=float,
         metavar="UM",
-        help=f"pixel size, µm ({bbbc006.pixel_size_um:g}); more than 25 %% off, the image is "
-        "deblurred on that grid and brought back",
+        help=f"pixel size, µm ({bbbc006.pixel_size_um:g}, or with no option given a file's "
+        "recorded finer one); more than 25 %% off, the image is deblurred on that grid and "
+        "brought back",
     )
     group.add_argument(
         "--emission", type=float, metavar="NM", help=f"emission, nm ({bbbc006.emission_nm:g})"

@@ -74,6 +74,7 @@ def _metadata(
     from napari_defocus_deblur.io.record import SOFTWARE
 
     trained = plan.info.get("depth_um")
+    stated = _microscope(options, meta)
     recorded = plan.depth == "auto" and job.depth_um is not None  # e.g. a focus map's depth
     return {
         "axes": meta.get("axes"),
@@ -82,7 +83,7 @@ def _metadata(
         "model": plan.model_name,
         "depth_um": job.depth_um if recorded else plan.depth,
         "side": options.side,
-        "microscope": options.microscope and options.microscope.describe(),
+        "microscope": stated and stated.describe(),
         "told_um": [round(p.depth_um, 2) for p in plan.planes],
         "model_depth_um": None if trained is None else float(trained),
         "fusion": plan.info.get("fusion", options.fusion),
@@ -95,8 +96,16 @@ def _runtime(options: PredictOptions) -> Backend:
     return resolve_backend(options.backend, options.precision, options.device)
 
 
+def _microscope(options: PredictOptions, meta: dict[str, Any]) -> Microscope | None:
+    """The optics stated, else those the file's recorded pixel size implies
+    (:func:`~napari_defocus_deblur.simulate.microscope.recorded_microscope`)."""
+    from napari_defocus_deblur.simulate.microscope import recorded_microscope
+
+    return options.microscope or recorded_microscope(meta.get("pixel_size_um"))
+
+
 def _deblur(
-    image: np.ndarray, options: PredictOptions, job: Job | None
+    image: np.ndarray, options: PredictOptions, job: Job | None, meta: dict[str, Any]
 ) -> tuple[np.ndarray, RunPlan]:
     """The file's run plan (its BBBC006 distance as recorded metadata) and its result."""
     from napari_defocus_deblur.inference.api import deblur
@@ -112,7 +121,7 @@ def _deblur(
         phases=options.phases,
         metadata_depth_um=None if job is None else job.depth_um,
         side=options.side,
-        microscope=options.microscope,
+        microscope=_microscope(options, meta),
         checked=True,
     )
     dtype = None if options.output_dtype == "float32" else options.output_dtype
@@ -125,7 +134,7 @@ def deblur_file(job: Job, options: PredictOptions) -> FileResult:
         torch.set_num_threads(options.threads)
     try:
         image, meta = read_input(job.source)
-        out, plan = _deblur(image, options, job)
+        out, plan = _deblur(image, options, job, meta)
         write_output(job.target, out, _metadata(job, meta, plan, options))
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, _one_line(exc))
@@ -184,7 +193,7 @@ def run_serial(
                     reads.popleft()
                     yield FileResult(job.source, None, data)
                     break
-                if batch and not _stackable(batch[0][1][0], data[0]):
+                if batch and not _stackable(batch[0][1], data):
                     break
                 reads.popleft()
                 batch.append((job, data))
@@ -204,8 +213,11 @@ def run_serial(
                 yield _written(*writes.popleft())
 
 
-def _stackable(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.ndim == 2 and a.shape == b.shape and a.dtype == b.dtype
+def _stackable(a: tuple[np.ndarray, dict], b: tuple[np.ndarray, dict]) -> bool:
+    """Two read files run as one stack: 2-D, one shape, dtype and recorded pixel size."""
+    (x, x_meta), (y, y_meta) = a, b
+    same_pixels = x_meta.get("pixel_size_um") == y_meta.get("pixel_size_um")
+    return x.ndim == 2 and x.shape == y.shape and x.dtype == y.dtype and same_pixels
 
 
 def _run_group(batch: list, options: PredictOptions) -> list[tuple[np.ndarray, RunPlan] | str]:
@@ -216,9 +228,10 @@ def _run_group(batch: list, options: PredictOptions) -> list[tuple[np.ndarray, R
     if len(images) > 1 and (chosen_each or len({job.depth_um for job, _data in batch}) > 1):
         return [item for pair in batch for item in _run_group([pair], options)]
     try:
+        job, meta = batch[0][0], batch[0][1][1]
         if len(images) == 1:
-            return [_deblur(images[0], options, batch[0][0])]
-        out, plan = _deblur(np.stack(images), options, batch[0][0])
+            return [_deblur(images[0], options, job, meta)]
+        out, plan = _deblur(np.stack(images), options, job, meta)
         return [(o, plan) for o in out]
     except SKIPPED_ERRORS as exc:
         if len(images) == 1:

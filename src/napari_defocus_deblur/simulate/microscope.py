@@ -36,7 +36,14 @@ from napari_defocus_deblur.simulate.prior import NOMINAL_DEFOCUS_SCALE, NOMINAL_
 from napari_defocus_deblur.simulate.pupil import Optics
 from napari_defocus_deblur.simulate.sampling import SAMPLING_TOLERANCE, Regrid, off_grid
 
-__all__ = ["BOUNDS", "IMMERSION_MEDIA", "SAMPLING_TOLERANCE", "Microscope", "check_value"]
+__all__ = [
+    "BOUNDS",
+    "IMMERSION_MEDIA",
+    "SAMPLING_TOLERANCE",
+    "Microscope",
+    "check_value",
+    "recorded_microscope",
+]
 
 #: The emission wavelength the bundled networks learnt (Hoechst), nm.
 NETWORK_EMISSION_NM = CHANNELS[1][1]
@@ -254,6 +261,23 @@ class Microscope:
         )
         shift = self.focal_shift_scale
         return text + (f", focal shift x{shift:.3g}" if shift != 1 else "")
+
+
+def recorded_microscope(pixel_size_um: object) -> Microscope | None:
+    """The microscope an image's file implies when none is stated: its recorded pixel size
+    (OME ``PhysicalSizeX``, ImageJ or TIFF resolution, as the readers return it) with
+    BBBC006's other optics, when that size is finer than BBBC006's beyond
+    :data:`~.sampling.SAMPLING_TOLERANCE` (binned onto its grid); None otherwise. A coarser
+    recorded size is not acted on: interpolating up by a factor read from a file (a
+    camera pixel recorded instead of the sample's) could multiply the image's size, so
+    such images are regridded only when the user states the pixel size."""
+    if not isinstance(pixel_size_um, int | float) or isinstance(pixel_size_um, bool):
+        return None
+    low, high = BOUNDS["pixel_size_um"]
+    if not low <= pixel_size_um <= high:
+        return None
+    recorded = Microscope(pixel_size_um=float(pixel_size_um))
+    return recorded if recorded.finer_than_bbbc006 else None
 
 
 @cache

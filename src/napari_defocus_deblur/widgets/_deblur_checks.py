@@ -21,7 +21,7 @@ from napari_defocus_deblur.widgets._common import (
 )
 from napari_defocus_deblur.widgets._deblur_form import DEPTH_RANGE_UM
 from napari_defocus_deblur.widgets._layout import word_wrap
-from napari_defocus_deblur.widgets._microscope import stated_microscope
+from napari_defocus_deblur.widgets._microscope import layer_microscope
 from napari_defocus_deblur.widgets._models import layer_depth_um, nearest_model, plane_sides
 
 NO_METADATA_HINT = "this layer records no distance from focus: set it here or Estimate"
@@ -117,7 +117,7 @@ class DepthControl:
             data = check_image_layer(layer, self.viewer, role="input")
             index = current_plane_index(layer, self.viewer) if data.ndim > 2 else ()
             plane = np.asarray(data[index], dtype=np.float32)
-            self.microscope = stated_microscope(self.settings)
+            self.microscope = layer_microscope(self.settings, layer)
         except Exception as exc:
             report_exception(exc, "Estimating the depth")
             return

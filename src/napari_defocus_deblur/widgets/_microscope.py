@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from napari_defocus_deblur.simulate.microscope import BOUNDS, IMMERSION_MEDIA, Microscope
+from napari_defocus_deblur.simulate.microscope import (
+    BOUNDS,
+    IMMERSION_MEDIA,
+    Microscope,
+    recorded_microscope,
+)
 
 #: The optics fields (shown only when ``own_microscope`` is ticked).
 OPTICS = ("na", "pixel_size_um", "emission_nm", "immersion", "sample_index")
@@ -90,3 +95,14 @@ def stated_microscope(form: Any) -> Microscope | None:
         immersion_index=IMMERSION_MEDIA[str(form.immersion.value)],
         sample_index=float(form.sample_index.value),
     )
+
+
+def layer_microscope(form: Any, layer: Any) -> Microscope | None:
+    """The optics the form states, else those ``layer``'s recorded pixel size implies (a
+    file's finer pixels, :func:`~napari_defocus_deblur.simulate.microscope.
+    recorded_microscope`), else None (BBBC006's)."""
+    stated = stated_microscope(form)
+    if stated is not None:
+        return stated
+    metadata = getattr(layer, "metadata", None) or {}
+    return recorded_microscope(metadata.get("pixel_size_um"))

@@ -36,7 +36,7 @@ from napari_defocus_deblur.widgets._layout import (
     row,
     scroll_wrap,
 )
-from napari_defocus_deblur.widgets._microscope import MICROSCOPE_DEFAULTS, stated_microscope
+from napari_defocus_deblur.widgets._microscope import MICROSCOPE_DEFAULTS, layer_microscope
 from napari_defocus_deblur.widgets._models import backend_choices, device_choices
 from napari_defocus_deblur.widgets._results import find_result
 from napari_defocus_deblur.widgets._settings import restore_defaults
@@ -259,7 +259,7 @@ class DeblurWidget(Container):
             model=choice if chosen else None,  # None: the plan's choice per plane
             models=tuple(self.models), fusion=(choice.method if chosen else None) or self.fusion(),
             channel=channel_of(layer), device=device, preview=preview, backend=backend,
-            microscope=stated_microscope(self.settings),
+            microscope=layer_microscope(self.settings, layer),
         )  # fmt: skip
         name = choice.name if chosen else f"auto ({choice.name})"
         return layer, job, current, f"{name}, {runs_on(device, backend)}"
