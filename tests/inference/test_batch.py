@@ -145,7 +145,7 @@ def test_written_tiff_metadata(tmp_path):
 def test_out_of_memory_skips_the_file_with_a_hint(tmp_path, checkpoint, monkeypatch):
     from napari_defocus_deblur.inference import batch
 
-    def boom(image, options, depth=None):
+    def boom(image, options, job=None, meta=None):
         raise MemoryError("Unable to allocate 64. GiB")
 
     root = _tree(tmp_path / "in")
