@@ -86,5 +86,8 @@ def test_a_layers_recorded_finer_pixels_are_honoured_until_optics_are_stated(
     assert job.microscope == Microscope(pixel_size_um=0.3225)
     run_and_wait(widget, qtbot)
     assert viewer.layers[-1].data.shape == (64, 64)
+    assert "0.3225 µm pixels were binned 2 x 2 onto the networks' 0.645 µm grid (32 x 32)" in (
+        widget.status.value
+    )
     widget.settings.own_microscope.value = True  # BBBC006's values, stated
     assert widget.build_job()[1].microscope.is_bbbc006

@@ -69,7 +69,9 @@ class DeblurResult:
     each plane was given and ``sides`` its side of focus (a plane above focus is told a
     shorter distance than its offset, :mod:`napari_defocus_deblur.inference.side`).
     ``confidences`` holds the estimator's confidence (0..1) for estimated planes, in
-    plane order (empty when no depth was estimated).
+    plane order (empty when no depth was estimated). ``grid`` says how an image of another
+    pixel size was brought onto BBBC006's grid and back (:class:`~napari_defocus_deblur.
+    simulate.sampling.Regrid`), else ``""``.
     """
 
     image: np.ndarray
@@ -79,6 +81,7 @@ class DeblurResult:
     estimated: bool = False
     confidences: tuple[float, ...] = ()
     models: tuple[str, ...] = ()
+    grid: str = ""
 
 
 def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
@@ -110,6 +113,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
     sides: list[str] = []
     confidences: list[float] = []
     used: set[str] = set()
+    grid = ""
     for k, index in enumerate(job.planes):
         yield PlaneProgress(k, len(job.planes), 0, 0)  # planning: the bar says so
         plane = np.asarray(job.data[index], dtype=np.float32)
@@ -121,6 +125,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
             confidences.append(float(depth.confidence))
         if plan.model is not None:
             used.add(str(plan.model.path))
+        grid = plan.regrid.note() if plan.regrid is not None else grid
         events = iter_deblur(plane, plan=plan)
         restored = yield from relay(
             events, lambda e, k=k: PlaneProgress(k, len(job.planes), int(e.done), int(e.total))
@@ -134,6 +139,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         estimated=bool(confidences),
         confidences=tuple(confidences),
         models=tuple(sorted(used)),
+        grid=grid,
     )
 
 

@@ -127,6 +127,7 @@ class DeblurRun:
         if action == UPDATED:
             labels = tuple(getattr(layer, "axis_labels", ()))[: len(current)]
             text = f"updated {plane_text(current, labels)} of '{out.name}'"
+        text += f"; {result.grid}" if result.grid else ""
         self.status.value = ("preview: " if job.preview else "") + text
         self.after_result(result)
 
