@@ -59,6 +59,7 @@ def test_an_estimate_moves_the_knob_to_the_stage_offset_on_the_stated_microscope
     make_napari_viewer,
 ):
     widget = deblur_widget(make_napari_viewer())
+    widget.settings.own_microscope.value = True  # stated: the estimate says it on it too
     widget.depth.microscope = WIDE
     read = DefocusEstimate(24.4, 5.0, 0.9, 12, stage_um=WIDE.stage_um(24.4))
     widget.depth._on_estimate(read)
@@ -66,6 +67,10 @@ def test_an_estimate_moves_the_knob_to_the_stage_offset_on_the_stated_microscope
     assert "estimate 24.4 µm (10.0 µm on your microscope)" in widget.depth.label.value
     widget.depth.microscope = None  # BBBC006's optics: the knob shows the estimate
     widget.depth._on_estimate(DefocusEstimate(21.4, 5.0, 0.9, 12))
+    assert widget.depth_um() == 21.5 and "your microscope" not in widget.depth.label.value
+    widget.settings.own_microscope.value = False  # only a layer's recorded finer pixels
+    widget.depth.microscope = Microscope(pixel_size_um=0.3225)
+    widget.depth._on_estimate(DefocusEstimate(21.4, 5.0, 0.9, 12, stage_um=21.4))
     assert widget.depth_um() == 21.5 and "your microscope" not in widget.depth.label.value
 
 

@@ -145,7 +145,7 @@ class DepthControl:
             float(estimate.blur_radius_px),
             float(estimate.confidence),
             told,
-            stage_um=estimate.stage_um,
+            stage_um=estimate.stage_um if self.settings.own_microscope.value else None,
         )
         self.on_estimated()
 
