@@ -47,8 +47,10 @@ def learnt_bbbc006_um(info: Mapping[str, Any] | None) -> bool:
 def in_network_units(
     planes: Sequence[PlaneDepth], info: Mapping[str, Any] | None, microscope: Microscope | None
 ) -> tuple[PlaneDepth, ...]:
-    """``planes`` (BBBC006 micrometres) as a network is told them: unchanged for a network
-    that learnt BBBC006's optics; for one that learnt its own data's micrometres, told
+    """``planes`` (BBBC006 micrometres) as a network is told them: for a network that
+    learnt BBBC006's optics unchanged, but estimates read on pixels coarser than
+    BBBC006's taken to its grid (:meth:`~napari_defocus_deblur.simulate.microscope.
+    Microscope.network_um`); for one that learnt its own data's micrometres, told
     distances as the user gave them and estimates converted to ``microscope``."""
     if microscope is None:
         return tuple(planes)

@@ -15,7 +15,7 @@ from napari_defocus_deblur.widgets._layers import user_layers
 from napari_defocus_deblur.widgets._microscope import (
     MICROSCOPE_DEFAULTS,
     MICROSCOPE_FIELDS,
-    show_microscope,
+    follow_microscope_box,
 )
 from napari_defocus_deblur.widgets._models import (
     choice_label,
@@ -130,8 +130,7 @@ def build_form(
         },
         then=MICROSCOPE_FIELDS,
     )
-    show_microscope(form)
-    form.own_microscope.changed.connect(lambda *_: show_microscope(form))
+    follow_microscope_box(form)
     return form
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from napari_defocus_deblur.widgets._microscope import (
     MICROSCOPE_DEFAULTS,
     MICROSCOPE_FIELDS,
-    show_microscope,
+    follow_microscope_box,
 )
 from napari_defocus_deblur.widgets._settings import settings_form
 
@@ -54,6 +54,5 @@ def build_form() -> Any:
         fix_folder={"widget_type": "FileEdit", "mode": "d", "label": "Deblur into"},
         then=MICROSCOPE_FIELDS,
     )  # fmt: skip
-    show_microscope(form)
-    form.own_microscope.changed.connect(lambda *_: show_microscope(form))
+    follow_microscope_box(form)
     return form

@@ -82,6 +82,12 @@ def show_microscope(form: Any) -> None:
         form[name].visible = bool(form.own_microscope.value)
 
 
+def follow_microscope_box(form: Any) -> None:
+    """Show the optics fields when the box is ticked, now and at every change."""
+    show_microscope(form)
+    form.own_microscope.changed.connect(lambda *_: show_microscope(form))
+
+
 def stated_microscope(form: Any) -> Microscope | None:
     """The :class:`~napari_defocus_deblur.simulate.microscope.Microscope` the form states,
     or None while the box is not ticked (UserInputError, one line, for optics the
