@@ -6,7 +6,9 @@ Binning a 0.645 µm image 2 x 2 gives the image a camera with 1.29 µm pixels wo
 This prints, for the real z_00 images (32-34 µm below focus) and for simulated nominal
 fields at 16 and 34 µm, the estimator's readings of the binned images (BBBC006
 micrometres) and those readings as stage offsets on the stated 1.29 µm pixels, median
-and p10-p90; unbinned, for comparison. Used for ``Microscope.sampling_note``.
+and p10-p90; unbinned, for comparison. Session 36 (the grid estimator on coarse pixels:
+real z_00 24 µm, the sampling note then); session 39, the coarse estimator
+(``estimate.coarse``, docs/inference.md "Other pixel sizes").
 
 Usage::
 
@@ -24,14 +26,9 @@ import numpy as np
 from napari_defocus_deblur.constants import PIXEL_SIZE_UM
 from napari_defocus_deblur.estimate import estimate_defocus
 from napari_defocus_deblur.simulate.microscope import Microscope
+from napari_defocus_deblur.simulate.sampling import integrate_pixels
 
 BINNED = Microscope(pixel_size_um=2 * PIXEL_SIZE_UM)
-
-
-def bin2(image: np.ndarray) -> np.ndarray:
-    """Mean over 2 x 2 pixel blocks (odd last rows and columns dropped)."""
-    h, w = image.shape[0] // 2 * 2, image.shape[1] // 2 * 2
-    return image[:h, :w].astype(np.float64).reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
 
 
 def line(name: str, images: list[np.ndarray]) -> str:
@@ -44,7 +41,7 @@ def line(name: str, images: list[np.ndarray]) -> str:
     with warnings.catch_warnings():  # the sampling note this script measures
         warnings.simplefilter("ignore")
         plain = [estimate_defocus(i).depth_um for i in images]
-        read = [estimate_defocus(bin2(i), BINNED) for i in images]
+        read = [estimate_defocus(integrate_pixels(i, 2), BINNED) for i in images]
     binned = spread([e.depth_um for e in read])
     stage = spread([e.stage_um for e in read])
     return f"{name:28s} {len(images):3d} {spread(plain):>18s} {binned:>18s} {stage:>18s}"

@@ -66,8 +66,9 @@ def simulate(
     prior: str | Prior = "wide",
     real: list | None = None,
     near_share: float = 0.0,
+    shape: tuple[int, int] = (256, 256),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` 256 x 256 fields (8 % in focus, ``near_share`` within :data:`NEAR_UM`, else
+    """``n`` fields of ``shape`` (8 % in focus, ``near_share`` within :data:`NEAR_UM`, else
     0-44 µm) and their distances; a quarter of the defocused fields take a crop of one of
     ``real`` as content."""
     from napari_defocus_deblur.simulate.content import fit_to_shape
@@ -87,11 +88,9 @@ def simulate(
         offset = depth if above else -depth
         content = None
         if real and depth > 0 and rng.random() < 0.25:
-            crop = fit_to_shape(real[int(rng.integers(len(real)))], (256, 256), rng)
+            crop = fit_to_shape(real[int(rng.integers(len(real)))], shape, rng)
             content = np.clip(crop - np.percentile(crop, 1), 0, None)
-        out, _ = simulate_prior_field(
-            [offset], prior=prior, seed=s, shape=(256, 256), content=content
-        )
+        out, _ = simulate_prior_field([offset], prior=prior, seed=s, shape=shape, content=content)
         images.append(out[offset] if offset else out[0.0])
         depths.append(depth)
     return np.array(images, dtype=np.float32), np.array(depths)

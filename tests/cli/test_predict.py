@@ -281,7 +281,7 @@ def test_depth_auto_picks_each_files_model_by_the_run_plan(tmp_path, capsys, use
 
     use_zoo(make_zoo(tmp_path / "zoo"), "sum")
     near = estimate.DefocusEstimate(10.0, 2.0, 0.9, 4)
-    monkeypatch.setattr(estimate, "estimate_defocus", lambda image: near)
+    monkeypatch.setattr(estimate, "estimate_defocus", lambda image, microscope=None: near)
     image = field((160, 192), seed=5)
     tifffile.imwrite(tmp_path / "near.tif", image)
     args = ["predict", str(tmp_path / "near.tif"), "--device", "cpu", "--depth", "auto"]
@@ -381,7 +381,7 @@ def test_finer_pixels_are_deblurred_on_bbbc006s_grid_and_written_at_their_own(tm
     assert tifffile.imread(out / "plate" / "two.tif").shape == (2, 36, 40)
 
 
-def test_a_files_recorded_finer_pixels_are_honoured_unless_optics_are_stated(tmp_path):
+def test_a_files_recorded_finer_pixels_are_honoured_unless_optics_are_stated(tmp_path, capsys):
     """An ImageJ TIFF recording 0.3225 µm pixels is binned onto BBBC006's grid with no
     option given; stated optics (here an aperture) are the user's word, pixels included."""
     from napari_defocus_deblur.model import condition_on_depth
@@ -396,8 +396,12 @@ def test_a_files_recorded_finer_pixels_are_honoured_unless_optics_are_stated(tmp
         tifffile.imwrite(inputs / name, source, imagej=True, metadata={"unit": "um"}, **extra)
     out, stated_out = tmp_path / "out", tmp_path / "stated"
     args = ["predict", str(inputs), "--model", str(checkpoint), "--device", "cpu", "--depth"]
-    assert main([*args, "20", "-o", str(out)]) == 0
+    assert main([*args, "20", "-o", str(out), "-v"]) == 0
+    err = capsys.readouterr().err  # -v: each file's run notes
+    assert f"note: {inputs / 'fine.tif'}: the image's 0.3225 µm pixels were binned 2 x 2" in err
+    assert f"note: {inputs / 'plain.tif'}:" not in err  # no regrid, nothing to say
     assert main([*args, "20", "-o", str(stated_out), "--na", "0.6"]) == 0
+    assert "pixels were binned" not in capsys.readouterr().err  # without -v: quiet
     fine = Microscope(pixel_size_um=0.3225)
     with tifffile.TiffFile(out / "fine.tif") as tif:
         result, meta = tif.asarray(), tif.shaped_metadata[0]

@@ -10,9 +10,12 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.bbbc006 import format_name
 
 
-def coded_plate(folder: Path, depths: dict[tuple[str, int], float], shape=(260, 400)) -> Path:
+def coded_plate(
+    folder: Path, depths: dict[tuple[str, int], float], shape=(260, 400), pixel_um=None
+) -> Path:
     """BBBC006-named uint16 TIFFs whose pixels encode a depth (``100 * depth_um``); read
-    by :func:`coded_estimator` they come back as exactly that depth."""
+    by :func:`coded_estimator` they come back as exactly that depth. ``pixel_um``: the
+    pixel size the files record (TIFF resolution), else none."""
     import tifffile
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -20,7 +23,11 @@ def coded_plate(folder: Path, depths: dict[tuple[str, int], float], shape=(260, 
     for (well, site), depth in depths.items():
         img = np.full(shape, round(100 * depth), dtype=np.uint16)
         img[0, 0] += rng.integers(0, 1)  # content is irrelevant to the coded estimator
-        tifffile.imwrite(folder / format_name(well, site, 1), img)
+        extra = {}
+        if pixel_um is not None:  # an ImageJ TIFF in micrometres
+            extra = {"resolution": (1 / pixel_um, 1 / pixel_um), "imagej": True}
+            extra["metadata"] = {"unit": "um"}
+        tifffile.imwrite(folder / format_name(well, site, 1), img, **extra)
     return folder
 
 
@@ -31,7 +38,9 @@ def coded_estimator(monkeypatch) -> list[tuple[int, ...]]:
 
     calls: list[tuple[int, ...]] = []
 
-    def fake(image):
+    def fake(image, stride=estimate.STRIDE, microscope=None):
+        if microscope is not None:  # as the real estimator reads a stated microscope's pixels
+            image = microscope.for_estimator(image)
         calls.append(np.shape(image))
         if min(np.shape(image)) < estimate.TILE:  # the real estimator's refusal
             raise UserInputError(f"too small for the estimator: {np.shape(image)}")

@@ -108,6 +108,32 @@ def test_a_stated_microscope_gives_stage_offsets_reads_fine_pixels_binned_and_re
     assert rows[2].stage_um == pytest.approx(a02.stage_um, abs=1e-4)
 
 
+def test_fields_recording_finer_pixels_are_read_binned_and_reused_when_none_is_stated(
+    tmp_path, monkeypatch
+):
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    calls = coded_estimator(monkeypatch)
+    plate = coded_plate(tmp_path / "plate", DEPTHS, shape=(520, 800), pixel_um=0.3225)
+    fmap = focus_map(plate)
+    assert calls == [(260, 400)] * 4  # binned 2 x 2 onto BBBC006's grid, as predict does
+    a02 = fmap.fields_of("A02")[0]
+    assert a02.distance_um == a02.depth_um == 12.0 and math.isnan(a02.stage_um)
+    assert a02.estimator.endswith("on recorded pixels of 0.3225 µm")
+    calls.clear()
+    assert [r.depth_um for r in focus_map(plate, resume_from=fmap.rows).rows] == [
+        r.depth_um for r in fmap.rows
+    ]
+    assert calls == []  # read on their recorded pixels again: reused
+    stated = focus_map(plate, resume_from=fmap.rows, microscope=Microscope(na=0.6))
+    assert calls == [(520, 800)] * 4  # a stated microscope (BBBC006's pixels) wins: re-read
+    assert "under NA 0.6" in stated.rows[0].estimator
+    coarse = coded_plate(tmp_path / "coarse", DEPTHS, shape=(130, 200), pixel_um=1.29)
+    calls.clear()
+    focus_map(coarse)
+    assert calls == [(130, 200)] * 4  # a coarser recorded size is not acted on
+
+
 def load_rows_from_csv(tmp_path, fmap):
     (tmp_path / "focus.csv").write_text(to_csv(fmap))
     return load_rows(tmp_path / "focus.csv")

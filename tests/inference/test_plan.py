@@ -108,7 +108,7 @@ def test_estimates_of_low_confidence_get_a_note(conditioned, monkeypatch):
     from napari_defocus_deblur import estimate
 
     flat = estimate.DefocusEstimate(20.0, 3.0, 0.1, 4, "", 14.5)
-    monkeypatch.setattr(estimate, "estimate_defocus", lambda image: flat)
+    monkeypatch.setattr(estimate, "estimate_defocus", lambda image, microscope=None: flat)
     plan = plan_run(field((160, 160)), "auto", conditioned, "cpu")
     assert plan.planes[0].describe() == "14.5 µm (estimated, confidence 0.10)"
     assert plan.depths_um.tolist() == [14.5]  # the network is told the cautious distance

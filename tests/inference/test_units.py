@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -118,15 +120,29 @@ def test_a_regridding_plan_refuses_an_image_of_another_size(conditioned):
         deblur(field((96, 114)), plan=plan)
 
 
-def test_coarse_pixels_warn_only_when_the_distance_is_estimated(conditioned):
+def test_coarse_pixels_are_told_the_coarse_estimators_reading_on_the_grid(conditioned):
+    from napari_defocus_deblur.estimate import estimate_defocus
+
     coarse = Microscope(pixel_size_um=1.29)
     told = plan_run(field((48, 56)), 20.0, conditioned, "cpu", microscope=coarse)
     assert told.regrid.grid_shape == (96, 112)
+    image = field((160, 160))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # within the coarse estimator's reach: no warning
+        read = plan_run(image, "auto", conditioned, "cpu", microscope=coarse)
+    assert not any("not reliable" in n for n in read.notes)
+    reading = estimate_defocus(image, coarse).deblur_depth_um
+    assert read.depths_um[0] == pytest.approx(reading, abs=1e-4)
+    assert reading != pytest.approx(estimate_defocus(image).deblur_depth_um, abs=0.5)
+
+
+def test_pixels_beyond_the_coarse_estimator_warn_only_when_the_distance_is_estimated(
+    conditioned,
+):
+    coarsest = Microscope(pixel_size_um=3.2)
+    told = plan_run(field((48, 56)), 20.0, conditioned, "cpu", microscope=coarsest)
     assert not any("not reliable" in n for n in told.notes)
     microscope._warn_once.cache_clear()  # said once per process
     with pytest.warns(UserWarning, match="not reliable"):
-        read = plan_run(field((160, 160)), "auto", conditioned, "cpu", microscope=coarse)
-    assert coarse.sampling_note() in read.notes
-    reading = plan_run(field((160, 160)), "auto", conditioned, "cpu").depths_um[0]
-    assert read.depths_um[0] == pytest.approx(coarse.network_um(reading), abs=1e-4)
-    assert coarse.network_um(20.0) > 30.0  # coarse pixels' blur is wider on the grid
+        read = plan_run(field((160, 160)), "auto", conditioned, "cpu", microscope=coarsest)
+    assert coarsest.sampling_note() in read.notes

@@ -102,19 +102,30 @@ def test_the_robustness_settings_state_their_aperture_and_focal_shift():
     assert setting_microscope("wide-1.5x").focal_shift_scale == pytest.approx(1.21)
 
 
-def test_coarse_pixels_are_said_to_make_estimates_unreliable():
+def test_only_pixels_coarser_than_the_estimator_reads_are_said_to_make_estimates_unreliable():
     assert Microscope(pixel_size_um=0.7).sampling_note() == ""  # within 25 %
     assert Microscope(pixel_size_um=0.1625).sampling_note() == ""  # binned for the estimator
-    coarse = Microscope(pixel_size_um=1.29).sampling_note()
-    assert "not 1.29 µm" in coarse and "not reliable" in coarse and "\n" not in coarse
+    assert Microscope(pixel_size_um=1.29).sampling_note() == ""  # the coarse perceptrons
+    assert Microscope(pixel_size_um=2.58).sampling_note() == ""  # their end: 4 x BBBC006
+    coarse = Microscope(pixel_size_um=3.2).sampling_note()
+    assert "not 3.2 µm" in coarse and "not reliable" in coarse and "\n" not in coarse
     from napari_defocus_deblur.simulate import microscope
 
     microscope._warn_once.cache_clear()
-    with pytest.warns(UserWarning, match="not 1.29 µm"):
-        Microscope(pixel_size_um=1.29).stage_um(10.0)
+    with pytest.warns(UserWarning, match="not 3.2 µm"):
+        Microscope(pixel_size_um=3.2).stage_um(10.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # said once per process, not at every preview
+        Microscope(pixel_size_um=3.2).stage_um(12.0)
         Microscope(pixel_size_um=1.29).stage_um(12.0)
+
+
+def test_readings_of_pixels_off_the_grid_are_converted_on_the_grid():
+    on_grid = Microscope(na=0.6)
+    for pixels in (0.1625, 1.29):
+        off = Microscope(na=0.6, pixel_size_um=pixels)
+        assert off.stage_um(20.0) == pytest.approx(on_grid.stage_um(20.0))
+    assert on_grid.stage_um(20.0) < 17.0  # a wider aperture blurs more per micrometre
 
 
 def test_images_off_bbbc006s_sampling_are_regridded_and_fine_ones_binned_for_estimates():

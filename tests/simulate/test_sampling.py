@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_defocus_deblur.simulate.sampling import Regrid, off_grid
+from napari_defocus_deblur.simulate.sampling import Regrid, integrate_pixels, off_grid
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,18 @@ def test_coarse_pixels_are_interpolated_and_shrunk_back_to_the_same_image():
     assert abs(on_grid.mean() - image.mean()) < 1.0
     assert np.corrcoef(regrid.restore(on_grid).ravel(), image.ravel())[0, 1] > 0.9
     assert "interpolated onto the networks' 0.645 µm grid (80 x 100)" in regrid.note()
+
+
+def test_a_coarser_camera_integrates_the_light_under_each_of_its_pixels():
+    fine = np.random.default_rng(1).gamma(3.0, 100.0, (41, 53))
+    whole = integrate_pixels(fine, 2)
+    assert whole.shape == (20, 26)
+    assert np.allclose(whole, fine[:40, :52].reshape(20, 2, 26, 2).mean(axis=(1, 3)))
+    part = integrate_pixels(fine, 2.5)  # a coarse pixel covers 2.5 fine ones
+    assert part.shape == (16, 21)
+    weights = np.array([1.0, 1.0, 0.5]) / 2.5
+    box = weights[:, None] * weights[None, :]
+    assert part[0, 0] == pytest.approx((box * fine[:3, :3]).sum())
+    assert np.allclose(integrate_pixels(np.full((30, 30), 7.0), 2.7), 7.0)  # light kept
+    with pytest.raises(ValueError, match="widens"):
+        integrate_pixels(fine, 0.5)

@@ -90,6 +90,26 @@ def test_deblur_button_runs_the_fix_on_the_map(widget, qtbot, tmp_path, monkeypa
     assert widget.status.value == "deblurred 1 of 2 field(s)"
 
 
+def test_a_field_recording_finer_pixels_gets_its_depth_map_on_its_own_pixels(
+    widget, qtbot, tmp_path
+):
+    from napari_defocus_deblur.estimate import STRIDE, TILE
+
+    fine = coded_plate(tmp_path / "fine", DEPTHS, shape=(520, 800), pixel_um=0.3225)
+    widget.settings.plate.value = fine
+    assert widget.run_map()
+    qtbot.waitUntil(lambda: not widget.busy, timeout=20000)
+    widget.plot.canvas.callbacks.process(
+        "button_press_event", _event(widget, "button_press_event", 1, 1)
+    )
+    image, overlay = widget.viewer.layers[0], widget.viewer.layers[1]
+    assert image.data.shape == (520, 800)
+    assert overlay.data.shape == (3, 5)  # read binned 2 x 2: the tiles of 260 x 400
+    assert tuple(overlay.scale) == (2 * STRIDE, 2 * STRIDE)  # tiles twice as wide here
+    grid_centre = 2 + (TILE - 1) / 2  # the first tile's centre on the binned grid
+    assert overlay.translate[0] == pytest.approx(2 * grid_centre + 0.5)
+
+
 def test_a_stated_microscope_maps_stage_offsets_and_reaches_the_fix(
     widget, qtbot, tmp_path, monkeypatch, notes
 ):

@@ -103,7 +103,8 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
         "-v",
         "--verbose",
         action="store_true",
-        help="say which model, device, backend and precision run",
+        help="say which model, device, backend and precision run, and each file's run notes "
+        "(pixels brought onto BBBC006's grid, an uncertain estimate, ...)",
     )
 
 
@@ -220,6 +221,8 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any) -> list:
                     if result.source not in reason:
                         reason = f"{result.source}: {reason}"
                     tqdm.write(f"skipped {reason}", file=sys.stderr)
+                for note in result.notes if args.verbose else ():
+                    tqdm.write(f"note: {result.source}: {note}", file=sys.stderr)
                 bar.update(1)
     finally:  # Ctrl-C: wait for the file being written, then stop the workers
         results.close()

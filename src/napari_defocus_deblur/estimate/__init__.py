@@ -13,7 +13,9 @@ the focus gate decides) and of half as many nominal-optics fields
 fields maps their answer to the depth-equivalent defocus in micrometres of stage offset
 for BBBC006-like optics. The spread of the tile estimates gives the confidence; an
 uncertain estimate is deblurred for the 10th percentile of its tiles
-(:func:`deblur_depth`). Anchor: Google's microscopeimagequality classifies defocus levels
+(:func:`deblur_depth`). Given a microscope with pixels finer than BBBC006's, the image is
+binned onto its grid first; with coarser pixels, perceptrons fitted on such cameras read
+it (:mod:`.coarse`). Anchor: Google's microscopeimagequality classifies defocus levels
 of BBBC006 tiles the same way (per-tile predictions, aggregated with a certainty).
 """
 
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.estimate.coarse import coarse_fingerprint, coarse_ratio, coarse_readings
 from napari_defocus_deblur.estimate.profile import (
     BAND_EDGES,
     band_profile,
@@ -37,6 +40,7 @@ from napari_defocus_deblur.estimate.profile import (
     optical,
     predict_depths,
 )
+from napari_defocus_deblur.estimate.tiling import STRIDE, TILE, tile_grid, tiles_of
 from napari_defocus_deblur.estimate.uncertain import LOW_CONFIDENCE, deblur_depth
 
 if TYPE_CHECKING:
@@ -59,11 +63,6 @@ __all__ = [
     "tiles_of",
 ]
 
-#: Tile side (pixels) of the per-tile estimates.
-TILE = 128
-#: Step (pixels) between neighbouring tiles: half a tile, so a nucleus cut by one tile's
-#: border lies inside its neighbour (sparse 10 µm fields: docs/inference.md).
-STRIDE = TILE // 2
 #: The coefficients fitted by ``scripts/calibrate_estimator.py``.
 COEFFICIENTS_FILE = "coefficients.json"
 
@@ -117,28 +116,6 @@ NOT_OPTICAL = (
 )
 
 
-def tile_grid(
-    shape: tuple[int, ...], tile: int = TILE, stride: int = STRIDE
-) -> tuple[int, int, int, int]:
-    """``(ny, nx, y0, x0)``: the tiles of :func:`tiles_of` and the corner of the first
-    (tile ``(i, j)`` starts at row ``y0 + i * stride``, column ``x0 + j * stride``)."""
-    h, w = shape[-2:]
-    ny, nx = (max(1, (side - tile) // stride + 1) for side in (h, w))
-    covered = (tile + (ny - 1) * stride, tile + (nx - 1) * stride)
-    return ny, nx, max(0, (h - covered[0]) // 2), max(0, (w - covered[1]) // 2)
-
-
-def tiles_of(image: np.ndarray, tile: int = TILE, stride: int = STRIDE) -> list[np.ndarray]:
-    """``tile`` x ``tile`` tiles ``stride`` pixels apart covering the image's centre
-    (row-major; ``stride=tile``: side by side)."""
-    ny, nx, y0, x0 = tile_grid(image.shape, tile, stride)
-    return [
-        image[y0 + i * stride : y0 + i * stride + tile, x0 + j * stride : x0 + j * stride + tile]
-        for i in range(ny)
-        for j in range(nx)
-    ]
-
-
 @lru_cache(maxsize=1)
 def _coefficients() -> dict:
     path = resources.files(__package__) / COEFFICIENTS_FILE
@@ -190,7 +167,9 @@ class TileDepths:
     note: str = ""
 
 
-def estimate_tiles(image: np.ndarray, stride: int = STRIDE) -> TileDepths:
+def estimate_tiles(
+    image: np.ndarray, stride: int = STRIDE, microscope: Microscope | None = None
+) -> TileDepths:
     """Estimate the defocus of every tile of a 2-D fluorescence image.
 
     Parameters
@@ -200,21 +179,25 @@ def estimate_tiles(image: np.ndarray, stride: int = STRIDE) -> TileDepths:
     stride
         Pixels between neighbouring tiles: half a tile (the estimator's), or ``TILE``
         for side-by-side tiles (the estimator before session 35, for comparisons).
+    microscope
+        The optics the image was taken with, when stated: pixels finer than BBBC006's
+        are binned onto its grid first (``Microscope.for_estimator``), coarser ones are
+        read by the perceptrons fitted for them (:mod:`.coarse`); the answer stays in
+        BBBC006 micrometres on its grid.
 
     Returns
     -------
     TileDepths
         The ``(ny, nx)`` grid of per-tile depths (µm); tile ``(i, j)`` covers the
         ``TILE`` rows from ``y0 + i * stride`` and columns from ``x0 + j * stride``
-        (:func:`tile_grid`).
+        (:func:`tile_grid`) of the image as read (binned, for finer pixels).
 
     Raises
     ------
     UserInputError
         Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
-    arr = _as_image(image)
-    coef = _coefficients()
+    arr = _as_image(image if microscope is None else microscope.for_estimator(image))
     ny, nx, _y0, _x0 = tile_grid(arr.shape, TILE, stride)
     all_tiles = tiles_of(arr, TILE, stride)
     contrast = np.array([has_signal(t) for t in all_tiles], dtype=bool)
@@ -224,12 +207,21 @@ def estimate_tiles(image: np.ndarray, stride: int = STRIDE) -> TileDepths:
     note = "" if with_signal else (NOT_OPTICAL if contrast.any() else NO_SIGNAL)
     if not with_signal:
         signal[:] = True
-    edges = np.asarray(coef.get("band_edges", BAND_EDGES), dtype=np.float64)
-    profiles = band_profiles([t for t, s in zip(all_tiles, signal) if s], edges)
-    estimates = predict_depths(profiles, coef)
     depths = np.full(ny * nx, np.nan)
-    depths[signal] = np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
+    depths[signal] = _tile_readings([t for t, s in zip(all_tiles, signal) if s], microscope)
     return TileDepths(depths.reshape(ny, nx), with_signal, note)
+
+
+def _tile_readings(tiles: list[np.ndarray], microscope: Microscope | None) -> np.ndarray:
+    """Distance (µm) of each tile: the coarse perceptrons for pixels coarser than
+    BBBC006's, else the grid estimator's."""
+    ratio = coarse_ratio(microscope)
+    if ratio is not None:
+        return coarse_readings(tiles, ratio)
+    coef = _coefficients()
+    edges = np.asarray(coef.get("band_edges", BAND_EDGES), dtype=np.float64)
+    estimates = predict_depths(band_profiles(tiles, edges), coef)
+    return np.clip(estimates, coef["depth_range"][0], coef["depth_range"][1])
 
 
 def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
@@ -256,8 +248,8 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
         2-D array (Y, X), raw camera units, at least 128 x 128 pixels.
     microscope
         The optics the image was taken with, when known: the answer then also gives the
-        stage offset under them (``stage_um``); finer pixels than BBBC006's are binned
-        onto its grid first (``Microscope.for_estimator``).
+        stage offset under them (``stage_um``); pixels off BBBC006's grid are read on it
+        (:func:`estimate_tiles`).
 
     Returns
     -------
@@ -272,19 +264,21 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
     UserInputError
         Not an array, not 2-D, smaller than one tile, not finite or beyond 1e100.
     """
+    found = defocus_from_tiles(estimate_tiles(image, microscope=microscope))
     if microscope is None:
-        return defocus_from_tiles(estimate_tiles(image))
-    found = defocus_from_tiles(estimate_tiles(microscope.for_estimator(image)))
+        return found
     return replace(found, stage_um=microscope.stage_um(found.depth_um))
 
 
-def estimator_id() -> str:
+def estimator_id(microscope: Microscope | None = None) -> str:
     """A short fingerprint of the fitted coefficients and the tiling: estimates made
     with another fitting or tiling carry another id (a focus map reuses only rows of the
-    same estimator)."""
+    same estimator). Pixels coarser than BBBC006's add the coarse coefficients."""
     import hashlib
 
     text = json.dumps({**_coefficients(), "tiling": [TILE, STRIDE]}, sort_keys=True)
+    if coarse_ratio(microscope) is not None:
+        text += coarse_fingerprint()
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

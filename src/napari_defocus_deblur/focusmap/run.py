@@ -17,6 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.focusmap.names import FieldFile, list_fields, plate_layout
 from napari_defocus_deblur.focusmap.table import FieldRow, FocusMap, load_rows
@@ -53,8 +55,9 @@ class FieldMapped:
         return self.done / max(self.total, 1)
 
 
-def read_field(path: str) -> object:
-    """The pixels of one field (2-D; the first plane of a stack), read from disk or a zip."""
+def read_field(path: str) -> tuple[np.ndarray, float | None]:
+    """The pixels of one field (2-D; the first plane of a stack), read from disk or a zip,
+    and the pixel size its file records (µm; None when it records none)."""
     from napari_defocus_deblur.io.tiff import read_image
 
     image, meta = read_image(path)
@@ -63,18 +66,21 @@ def read_field(path: str) -> object:
         image = image[..., 0]
     while image.ndim > 2:
         image = image[0]
-    return image
+    return image, meta.get("pixel_size_um")
 
 
 def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow:
     """Read and estimate one field; a file that cannot be used becomes an error row.
-    Under a stated ``microscope`` the row also holds the stage offset (finer pixels than
-    BBBC006's are read binned onto its grid: ``Microscope.for_estimator``)."""
+    Under a stated ``microscope`` the row also holds the stage offset. Pixels off
+    BBBC006's grid, stated or (with no microscope stated) recorded finer in the file, are
+    read on it (``estimate_tiles``, ``image_microscope``)."""
     from napari_defocus_deblur.estimate import defocus_from_tiles, estimate_tiles
+    from napari_defocus_deblur.simulate.microscope import image_microscope
 
     try:
-        image = read_field(file.path)
-        tiles = estimate_tiles(image if microscope is None else microscope.for_estimator(image))
+        image, recorded_um = read_field(file.path)
+        reader = image_microscope(microscope, recorded_um)
+        tiles = estimate_tiles(image, microscope=reader)
         est = defocus_from_tiles(tiles)
     except FIELD_ERRORS as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
@@ -84,29 +90,45 @@ def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow
         depth_um=est.depth_um,
         confidence=est.confidence,
         blur_radius_px=est.blur_radius_px,
-        estimator=map_estimator(microscope),
+        estimator=map_estimator(microscope, reader),
         tile_depths_um=tiles.depths_um,
         stage_um=math.nan if microscope is None else microscope.stage_um(est.depth_um),
     )
 
 
-def map_estimator(microscope: Microscope | None = None) -> str:
+#: How a row read on the pixel size its file records says so (after the estimator's id).
+RECORDED_PIXELS = " on recorded pixels of "
+
+
+def map_estimator(microscope: Microscope | None = None, reader: Microscope | None = None) -> str:
     """What made a row: the estimator's id (:func:`~napari_defocus_deblur.estimate.
-    estimator_id`), and the microscope stated; rows are reused only by the same."""
+    estimator_id`), and the microscope stated, or with none stated the pixel size the
+    field's file recorded when it was read on it (``reader``); rows are reused only by
+    the same."""
     from napari_defocus_deblur.estimate import estimator_id
 
-    return estimator_id() + ("" if microscope is None else f" under {microscope.describe()}")
+    if microscope is not None:
+        return f"{estimator_id(microscope)} under {microscope.describe()}"
+    if reader is not None:
+        return f"{estimator_id(reader)}{RECORDED_PIXELS}{reader.pixel_size_um:g} µm"
+    return estimator_id()
 
 
 def _reusable(
     resume_from: str | os.PathLike | Iterable[FieldRow] | None, microscope: Microscope | None
 ) -> dict[str, FieldRow]:
-    """Finished rows of an earlier run made by the same estimator and microscope, by path."""
+    """Finished rows of an earlier run made by the same estimator and microscope, by path
+    (with none stated, rows read on their file's recorded pixel size too)."""
     if resume_from is None:
         return {}
     rows = load_rows(resume_from) if isinstance(resume_from, (str, os.PathLike)) else resume_from
     current = map_estimator(microscope)
-    return {r.path: r for r in rows if r.ok and r.estimator == current}
+    recorded = current + RECORDED_PIXELS
+
+    def same(estimator: str) -> bool:
+        return estimator == current or (microscope is None and estimator.startswith(recorded))
+
+    return {r.path: r for r in rows if r.ok and same(r.estimator)}
 
 
 def iter_focus_map(

@@ -56,11 +56,13 @@ class PredictOptions:
 
 @dataclass(frozen=True)
 class FileResult:
-    """What happened to one input: ``target`` written, or ``error`` (then skipped)."""
+    """What happened to one input: ``target`` written, or ``error`` (then skipped); the
+    run plan's ``notes`` (a regrid, an uncertain estimate, ...) for a written one."""
 
     source: str
     target: str | None
     error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 #: Per-file failures that skip the file instead of stopping the run.
@@ -98,10 +100,10 @@ def _runtime(options: PredictOptions) -> Backend:
 
 def _microscope(options: PredictOptions, meta: dict[str, Any]) -> Microscope | None:
     """The optics stated, else those the file's recorded pixel size implies
-    (:func:`~napari_defocus_deblur.simulate.microscope.recorded_microscope`)."""
-    from napari_defocus_deblur.simulate.microscope import recorded_microscope
+    (:func:`~napari_defocus_deblur.simulate.microscope.image_microscope`)."""
+    from napari_defocus_deblur.simulate.microscope import image_microscope
 
-    return options.microscope or recorded_microscope(meta.get("pixel_size_um"))
+    return image_microscope(options.microscope, meta.get("pixel_size_um"))
 
 
 def _deblur(
@@ -138,7 +140,7 @@ def deblur_file(job: Job, options: PredictOptions) -> FileResult:
         write_output(job.target, out, _metadata(job, meta, plan, options))
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, _one_line(exc))
-    return FileResult(job.source, str(job.target))
+    return FileResult(job.source, str(job.target), notes=plan.notes)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -173,7 +175,7 @@ def run_serial(
         ThreadPoolExecutor(1, thread_name_prefix="deblur-write") as writer,
     ):
         reads: deque[tuple[Job, Future]] = deque()
-        writes: deque[tuple[Job, Future]] = deque()
+        writes: deque[tuple[Job, Future, tuple[str, ...]]] = deque()
         queue = iter(jobs)
 
         def refill() -> None:
@@ -208,7 +210,7 @@ def run_serial(
                 out, plan = done
                 tags = _metadata(job, meta, plan, options)
                 future = writer.submit(write_output, job.target, out, tags)
-                writes.append((job, future))
+                writes.append((job, future, plan.notes))
             while len(writes) > 2 or (writes and not reads):
                 yield _written(*writes.popleft())
 
@@ -239,12 +241,12 @@ def _run_group(batch: list, options: PredictOptions) -> list[tuple[np.ndarray, R
     return [item for pair in batch for item in _run_group([pair], options)]
 
 
-def _written(job: Job, fut: Future) -> FileResult:
+def _written(job: Job, fut: Future, notes: tuple[str, ...]) -> FileResult:
     try:
         fut.result()
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, f"cannot write {job.target}: {_one_line(exc)}")
-    return FileResult(job.source, str(job.target))
+    return FileResult(job.source, str(job.target), notes=notes)
 
 
 def run_dask(

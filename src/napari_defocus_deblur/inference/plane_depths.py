@@ -115,8 +115,7 @@ def plane_depths(
             continue
         from napari_defocus_deblur.estimate import estimate_defocus
 
-        plane = unit[0] if microscope is None else microscope.for_estimator(unit[0])
-        guess = estimate_defocus(plane)
+        guess = estimate_defocus(unit[0], microscope)
         out.append(PlaneDepth(float(guess.deblur_depth_um), ESTIMATED, float(guess.confidence)))
     return tuple(out)
 

@@ -47,18 +47,12 @@ def learnt_bbbc006_um(info: Mapping[str, Any] | None) -> bool:
 def in_network_units(
     planes: Sequence[PlaneDepth], info: Mapping[str, Any] | None, microscope: Microscope | None
 ) -> tuple[PlaneDepth, ...]:
-    """``planes`` (BBBC006 micrometres) as a network is told them: for a network that
-    learnt BBBC006's optics unchanged, but estimates read on pixels coarser than
-    BBBC006's taken to its grid (:meth:`~napari_defocus_deblur.simulate.microscope.
-    Microscope.network_um`); for one that learnt its own data's micrometres, told
-    distances as the user gave them and estimates converted to ``microscope``."""
-    if microscope is None:
+    """``planes`` (BBBC006 micrometres) as a network is told them: unchanged for a
+    network that learnt BBBC006's optics (estimates are read on its grid, whatever the
+    pixels); for one that learnt its own data's micrometres, told distances as the user
+    gave them and estimates converted to ``microscope``."""
+    if microscope is None or learnt_bbbc006_um(info):
         return tuple(planes)
-    if learnt_bbbc006_um(info):  # estimates read on coarse pixels: as seen on the grid
-        return tuple(
-            replace(p, depth_um=microscope.network_um(p.depth_um)) if p.origin == ESTIMATED else p
-            for p in planes
-        )
     out = []
     for plane in planes:
         if plane.stated_um is not None:

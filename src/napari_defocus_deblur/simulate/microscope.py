@@ -34,7 +34,12 @@ from napari_defocus_deblur.simulate.equivalence import (
 )
 from napari_defocus_deblur.simulate.prior import NOMINAL_DEFOCUS_SCALE, NOMINAL_NA
 from napari_defocus_deblur.simulate.pupil import Optics
-from napari_defocus_deblur.simulate.sampling import SAMPLING_TOLERANCE, Regrid, off_grid
+from napari_defocus_deblur.simulate.sampling import (
+    MAX_COARSE_RATIO,
+    SAMPLING_TOLERANCE,
+    Regrid,
+    off_grid,
+)
 
 __all__ = [
     "BOUNDS",
@@ -42,6 +47,7 @@ __all__ = [
     "SAMPLING_TOLERANCE",
     "Microscope",
     "check_value",
+    "image_microscope",
     "recorded_microscope",
 ]
 
@@ -172,32 +178,31 @@ class Microscope:
     def stage_um(self, bbbc006_um: float, side: str = "below") -> float:
         """What a reading of the estimator (``bbbc006_um``, blur read as micrometres below
         focus under BBBC006's optics) means under these optics: the stage offset (µm)
-        on ``side`` of focus that blurs as much. Finer pixels than BBBC006's were read
-        binned onto its grid (:meth:`for_estimator`), and are converted so."""
+        on ``side`` of focus that blurs as much. Pixels off BBBC006's grid were read on
+        it (finer ones binned onto it, :meth:`for_estimator`; coarser ones by the
+        estimator fitted for them, in the same units), and are converted there."""
         if self.is_bbbc006 and side == "below":
             return float(bbbc006_um)
-        if self.finer_than_bbbc006:
+        if off_grid(self.pixel_size_um):
+            self.warn_sampling()
             return self.on_bbbc006_grid().stage_um(bbbc006_um, side)
-        self.warn_sampling()
         return stage_offset_um(bbbc006_um, self.optics(), side == "above", NETWORK_EMISSION_NM)
 
     def sampling_note(self) -> str:
-        """One line when the pixels are coarser than BBBC006's by more than
-        :data:`~.sampling.SAMPLING_TOLERANCE`, else ``""``.
+        """One line when the pixels are coarser than the estimator reads
+        (:data:`~.sampling.MAX_COARSE_RATIO` times BBBC006's), else ``""``.
 
-        The networks get such images interpolated onto BBBC006's grid (:meth:`regrid`),
-        and finer pixels are binned onto it for the estimator too (:meth:`for_estimator`);
-        but interpolation cannot restore the camera noise the estimator reads, so coarse
-        images are read on their own pixels, where the estimator never learnt nuclei:
-        real z_00 images binned 2 x 2 and read with their 1.29 µm pixels stated come out
-        at 24 µm (p10-p90 22-29) for a stage offset of 32-34 µm (``docs/inference.md``,
-        "Your microscope").
+        Finer pixels are binned onto BBBC006's grid for the estimator
+        (:meth:`for_estimator`); pixels up to four times coarser are read by perceptrons
+        fitted on such cameras (``napari_defocus_deblur.estimate.coarse``); coarser still,
+        the estimator reads them as if they were four times BBBC006's.
         """
-        if not self.coarser_than_bbbc006:
+        if self.pixel_size_um <= MAX_COARSE_RATIO * PIXEL_SIZE_UM:
             return ""
         return (
-            f"the estimator learnt nuclei at {PIXEL_SIZE_UM:g} µm pixels, not "
-            f"{self.pixel_size_um:g} µm: estimates are not reliable there; tell the distance"
+            f"the estimator learnt pixels up to {MAX_COARSE_RATIO * PIXEL_SIZE_UM:.2f} µm, "
+            f"not {self.pixel_size_um:g} µm: estimates are not reliable there; tell the "
+            "distance"
         )
 
     def regrid(self, shape: tuple[int, int]) -> Regrid | None:
@@ -215,20 +220,12 @@ class Microscope:
     def for_estimator(self, image: np.ndarray) -> np.ndarray:
         """``image`` as the estimator should read it: pixels finer than BBBC006's beyond
         the tolerance binned onto its grid (:meth:`stage_um` converts such readings
-        there), else unchanged (see :meth:`sampling_note`)."""
+        there), else unchanged (coarser pixels are read on their own by the estimator
+        fitted for them)."""
         arr = np.asarray(image)
         if not self.finer_than_bbbc006 or arr.ndim != 2 or arr.dtype.kind not in "uif":
             return image
         return Regrid(arr.shape, self.pixel_size_um).apply(arr)
-
-    def network_um(self, bbbc006_um: float) -> float:
-        """A reading of the estimator as the distance a network that learnt BBBC006's
-        optics is told: the reading itself, but for pixels coarser than BBBC006's (read on
-        their own pixels, seen by the network on its grid) the distance at which BBBC006
-        blurs as the stage offset the reading means."""
-        if not self.coarser_than_bbbc006:
-            return float(bbbc006_um)
-        return self.bbbc006_um(self.stage_um(bbbc006_um))
 
     @property
     def finer_than_bbbc006(self) -> bool:
@@ -239,7 +236,7 @@ class Microscope:
     @property
     def coarser_than_bbbc006(self) -> bool:
         """Are the pixels coarser than BBBC006's beyond the tolerance (the estimator then
-        reads images on their own pixels, :meth:`sampling_note`)?"""
+        reads images on their own pixels with perceptrons fitted for such cameras)?"""
         return off_grid(self.pixel_size_um) and self.pixel_size_um > PIXEL_SIZE_UM
 
     def warn_sampling(self) -> None:
@@ -278,6 +275,15 @@ def recorded_microscope(pixel_size_um: object) -> Microscope | None:
         return None
     recorded = Microscope(pixel_size_um=float(pixel_size_um))
     return recorded if recorded.finer_than_bbbc006 else None
+
+
+def image_microscope(
+    stated: Microscope | None, recorded_pixel_size_um: object
+) -> Microscope | None:
+    """The microscope an image is read and deblurred under: the optics the user stated,
+    else those its file's recorded pixel size implies (:func:`recorded_microscope`), else
+    None (BBBC006's). ``predict``, the Deblur dock and the focus map all ask here."""
+    return stated if stated is not None else recorded_microscope(recorded_pixel_size_um)
 
 
 @cache

@@ -32,6 +32,10 @@ from napari_defocus_deblur.constants import PIXEL_SIZE_UM
 #: grid for the networks (``scripts/pixel_sizes.py``: within it the networks restore as
 #: well on the image's own pixels).
 SAMPLING_TOLERANCE = 0.25
+#: The coarsest pixels the defocus estimator reads, as a multiple of BBBC006's: its
+#: coarse perceptrons were fitted on cameras 1.2-4 times coarser
+#: (``scripts/calibrate_coarse_estimator.py``).
+MAX_COARSE_RATIO = 4.0
 #: A factor this close below a whole number still bins by it (0.33 µm pixels: 1.95 -> 2).
 BINNING_SLACK = 0.05
 
@@ -116,3 +120,36 @@ def _resize(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
     shrink = plane.shape[0] > shape[0] or plane.shape[1] > shape[1]
     return resize(plane, shape, order=1, anti_aliasing=shrink, preserve_range=True)
+
+
+def integrate_pixels(image: np.ndarray, factor: float) -> np.ndarray:
+    """What a camera with pixels ``factor`` (>= 1) times wider records of ``image``: each
+    coarse pixel the mean of the fine pixels under it, weighted by the area they share
+    (a box, as a real pixel integrates light; for a whole ``factor`` the block mean of
+    ``downscale_local_mean``). Only whole coarse pixels are kept.
+
+    Parameters
+    ----------
+    image
+        2-D array (rows, columns) on the fine grid.
+    factor
+        Coarse pixel width in fine pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, ``floor(rows / factor) x floor(columns / factor)``.
+    """
+    if factor < 1:
+        raise ValueError(f"integrate_pixels widens pixels: factor {factor} < 1")
+    arr = np.asarray(image, dtype=np.float64)
+    return _box_weights(arr.shape[0], factor) @ arr @ _box_weights(arr.shape[1], factor).T
+
+
+def _box_weights(n_fine: int, factor: float) -> np.ndarray:
+    """``(n_coarse, n_fine)``: the share of each fine pixel inside each coarse one, over
+    ``factor`` (so a row sums to 1)."""
+    edges = np.arange(int(n_fine // factor) + 1) * factor
+    lo = np.maximum(edges[:-1, None], np.arange(n_fine)[None, :])
+    hi = np.minimum(edges[1:, None], np.arange(1, n_fine + 1)[None, :])
+    return np.clip(hi - lo, 0.0, None) / factor

@@ -15,7 +15,7 @@ from napari_defocus_deblur.simulate.microscope import (
     BOUNDS,
     IMMERSION_MEDIA,
     Microscope,
-    recorded_microscope,
+    image_microscope,
 )
 
 #: The optics fields (shown only when ``own_microscope`` is ticked).
@@ -107,8 +107,5 @@ def layer_microscope(form: Any, layer: Any) -> Microscope | None:
     """The optics the form states, else those ``layer``'s recorded pixel size implies (a
     file's finer pixels, :func:`~napari_defocus_deblur.simulate.microscope.
     recorded_microscope`), else None (BBBC006's)."""
-    stated = stated_microscope(form)
-    if stated is not None:
-        return stated
     metadata = getattr(layer, "metadata", None) or {}
-    return recorded_microscope(metadata.get("pixel_size_um"))
+    return image_microscope(stated_microscope(form), metadata.get("pixel_size_um"))

@@ -174,15 +174,16 @@ class FocusMapWidget(Container):
         return added
 
     def _add_field(self, r: Any, offset: float) -> list:
-        from napari_defocus_deblur.estimate import STRIDE, TILE, tile_grid
+        from napari_defocus_deblur.estimate.tiling import tile_placement
         from napari_defocus_deblur.focusmap import read_field
+        from napari_defocus_deblur.simulate.microscope import image_microscope
 
         name = f"{r.well} s{r.site} w{r.channel}"
         if not r.ok:
             show_warning(f"{name}: {r.error}")
             return []
         try:
-            image = read_field(r.path)
+            image, recorded_um = read_field(r.path)
         except (UserInputError, OSError) as exc:
             report_exception(exc, f"opening {name}")
             return []
@@ -192,11 +193,11 @@ class FocusMapWidget(Container):
         )  # fmt: skip
         if r.tile_depths_um is None:
             return [layer]
-        _ny, _nx, y0, x0 = tile_grid(image.shape)
-        centre = (TILE - 1) / 2
+        reader = image_microscope(self.map_microscope, recorded_um)
+        spacing, (y, x) = tile_placement(image.shape, reader)
         overlay = self.viewer.add_image(
-            r.tile_depths_um, name=f"{name} depth map (µm)", scale=(STRIDE, STRIDE),
-            translate=(y0 + centre, x0 + centre + offset), colormap=OVERLAY_COLORMAP,
+            r.tile_depths_um, name=f"{name} depth map (µm)", scale=spacing,
+            translate=(y, x + offset), colormap=OVERLAY_COLORMAP,
             opacity=0.45, contrast_limits=(0.0, max(15.0, float(r.depth_um) + 5.0)),
             interpolation2d="nearest", blending="translucent",
         )  # fmt: skip
