@@ -136,13 +136,22 @@ def test_coarse_pixels_are_told_the_coarse_estimators_reading_on_the_grid(condit
     assert reading != pytest.approx(estimate_defocus(image).deblur_depth_um, abs=0.5)
 
 
-def test_pixels_beyond_the_coarse_estimator_warn_only_when_the_distance_is_estimated(
-    conditioned,
-):
+def test_pixels_beyond_the_coarse_estimator_are_estimated_with_a_warning():
+    from napari_defocus_deblur.estimate import estimate_defocus
+
     coarsest = Microscope(pixel_size_um=3.2)
-    told = plan_run(field((48, 56)), 20.0, conditioned, "cpu", microscope=coarsest)
-    assert not any("not reliable" in n for n in told.notes)
     microscope._warn_once.cache_clear()  # said once per process
     with pytest.warns(UserWarning, match="not reliable"):
-        read = plan_run(field((160, 160)), "auto", conditioned, "cpu", microscope=coarsest)
-    assert coarsest.sampling_note() in read.notes
+        estimate_defocus(field((160, 160)), coarsest)
+
+
+def test_pixels_too_coarse_for_the_networks_are_refused_in_one_line(conditioned, own_net):
+    for pixels in (2.0, 3.2):
+        with pytest.raises(UserInputError, match=r"µm pixels are too coarse for the networks"):
+            plan_run(field((48, 56)), 20.0, conditioned, "cpu", microscope=Microscope(
+                pixel_size_um=pixels))  # fmt: skip
+    at_limit = plan_run(field((48, 56)), 20.0, conditioned, "cpu",
+                        microscope=Microscope(pixel_size_um=1.935))  # fmt: skip
+    assert at_limit.regrid.grid_shape == (144, 168)
+    own = plan_run(field((48, 56)), 20.0, own_net, "cpu", microscope=Microscope(pixel_size_um=3.2))
+    assert own.regrid is None  # a network of one's own stacks sees its own pixels

@@ -36,6 +36,7 @@ from napari_defocus_deblur.simulate.prior import NOMINAL_DEFOCUS_SCALE, NOMINAL_
 from napari_defocus_deblur.simulate.pupil import Optics
 from napari_defocus_deblur.simulate.sampling import (
     MAX_COARSE_RATIO,
+    MAX_REGRID_RATIO,
     SAMPLING_TOLERANCE,
     Regrid,
     off_grid,
@@ -208,9 +209,24 @@ class Microscope:
     def regrid(self, shape: tuple[int, int]) -> Regrid | None:
         """How an image of ``shape`` is brought onto BBBC006's grid for networks that
         learnt it (:class:`~.sampling.Regrid`), or None when the pixels are within
-        :data:`~.sampling.SAMPLING_TOLERANCE` of BBBC006's."""
+        :data:`~.sampling.SAMPLING_TOLERANCE` of BBBC006's.
+
+        Raises
+        ------
+        UserInputError
+            Pixels coarser than :data:`~.sampling.MAX_REGRID_RATIO` times BBBC006's: the
+            networks' restorations fell below the input there.
+        """
         if not off_grid(self.pixel_size_um):
             return None
+        limit = MAX_REGRID_RATIO * PIXEL_SIZE_UM
+        if self.pixel_size_um > limit:
+            raise UserInputError(
+                f"{self.pixel_size_um:g} µm pixels are too coarse for the networks, which "
+                f"learnt {PIXEL_SIZE_UM:g} µm: nuclei span a few pixels, and beyond "
+                f"{limit:.2f} µm their restorations fell below the input (docs/inference.md, "
+                "'Other pixel sizes')"
+            )
         return Regrid((int(shape[-2]), int(shape[-1])), self.pixel_size_um)
 
     def on_bbbc006_grid(self) -> Microscope:

@@ -36,6 +36,10 @@ SAMPLING_TOLERANCE = 0.25
 #: coarse perceptrons were fitted on cameras 1.2-4 times coarser
 #: (``scripts/calibrate_coarse_estimator.py``).
 MAX_COARSE_RATIO = 4.0
+#: The coarsest pixels the networks are run on (interpolated onto BBBC006's grid), as a
+#: multiple of BBBC006's: at 3 times (1.935 µm) restorations still gained 1.4-2.5 dB on
+#: average, at 4 times they fell below the input (``scripts/pixel_sizes.py``, session 39).
+MAX_REGRID_RATIO = 3.0
 #: A factor this close below a whole number still bins by it (0.33 µm pixels: 1.95 -> 2).
 BINNING_SLACK = 0.05
 
