@@ -96,3 +96,23 @@ def test_a_layers_recorded_finer_pixels_are_honoured_until_optics_are_stated(
     )
     widget.settings.own_microscope.value = True  # BBBC006's values, stated
     assert widget.build_job()[1].microscope.is_bbbc006
+
+
+def test_pixels_too_coarse_for_the_networks_are_one_readable_line(
+    make_napari_viewer, tmp_path, qtbot, notes
+):
+    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
+    viewer = make_napari_viewer()
+    image = np.random.default_rng(4).random((32, 32)).astype(np.float32) * 100
+    viewer.add_image(image, name="field")
+    widget = deblur_widget(viewer)
+    widget.add_model(conditioned)
+    form = widget.settings
+    form.depth_source.value = "manual"
+    form.depth_um.value = 20.0
+    form.own_microscope.value = True
+    form.pixel_size_um.value = 2.58  # a 4x-coarser camera: restorations fell below the input
+    run_and_wait(widget, qtbot)
+    assert [layer.name for layer in viewer.layers] == ["field"]  # nothing added
+    assert any("2.58 µm pixels are too coarse for the networks" in n for n in notes["error"])
+    assert all("\n" not in n for n in notes["error"])
