@@ -24,7 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from calibrate_estimator import (
     fit,
     real_images,
     simulate,
+    write_coefficients,
 )
 
 from napari_defocus_deblur.constants import PIXEL_SIZE_UM
@@ -204,10 +204,7 @@ def main() -> None:
         "heldout_median_abs_error_um": heldout_errors(data, coef),
         **coef,
     }
-    OUT.write_text(json.dumps(info) + "\n")
-    info["real_bbbc006_readings_um"] = real_readings()
-    OUT.write_text(json.dumps(info) + "\n")
-    print(f"wrote {OUT}")
+    write_coefficients(OUT, info, real_readings)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -286,10 +287,16 @@ def main() -> None:
         },
         **coef,
     }
-    OUT.write_text(json.dumps(info) + "\n")
-    info["real_bbbc006_readings_um"] = real_readings()
-    OUT.write_text(json.dumps(info) + "\n")
-    print(f"wrote {OUT}")
+    write_coefficients(OUT, info, real_readings)
+
+
+def write_coefficients(out: Path, info: dict, readings: Callable[[], dict]) -> None:
+    """Write ``info`` to ``out``, then again with what the estimator reading with it
+    (``readings()``) gives on the real BBBC006 images."""
+    out.write_text(json.dumps(info) + "\n")
+    info["real_bbbc006_readings_um"] = readings()
+    out.write_text(json.dumps(info) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,20 @@ from tests.widgets.test_deblur_widget import deblur_widget, run_and_wait
 WIDE = Microscope(na=0.75)
 
 
+def stated_dock(viewer, tmp_path, depth_um: float):
+    """A Deblur dock over a 32 x 32 field with a depth-conditioned model, told
+    ``depth_um`` by hand, the microscope box ticked (its values still BBBC006's)."""
+    viewer.add_image(np.random.default_rng(3).random((32, 32)).astype(np.float32) * 100,
+                     name="field")  # fmt: skip
+    widget = deblur_widget(viewer)
+    widget.add_model(make_checkpoint(tmp_path / "cond", 34.0, condition="depth"))
+    form = widget.settings
+    form.depth_source.value = "manual"
+    form.depth_um.value = depth_um
+    form.own_microscope.value = True
+    return viewer, widget
+
+
 def test_the_optics_are_bbbc006s_and_hidden_until_the_box_is_ticked(make_napari_viewer):
     widget = deblur_widget(make_napari_viewer())
     form = widget.settings
@@ -37,17 +51,8 @@ def test_the_optics_are_bbbc006s_and_hidden_until_the_box_is_ticked(make_napari_
 def test_a_distance_set_here_is_the_stage_offset_on_the_stated_microscope(
     make_napari_viewer, tmp_path, qtbot
 ):
-    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
-    viewer = make_napari_viewer()
-    image = np.random.default_rng(3).random((32, 32)).astype(np.float32) * 100
-    viewer.add_image(image, name="field")
-    widget = deblur_widget(viewer)
-    widget.add_model(conditioned)
-    form = widget.settings
-    form.depth_source.value = "manual"
-    form.depth_um.value = 10.0
-    form.own_microscope.value = True
-    form.na.value = 0.75
+    viewer, widget = stated_dock(make_napari_viewer(), tmp_path, 10.0)
+    widget.settings.na.value = 0.75
     run_and_wait(widget, qtbot)
     result = viewer.layers[-1]
     assert result.metadata["depths_um"] == pytest.approx([WIDE.bbbc006_um(10.0)])
@@ -101,17 +106,8 @@ def test_a_layers_recorded_finer_pixels_are_honoured_until_optics_are_stated(
 def test_pixels_too_coarse_for_the_networks_are_one_readable_line(
     make_napari_viewer, tmp_path, qtbot, notes
 ):
-    conditioned = make_checkpoint(tmp_path / "cond", 34.0, condition="depth")
-    viewer = make_napari_viewer()
-    image = np.random.default_rng(4).random((32, 32)).astype(np.float32) * 100
-    viewer.add_image(image, name="field")
-    widget = deblur_widget(viewer)
-    widget.add_model(conditioned)
-    form = widget.settings
-    form.depth_source.value = "manual"
-    form.depth_um.value = 20.0
-    form.own_microscope.value = True
-    form.pixel_size_um.value = 2.58  # a 4x-coarser camera: restorations fell below the input
+    viewer, widget = stated_dock(make_napari_viewer(), tmp_path, 20.0)
+    widget.settings.pixel_size_um.value = 2.58  # 4x BBBC006: restorations fell below the input
     run_and_wait(widget, qtbot)
     assert [layer.name for layer in viewer.layers] == ["field"]  # nothing added
     assert any("2.58 µm pixels are too coarse for the networks" in n for n in notes["error"])
