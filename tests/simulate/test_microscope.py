@@ -141,7 +141,7 @@ def test_images_off_bbbc006s_sampling_are_regridded_and_fine_ones_binned_for_est
 
 
 def test_only_a_files_finer_recorded_pixels_imply_a_microscope():
-    from napari_defocus_deblur.simulate.microscope import recorded_microscope
+    from napari_defocus_deblur.simulate.recorded import recorded_microscope
 
     assert recorded_microscope(0.3225) == Microscope(pixel_size_um=0.3225)
     assert recorded_microscope(0.1625).finer_than_bbbc006

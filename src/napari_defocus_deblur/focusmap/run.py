@@ -75,7 +75,7 @@ def map_field(file: FieldFile, microscope: Microscope | None = None) -> FieldRow
     BBBC006's grid, stated or (with no microscope stated) recorded finer in the file, are
     read on it (``estimate_tiles``, ``image_microscope``)."""
     from napari_defocus_deblur.estimate import defocus_from_tiles, estimate_tiles
-    from napari_defocus_deblur.simulate.microscope import image_microscope
+    from napari_defocus_deblur.simulate.recorded import image_microscope
 
     try:
         image, recorded_um = read_field(file.path)

@@ -100,8 +100,8 @@ def _runtime(options: PredictOptions) -> Backend:
 
 def _microscope(options: PredictOptions, meta: dict[str, Any]) -> Microscope | None:
     """The optics stated, else those the file's recorded pixel size implies
-    (:func:`~napari_defocus_deblur.simulate.microscope.image_microscope`)."""
-    from napari_defocus_deblur.simulate.microscope import image_microscope
+    (:func:`~napari_defocus_deblur.simulate.recorded.image_microscope`)."""
+    from napari_defocus_deblur.simulate.recorded import image_microscope
 
     return image_microscope(options.microscope, meta.get("pixel_size_um"))
 

@@ -48,8 +48,6 @@ __all__ = [
     "SAMPLING_TOLERANCE",
     "Microscope",
     "check_value",
-    "image_microscope",
-    "recorded_microscope",
 ]
 
 #: The emission wavelength the bundled networks learnt (Hoechst), nm.
@@ -274,32 +272,6 @@ class Microscope:
         )
         shift = self.focal_shift_scale
         return text + (f", focal shift x{shift:.3g}" if shift != 1 else "")
-
-
-def recorded_microscope(pixel_size_um: object) -> Microscope | None:
-    """The microscope an image's file implies when none is stated: its recorded pixel size
-    (OME ``PhysicalSizeX``, ImageJ or TIFF resolution, as the readers return it) with
-    BBBC006's other optics, when that size is finer than BBBC006's beyond
-    :data:`~.sampling.SAMPLING_TOLERANCE` (binned onto its grid); None otherwise. A coarser
-    recorded size is not acted on: interpolating up by a factor read from a file (a
-    camera pixel recorded instead of the sample's) could multiply the image's size, so
-    such images are regridded only when the user states the pixel size."""
-    if not isinstance(pixel_size_um, int | float) or isinstance(pixel_size_um, bool):
-        return None
-    low, high = BOUNDS["pixel_size_um"]
-    if not low <= pixel_size_um <= high:
-        return None
-    recorded = Microscope(pixel_size_um=float(pixel_size_um))
-    return recorded if recorded.finer_than_bbbc006 else None
-
-
-def image_microscope(
-    stated: Microscope | None, recorded_pixel_size_um: object
-) -> Microscope | None:
-    """The microscope an image is read and deblurred under: the optics the user stated,
-    else those its file's recorded pixel size implies (:func:`recorded_microscope`), else
-    None (BBBC006's). ``predict``, the Deblur dock and the focus map all ask here."""
-    return stated if stated is not None else recorded_microscope(recorded_pixel_size_um)
 
 
 @cache

@@ -15,8 +15,8 @@ from napari_defocus_deblur.simulate.microscope import (
     BOUNDS,
     IMMERSION_MEDIA,
     Microscope,
-    image_microscope,
 )
+from napari_defocus_deblur.simulate.recorded import image_microscope
 
 #: The optics fields (shown only when ``own_microscope`` is ticked).
 OPTICS = ("na", "pixel_size_um", "emission_nm", "immersion", "sample_index")
@@ -105,7 +105,7 @@ def stated_microscope(form: Any) -> Microscope | None:
 
 def layer_microscope(form: Any, layer: Any) -> Microscope | None:
     """The optics the form states, else those ``layer``'s recorded pixel size implies (a
-    file's finer pixels, :func:`~napari_defocus_deblur.simulate.microscope.
-    recorded_microscope`), else None (BBBC006's)."""
+    file's finer pixels, :func:`~napari_defocus_deblur.simulate.recorded.
+    image_microscope`), else None (BBBC006's)."""
     metadata = getattr(layer, "metadata", None) or {}
     return image_microscope(stated_microscope(form), metadata.get("pixel_size_um"))

@@ -176,7 +176,7 @@ class FocusMapWidget(Container):
     def _add_field(self, r: Any, offset: float) -> list:
         from napari_defocus_deblur.estimate.tiling import tile_placement
         from napari_defocus_deblur.focusmap import read_field
-        from napari_defocus_deblur.simulate.microscope import image_microscope
+        from napari_defocus_deblur.simulate.recorded import image_microscope
 
         name = f"{r.well} s{r.site} w{r.channel}"
         if not r.ok:
