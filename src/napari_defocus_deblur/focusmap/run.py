@@ -17,14 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.focusmap.names import FieldFile, list_fields, plate_layout
 from napari_defocus_deblur.focusmap.table import FieldRow, FocusMap, load_rows
 from napari_defocus_deblur.progress import drive, with_signature_of
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from napari_defocus_deblur.simulate.microscope import Microscope
 
 #: Failures of one file that make an error row instead of stopping the run.
