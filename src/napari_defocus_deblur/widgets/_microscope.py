@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from napari_defocus_deblur.simulate.microscope import (
-    BOUNDS,
-    IMMERSION_MEDIA,
-    Microscope,
-)
+from napari_defocus_deblur.simulate.microscope import BOUNDS, IMMERSION_MEDIA, Microscope
 from napari_defocus_deblur.simulate.recorded import image_microscope
 
 #: The optics fields (shown only when ``own_microscope`` is ticked).
