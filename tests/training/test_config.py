@@ -10,11 +10,8 @@ import pytest
 
 from napari_defocus_deblur import limits
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.training.config import (
-    CPU_DEFAULT_MINUTES,
-    TrainConfig,
-    apply_device_defaults,
-)
+from napari_defocus_deblur.training.config import TrainConfig
+from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES, apply_device_defaults
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.json"))
 

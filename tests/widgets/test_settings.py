@@ -51,7 +51,7 @@ def test_train_settings_are_restored_and_defaults_come_back(make_napari_viewer):
 
 def test_defaults_come_from_the_core():
     from napari_defocus_deblur.training import TrainConfig
-    from napari_defocus_deblur.training.config import CPU_DEFAULT_MINUTES
+    from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES
     from napari_defocus_deblur.widgets._models import device_choices
     from napari_defocus_deblur.widgets._train_form import DEFAULTS
 

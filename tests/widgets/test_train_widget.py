@@ -167,7 +167,7 @@ def test_folder_mode_errors_are_notifications(make_napari_viewer, notes, tmp_pat
 
 def test_settings_map_to_train_config_fields(tmp_path):
     from napari_defocus_deblur.training import TrainConfig
-    from napari_defocus_deblur.training.config import device_defaults
+    from napari_defocus_deblur.training.defaults import device_defaults
     from napari_defocus_deblur.widgets._train_form import DEFAULTS, config_kwargs
 
     values = {**DEFAULTS, "epochs": 7, "lr": 2e-4, "minutes": 1.5}

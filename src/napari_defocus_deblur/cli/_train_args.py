@@ -282,8 +282,8 @@ def _option_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _apply_device_defaults(values: dict[str, Any]) -> list[str]:
-    """The device's defaults (the one factory, ``training.config.apply_device_defaults``)."""
+    """The device's defaults (the one factory, ``training.defaults.apply_device_defaults``)."""
     from napari_defocus_deblur.inference.device import resolve_device
-    from napari_defocus_deblur.training.config import apply_device_defaults
+    from napari_defocus_deblur.training.defaults import apply_device_defaults
 
     return apply_device_defaults(values, resolve_device(values.get("device", "auto")).type)

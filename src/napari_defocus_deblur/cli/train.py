@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from napari_defocus_deblur.cli._train_args import add_arguments, build_config
-from napari_defocus_deblur.training.config import CPU_DEFAULT_MINUTES
+from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES
 
 NAME = "train"
 

@@ -14,7 +14,7 @@ from typing import Any
 #: Public name -> module that defines it.
 _WHERE = {
     "TrainConfig": "config",
-    "device_defaults": "config",
+    "device_defaults": "defaults",
     "TrainingData": "data",
     "discover_pairs": "data",
     "run_training": "engine",

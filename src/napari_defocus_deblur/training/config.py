@@ -4,7 +4,8 @@ Field types and bounds are declared once on :class:`TrainConfig` (distances and 
 read :mod:`napari_defocus_deblur.limits`); pydantic checks them, and a failure is one
 readable line (:class:`~napari_defocus_deblur.errors.UserInputError` naming field and
 bound). The per-device defaults (crop, batch, CPU time budget) come from one factory,
-:func:`apply_device_defaults`, used by the CLI, the Train widget and ``configs/``.
+:func:`~napari_defocus_deblur.training.defaults.apply_device_defaults`, used by the CLI,
+the Train widget and ``configs/``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,6 @@ from pydantic.dataclasses import dataclass
 
 from napari_defocus_deblur.errors import UserInputError, describe_validation_error
 from napari_defocus_deblur.limits import DEPTH_UM, MIN_SIDE_PX, TRAIN_DEPTH_UM
-
-#: Epochs when neither ``steps``, ``epochs`` nor ``max_minutes`` is given (the paper's 80).
-DEFAULT_EPOCHS = 80
-#: Crop and batch size per device type. CPU values are chosen so that fine-tuning on a
-#: laptop gives a measurable gain in minutes (see ``benchmarks/finetune_laptop.py``).
-DEVICE_DEFAULTS = {"cpu": {"crop": 128, "batch": 2}, "cuda": {"crop": 128, "batch": 8}}
-#: Time budget (minutes) of a CPU run whose length is not given (``defocus-deblur train``
-#: without --steps/--epochs/--max-minutes, and the Train widget's default).
-CPU_DEFAULT_MINUTES = 5.0
 
 Count = Annotated[int, Field(strict=True, ge=1)]
 Positive = Annotated[float, Field(gt=0)]
@@ -56,7 +48,7 @@ class TrainConfig:
         4 / ``"sum"`` from scratch, or the initial checkpoint's values otherwise.
     steps, epochs, max_minutes
         Length of the run: a number of optimisation steps, of epochs, and/or a wall
-        time budget (whichever ends first). All ``None``: :data:`DEFAULT_EPOCHS`.
+        time budget (whichever ends first). All ``None``: :data:`~.defaults.DEFAULT_EPOCHS`.
     epoch_steps
         Steps per epoch; ``None``: one pass over the training pixels
         (``ceil(train pixels / (crop**2 * batch))``). Validation runs after each epoch.
@@ -253,32 +245,6 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UserInputError(f"training config {path} must hold a JSON object")
     return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def device_defaults(device_type: str) -> dict[str, int]:
-    """Default ``crop`` and ``batch`` for a device type (``"cpu"``, ``"cuda"``, ...)."""
-    return dict(DEVICE_DEFAULTS.get(device_type, DEVICE_DEFAULTS["cpu"]))
-
-
-def apply_device_defaults(values: dict[str, Any], device_type: str) -> list[str]:
-    """THE per-device defaults factory: fill in ``values`` (TrainConfig fields) in place.
-
-    Crop and batch not given take the device's (:data:`DEVICE_DEFAULTS`); a CPU run of
-    unspecified length (no ``steps``, ``epochs`` or ``max_minutes``) gets
-    :data:`CPU_DEFAULT_MINUTES`. Returns the notes to show the user.
-    """
-    for key, value in device_defaults(device_type).items():
-        if values.get(key) is None:
-            values[key] = value
-    if device_type != "cpu" or any(
-        values.get(k) is not None for k in ("steps", "epochs", "max_minutes")
-    ):
-        return []
-    values["max_minutes"] = CPU_DEFAULT_MINUTES
-    return [
-        f"training on the CPU for {CPU_DEFAULT_MINUTES:g} minutes "
-        "(set --steps, --epochs or --max-minutes to change)"
-    ]
 
 
 def _readable_init(cls: type) -> type:

@@ -20,8 +20,9 @@ from torch import nn
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.metrics import psnr, ssim
 from napari_defocus_deblur.model import count_parameters, harm_loss, multiscale_loss
-from napari_defocus_deblur.training.config import DEFAULT_EPOCHS, TrainConfig
+from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.data import TrainingData
+from napari_defocus_deblur.training.defaults import DEFAULT_EPOCHS
 from napari_defocus_deblur.training.events import (
     CheckpointSaved,
     EpochEnd,

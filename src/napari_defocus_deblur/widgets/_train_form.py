@@ -3,7 +3,7 @@
 Essentials stay visible (data, depth, start model, duration); everything else is under
 *Advanced*. Defaults come from the core: :class:`~napari_defocus_deblur.training.TrainConfig`
 (learning rate, crop, validation share, network shape), its per-device batch size and the
-CPU time budget of a run of unspecified length (``training.config.CPU_DEFAULT_MINUTES``).
+CPU time budget of a run of unspecified length (``training.defaults.CPU_DEFAULT_MINUTES``).
 """
 
 import datetime as _dt
@@ -14,11 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM, N_PLANES
 from napari_defocus_deblur.limits import TRAIN_DEPTH_UM
-from napari_defocus_deblur.training.config import (
-    CPU_DEFAULT_MINUTES,
-    TrainConfig,
-    device_defaults,
-)
+from napari_defocus_deblur.training.config import TrainConfig
+from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES, device_defaults
 from napari_defocus_deblur.widgets._layout import special_text
 from napari_defocus_deblur.widgets._models import choice_label, nearest_model
 from napari_defocus_deblur.widgets._registry import user_models_dir
