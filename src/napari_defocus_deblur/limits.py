@@ -22,5 +22,9 @@ SLIDER_DEPTH_UM = (0.0, 60.0)
 MIN_SIDE_PX = 16
 #: Training crop side (pixels), and the Train widget's box.
 CROP_PX = (MIN_SIDE_PX, 1024)
+#: Pixel size (µm, in the sample) a user or a file may state: the microscope options of
+#: ``predict`` and the docks (``simulate.microscope.BOUNDS``) and the training data's
+#: (``TrainConfig.pixel_size_um``, ``train --pixel-size``).
+PIXEL_SIZE_UM = (0.05, 5.0)
 #: Input and output channels of a network (``config.json``'s ``model`` section).
 CHANNELS = (1, 64)

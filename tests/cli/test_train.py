@@ -10,7 +10,7 @@ import pytest
 from napari_defocus_deblur.cli import main
 from napari_defocus_deblur.io.tiff import write_tiff
 from napari_defocus_deblur.model.checkpoint import load_checkpoint
-from tests.training.helpers import simulated_set
+from tests.training.helpers import simulated_set, write_z_stacks
 
 TINY_ARGS = [
     "--scales",
@@ -217,3 +217,34 @@ def test_keep_reaches_the_config(tmp_path):
     parse = build_parser().parse_args
     assert build_config(parse(base))[0].keep == "best"
     assert build_config(parse([*base, "--keep", "last"]))[0].keep == "last"
+
+
+def test_stacks_of_finer_pixels_train_on_the_grid_and_the_model_bins_alike(tmp_path, capsys):
+    stacks = write_z_stacks(tmp_path / "stacks", 0.3225)
+    model = tmp_path / "m"
+    argv = ["train", str(stacks), "--depth", "2", "--in-focus-index", "1", "--steps", "2"]
+    assert main([*argv, "-o", str(model), *TINY_ARGS]) == 0
+    assert "the images' 0.3225 µm pixels binned 2 x 2 onto BBBC006's" in capsys.readouterr().out
+    data = json.loads((model / "config.json").read_text())["training"]["data"]
+    assert data["pixel_size_um"] == pytest.approx(0.3225) and data["on_bbbc006_grid"] is True
+    image = tmp_path / "in" / "plain.tif"  # a plane of that microscope, recording nothing
+    write_tiff(image, np.full((64, 72), 500, np.uint16) + np.eye(64, 72, dtype=np.uint16) * 300)
+    out = tmp_path / "out"
+    predict = ["predict", str(image.parent), "-o", str(out), "--model", str(model), "-v"]
+    assert main([*predict, "--depth", "2", "--device", "cpu"]) == 0
+    assert "0.3225 µm pixels of the network's training images" in capsys.readouterr().err
+    from napari_defocus_deblur.io.tiff import read_image
+
+    assert read_image(next(out.glob("*.tif")))[0].shape == (64, 72)
+    own = tmp_path / "own"
+    assert main([*argv, "--own-pixels", "-o", str(own), *TINY_ARGS]) == 0
+    assert "training on the images' own 0.3225 µm pixels" in capsys.readouterr().out
+    assert (
+        json.loads((own / "config.json").read_text())["training"]["data"]["on_bbbc006_grid"]
+        is False
+    )
+
+
+def test_a_pixel_size_with_a_prior_is_refused(tmp_path, capsys):
+    argv = ["train", "--prior", "wide", "--pixel-size", "0.3", "-o", str(tmp_path / "m")]
+    assert "a pixel size applies to data folders" in _error(capsys, [*argv, *TINY_ARGS])

@@ -11,7 +11,12 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference import deblur, save_model
 from napari_defocus_deblur.inference.plan import ESTIMATED, TOLD, plan_run, run_models
 from napari_defocus_deblur.inference.plane_depths import PlaneDepth
-from napari_defocus_deblur.inference.units import in_network_units, learnt_bbbc006_um
+from napari_defocus_deblur.inference.units import (
+    in_network_units,
+    learnt_bbbc006_grid,
+    learnt_bbbc006_um,
+    trained_microscope,
+)
 from napari_defocus_deblur.model import condition_on_depth
 from napari_defocus_deblur.simulate import microscope
 from napari_defocus_deblur.simulate.microscope import Microscope
@@ -24,10 +29,20 @@ OWN_STACKS = {
 }
 
 
+#: A network fine-tuned on one's own stacks of 0.3225 µm pixels binned onto BBBC006's grid.
+BINNED_STACKS = {"data": {**OWN_STACKS["data"], "pixel_size_um": 0.3225, "on_bbbc006_grid": True}}
+
+
 @pytest.fixture
 def own_net(tmp_path):
     net = condition_on_depth(tiny_model())
     return save_model(net, tmp_path / "own", depth_um=34, training=OWN_STACKS)
+
+
+@pytest.fixture
+def binned_net(tmp_path):
+    net = condition_on_depth(tiny_model())
+    return save_model(net, tmp_path / "binned", depth_um=34, training=BINNED_STACKS)
 
 
 def test_which_networks_learnt_bbbc006_micrometres():
@@ -155,3 +170,32 @@ def test_pixels_too_coarse_for_the_networks_are_refused_in_one_line(conditioned,
     assert at_limit.regrid.grid_shape == (144, 168)
     own = plan_run(field((48, 56)), 20.0, own_net, "cpu", microscope=Microscope(pixel_size_um=3.2))
     assert own.regrid is None  # a network of one's own stacks sees its own pixels
+
+
+def test_which_networks_learnt_bbbc006s_grid_and_which_pixels_they_expect():
+    assert learnt_bbbc006_grid(None) and trained_microscope(None) is None  # bundled
+    assert not learnt_bbbc006_grid({"training": OWN_STACKS})  # its images' own pixels
+    binned = {"training": BINNED_STACKS}
+    assert learnt_bbbc006_grid(binned) and not learnt_bbbc006_um(binned)
+    assert trained_microscope(binned).pixel_size_um == 0.3225
+    for wrong in ("0.3225", 99.0, True, None):  # a record that cannot be read: no guess
+        data = {**BINNED_STACKS["data"], "pixel_size_um": wrong}
+        assert trained_microscope({"training": {"data": data}}) is None
+
+
+def test_a_network_of_binned_stacks_bins_images_of_its_microscope_alike(binned_net, own_net):
+    image = field((96, 112), seed=5)
+    plan = plan_run(image, 20.0, binned_net, "cpu")  # no pixel size stated or recorded
+    assert plan.regrid.grid_shape == (48, 56)
+    assert any("0.3225 µm pixels of the network's training images" in n for n in plan.notes)
+    assert plan.depths_um.tolist() == [20.0]  # its own stacks' micrometres: told as given
+    out = deblur(image, 20.0, model=binned_net, device="cpu")
+    on_grid = deblur(  # an image already on the grid says so
+        plan.regrid.apply(image), 20.0, model=binned_net, device="cpu", microscope=Microscope()
+    )
+    assert out.shape == image.shape
+    assert np.allclose(out, plan.regrid.restore(on_grid), atol=1e-3)
+    stated = plan_run(image, 20.0, binned_net, "cpu", microscope=Microscope(pixel_size_um=0.2))
+    assert stated.regrid.binning == 3  # the stated pixels win over the training images'
+    assert not any("training images" in n for n in stated.notes)
+    assert plan_run(image, 20.0, own_net, "cpu").regrid is None

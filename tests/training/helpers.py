@@ -37,3 +37,18 @@ def simulated_set(root: Path, n_fields: int = 8, planes=(11, 16), shape=(64, 80)
     from napari_defocus_deblur.simulate.dataset import write_dataset
 
     return write_dataset(root, n_fields, planes=planes, channels=(1,), shape=shape, seed=1)
+
+
+def write_z_stacks(
+    root: Path, pixel_size_um: float | None, n: int = 4, shape: tuple[int, int] = (64, 72)
+) -> Path:
+    """``n`` five-plane z-stack TIFFs (in focus: plane 1; planes 2-4 ever more blurred),
+    recording ``pixel_size_um`` (None: a plain TIFF recording nothing)."""
+    from napari_defocus_deblur.io.tiff import write_tiff
+
+    _, sharp = blob_pairs(n, shape, seed=2)
+    meta = {"axes": "ZYX", "pixel_size_um": pixel_size_um} if pixel_size_um else None
+    for i, img in enumerate(sharp):
+        stack = np.stack([gaussian_filter(img, s) for s in (1.5, 0.0, 1.5, 3.0, 4.5)])
+        write_tiff(root / f"field{i}.tif", stack.astype(np.uint16), metadata=meta)
+    return root

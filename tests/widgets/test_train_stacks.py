@@ -111,3 +111,40 @@ def test_folder_mode_preview_lands_on_the_open_stack(opened_below_folder, tmp_pa
     assert 0 <= field < 3 and preview.translate[1] == pytest.approx(0.0)  # plane z_00
     assert 0 <= preview.translate[2] < 64 * stack.scale[2]  # the crop inside the field
     assert preview.data.shape[-2:] == (64, 64)
+
+
+def test_a_stack_of_finer_pixels_trains_on_the_grid_and_previews_on_its_pixels(
+    make_napari_viewer, tmp_path, qtbot, notes
+):
+    """A 0.3225 µm z-stack: fields binned 2 x 2 for training, the record keeps the size,
+    and the preview comes back on the layer's own pixels where it belongs."""
+    from napari_defocus_deblur.io.tiff import read_image, write_tiff
+    from napari_defocus_deblur.model.checkpoint import load_checkpoint
+    from tests.training.helpers import write_z_stacks
+
+    write_z_stacks(tmp_path / "s", 0.3225, n=1, shape=(128, 144))
+    stack, _ = read_image(tmp_path / "s" / "field0.tif")  # with a z step the widget reads
+    meta = {"axes": "ZYX", "pixel_size_um": 0.3225, "z_step_um": 2.0}
+    write_tiff(tmp_path / "stack.tif", stack, metadata=meta)
+    viewer = make_napari_viewer()
+    viewer.open(str(tmp_path / "stack.tif"), plugin="napari-defocus-deblur")
+    layer = viewer.layers[0]
+    widget = dock(viewer, "Train deblur model")
+    qtbot.waitUntil(lambda: widget.choice.stack.worker is None, timeout=WAIT_MS)
+    widget.form.depth_um.value = 4.0
+    assert widget.choice.stack.info.value.startswith("1 field (cut into tiles): plane 3")
+    tiny_training(widget, tmp_path / "run")
+    widget.start()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=WAIT_MS)
+    assert notes["error"] == []
+    _, info = load_checkpoint(tmp_path / "run")
+    data = info["training"]["data"]
+    assert data["pixel_size_um"] == pytest.approx(0.3225) and data["on_bbbc006_grid"] is True
+    assert data["train_pixels"] == 3 * 32 * 36  # four 64 x 72 tiles, binned; one validates
+    assert widget.sampling == (  # said on the status line while the run starts
+        " (the images' 0.3225 µm pixels binned 2 x 2 onto BBBC006's 0.645 µm grid)"
+    )
+    preview = viewer.layers["training preview"]
+    assert preview.data.shape[-2:] == (64, 64)  # a 32-pixel grid crop, on the layer's pixels
+    np.testing.assert_allclose(preview.scale, layer.scale)
+    assert preview.translate[0] == pytest.approx(3 * layer.scale[0])  # on plane 3

@@ -9,7 +9,8 @@ import threading
 import time
 from typing import Any
 
-from napari_defocus_deblur.cli._train_args import add_arguments, build_config
+from napari_defocus_deblur.cli._train_args import add_arguments
+from napari_defocus_deblur.cli._train_config import build_config
 from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES
 
 NAME = "train"
@@ -39,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     config, notes = build_config(args)
     prepare_output(config)  # fail on an unwritable or occupied output before loading data
     data = _training_data(config, args)
-    for note in [*notes, *(p.text() for p in data.pairing)]:
-        print(note)
+    for note in [*notes, *(p.text() for p in data.pairing), data.grid_note()]:
+        if note:
+            print(note)
     return _drive(config, data)
 
 

@@ -77,7 +77,7 @@ from napari_defocus_deblur.inference.plane_depths import (
 )
 from napari_defocus_deblur.inference.side import check_side, distance_for_network, trained_side
 from napari_defocus_deblur.inference.tiling import TilePlan
-from napari_defocus_deblur.inference.units import in_network_units, regrid_for
+from napari_defocus_deblur.inference.units import image_sampling, in_network_units
 from napari_defocus_deblur.zoo import names
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def plan_run(
     """
     arr = check_image(source)
     wanted = depth if checked else check_depth(depth)
-    regrid = regrid_for(arr.shape, model_info(model), microscope)
+    microscope, regrid, grid_notes = image_sampling(arr.shape, model_info(model), microscope)
     grid = (*arr.shape[:-2], *regrid.grid_shape) if regrid else arr.shape  # :mod:`.units`
     seen = np.broadcast_to(np.float32(0), grid)  # shape only: the run regrids the pixels
     runtime = (
@@ -233,7 +233,7 @@ def plan_run(
         planes = for_network(in_network_units(planes, info, microscope), trained_side(info))
     n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
     tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
-    notes += depth_notes(planes) + phase_notes + ([regrid.note()] if regrid else [])
+    notes += depth_notes(planes) + phase_notes + grid_notes
     sampling = microscope.sampling_note() if microscope is not None else ""
     if sampling and ESTIMATED in {p.origin for p in planes}:
         notes.append(sampling)

@@ -5,9 +5,13 @@ distances under BBBC006's optics, at its sampling: a distance told under another
 microscope is converted to them (:func:`~.plane_depths.plane_depths`), and an image
 whose pixels differ from BBBC006's beyond the tolerance is brought onto its grid and
 back (:func:`regrid_for`). A network fine-tuned on a user's own z-stacks learnt that
-microscope's stage offsets and pixels instead: it is told distances as given, sees
-the image as it is, and estimates (which read BBBC006 micrometres) are converted to the
-stated microscope (:func:`in_network_units`).
+microscope's stage offsets instead: it is told distances as given, and estimates (which
+read BBBC006 micrometres) are converted to the stated microscope
+(:func:`in_network_units`). Its pixels are BBBC006's grid when its training images were
+binned onto it (the default, :mod:`napari_defocus_deblur.training.pixels`): images are
+binned alike, at the stated or recorded pixel size, else at its training images'
+(:func:`trained_microscope`); a network trained on its images' own pixels sees the image
+as it is.
 """
 
 from __future__ import annotations
@@ -26,13 +30,19 @@ if TYPE_CHECKING:
 PRIOR_SOURCE = "prior:"
 
 
+def _training_data(info: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The ``training.data`` section of a checkpoint record, when there is one."""
+    training = (info or {}).get("training")
+    data = training.get("data") if isinstance(training, Mapping) else None
+    return data if isinstance(data, Mapping) else None
+
+
 def learnt_bbbc006_um(info: Mapping[str, Any] | None) -> bool:
     """Did the network learn distances under BBBC006's optics? True for simulated data
     (source ``prior:...``), BBBC006 plane pairings and networks without a training
     record (bundled or freshly built); False for z-stacks and arrays of one's own."""
-    training = (info or {}).get("training")
-    data = training.get("data") if isinstance(training, Mapping) else None
-    if not isinstance(data, Mapping):
+    data = _training_data(info)
+    if data is None:
         return True
     if str(data.get("source", "")).startswith(PRIOR_SOURCE):
         return True
@@ -64,13 +74,57 @@ def in_network_units(
     return tuple(out)
 
 
+def learnt_bbbc006_grid(info: Mapping[str, Any] | None) -> bool:
+    """Did the network learn BBBC006's sampling? Every network that learnt its
+    micrometres, and one fine-tuned on images binned onto its grid."""
+    data = _training_data(info) or {}
+    return learnt_bbbc006_um(info) or data.get("on_bbbc006_grid") is True
+
+
+def trained_microscope(info: Mapping[str, Any] | None) -> Microscope | None:
+    """The microscope a network fine-tuned on images binned onto BBBC006's grid expects
+    when an image states none: its training images' pixel size, with BBBC006's other
+    optics; None for every other network (or a record that cannot be read)."""
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.simulate.microscope import Microscope
+
+    data = _training_data(info) or {}
+    pixel = data.get("pixel_size_um")
+    if learnt_bbbc006_um(info) or data.get("on_bbbc006_grid") is not True:
+        return None
+    if not isinstance(pixel, int | float) or isinstance(pixel, bool):
+        return None
+    try:
+        return Microscope(pixel_size_um=float(pixel))
+    except UserInputError:
+        return None
+
+
 def regrid_for(
     shape: tuple[int, ...], info: Mapping[str, Any] | None, microscope: Microscope | None
 ) -> Regrid | None:
     """How an image of ``shape`` under ``microscope`` is brought onto BBBC006's grid for
     a network with checkpoint record ``info`` (None: a bundled one): for networks that
-    learnt BBBC006's sampling when the pixels are off it
+    learnt BBBC006's sampling (:func:`learnt_bbbc006_grid`) when the pixels are off it
     (:meth:`~napari_defocus_deblur.simulate.microscope.Microscope.regrid`), else None."""
-    if microscope is None or not learnt_bbbc006_um(info):
+    if microscope is None or not learnt_bbbc006_grid(info):
         return None
     return microscope.regrid(shape)
+
+
+def image_sampling(
+    shape: tuple[int, ...], info: Mapping[str, Any] | None, microscope: Microscope | None
+) -> tuple[Microscope | None, Regrid | None, list[str]]:
+    """The microscope an image of ``shape`` is read under for a network with record
+    ``info`` (``microscope``, else its training images', :func:`trained_microscope`),
+    how it is brought onto BBBC006's grid (:func:`regrid_for`), and the notes saying so."""
+    notes = []
+    if microscope is None:
+        microscope = trained_microscope(info)
+        if microscope is not None:
+            notes.append(
+                f"read at the {microscope.pixel_size_um:g} µm pixels of the network's "
+                "training images (state the pixel size if this image's differ)"
+            )
+    regrid = regrid_for(shape, info, microscope)
+    return microscope, regrid, notes + ([regrid.note()] if regrid else [])

@@ -160,9 +160,8 @@ def read_record(path: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def read_header(path: str | os.PathLike) -> dict[str, Any]:
-    """Shape, dtype and axes of a TIFF without decoding pixels; checks it is complete.
-
-    Raises :class:`UserInputError` like :func:`read_image`.
+    """Shape, dtype, axes and recorded pixel size (µm, or None) of a TIFF without decoding
+    pixels; checks it is complete. Raises :class:`UserInputError` like :func:`read_image`.
     """
     import tifffile
 
@@ -177,6 +176,7 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
                 "shape": tuple(series.shape),
                 "dtype": np.dtype(series.dtype),
                 "axes": series.axes,
+                "pixel_size_um": _physical_sizes(tif, series).get("pixel_size_um"),
             }
     except UserInputError:
         raise

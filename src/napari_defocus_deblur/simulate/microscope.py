@@ -25,6 +25,7 @@ from functools import cache
 
 import numpy as np
 
+from napari_defocus_deblur import limits
 from napari_defocus_deblur.constants import CHANNELS, NUMERICAL_APERTURE, PIXEL_SIZE_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.simulate.equivalence import (
@@ -55,7 +56,7 @@ NETWORK_EMISSION_NM = CHANNELS[1][1]
 #: Bounds of the stated values: (low, high) inclusive.
 BOUNDS = {
     "na": (0.05, 1.5),
-    "pixel_size_um": (0.05, 5.0),
+    "pixel_size_um": limits.PIXEL_SIZE_UM,
     "emission_nm": (350.0, 800.0),
     "immersion_index": (1.0, 1.6),
     "sample_index": (1.0, 1.6),

@@ -16,7 +16,7 @@ _WHERE = {
     "TrainConfig": "config",
     "device_defaults": "defaults",
     "TrainingData": "data",
-    "discover_pairs": "data",
+    "discover_pairs": "folder_data",
     "run_training": "engine",
     "train": "engine",
     "validate": "engine",

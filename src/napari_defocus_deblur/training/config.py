@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
 from napari_defocus_deblur.errors import UserInputError, describe_validation_error
-from napari_defocus_deblur.limits import DEPTH_UM, MIN_SIDE_PX, TRAIN_DEPTH_UM
+from napari_defocus_deblur.limits import DEPTH_UM, MIN_SIDE_PX, PIXEL_SIZE_UM, TRAIN_DEPTH_UM
 
 Count = Annotated[int, Field(strict=True, ge=1)]
 Positive = Annotated[float, Field(gt=0)]
@@ -71,6 +71,13 @@ class TrainConfig:
     amp
         Allow bfloat16 autocast: on CUDA, and on CPUs with bf16 matrix units (the one
         rule of training and inference, ``inference.device.training_uses_bf16``).
+    pixel_size_um
+        Pixel size of the training images (µm, in the sample); ``None``: the size the
+        z-stack files record when finer than BBBC006's, else BBBC006's 0.645 µm.
+    regrid
+        Bin images whose pixels are off BBBC006's onto its grid before training (the
+        network keeps the nuclei and blur it learnt, and images of that microscope are
+        binned alike at inference; :mod:`.pixels`); False trains on them as they are.
     condition
         ``"depth"`` trains a depth-conditioned network (an unconditioned ``init`` gains a
         zero-initialised depth input); ``None`` keeps the initial network's choice.
@@ -150,6 +157,8 @@ class TrainConfig:
     seed: int = 0
     grad_clip: Positive | None = 1.0
     amp: bool = True
+    pixel_size_um: Annotated[float, Field(ge=PIXEL_SIZE_UM[0], le=PIXEL_SIZE_UM[1])] | None = None
+    regrid: bool = True
     condition: Literal["none", "depth"] | None = None
     upsample: Literal["resize", "transpose"] | None = None
     prior: str | None = None
@@ -189,6 +198,8 @@ class TrainConfig:
             from napari_defocus_deblur.simulate.prior import get_prior
 
             get_prior(self.prior)
+        if self.prior is not None and self.pixel_size_um is not None:
+            raise UserInputError("a pixel size applies to data folders, not to a simulator prior")
         if self.steps is not None and self.epochs is not None:
             raise UserInputError("give either steps or epochs, not both")
 

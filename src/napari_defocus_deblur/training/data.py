@@ -13,23 +13,21 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.io.pairing import pairing_of
-from napari_defocus_deblur.io.pairs import discover_pairs
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.training.fields import Field, as_image_list, make_field, split_pairs
+from napari_defocus_deblur.training.fields import Field, as_image_list, make_field
+from napari_defocus_deblur.training.pixels import grid_note, needs_grid
 
 
 class TrainingData:
     """Normalised training and validation fields.
 
-    Build it with :meth:`from_arrays` or :meth:`from_dataset`.
+    Build it with :meth:`from_arrays` or :meth:`from_dataset`. Images whose pixels are
+    off BBBC006's are binned onto its grid (:mod:`.pixels`).
     """
 
     def __init__(
@@ -42,6 +40,8 @@ class TrainingData:
         normalization: PercentileNormalization | None = None,
         source: str = "arrays",
         test_fields: Sequence[str] = (),
+        pixel_size_um: float | None = None,
+        on_grid: bool = False,
     ) -> None:
         self.train = list(train)
         self.val = list(val)
@@ -60,6 +60,9 @@ class TrainingData:
         self.normalization = normalization or PercentileNormalization()
         self.source = source
         self.test_fields = tuple(test_fields)
+        #: The images' pixel size (µm; None: BBBC006's) and whether the fields were
+        #: binned onto BBBC006's grid (:mod:`.pixels`).
+        self.pixel_size_um, self.on_grid = pixel_size_um, on_grid
         #: The planes paired per distance (:class:`~napari_defocus_deblur.io.pairing.Pairing`).
         self.pairing: list[Any] = []
         areas = np.array([f.oof.size for f in self.train], dtype=np.float64)
@@ -76,11 +79,14 @@ class TrainingData:
         field_ids: Sequence[str] | None = None,
         depth_um: float | None = None,
         normalization: PercentileNormalization | None = None,
+        pixel_size_um: float | None = None,
+        regrid: bool = True,
     ) -> TrainingData:
         """Fields from in-memory images (lists of 2-D arrays or (N, H, W) stacks).
 
         ``round(n * val_fraction)`` fields (at least one) are drawn for validation with
-        ``numpy.random.default_rng(seed)``.
+        ``numpy.random.default_rng(seed)``. Images of ``pixel_size_um`` (µm) off
+        BBBC006's are binned onto its grid (``regrid=False``: trained on as they are).
         """
         oofs = as_image_list(oof, "out-of-focus images")
         sharps = as_image_list(in_focus, "in-focus images")
@@ -98,7 +104,11 @@ class TrainingData:
         if len(ids) != n or len(set(ids)) != n:
             raise UserInputError("field_ids must be unique, one per image pair")
         norm = normalization or PercentileNormalization()
-        fields = [make_field(i, o, s, norm, depth_um) for i, o, s in zip(ids, oofs, sharps)]
+        grid_px = pixel_size_um if regrid else None
+        fields = [
+            make_field(i, o, s, norm, depth_um, pixel_size_um=grid_px)
+            for i, o, s in zip(ids, oofs, sharps)
+        ]
         n_val = min(n - 1, max(1, round(n * val_fraction)))
         order = np.random.default_rng(seed).permutation(n)
         val_idx = set(order[:n_val].tolist())
@@ -107,108 +117,22 @@ class TrainingData:
             [f for i, f in enumerate(fields) if i in val_idx],
             depth_um=depth_um,
             normalization=norm,
+            pixel_size_um=pixel_size_um,
+            on_grid=needs_grid(grid_px),
         )
 
     @classmethod
     def from_dataset(
-        cls,
-        root: str | os.PathLike,
-        depth_um: float | Sequence[float],
-        channel: int = 1,
-        val_fraction: float = 0.1,
-        seed: int = 0,
-        *,
-        test_fraction: float = 0.1,
-        max_fields: int | None = None,
-        normalization: PercentileNormalization | None = None,
-        in_focus_index: int | None = None,
-        z_step_um: float = 2.0,
-        reference_plane: int | None = None,
-        side: str | None = None,
+        cls, root: str | os.PathLike, depth_um: float | Sequence[float], **options: Any
     ) -> TrainingData:
-        """Fields of a BBBC006 layout or a folder of z-stack TIFFs.
+        """Fields of a BBBC006 layout or a folder of z-stack TIFFs at ``depth_um`` (one
+        distance, or several pooled): :func:`~.folder_data.load_folder` with its options
+        (``channel``, ``val_fraction``, ``seed``, ``test_fraction``, ``max_fields``,
+        ``normalization``, ``in_focus_index``, ``z_step_um``, ``reference_plane``,
+        ``side``, ``pixel_size_um``, ``regrid``)."""
+        from napari_defocus_deblur.training.folder_data import load_folder
 
-        Pairs are split by field with :func:`napari_defocus_deblur.io.pairs.split_by_field`
-        (``seed`` is the split seed); test fields are left out entirely, so a model
-        trained here can be evaluated on them. With fewer than three fields there is no
-        test split and one field is used for validation. ``in_focus_index`` and
-        ``z_step_um`` apply to folders of z-stacks, ``reference_plane`` and ``side``
-        (default: the data's own focus, below it) to BBBC006 layouts (see
-        :func:`discover_pairs`); the planes paired are kept in :attr:`pairing`.
-
-        A sequence of distances pools the fields of every distance (ids
-        ``"<field>@<d>um"``) for one distance-agnostic model; a field is in the same
-        split at every distance, so no test field is ever trained on.
-        """
-        from napari_defocus_deblur.io.pairs import load_pair
-
-        if not isinstance(depth_um, int | float):
-            depths = [float(d) for d in depth_um]
-            if len(depths) != 1:  # pool the fields of every distance
-                options = {
-                    "channel": channel,
-                    "val_fraction": val_fraction,
-                    "seed": seed,
-                    "test_fraction": test_fraction,
-                    "max_fields": max_fields,
-                    "normalization": normalization,
-                    "in_focus_index": in_focus_index,
-                    "z_step_um": z_step_um,
-                    "reference_plane": reference_plane,
-                    "side": side,
-                }
-                return cls._pooled([cls.from_dataset(root, d, **options) for d in depths], depths)
-            depth_um = depths[0]
-
-        pairs = discover_pairs(
-            root,
-            depth_um,
-            channel,
-            in_focus_index=in_focus_index,
-            z_step_um=z_step_um,
-            reference_plane=reference_plane,
-            side=side,
-        )
-        split = split_pairs(pairs, depth_um, root, val_fraction, test_fraction, seed)
-        norm = normalization or PercentileNormalization()
-        train_pairs = list(split.train)[:max_fields] if max_fields else list(split.train)
-
-        def load(pair: Any) -> Field:
-            images = load_pair(pair)
-            return make_field(pair.field_id, *images, norm, float(depth_um), side == "above")
-
-        data = cls(
-            [load(p) for p in train_pairs],
-            [load(p) for p in split.val],
-            depth_um=float(depth_um),
-            channel=channel,
-            normalization=norm,
-            source=str(Path(root).expanduser().resolve()),
-            test_fields=sorted({p.field_id for p in split.test}),
-        )
-        data.pairing = [pairing_of(pairs)]
-        return data
-
-    @classmethod
-    def _pooled(cls, parts: Sequence[TrainingData], depths: Sequence[float]) -> TrainingData:
-        def tag(fields: Sequence[Field], depth: float) -> list[Field]:
-            return [
-                replace(f, field_id=f"{f.field_id}@{depth:g}um", depth_um=depth) for f in fields
-            ]
-
-        first = parts[0]
-        data = cls(
-            [f for p, d in zip(parts, depths) for f in tag(p.train, d)],
-            [f for p, d in zip(parts, depths) for f in tag(p.val, d)],
-            depth_um=None,
-            channel=first.channel,
-            normalization=first.normalization,
-            source=first.source,
-            test_fields=sorted({t for p in parts for t in p.test_fields}),
-        )
-        data.depths_um = tuple(depths)
-        data.pairing = [p for part in parts for p in part.pairing]
-        return data
+        return load_folder(cls, root, depth_um, **options)
 
     @property
     def min_field_side(self) -> int:
@@ -269,6 +193,10 @@ class TrainingData:
             )
         return np.asarray(depths, dtype=np.float32)
 
+    def grid_note(self) -> str:
+        """How the images' pixels were sampled for training ("" for BBBC006's)."""
+        return grid_note(self.pixel_size_um, self.on_grid)
+
     def describe(self) -> dict[str, Any]:
         """JSON-able description for the training record."""
         return {
@@ -283,4 +211,6 @@ class TrainingData:
             "val_fields": [f.field_id for f in self.val],
             "test_fields_excluded": list(self.test_fields),
             "normalization": self.normalization.to_dict(),
+            "pixel_size_um": self.pixel_size_um,
+            "on_bbbc006_grid": self.on_grid,
         }

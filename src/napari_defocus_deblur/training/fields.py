@@ -16,6 +16,7 @@ import numpy as np
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.io.pairs import FieldPair, PairSplit, split_by_field
 from napari_defocus_deblur.normalization import PercentileNormalization, normalize
+from napari_defocus_deblur.training.pixels import pair_on_grid
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,17 @@ def make_field(
     norm: PercentileNormalization,
     depth_um: float | None = None,
     above_focus: bool = False,
+    pixel_size_um: float | None = None,
 ) -> Field:
     """A :class:`Field` from raw images, both normalised with the bounds of ``oof``
-    (``above_focus``: the field was imaged above focus)."""
+    (``above_focus``: the field was imaged above focus; ``pixel_size_um``: their pixels,
+    binned onto BBBC006's grid first when off it, :func:`~.pixels.pair_on_grid`)."""
     if oof.shape != sharp.shape:
         raise UserInputError(
             f"field {field_id}: out-of-focus image {oof.shape} and in-focus image "
             f"{sharp.shape} differ in shape"
         )
+    oof, sharp = pair_on_grid(oof, sharp, pixel_size_um)
     if min(oof.shape) < 16:
         raise UserInputError(f"field {field_id}: {oof.shape} is too small (16 pixels minimum)")
     lo, hi = norm.bounds(oof)

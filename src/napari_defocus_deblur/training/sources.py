@@ -78,5 +78,7 @@ def training_data_for(
         val_fraction=config.val_fraction,
         seed=config.split_seed,
         normalization=normalization,
+        pixel_size_um=config.pixel_size_um,
+        regrid=config.regrid,
         **folder_options,
     )

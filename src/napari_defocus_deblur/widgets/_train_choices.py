@@ -174,7 +174,8 @@ class DataChoice:
         if self.stack.active and oof_layer is not None:
             data = check_image_layer(oof_layer, self.viewer, role="z-stack")
             pairs = self.stack.pairs()
-            return StackSource(data, pairs), oof_layer, pairs.depth_um
+            recorded = oof_layer.metadata.get("pixel_size_um")
+            return StackSource(data, pairs, pixel_size_um=recorded), oof_layer, pairs.depth_um
         oof = check_image_layer(oof_layer, self.viewer, role="out-of-focus image")
         sharp = check_image_layer(sharp_layer, self.viewer, role="in-focus image")
         if sharp_layer is oof_layer:
@@ -191,4 +192,5 @@ class DataChoice:
                 f"'{sharp_layer.name}' is {'x'.join(map(str, sharp.shape))}; "
                 "they must show the same field"
             )
-        return LayerSource(oof, sharp), oof_layer, None
+        recorded = oof_layer.metadata.get("pixel_size_um")  # as its file records it
+        return LayerSource(oof, sharp, pixel_size_um=recorded), oof_layer, None

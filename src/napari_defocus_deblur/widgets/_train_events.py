@@ -33,22 +33,9 @@ def handle_event(widget: Any, event: Any) -> None:
         base = str(widget.status.value).split(" · still working")[0]
         widget.status.value = f"{base} · still working ({event.seconds:.0f} s)"
     elif isinstance(event, DataReady):
-        widget.status.value = (
-            f"{event.n_train} training and {event.n_val} validation fields; starting…"
-        )
-        if event.pairing and getattr(widget, "pairing", None) is not None:
-            widget.pairing.loaded(event.pairing)
+        _data_ready(widget, event)
     elif isinstance(event, Started):
-        widget.total_steps = event.total_steps
-        widget.clock = (time.monotonic(), event.start_step)
-        widget.best_psnr = None
-        epochs = math.ceil(event.total_steps / max(event.steps_per_epoch, 1))
-        widget.plot.start(epochs, event.input_val_psnr)
-        verb = "training from scratch" if _scratch(widget) else "fine-tuning"
-        widget.status.value = (
-            f"{verb}: {event.parameters:,} parameters on {event.device}; the unprocessed "
-            f"input scores {event.input_val_psnr:.2f} dB on the validation fields"
-        )
+        _started(widget, event)
     elif isinstance(event, StepEnd):
         started, first = getattr(widget, "clock", (time.monotonic(), 0))
         widget.status.value = step_text(
@@ -83,6 +70,31 @@ def _clock(seconds: float) -> str:
     hours, rest = divmod(round(seconds), 3600)
     return (
         f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    )
+
+
+def _data_ready(widget: Any, event: Any) -> None:
+    """Data loaded: field counts, how the pixels were sampled, the planes paired."""
+    widget.sampling = f" ({event.sampling})" if event.sampling else ""
+    widget.status.value = (
+        f"{event.n_train} training and {event.n_val} validation fields{widget.sampling}; starting…"
+    )
+    if event.pairing and getattr(widget, "pairing", None) is not None:
+        widget.pairing.loaded(event.pairing)
+
+
+def _started(widget: Any, event: Any) -> None:
+    """The run started: the plot's epochs and the input's score to beat."""
+    widget.total_steps = event.total_steps
+    widget.clock = (time.monotonic(), event.start_step)
+    widget.best_psnr = None
+    epochs = math.ceil(event.total_steps / max(event.steps_per_epoch, 1))
+    widget.plot.start(epochs, event.input_val_psnr)
+    verb = "training from scratch" if _scratch(widget) else "fine-tuning"
+    widget.status.value = (
+        f"{verb}: {event.parameters:,} parameters on {event.device}; the unprocessed "
+        f"input scores {event.input_val_psnr:.2f} dB on the validation fields"
+        f"{getattr(widget, 'sampling', '')}"
     )
 
 

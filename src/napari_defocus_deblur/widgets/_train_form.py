@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from napari_defocus_deblur.constants import CHANNELS, DEFAULT_DEPTH_UM, N_PLANES
-from napari_defocus_deblur.limits import TRAIN_DEPTH_UM
+from napari_defocus_deblur.limits import PIXEL_SIZE_UM, TRAIN_DEPTH_UM
 from napari_defocus_deblur.training.config import TrainConfig
 from napari_defocus_deblur.training.defaults import CPU_DEFAULT_MINUTES, device_defaults
 from napari_defocus_deblur.widgets._layout import special_text
@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "crop": _CONFIG["crop"],
     "batch": 0,
     "val_fraction": _CONFIG["val_fraction"],
+    "pixel_size_um": 0.0,  # auto: as the layer or files record it, else BBBC006's
     "keep": _CONFIG["keep"],
     "preview_every": 20,
     "device": "auto",
@@ -78,6 +79,7 @@ def train_advanced(
     crop: int,
     batch: int,
     val_fraction: float,
+    pixel_size_um: float,
     keep: str,
     preview_every: int,
     device: str,
@@ -130,6 +132,11 @@ def build_forms(
         crop=_spin("Crop size", 16, 1024, 16, "side of the random training crops (pixels)"),
         batch=_spin("Batch", 0, 256, tip="crops per step; 0: the device's default"),
         val_fraction=_spin("Validation", 0.01, 0.9, 0.05, "share of fields held out"),
+        pixel_size_um=_spin("Pixel size (µm)", 0.0, PIXEL_SIZE_UM[1], 0.005,
+                            "the training images' pixel size, in the sample; auto: as the "
+                            "layer or files record it (BBBC006's 0.645 when none). Other "
+                            "sizes are binned onto BBBC006's grid, and images of that "
+                            "microscope alike when the model runs"),
         keep={"widget_type": "RadioButtons", "label": "Keep", "orientation": "horizontal",
               "choices": [("best epoch", "best"), ("last step", "last")],
               "tooltip": "the weights saved: the best-validating epoch's, the starting model "
@@ -145,8 +152,9 @@ def build_forms(
         levels=_spin("U-Net levels", 2, 5),
     )  # fmt: skip
     advanced.lr.native.setDecimals(6)
+    advanced.pixel_size_um.native.setDecimals(4)
     for key, text in (("epochs", "auto"), ("epoch_steps", "auto"), ("batch", "auto"),
-                      ("preview_every", "each epoch")):  # fmt: skip
+                      ("preview_every", "each epoch"), ("pixel_size_um", "auto")):  # fmt: skip
         special_text(advanced[key], text)  # 0 reads as what it means
     essentials.folder.line_edit.native.setPlaceholderText("BBBC006 root or z-stack folder")
     advanced.output.line_edit.native.setPlaceholderText(f"new in {_home(user_models_dir())}")
@@ -182,6 +190,7 @@ def config_kwargs(values: dict[str, Any], init: str, device_type: str) -> dict[s
         "crop": int(values["crop"]),
         "batch": values["batch"] or device_defaults(device_type)["batch"],
         "val_fraction": float(values["val_fraction"]),
+        "pixel_size_um": float(values["pixel_size_um"]) or None,
         "keep": str(values["keep"]),
         "device": str(values["device"]),
     }

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from napari_defocus_deblur.errors import UserInputError
+from napari_defocus_deblur.training.pixels import training_pixel_size
 from napari_defocus_deblur.training.stack_pairs import stack_pair_arrays, tile_fields
 
 #: Side of the square preview crop (pixels, before rounding to the model's multiple).
@@ -34,6 +35,7 @@ class LayerSource:
     oof: np.ndarray
     in_focus: np.ndarray
     tiles: int = 2
+    pixel_size_um: float | None = None  # as the layer's file records it
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StackSource:
     data: Any
     pairs: Any
     tiles: int = 2
+    pixel_size_um: float | None = None  # as the layer's file records it
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class DataReady:
     n_train: int
     n_val: int
     pairing: tuple[str, ...] = ()
+    sampling: str = ""  # how the images' pixels were sampled ("": BBBC006's)
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,18 @@ def load_data(source: LayerSource | StackSource | FolderSource, config: Any) -> 
             seed=config.split_seed,
             reference_plane=source.reference_plane,
             side=source.side,
+            pixel_size_um=config.pixel_size_um,
+            regrid=config.regrid,
         )
+    pixels = {  # the stated size, else the layer's (:mod:`~napari_defocus_deblur.training.pixels`)
+        "pixel_size_um": training_pixel_size(config.pixel_size_um, source.pixel_size_um),
+        "regrid": config.regrid,
+    }
     if isinstance(source, StackSource):
         oofs, sharps, ids = stack_pair_arrays(source.data, source.pairs, source.tiles)
         return TrainingData.from_arrays(
             oofs, sharps, val_fraction=config.val_fraction, seed=config.split_seed,
-            field_ids=ids, depth_um=config.depth_um,
+            field_ids=ids, depth_um=config.depth_um, **pixels,
         )  # fmt: skip
     oof = np.asarray(source.oof, dtype=np.float32)
     sharp = np.asarray(source.in_focus, dtype=np.float32)
@@ -153,6 +163,7 @@ def load_data(source: LayerSource | StackSource | FolderSource, config: Any) -> 
         seed=config.split_seed,
         field_ids=ids,
         depth_um=config.depth_um,
+        **pixels,
     )
 
 
@@ -184,10 +195,27 @@ def predict_crop(checkpoint: Path, data: Any, plane: int | None = None) -> Previ
             out = model(x, float(depth))[0, 0].numpy()
         else:
             out = model(x)[0, 0].numpy()
-    image = denormalize(out, field.lo, field.hi)
+    image, top, left = _on_source_pixels(denormalize(out, field.lo, field.hi), top, left, data)
     base = _field_offset(field.field_id, plane)
     offset = None if base is None else (*base[:-2], base[-2] + top, base[-1] + left)
     return Preview(0, image, offset, field.field_id, (top, left))
+
+
+def _on_source_pixels(
+    image: np.ndarray, top: int, left: int, data: Any
+) -> tuple[np.ndarray, int, int]:
+    """A preview crop of fields binned onto BBBC006's grid brought back to the layer's
+    pixels (image resized, position scaled), so it lies on the region it shows."""
+    if not getattr(data, "on_grid", False):
+        return image, top, left
+    from skimage.transform import resize
+
+    from napari_defocus_deblur.constants import PIXEL_SIZE_UM
+
+    zoom = PIXEL_SIZE_UM / float(data.pixel_size_um)
+    shape = tuple(max(1, round(n * zoom)) for n in image.shape)
+    back = resize(image, shape, order=1, preserve_range=True).astype(np.float32)
+    return back, round(top * zoom), round(left * zoom)
 
 
 def run_train_job(
@@ -213,7 +241,8 @@ def _train(
     from napari_defocus_deblur.training import CheckpointSaved, run_training
 
     data = load_data(source, config)
-    yield DataReady(len(data.train), len(data.val), tuple(p.text() for p in data.pairing))
+    pairing = tuple(p.text() for p in data.pairing)
+    yield DataReady(len(data.train), len(data.val), pairing, data.grid_note())
     plane = source.pairs.plane if isinstance(source, StackSource) else None
     if preview_every:
         config = replace(config, checkpoint_every=preview_every)
