@@ -110,3 +110,24 @@ def test_architecture_phrases():
     assert "plain U-Net" in content.architecture_phrase(tiny(scales=1).config)
     nah = tiny(architecture="nah", nah_channels=8, nah_resblocks=1).config
     assert "Nah et al. 2017" in content.architecture_phrase(nah)
+
+
+def test_the_pixel_size_a_package_states_is_the_one_its_network_runs_on():
+    from napari_defocus_deblur.inference.units import network_pixel_size_um
+
+    own = {"source": "/stacks", "pairing": [], "pixel_size_um": 0.3225}
+    binned = {**own, "on_bbbc006_grid": True}
+    assert content.pixel_size_phrase({}) == "pixel size 0.645 µm (BBBC006, 20x)"
+    assert content.pixel_size_phrase({"training": {"data": binned}}) == (
+        "pixel size 0.645 µm (BBBC006's grid; trained on 0.3225 µm images binned onto it: "
+        "bin images of that microscope alike)"
+    )
+    assert network_pixel_size_um({"training": {"data": own}}) == 0.3225
+    assert content.pixel_size_phrase({"training": {"data": own}}) == (
+        "pixel size 0.3225 µm (as trained)"
+    )
+    spec = pytest.importorskip("bioimageio.spec")
+    from napari_defocus_deblur.export.tensors import _axes
+
+    axes = _axes(spec, "input", 16, 1, network_pixel_size_um({"training": {"data": own}}))
+    assert [a.scale for a in axes[2:]] == [0.3225, 0.3225]

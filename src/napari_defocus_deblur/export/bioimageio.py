@@ -31,6 +31,7 @@ from napari_defocus_deblur.export.weights import (
     check_weights,
     weights_description,
 )
+from napari_defocus_deblur.inference.units import network_pixel_size_um
 from napari_defocus_deblur.model.traced import with_phases
 from napari_defocus_deblur.normalization import PercentileNormalization
 
@@ -130,8 +131,9 @@ def build_description(
     v = spec.model.v0_5
     cfg = model.config  # type: ignore[attr-defined]
     norm = PercentileNormalization.from_dict(info.get("normalization"))
-    inputs = image_input(spec, folder, cfg, norm)
-    outputs = image_output(spec, folder, cfg)
+    pixel_um = network_pixel_size_um(info)
+    inputs = image_input(spec, folder, cfg, norm, pixel_um)
+    outputs = image_output(spec, folder, cfg, pixel_um)
     arch = v.ArchitectureFromFileDescr(
         source=folder / FILE_NAME,
         callable=v.Identifier(CALLABLE),

@@ -230,6 +230,22 @@ def documentation(
     return "\n".join(lines)
 
 
+def pixel_size_phrase(info: dict[str, Any]) -> str:
+    """The pixel size the network runs on, and how images of other pixels reach it."""
+    from napari_defocus_deblur.inference.units import network_pixel_size_um
+
+    pixel = network_pixel_size_um(info)
+    data = (info.get("training") or {}).get("data") or {}
+    if data.get("on_bbbc006_grid") is True and data.get("pixel_size_um"):
+        return (
+            f"pixel size {pixel:g} µm (BBBC006's grid; trained on {data['pixel_size_um']:g} µm "
+            "images binned onto it: bin images of that microscope alike)"
+        )
+    return (
+        f"pixel size {pixel:g} µm ({'BBBC006, 20x' if pixel == PIXEL_SIZE_UM else 'as trained'})"
+    )
+
+
 def _model_lines(
     model: nn.Module, info: dict[str, Any], tensors: TestTensors, parameters: int
 ) -> list[str]:
@@ -244,7 +260,7 @@ def _model_lines(
         f"`{json.dumps(cfg.to_dict())}`",
         "- trained for: "
         + (f"{trained} µm from focus" if trained else "unknown")
-        + f", channel {tensors.channel} ({stain}), pixel size {PIXEL_SIZE_UM} µm (BBBC006, 20x)",
+        + f", channel {tensors.channel} ({stain}), {pixel_size_phrase(info)}",
     ]
     from napari_defocus_deblur.model.phases import pixel_phases
 

@@ -14,14 +14,15 @@ from napari_defocus_deblur.export import content
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 
-def _axes(spec, io: str, size_multiple: int, channels: int) -> list:
-    """batch, channel, y, x axes of the input (parameterized size) or output (same size)."""
+def _axes(spec, io: str, size_multiple: int, channels: int, pixel_um: float) -> list:
+    """batch, channel, y, x axes of the input (parameterized size) or output (same size);
+    y and x in micrometres of ``pixel_um`` per pixel."""
     v = spec.model.v0_5
     names = ["channel"] if channels == 1 else [f"channel{c}" for c in range(channels)]
     axes = [v.BatchAxis(), v.ChannelAxis(channel_names=[v.Identifier(n) for n in names])]
     smallest = content.smallest_side(size_multiple)
     for axis in ("y", "x"):
-        common = {"id": v.AxisId(axis), "unit": "micrometer", "scale": PIXEL_SIZE_UM}
+        common = {"id": v.AxisId(axis), "unit": "micrometer", "scale": pixel_um}
         if io == "input":
             size = v.ParameterizedSize(min=smallest, step=1)
             axes.append(v.SpaceInputAxis(size=size, **common))
@@ -32,8 +33,11 @@ def _axes(spec, io: str, size_multiple: int, channels: int) -> list:
     return axes
 
 
-def image_input(spec, folder: Path, cfg: Any, norm: PercentileNormalization):
-    """The ``input`` tensor: raw intensities, scaled by the checkpoint's percentiles."""
+def image_input(
+    spec, folder: Path, cfg: Any, norm: PercentileNormalization, pixel_um: float = PIXEL_SIZE_UM
+):
+    """The ``input`` tensor: raw intensities, scaled by the checkpoint's percentiles, with
+    ``pixel_um`` micrometres per pixel (the network's grid)."""
     v = spec.model.v0_5
     scale_range = v.ScaleRangeDescr(
         kwargs=v.ScaleRangeKwargs(
@@ -45,7 +49,7 @@ def image_input(spec, folder: Path, cfg: Any, norm: PercentileNormalization):
     return v.InputTensorDescr(
         id=v.TensorId("input"),
         description="out-of-focus image, raw intensities",
-        axes=_axes(spec, "input", cfg.size_multiple, cfg.in_channels),
+        axes=_axes(spec, "input", cfg.size_multiple, cfg.in_channels, pixel_um),
         test_tensor=v.FileDescr(source=folder / "test_input.npy"),
         sample_tensor=v.FileDescr(source=folder / "sample_input.tif"),
         data=v.IntervalOrRatioDataDescr(type="float32"),
@@ -54,13 +58,13 @@ def image_input(spec, folder: Path, cfg: Any, norm: PercentileNormalization):
     )
 
 
-def image_output(spec, folder: Path, cfg: Any):
-    """The ``output`` tensor: the deblurred image, same size as the input."""
+def image_output(spec, folder: Path, cfg: Any, pixel_um: float = PIXEL_SIZE_UM):
+    """The ``output`` tensor: the deblurred image, same size and pixels as the input."""
     v = spec.model.v0_5
     return v.OutputTensorDescr(
         id=v.TensorId("output"),
         description="deblurred image in the input's percentile-normalised units",
-        axes=_axes(spec, "output", cfg.size_multiple, cfg.out_channels),
+        axes=_axes(spec, "output", cfg.size_multiple, cfg.out_channels, pixel_um),
         test_tensor=v.FileDescr(source=folder / "test_output.npy"),
         sample_tensor=v.FileDescr(source=folder / "sample_output.tif"),
         data=v.IntervalOrRatioDataDescr(type="float32"),

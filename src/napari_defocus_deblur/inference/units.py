@@ -100,6 +100,18 @@ def trained_microscope(info: Mapping[str, Any] | None) -> Microscope | None:
         return None
 
 
+def network_pixel_size_um(info: Mapping[str, Any] | None) -> float:
+    """The pixel size (µm) a network runs on: BBBC006's for every network that learnt its
+    grid (binned training images included), its training images' own for one trained on
+    them, when the record gives it (BBBC006's otherwise)."""
+    from napari_defocus_deblur.constants import PIXEL_SIZE_UM
+
+    pixel = (_training_data(info) or {}).get("pixel_size_um")
+    if learnt_bbbc006_grid(info) or not isinstance(pixel, int | float) or pixel <= 0:
+        return PIXEL_SIZE_UM
+    return float(pixel)
+
+
 def regrid_for(
     shape: tuple[int, ...], info: Mapping[str, Any] | None, microscope: Microscope | None
 ) -> Regrid | None:
