@@ -11,6 +11,7 @@ from napari_defocus_deblur.simulate.microscope import Microscope
 from napari_defocus_deblur.simulate.sampling import integrate_pixels
 
 BINNED = Microscope(pixel_size_um=1.29)  # a camera with pixels twice BBBC006's
+A03 = "BBBC006_z_aligned__a03__s1__w1_10.png"
 
 
 @pytest.fixture(scope="module")
@@ -70,4 +71,18 @@ def test_real_in_focus_images_binned_read_in_focus(real_bbbc006):
         for p in sorted((real_bbbc006 / "in-focus").glob("*.png"))
     ]
     assert sorted(reads)[-2] <= 2.0  # 7 of 8 within the focus gate's pass-through
-    assert max(reads) <= 5.0  # a03: 5 tiles with signal, three of them read 9-11 µm
+    assert max(reads) <= 5.0  # a03: 6 tiles with signal, three of them read 9-11 µm
+
+
+def test_a_sharp_sparse_field_on_coarse_pixels_comes_back_unchanged(real_bbbc006):
+    """a03 (few nuclei) binned 2 x 2: half its tiles read in focus, half 9-11 µm; the
+    one click deblurred it for 4.6 µm (dark rims 18 counts deep) before the confidence
+    counted the sharp tiles (``estimate.uncertain.IN_FOCUS_SHARE``)."""
+    from napari_defocus_deblur.inference import deblur
+    from napari_defocus_deblur.io.tiff import read_image
+
+    image = integrate_pixels(read_image(real_bbbc006 / "in-focus" / A03)[0], 2)
+    found = estimate_defocus(image, BINNED)
+    assert found.depth_um > 3.0 and found.confidence < 0.3 and found.deblur_depth_um < 0.5
+    out = deblur(image, "auto", model="bbbc006-unet", microscope=BINNED)
+    assert np.array_equal(out, image.astype(out.dtype))

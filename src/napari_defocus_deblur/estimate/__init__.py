@@ -22,7 +22,6 @@ of BBBC006 tiles the same way (per-tile predictions, aggregated with a certainty
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -41,7 +40,12 @@ from napari_defocus_deblur.estimate.profile import (
     predict_depths,
 )
 from napari_defocus_deblur.estimate.tiling import STRIDE, TILE, tile_grid, tiles_of
-from napari_defocus_deblur.estimate.uncertain import LOW_CONFIDENCE, deblur_depth
+from napari_defocus_deblur.estimate.uncertain import (
+    CONFIDENCE_RULE,
+    LOW_CONFIDENCE,
+    deblur_depth,
+    tile_confidence,
+)
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.simulate.microscope import Microscope
@@ -232,9 +236,8 @@ def defocus_from_tiles(tiles: TileDepths) -> DefocusEstimate:
     depth = float(np.median(estimates))
     if not tiles.with_signal:
         return DefocusEstimate(depth, blur_radius_px(depth), 0.0, 0, tiles.note or NO_SIGNAL)
-    spread = float(np.median(np.abs(estimates - depth))) if len(estimates) > 1 else 5.0
-    share = len(estimates) / tiles.depths_um.size
-    confidence = round(math.exp(-spread / coef["spread_scale_um"]) * (0.5 + 0.5 * share), 3)
+    size, scale = tiles.depths_um.size, coef["spread_scale_um"]
+    confidence = tile_confidence(estimates, depth, size, scale)
     told = deblur_depth(tiles.depths_um, depth, confidence)
     return DefocusEstimate(depth, blur_radius_px(depth), confidence, len(estimates), "", told)
 
@@ -271,12 +274,13 @@ def estimate_defocus(image: np.ndarray, microscope: Microscope | None = None) ->
 
 
 def estimator_id(microscope: Microscope | None = None) -> str:
-    """A short fingerprint of the fitted coefficients and the tiling: estimates made
-    with another fitting or tiling carry another id (a focus map reuses only rows of the
-    same estimator). Pixels coarser than BBBC006's add the coarse coefficients."""
+    """A short fingerprint of the fitted coefficients, the tiling and the confidence rule:
+    estimates made with another fitting, tiling or rule carry another id (a focus map
+    reuses only rows of the same estimator). Coarser pixels add the coarse coefficients."""
     import hashlib
 
-    text = json.dumps({**_coefficients(), "tiling": [TILE, STRIDE]}, sort_keys=True)
+    tiling = {"tiling": [TILE, STRIDE], "confidence": CONFIDENCE_RULE}
+    text = json.dumps({**_coefficients(), **tiling}, sort_keys=True)
     if coarse_ratio(microscope) is not None:
         text += coarse_fingerprint()
     return hashlib.sha256(text.encode()).hexdigest()[:12]
