@@ -8,12 +8,14 @@ field per robustness cell (54), and the real BBBC006 images on their own pixels 
 binned 2 x 2 and 3 x 3 (a camera with 1.29 / 1.935 µm pixels, stated). For every field
 whose told distance changes it prints the confidence and distance before and now, and
 for simulated fields the gain of ``--model`` told each; for real in-focus images the
-PSNR against the input and the lowest pixel against the input's, told each.
+PSNR against the input and the lowest pixel against the input's, told each. With
+``--set`` also the fields of the zoo v3 evaluation set (paper layout and robustness,
+``scripts/evaluate_zoo_v3.py``).
 
 Usage::
 
     python scripts/confidence_rule.py [--model bbbc006-unet]
-        [--real ../shared/data/bbbc006-real] [--no-simulated]
+        [--real ../shared/data/bbbc006-real] [--no-simulated] [--set runs/robustness-set-v3]
 """
 
 from __future__ import annotations
@@ -109,12 +111,31 @@ def real(folder: Path, model: str) -> None:
     print(f"real images (own pixels, x2, x3): {moved} of {n} told another distance")
 
 
+def evaluation_set(folder: Path) -> None:
+    """The blurred fields of a written evaluation set."""
+    import json
+
+    from napari_defocus_deblur.io.tiff import read_image
+
+    pairs = json.loads((folder / "manifest.json").read_text())["pairs"]
+    moved = 0
+    for pair in pairs:
+        row = told_before_and_now(read_image(folder / f"{pair['name']}_blurred.tif")[0], None)
+        if changed(row):
+            moved += 1
+            print(f"  {pair['name']}: {describe(row)}")
+    print(f"evaluation set {folder.name}: {moved} of {len(pairs)} told another distance")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="bbbc006-unet")
     ap.add_argument("--real", type=Path, default=Path("../shared/data/bbbc006-real"))
     ap.add_argument("--no-simulated", action="store_true")
+    ap.add_argument("--set", type=Path, default=None)
     args = ap.parse_args()
+    if args.set is not None:
+        evaluation_set(args.set)
     if args.real.is_dir():
         real(args.real, args.model)
     if not args.no_simulated:
