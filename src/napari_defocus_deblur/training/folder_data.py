@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from napari_defocus_deblur.io.pairing import pairing_of
 from napari_defocus_deblur.io.pairs import discover_pairs
@@ -19,12 +19,12 @@ from napari_defocus_deblur.training.pixels import (
     training_pixel_size,
 )
 
-if TYPE_CHECKING:
-    from napari_defocus_deblur.training.data import TrainingData
+#: ``TrainingData`` (the caller passes its class: this module does not import it back).
+DataClass = Any
 
 
 def load_folder(
-    cls: type[TrainingData],
+    cls: DataClass,
     root: str | os.PathLike,
     depth_um: float | Sequence[float],
     channel: int = 1,
@@ -40,8 +40,9 @@ def load_folder(
     side: str | None = None,
     pixel_size_um: float | None = None,
     regrid: bool = True,
-) -> TrainingData:
-    """Fields of a BBBC006 layout or a folder of z-stack TIFFs.
+) -> Any:
+    """Fields of a BBBC006 layout or a folder of z-stack TIFFs, as a ``cls``
+    (:class:`~.data.TrainingData`).
 
     Pairs are split by field with :func:`napari_defocus_deblur.io.pairs.split_by_field`
     (``seed`` is the split seed); test fields are left out entirely, so a model
@@ -102,9 +103,7 @@ def load_folder(
     return data
 
 
-def _pooled(
-    cls: type[TrainingData], parts: Sequence[TrainingData], depths: Sequence[float]
-) -> TrainingData:
+def _pooled(cls: DataClass, parts: Sequence[Any], depths: Sequence[float]) -> Any:
     def tag(fields: Sequence[Field], depth: float) -> list[Field]:
         return [replace(f, field_id=f"{f.field_id}@{depth:g}um", depth_um=depth) for f in fields]
 
