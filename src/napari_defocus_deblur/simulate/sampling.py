@@ -74,14 +74,19 @@ class Regrid:
         scale = self.pixel_size_um / PIXEL_SIZE_UM
         return (max(16, round(self.padded[0] * scale)), max(16, round(self.padded[1] * scale)))
 
+    @property
+    def how(self) -> str:
+        """How the pixels reach the grid: ``"binned 2 x 2"``, ``"resampled"`` or
+        ``"interpolated"`` (coarser pixels)."""
+        if self.pixel_size_um > PIXEL_SIZE_UM:
+            return "interpolated"
+        return f"binned {self.binning} x {self.binning}" if self.binning > 1 else "resampled"
+
     def note(self) -> str:
         """One line for the run's notes."""
-        how = f"binned {self.binning} x {self.binning}" if self.binning > 1 else "resampled"
-        if self.pixel_size_um > PIXEL_SIZE_UM:
-            how = "interpolated"
         rows, cols = self.grid_shape
         return (
-            f"the image's {self.pixel_size_um:g} µm pixels were {how} onto the networks' "
+            f"the image's {self.pixel_size_um:g} µm pixels were {self.how} onto the networks' "
             f"{PIXEL_SIZE_UM:g} µm grid ({rows} x {cols}) and the result brought back"
         )
 

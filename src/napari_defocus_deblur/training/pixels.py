@@ -75,10 +75,7 @@ def grid_note(pixel_size_um: float | None, on_grid: bool) -> str:
         return ""
     if not on_grid:
         return f"training on the images' own {pixel_size_um:g} µm pixels"
-    binning = Regrid((16, 16), pixel_size_um).binning
-    how = f"binned {binning} x {binning}" if binning > 1 else "resampled"
-    if pixel_size_um > PIXEL_SIZE_UM:
-        how = "interpolated"
+    how = Regrid((16, 16), pixel_size_um).how
     return (
         f"the images' {pixel_size_um:g} µm pixels {how} onto BBBC006's {PIXEL_SIZE_UM:g} µm grid"
     )
