@@ -236,6 +236,11 @@ def test_stacks_of_finer_pixels_train_on_the_grid_and_the_model_bins_alike(tmp_p
     from napari_defocus_deblur.io.tiff import read_image
 
     assert read_image(next(out.glob("*.tif")))[0].shape == (64, 72)
+    twenty_x = tmp_path / "in20" / "bbbc006-like.tif"  # a file recording 0.645 µm pixels
+    write_tiff(twenty_x, np.full((64, 72), 500, np.uint16), metadata={"pixel_size_um": 0.645})
+    predict[1:4] = [str(twenty_x.parent), "-o", str(tmp_path / "out20")]
+    assert main([*predict, "--depth", "2", "--device", "cpu"]) == 0
+    assert "training images" not in capsys.readouterr().err  # read as it records
     own = tmp_path / "own"
     assert main([*argv, "--own-pixels", "-o", str(own), *TINY_ARGS]) == 0
     assert "training on the images' own 0.3225 µm pixels" in capsys.readouterr().out

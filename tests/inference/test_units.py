@@ -199,3 +199,13 @@ def test_a_network_of_binned_stacks_bins_images_of_its_microscope_alike(binned_n
     assert stated.regrid.binning == 3  # the stated pixels win over the training images'
     assert not any("training images" in n for n in stated.notes)
     assert plan_run(image, 20.0, own_net, "cpu").regrid is None
+
+
+def test_an_image_recording_its_own_pixels_is_not_read_at_the_training_images(binned_net):
+    image = field((96, 112), seed=5)
+    for recorded in (0.645, 0.7, 1.29):  # BBBC006-like or coarser: seen as it is
+        plan = plan_run(image, 20.0, binned_net, "cpu", recorded_pixel_size_um=recorded)
+        assert plan.regrid is None and not any("training images" in n for n in plan.notes)
+    for nothing in (None, "0.3", 0.0, 99.0):  # nothing usable recorded: the training images'
+        plan = plan_run(image, 20.0, binned_net, "cpu", recorded_pixel_size_um=nothing)
+        assert plan.regrid.grid_shape == (48, 56)

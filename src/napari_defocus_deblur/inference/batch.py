@@ -124,6 +124,7 @@ def _deblur(
         metadata_depth_um=None if job is None else job.depth_um,
         side=options.side,
         microscope=_microscope(options, meta),
+        recorded_pixel_size_um=meta.get("pixel_size_um"),
         checked=True,
     )
     dtype = None if options.output_dtype == "float32" else options.output_dtype

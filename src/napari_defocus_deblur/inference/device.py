@@ -212,6 +212,14 @@ def _warn_once(key: str, message: str) -> None:
         warnings.warn(message, UserWarning, stacklevel=4)
 
 
+def as_backend(
+    backend: str | Backend, precision: str = "auto", device: str | torch.device = "auto"
+) -> Backend:
+    """``backend`` when it is a resolved :class:`Backend` already, else
+    :func:`resolve_backend`'s answer for the three names."""
+    return backend if isinstance(backend, Backend) else resolve_backend(backend, precision, device)
+
+
 def resolve_backend(
     backend: str = "auto", precision: str = "auto", device: str | torch.device = "auto"
 ) -> Backend:

@@ -60,7 +60,7 @@ from napari_defocus_deblur.inference.checks import (
     check_image,
     split_units,
 )
-from napari_defocus_deblur.inference.device import Backend, resolve_backend
+from napari_defocus_deblur.inference.device import Backend, as_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.layout import tile_layout
 from napari_defocus_deblur.inference.network_arg import ModelArg, model_info, network_of
@@ -160,6 +160,7 @@ def plan_run(
     metadata_depth_um: float | Sequence[float | None] | None = None,
     side: Sides = "below",
     microscope: Microscope | None = None,
+    recorded_pixel_size_um: object = None,
     models: Sequence[ModelEntry] | None = None,
     checked: bool = False,
 ) -> RunPlan:
@@ -194,6 +195,11 @@ def plan_run(
         The optics the image was taken with (:class:`~napari_defocus_deblur.simulate.
         microscope.Microscope`), when they differ from BBBC006's: told and recorded
         distances are converted to the blur BBBC006's optics have there (:mod:`.units`).
+        None: BBBC006's, or for a network of stacks binned onto BBBC006's grid, its
+        training images' pixel size (:func:`~.units.trained_microscope`) unless
+    recorded_pixel_size_um
+        the pixel size the image's file records (as the readers return it) says the
+        image's own: then only ``microscope`` counts.
     models
         Candidates for the model choice (a widget's list); None: the bundled models,
         strictly of ``fusion`` (:func:`~.catalogue.choose_model`).
@@ -203,12 +209,11 @@ def plan_run(
     """
     arr = check_image(source)
     wanted = depth if checked else check_depth(depth)
-    microscope, regrid, grid_notes = image_sampling(arr.shape, model_info(model), microscope)
+    sampling = image_sampling(arr.shape, model_info(model), microscope, recorded_pixel_size_um)
+    microscope, regrid, grid_notes = sampling
     grid = (*arr.shape[:-2], *regrid.grid_shape) if regrid else arr.shape  # :mod:`.units`
     seen = np.broadcast_to(np.float32(0), grid)  # shape only: the run regrids the pixels
-    runtime = (
-        backend if isinstance(backend, Backend) else resolve_backend(backend, precision, device)
-    )
+    runtime = as_backend(backend, precision, device)
     notes: list[str] = []
     planes: tuple[PlaneDepth, ...] = ()
     if model is None:

@@ -125,13 +125,19 @@ def regrid_for(
 
 
 def image_sampling(
-    shape: tuple[int, ...], info: Mapping[str, Any] | None, microscope: Microscope | None
+    shape: tuple[int, ...],
+    info: Mapping[str, Any] | None,
+    microscope: Microscope | None,
+    recorded_pixel_size_um: object = None,
 ) -> tuple[Microscope | None, Regrid | None, list[str]]:
     """The microscope an image of ``shape`` is read under for a network with record
-    ``info`` (``microscope``, else its training images', :func:`trained_microscope`),
-    how it is brought onto BBBC006's grid (:func:`regrid_for`), and the notes saying so."""
+    ``info`` (``microscope``; else, when the image's file records no pixel size
+    (``recorded_pixel_size_um``), its training images', :func:`trained_microscope`), how
+    it is brought onto BBBC006's grid (:func:`regrid_for`), and the notes saying so."""
+    from napari_defocus_deblur.simulate.recorded import records_pixel_size
+
     notes = []
-    if microscope is None:
+    if microscope is None and not records_pixel_size(recorded_pixel_size_um):
         microscope = trained_microscope(info)
         if microscope is not None:
             notes.append(

@@ -10,6 +10,15 @@ from __future__ import annotations
 from napari_defocus_deblur.simulate.microscope import BOUNDS, Microscope
 
 
+def records_pixel_size(pixel_size_um: object) -> bool:
+    """Is ``pixel_size_um`` (as a reader returns a file's) a pixel size, within the bounds
+    a user may state? (None, text or an absurd number: nothing recorded.)"""
+    if not isinstance(pixel_size_um, int | float) or isinstance(pixel_size_um, bool):
+        return False
+    low, high = BOUNDS["pixel_size_um"]
+    return low <= pixel_size_um <= high
+
+
 def recorded_microscope(pixel_size_um: object) -> Microscope | None:
     """The microscope an image's file implies when none is stated: its recorded pixel size
     (OME ``PhysicalSizeX``, ImageJ or TIFF resolution, as the readers return it) with
@@ -18,12 +27,9 @@ def recorded_microscope(pixel_size_um: object) -> Microscope | None:
     recorded size is not acted on: interpolating up by a factor read from a file (a
     camera pixel recorded instead of the sample's) could multiply the image's size, so
     such images are regridded only when the user states the pixel size."""
-    if not isinstance(pixel_size_um, int | float) or isinstance(pixel_size_um, bool):
+    if not records_pixel_size(pixel_size_um):
         return None
-    low, high = BOUNDS["pixel_size_um"]
-    if not low <= pixel_size_um <= high:
-        return None
-    recorded = Microscope(pixel_size_um=float(pixel_size_um))
+    recorded = Microscope(pixel_size_um=float(pixel_size_um))  # type: ignore[arg-type]
     return recorded if recorded.finer_than_bbbc006 else None
 
 

@@ -260,6 +260,7 @@ class DeblurWidget(Container):
             models=tuple(self.models), fusion=(choice.method if chosen else None) or self.fusion(),
             channel=channel_of(layer), device=device, preview=preview, backend=backend,
             microscope=layer_microscope(self.settings, layer),
+            recorded_pixel_size_um=(layer.metadata or {}).get("pixel_size_um"),
         )  # fmt: skip
         name = choice.name if chosen else f"auto ({choice.name})"
         return layer, job, current, f"{name}, {runs_on(device, backend)}"
