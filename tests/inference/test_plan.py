@@ -9,7 +9,6 @@ import pytest
 
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference import deblur, load_model
-from napari_defocus_deblur.inference import plan as plans
 from napari_defocus_deblur.inference.catalogue import available_models, choose_model
 from napari_defocus_deblur.inference.device import resolve_backend
 from napari_defocus_deblur.inference.plan import ESTIMATED, METADATA, TOLD, plan_run
@@ -74,9 +73,11 @@ def test_none_is_not_a_depth_and_bad_models_are_one_line(conditioned):
 
 
 def test_runtime_is_resolved_once_or_taken_as_given(conditioned, monkeypatch):
+    from napari_defocus_deblur.inference import device
+
     calls = []
-    real = plans.resolve_backend
-    monkeypatch.setattr(plans, "resolve_backend", lambda *a: calls.append(a) or real(*a))
+    real = device.resolve_backend  # what the plan's ``as_backend`` calls
+    monkeypatch.setattr(device, "resolve_backend", lambda *a: calls.append(a) or real(*a))
     plan = plan_run(field(), 34.0, conditioned, "cpu", "torch", "fp32")
     assert calls == [("torch", "fp32", "cpu")]
     assert (plan.backend, plan.precision, plan.device.type) == ("torch", "fp32", "cpu")
