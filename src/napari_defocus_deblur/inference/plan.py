@@ -195,11 +195,12 @@ def plan_run(
         The optics the image was taken with (:class:`~napari_defocus_deblur.simulate.
         microscope.Microscope`), when they differ from BBBC006's: told and recorded
         distances are converted to the blur BBBC006's optics have there (:mod:`.units`).
-        None: BBBC006's, or for a network of stacks binned onto BBBC006's grid, its
-        training images' pixel size (:func:`~.units.trained_microscope`) unless
+        None: BBBC006's; for a network of stacks binned onto BBBC006's grid, its training
+        images' pixel size when the image records none (:func:`~.units.trained_microscope`).
     recorded_pixel_size_um
-        the pixel size the image's file records (as the readers return it) says the
-        image's own: then only ``microscope`` counts.
+        The pixel size the image's file records (as the readers return it), or None. A
+        recorded size keeps a network of binned stacks from assuming its training
+        images' (the size itself acts through ``microscope``, as the callers resolve it).
     models
         Candidates for the model choice (a widget's list); None: the bundled models,
         strictly of ``fusion`` (:func:`~.catalogue.choose_model`).
