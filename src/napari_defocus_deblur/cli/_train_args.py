@@ -207,9 +207,9 @@ def _add_stack_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="UM",
         help="pixel size of the training images, um (default: as the z-stack files record "
-        "it when finer than BBBC006's 0.645, else 0.645); finer or coarser pixels are "
-        "binned onto BBBC006's grid, and images of that microscope are binned alike when "
-        "the model runs",
+        "it when finer than BBBC006's 0.645, else 0.645); other sizes are brought onto "
+        "BBBC006's grid (finer: binned), and images of that microscope alike when the "
+        "model runs",
     )
     p.add_argument(
         "--own-pixels",

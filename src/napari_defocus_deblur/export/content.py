@@ -231,14 +231,14 @@ def documentation(
 
 
 def pixel_size_phrase(info: dict[str, Any]) -> str:
-    """The pixel size the network runs on, and how images of other pixels reach it."""
-    from napari_defocus_deblur.inference.units import network_pixel_size_um
+    """The pixel size the network runs on, and when to bin images for it (as ``deblur``)."""
+    from napari_defocus_deblur.inference.units import network_pixel_size_um, trained_microscope
 
     pixel = network_pixel_size_um(info)
-    data = (info.get("training") or {}).get("data") or {}
-    if data.get("on_bbbc006_grid") is True and data.get("pixel_size_um"):
+    trained = trained_microscope(info)
+    if trained is not None:
         return (
-            f"pixel size {pixel:g} µm (BBBC006's grid; trained on {data['pixel_size_um']:g} µm "
+            f"pixel size {pixel:g} µm (BBBC006's grid; trained on {trained.pixel_size_um:g} µm "
             "images binned onto it: bin images of that microscope alike)"
         )
     return (

@@ -56,16 +56,16 @@ def pair_on_grid(
     return grid.apply(oof), grid.apply(sharp)
 
 
-def recorded_pixel_size(pairs: Sequence[Any]) -> float | None:
-    """The pixel size the first z-stack file of ``pairs`` records (µm), or None
-    (single-plane BBBC006 files, or nothing recorded)."""
+def recorded_pixel_size(pairs: Sequence[Any]) -> object:
+    """The pixel size the first z-stack file of ``pairs`` records (µm, as the reader
+    returns it; :func:`training_pixel_size` judges it), or None (single-plane BBBC006
+    files)."""
     from napari_defocus_deblur.io.tiff import read_header
 
     stacks = [p for p in pairs if getattr(p, "oof_index", None) is not None]
     if not stacks:
         return None
-    value = read_header(stacks[0].oof_path).get("pixel_size_um")
-    return float(value) if isinstance(value, int | float) else None
+    return read_header(stacks[0].oof_path).get("pixel_size_um")
 
 
 def grid_note(pixel_size_um: float | None, on_grid: bool) -> str:
