@@ -61,8 +61,9 @@ SHIPPED = ("input", "rl-nominal", "rl-oracle", "nah", "unet", "sum", "concat", "
 #: The most ringing (median % of pixels over the real z_00 images) a shipped default may
 #: leave (the 4,000-step zoo left 0.15 %, stage b at 1,000 steps 0.07 %).
 RINGING_LIMIT_PCT = 1.0
-#: Networks run through ``deblur``'s default: 4 pixel phases (:mod:`~.inference.phases`).
-INFERENCE_RULE = "phases-auto"
+#: Networks run through ``deblur``'s default: 4 mirror views since session 41 (4 pixel
+#: phases before, "phases-auto"; :mod:`~.inference.phases`).
+INFERENCE_RULE = "views-auto"
 #: The one-click path's distance rule: uncertain estimates are deblurred for the 10th
 #: percentile of their tiles (``estimate.deblur_depth``, session 20).
 ONE_CLICK_RULE = "q10-uncertain"

@@ -48,6 +48,33 @@ def test_round_trip(tmp_path, inputs, checkpoint, capsys):
     assert meta["software"].startswith("napari-defocus-deblur")
 
 
+@pytest.mark.parametrize(
+    ("flags", "passes"),
+    [
+        ([], {}),
+        (["--views", "1", "--phases", "1"], {"views": 1, "phases": 1}),
+        (["--phases", "4"], {"phases": 4}),
+    ],
+)
+def test_views_and_phases_reach_the_run(tmp_path, inputs, checkpoint, flags, passes):
+    out = tmp_path / "out"
+    args = ["predict", str(inputs / "one.tif"), "-o", str(out), "--model", str(checkpoint)]
+    assert main([*args, "--device", "cpu", *flags]) == 0
+    source = tifffile.imread(inputs / "one.tif")
+    expected = deblur(source, model=checkpoint, device="cpu", **passes)
+    np.testing.assert_array_equal(tifffile.imread(out / "one.tif"), expected)
+    other = deblur(source, model=checkpoint, device="cpu", views=1, phases=2)
+    assert not np.allclose(expected, other)  # the flags changed what ran
+
+
+def test_views_other_than_one_or_four_are_refused(tmp_path, inputs, checkpoint, capsys):
+    args = ["predict", str(inputs), "-o", str(tmp_path / "o"), "--model", str(checkpoint)]
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--views", "2"])
+    assert exited.value.code == 2
+    assert "--views: invalid choice: 2" in capsys.readouterr().err
+
+
 def test_input_dtype_output(tmp_path, inputs):
     # a random network with transposed convolutions overshoots far past 8 bits
     checkpoint = save_model(tiny_model(upsample="transpose"), tmp_path / "wide", depth_um=34)

@@ -90,3 +90,19 @@ def test_scores_keep_the_lattice_blocks_of_the_output(small_set):
     entries = {e["name"]: e for e in read_manifest(folder)}
     outputs = [method_function("rl-nominal", entries[s.name])(images[s.name][0]) for s in rl]
     assert ratios_of_blocks(summed) == pytest.approx(set_lattice_ratios(outputs))
+
+
+def test_networks_run_with_the_passes_asked_for(tmp_path):
+    from napari_defocus_deblur.inference import deblur, save_model
+    from tests.inference.helpers import field, tiny_model
+
+    checkpoint = save_model(tiny_model(), tmp_path / "tiny", depth_um=34)
+    entry = {"depth_um": 34.0}
+    image = field((48, 56), seed=4)
+    told = f"told:{checkpoint}"
+    default = method_function(told, entry)(image)
+    phases = method_function(told, entry, {"phases": 4})(image)
+    kw = {"model": checkpoint, "device": "cpu", "depth_um": 34.0}
+    np.testing.assert_array_equal(default, deblur(image, **kw))
+    np.testing.assert_array_equal(phases, deblur(image, phases=4, **kw))
+    assert not np.allclose(default, phases)

@@ -75,15 +75,16 @@ def test_constant_image_stays_constant(model):
 def test_output_dtype_input_rounds_and_clips(overshooting):
     model = overshooting
     image = (field((40, 48)) // 16).astype(np.uint8)  # 8-bit camera data, 0..255
-    out = deblur(image, model=model, device="cpu")
+    # one pass: the mean of several tames the overshoot this test needs
+    out = deblur(image, model=model, device="cpu", views=1, phases=1)
     assert out.max() > 255  # the random network overshoots: clipping is exercised
-    as_input = deblur(image, model=model, device="cpu", output_dtype="input")
+    as_input = deblur(image, model=model, device="cpu", views=1, phases=1, output_dtype="input")
     assert as_input.dtype == np.uint8
     np.testing.assert_array_equal(as_input, np.clip(np.rint(out), 0, 255).astype(np.uint8))
-    as_u16 = deblur(image, model=model, device="cpu", output_dtype=np.uint16)
+    as_u16 = deblur(image, model=model, device="cpu", views=1, phases=1, output_dtype=np.uint16)
     assert as_u16.max() > 255  # an explicit wider type is not clipped to the input's range
     with pytest.raises(UserInputError, match="output_dtype"):
-        deblur(image, model=model, device="cpu", output_dtype="complex64")
+        deblur(image, model=model, device="cpu", views=1, phases=1, output_dtype="complex64")
 
 
 def test_tiled_matches_whole_image(overshooting):

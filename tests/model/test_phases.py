@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from napari_defocus_deblur.inference.phases import SHIFTS, moved_back, phase_images
+from napari_defocus_deblur.inference.phases import SHIFTS, moved_back, pass_images
 from napari_defocus_deblur.model.phases import (
     PHASE_SHIFTS,
     average_phases,
@@ -19,8 +19,9 @@ from tests.inference.helpers import tiny_model
 def test_the_network_file_moves_images_exactly_as_the_plugin_does():
     assert PHASE_SHIFTS == SHIFTS  # one rule: the tiled runner and exports agree
     image = np.random.default_rng(0).random((2, 1, 19, 24))
-    for shift, moved in phase_images(image, 4):
-        np.testing.assert_array_equal(phase_shifted(torch.from_numpy(image), *shift), moved)
+    for one_pass, moved in pass_images(image, 1, 4):
+        shifted = phase_shifted(torch.from_numpy(image), *one_pass.shift)
+        np.testing.assert_array_equal(shifted, moved)
 
 
 def _grid(batch: torch.Tensor, depth=None) -> torch.Tensor:
@@ -49,8 +50,8 @@ def test_pixel_phases_gives_the_plugins_average_per_image_depth():
     with torch.no_grad():
         expected = np.mean(
             [
-                moved_back(net(torch.from_numpy(m), depth).numpy(), s, x.shape)
-                for s, m in phase_images(x.numpy(), 4)
+                moved_back(net(torch.from_numpy(m), depth).numpy(), p, x.shape)
+                for p, m in pass_images(x.numpy(), 1, 4)
             ],
             axis=0,
         )

@@ -149,12 +149,12 @@ def fields_34um() -> list[np.ndarray]:
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_shipped_networks_paint_no_lattice(name, fields_34um):
-    # zoo v3: resize-then-convolve upsampling and (deblur's default) the mean over four
-    # pixel phases; v2 networks read 300-2,500 here. The ratio of the three restorations'
-    # mean spectrum (set_lattice_ratio): one field's Nyquist bins peak by chance
-    # (chi-square with one degree of freedom, evaluation.lattice): the in-focus truth of
-    # seed 9803 reads 18.0 and the 10,000-step Nah 10.6 on seed 9801 (input 4.5 at the
-    # same frequency), 2.7 and 1.9 on the other two; a painted grid stays in the mean.
+    # zoo v3: resize-then-convolve upsampling and (deblur's default) the mean over four mirror
+    # views (four pixel phases before session 41); v2 networks read 300-2,500 here. The ratio of
+    # the three restorations' mean spectrum (set_lattice_ratio): one field's Nyquist bins peak by
+    # chance (chi-square with one degree of freedom, evaluation.lattice): the in-focus truth of
+    # seed 9803 reads 18.0 and the 10,000-step Nah 10.6 on seed 9801 (input 4.5 at the same
+    # frequency), 2.7 and 1.9 on the other two; a painted grid stays in the mean.
     from napari_defocus_deblur.evaluation.lattice import set_lattice_ratio
 
     assert load_model(name).config.upsample == "resize"

@@ -25,3 +25,8 @@ def positive_float(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
     return value
+
+
+def count_or_auto(text: str) -> int | str:
+    """``"auto"`` or a whole number (argparse's ``choices`` then names the allowed ones)."""
+    return text if text == "auto" else int(text) if text.isdigit() else text

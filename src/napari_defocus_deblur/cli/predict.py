@@ -18,6 +18,7 @@ from napari_defocus_deblur.cli._channels import channel_summary, check_channels
 from napari_defocus_deblur.cli._microscope import add_microscope_arguments, microscope_from
 from napari_defocus_deblur.cli._network import add_network_argument
 from napari_defocus_deblur.cli._planes import add_plane_arguments
+from napari_defocus_deblur.cli._types import count_or_auto
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 
 NAME = "predict"
@@ -80,10 +81,19 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--phases",
         default="auto",
-        type=lambda text: text if text == "auto" else int(text) if text.isdigit() else text,
+        type=count_or_auto,
         choices=("auto", 1, 2, 4),
-        help="network passes per tile on 1-pixel shifts, averaged: 4 removes the faint "
-        "period-2 lattice; auto (default): 4 up to 16 Mpx per plane, else 1 (fastest)",
+        help="pixel phases averaged (passes on 1-pixel shifts); given without --views, "
+        "the one view of earlier releases; auto (default): 1 when the views average",
+    )
+    parser.add_argument(
+        "--views",
+        default="auto",
+        type=count_or_auto,
+        choices=("auto", 1, 4),
+        help="mirror views averaged (the image as it is and flipped three ways): 4 removes "
+        "the faint period-2 lattice and restores better; auto (default): 4 up to 16 Mpx "
+        "per plane unless --phases is given, else 1 (fastest)",
     )
     parser.add_argument(
         "--precision",
@@ -189,6 +199,7 @@ def _prepare(args: argparse.Namespace, jobs: list) -> tuple[Any, Any]:
         tile=args.tile,
         overlap=args.overlap,
         phases=args.phases,
+        views=args.views,
         precision=args.precision,
         output_dtype=args.dtype,
         backend=args.backend,
@@ -203,7 +214,8 @@ def _deblur_all(args: argparse.Namespace, jobs: list, options: Any) -> list:
     """Run the jobs; returns the skipped ones (each reported on stderr)."""
     from tqdm import tqdm
 
-    from napari_defocus_deblur.inference.batch import run_dask, run_serial
+    from napari_defocus_deblur.inference.batch import run_serial
+    from napari_defocus_deblur.inference.dask_run import run_dask
 
     if args.workers or args.scheduler:
         results = run_dask(jobs, options, workers=args.workers, scheduler=args.scheduler)

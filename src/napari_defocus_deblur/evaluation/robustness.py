@@ -76,33 +76,39 @@ def _psf(entry: dict, oracle: bool) -> np.ndarray:
     return gibson_lanni_psf(stage, 460.0, optics)
 
 
-def method_function(method: str, entry: dict) -> Callable[[np.ndarray], np.ndarray]:
-    """The image -> image function of ``method`` for one pair of the set."""
+def method_function(
+    method: str, entry: dict, passes: dict[str, Any] | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The image -> image function of ``method`` for one pair of the set; networks run
+    with ``deblur``'s defaults, or with the ``views``/``phases`` in ``passes``."""
     from napari_defocus_deblur.evaluation.richardson_lucy import richardson_lucy
     from napari_defocus_deblur.inference.api import deblur
 
     depth = float(entry["depth_um"])
+    averaged = dict(passes or {})
     if method == "input":
         return lambda img: img.astype(np.float32)
     if method in ("rl-nominal", "rl-oracle"):
         psf = _psf(entry, oracle=method == "rl-oracle")
         return lambda img: richardson_lucy(img, psf, RL_ITERATIONS)
     if method == "default":
-        return lambda img: deblur(img, depth_um="auto", device="cpu")
+        return lambda img: deblur(img, depth_um="auto", device="cpu", **averaged)
     mode, _, model = method.partition(":")
     if model and mode in ("told", "auto"):
         told = depth if mode == "told" else "auto"
-        return lambda img: deblur(img, depth_um=told, model=model, device="cpu")
+        return lambda img: deblur(img, depth_um=told, model=model, device="cpu", **averaged)
     name = LEARNED_MODELS[method]
-    return lambda img: deblur(img, depth_um=depth, model=name, device="cpu")
+    return lambda img: deblur(img, depth_um=depth, model=name, device="cpu", **averaged)
 
 
 def iter_score_set(
     folder: str | Path,
     methods: Sequence[str] = METHODS,
     parts: Sequence[str] = ("paper", "robustness"),
+    passes: dict[str, Any] | None = None,
 ) -> Generator[PairScored, None, list[Score]]:
-    """Score ``methods`` on every pair of a robustness set; yields :class:`PairScored`."""
+    """Score ``methods`` on every pair of a robustness set; yields :class:`PairScored`.
+    ``passes``: the networks' ``views``/``phases`` (None: ``deblur``'s defaults)."""
     from napari_defocus_deblur.io.tiff import read_image
     from napari_defocus_deblur.simulate.robustness import read_manifest
 
@@ -114,7 +120,7 @@ def iter_score_set(
         blurred = read_image(folder / f"{entry['name']}_blurred.tif")[0]
         sharp = read_image(folder / f"{entry['name']}_sharp.tif")[0]
         for method in methods:
-            fn = method_function(method, entry)
+            fn = method_function(method, entry, passes)
             t0 = time.perf_counter()
             pred = np.asarray(fn(blurred), dtype=np.float64)
             seconds = time.perf_counter() - t0

@@ -34,7 +34,7 @@ from napari_defocus_deblur.inference.checks import (
 from napari_defocus_deblur.inference.device import Backend, release_memory
 from napari_defocus_deblur.inference.focus_gate import hold_in_focus
 from napari_defocus_deblur.inference.network_arg import ModelArg
-from napari_defocus_deblur.inference.phases import moved_back, phase_images, phase_shape
+from napari_defocus_deblur.inference.phases import moved_back, pass_images, pass_shape
 from napari_defocus_deblur.inference.plan import RunPlan, plan_run
 from napari_defocus_deblur.inference.runner import run_batches
 from napari_defocus_deblur.normalization import PercentileNormalization
@@ -80,6 +80,7 @@ def iter_deblur(
     channel_axis: int | None = None,
     backend: str | Backend = "auto",
     phases: int | str = "auto",
+    views: int | str = "auto",
     side: str | Sequence[str] = "below",
     microscope: Microscope | None = None,
     plan: RunPlan | None = None,
@@ -105,6 +106,7 @@ def iter_deblur(
             tile=tile,
             overlap=overlap,
             phases=phases,
+            views=views,
             side=side,
             microscope=microscope,
         )
@@ -159,10 +161,17 @@ def deblur(
         :func:`~.hardware.cpu_bf16_units`; fp32 elsewhere), PyTorch autocast bf16/fp16 on
         CUDA, PyTorch fp32 on MPS; ``"torch"`` or ``"openvino"`` force a runtime
         (:func:`~napari_defocus_deblur.inference.device.resolve_backend`).
+    views
+        Mirror views averaged: 4 runs the network on the image as it is, flipped
+        up-down, left-right and both, and averages the results flipped back, which
+        removes the faint period-2 lattice a downsampling network leaves and what the
+        views invent differently (:mod:`.phases`); 1 runs it once (fastest).
+        ``"auto"``: 4 up to 16 Mpx per plane unless ``phases`` is given, else 1.
     phases
-        Network passes per tile, each on the tile shifted by one pixel, averaged: 4
-        removes the faint period-2 lattice a downsampling network leaves (:mod:`.phases`);
-        ``"auto"``: 4 up to 16 Mpx per plane, 1 (fastest) above.
+        Pixel phases averaged, each pass on the image moved by one pixel: 4 removes the
+        lattice too, but keeps more of what one view invents; ``"auto"``: 1 when the
+        views average, else 4 up to 16 Mpx per plane. Given alone (``phases=4`` or
+        ``1``), it runs one view: the results of releases before mirror views.
     side
         Side of focus the image lies on: ``"below"`` (default, the paper's side) or
         ``"above"``, or one per 2-D plane (:mod:`~.side`). A plane above focus told
@@ -193,23 +202,24 @@ def run_plan(
     arr: np.ndarray, plan: RunPlan, out_dtype: np.dtype
 ) -> Generator[TileProgress, None, np.ndarray]:
     """Run ``plan`` on the checked image ``arr``: tiles through the network, blended,
-    averaged over the plan's pixel phases; on BBBC006's grid and back when the plan says
-    so (:attr:`~.plan.RunPlan.regrid`; planes in focus then come back as they were)."""
+    averaged over the plan's passes (mirror views, pixel phases); on BBBC006's grid and
+    back when the plan says so (:attr:`~.plan.RunPlan.regrid`; planes in focus then come
+    back as they were)."""
     net = plan.network
     units, restore = split_units(arr, net.config.in_channels, plan.channel_axis)
     seen = _on_planned_grid(units, plan, arr.shape)
     norm = PercentileNormalization.from_dict(plan.info.get("normalization"))
     module = build_backend(net, plan.runtime)
     n = seen.shape[0]
-    progress = TileProgress(0, n * plan.tiles.n_tiles * plan.phases, 0, n)
+    progress = TileProgress(0, n * plan.tiles.n_tiles * plan.passes, 0, n)
     yield progress
     out = None
-    for shift, moved in phase_images(seen, plan.phases):
+    for one_pass, moved in pass_images(seen, plan.views, plan.phases):
         planes = PlaneAssembler(moved, plan.tiles, norm)
         progress = yield from _run_tiles(planes, module, plan, progress)
-        part = moved_back(planes.out, shift, seen.shape)
+        part = moved_back(planes.out, one_pass, seen.shape)
         out = part if out is None else np.add(out, part, out=out)
-    out = out / plan.phases if plan.phases > 1 else out
+    out = out / plan.passes if plan.passes > 1 else out
     if plan.device.type != "cpu" and out.size > _RELEASE_AFTER_PIXELS:
         release_memory(plan.device)
     out = out if plan.regrid is None else plan.regrid.restore(out)
@@ -221,7 +231,7 @@ def run_plan(
 def _on_planned_grid(units: np.ndarray, plan: RunPlan, shape: tuple[int, ...]) -> np.ndarray:
     """``units`` as the network sees them (on BBBC006's grid when the plan regrids),
     checked against the shape the plan was made for."""
-    grow = phase_shape((0, 0), plan.phases)  # a phased plan tiles a larger image
+    grow = pass_shape((0, 0), plan.views, plan.phases)  # an averaged plan tiles a larger image
     planned = (plan.tiles.rows.length - grow[0], plan.tiles.cols.length - grow[1])
     regrid = plan.regrid
     fits = regrid is None or units.shape[-2:] == regrid.shape

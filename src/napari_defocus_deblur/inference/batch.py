@@ -1,4 +1,5 @@
-"""Deblur many files: serially with read-ahead/write-behind threads, or on Dask.
+"""Deblur many files: serially with read-ahead/write-behind threads (or on Dask,
+:mod:`.dask_run`).
 
 Both paths run the same per-file code (:func:`deblur_file` around :func:`deblur`) with
 the same tile plan, so a Dask run writes bit-identical files to a serial run at the
@@ -8,7 +9,6 @@ same number of torch threads. Unreadable or unusable files are reported in a
 
 from __future__ import annotations
 
-import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,6 +45,7 @@ class PredictOptions:
     tile: int | None = None
     overlap: int | None = None
     phases: int | str = "auto"
+    views: int | str = "auto"
     precision: str = "auto"
     output_dtype: str = "float32"
     backend: str = "auto"
@@ -121,6 +122,7 @@ def _deblur(
         tile=options.tile,
         overlap=options.overlap,
         phases=options.phases,
+        views=options.views,
         metadata_depth_um=None if job is None else job.depth_um,
         side=options.side,
         microscope=_microscope(options, meta),
@@ -248,52 +250,3 @@ def _written(job: Job, fut: Future, notes: tuple[str, ...]) -> FileResult:
     except SKIPPED_ERRORS as exc:
         return FileResult(job.source, None, f"cannot write {job.target}: {_one_line(exc)}")
     return FileResult(job.source, str(job.target), notes=notes)
-
-
-def run_dask(
-    jobs: Sequence[Job],
-    options: PredictOptions,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-) -> Iterator[FileResult]:
-    """Deblur ``jobs`` on Dask, one task per file, yielding results as they finish.
-
-    ``workers=N`` starts a local cluster of N single-threaded worker processes on
-    127.0.0.1; ``scheduler="tcp://host:port"`` uses an existing cluster (its workers
-    need this package, and the inputs, outputs and model folder on a shared file
-    system). Workers run torch with one thread unless ``options.threads`` says otherwise.
-    """
-    from distributed import Client, LocalCluster, as_completed
-
-    options = replace(options, threads=options.threads or 1)
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            cluster = LocalCluster(
-                n_workers=int(workers or 1),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-    except (OSError, TimeoutError) as exc:
-        if cluster is not None:
-            cluster.close()
-        where = scheduler or "a local cluster"
-        raise UserInputError(f"cannot connect to the Dask scheduler {where}: {exc}") from exc
-    run = uuid.uuid4().hex[:8]
-    try:
-        futures = [
-            client.submit(deblur_file, job, options, key=f"deblur-{run}-{i}", pure=False)
-            for i, job in enumerate(jobs)
-        ]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

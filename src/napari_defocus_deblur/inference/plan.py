@@ -6,17 +6,18 @@ stable (other modules and the widgets import them):
 
 - :func:`plan_run` ``(source, depth="auto", model=None, device="auto", backend="auto",
   precision="auto", *, fusion, channel, channel_axis, tile, overlap, phases="auto",
-  metadata_depth_um, side="below", microscope=None, models, checked) -> RunPlan``
+  views="auto", metadata_depth_um, side="below", microscope=None, models, checked)
+  -> RunPlan``
 - :class:`RunPlan`: ``depth`` (the checked request), ``planes`` (a :class:`PlaneDepth`
   per unit the network sees: ``depth_um``, ``origin`` :data:`TOLD`/:data:`METADATA`/
   :data:`ESTIMATED`, ``confidence``, ``side``, ``stage_um``, ``stated_um``;
   :mod:`.plane_depths`),
   ``model`` (:class:`ModelEntry` or None), ``model_name``, ``runtime``
   (:class:`~.device.Backend`), ``tiles`` + ``batch``, ``notes``, ``network``, ``info``,
-  ``channel_axis``, ``phases`` (:mod:`.phases`), ``regrid`` (None, or how an image of
-  another pixel size is brought onto BBBC006's grid for the network and back:
-  :class:`~napari_defocus_deblur.simulate.sampling.Regrid`, :mod:`.units`); ``device``,
-  ``precision``, ``backend``,
+  ``channel_axis``, ``phases`` and ``views`` (:mod:`.phases`; ``passes``: their
+  product), ``regrid`` (None, or how an image of another pixel size is brought onto
+  BBBC006's grid for the network and back: :class:`~napari_defocus_deblur.simulate.
+  sampling.Regrid`, :mod:`.units`); ``device``, ``precision``, ``backend``,
   ``depths_um``, ``describe()``.
 - :func:`check_depth` (re-exported): the one check of a depth (µm or "auto").
 - :func:`run_models` ``(model, depth, fusion, side="below", microscope=None) -> list[Path]``: the
@@ -64,7 +65,7 @@ from napari_defocus_deblur.inference.device import Backend, as_backend
 from napari_defocus_deblur.inference.entry import ModelEntry
 from napari_defocus_deblur.inference.layout import tile_layout
 from napari_defocus_deblur.inference.network_arg import ModelArg, model_info, network_of
-from napari_defocus_deblur.inference.phases import choose_phases, phase_shape
+from napari_defocus_deblur.inference.phases import choose_passes, pass_shape
 from napari_defocus_deblur.inference.plane_depths import (
     ESTIMATED,
     METADATA,
@@ -113,6 +114,12 @@ class RunPlan:
     channel_axis: int | None = None
     phases: int = 1
     regrid: Regrid | None = None
+    views: int = 1
+
+    @property
+    def passes(self) -> int:
+        """Network passes averaged per tile: mirror views times pixel phases."""
+        return self.views * self.phases
 
     @property
     def device(self) -> torch.device:
@@ -157,6 +164,7 @@ def plan_run(
     tile: int | None = None,
     overlap: int | None = None,
     phases: int | str = "auto",
+    views: int | str = "auto",
     metadata_depth_um: float | Sequence[float | None] | None = None,
     side: Sides = "below",
     microscope: Microscope | None = None,
@@ -181,8 +189,8 @@ def plan_run(
         :class:`~.device.Backend` as ``backend`` is used as it is.
     fusion, channel
         Network family (None: the default) and image channel for the model choice.
-    channel_axis, tile, overlap, phases
-        As ``deblur`` takes them (phases: :func:`~.phases.choose_phases`).
+    channel_axis, tile, overlap, phases, views
+        As ``deblur`` takes them (phases and views: :func:`~.phases.choose_passes`).
     metadata_depth_um
         The distance recorded with the image: one for all planes, or one per 2-D plane
         (None entries: not recorded). Used by ``"auto"`` only.
@@ -237,15 +245,15 @@ def plan_run(
     units, _ = split_units(seen, net.config.in_channels, channel_axis)
     if net.config.conditioned:  # what the network is told (others only chose by it)
         planes = for_network(in_network_units(planes, info, microscope), trained_side(info))
-    n_phases, phase_notes = choose_phases(phases, units.shape[-2:])
-    tiles, batch = tile_layout(net, phase_shape(units.shape, n_phases), runtime, tile, overlap)
-    notes += depth_notes(planes) + phase_notes + grid_notes
+    views, phases, pass_notes = choose_passes(views, phases, units.shape[-2:])  # counts now
+    tiles, batch = tile_layout(net, pass_shape(units.shape, views, phases), runtime, tile, overlap)
+    notes += depth_notes(planes) + pass_notes + grid_notes
     sampling = microscope.sampling_note() if microscope is not None else ""
     if sampling and ESTIMATED in {p.origin for p in planes}:
         notes.append(sampling)
         microscope.warn_sampling()  # where users look: the CLI's stderr, napari's notices
     decided = (wanted, planes, entry, name, runtime, tiles, batch, tuple(notes), net, info)
-    return RunPlan(*decided, channel_axis, n_phases, regrid)
+    return RunPlan(*decided, channel_axis, int(phases), regrid, int(views))
 
 
 def run_models(
