@@ -9,12 +9,14 @@ cells below the input, the 34 µm gains per optics setting and content, the band
 texture ratio at 34 µm (median over settings, and the largest), the set's lattice ratio
 (mean spectrum), and the paired difference per field. With ``--real`` it also restores
 the 24 real z_00 images told 33 µm (the default network) both ways and prints their
-lattice ratio, sharpness gain and ringing.
+lattice ratio, sharpness gain and ringing; with ``--told-fields`` the ship rule's 60
+told fields (``evaluation.told_fields``), the default network told the distance both ways.
 
 Usage::
 
     python scripts/mirror_views.py [--set runs/robustness-set-v3]
-        [--methods default unet sum concat nah] [--real] [--cache runs/mirror-views-scores]
+        [--methods default unet sum concat nah] [--real] [--told-fields]
+        [--cache runs/mirror-views-scores]
 """
 
 from __future__ import annotations
@@ -122,17 +124,36 @@ def real_z00() -> None:
         )
 
 
+def told_fields(model: str = "bbbc006-unet") -> None:
+    """The ship rule's told fields (ten sparse smooth 10 µm fields per optics setting),
+    ``model`` told the distance, and the side too, both ways."""
+    from napari_defocus_deblur.evaluation.told_fields import (
+        summarise_gains,
+        summary_line,
+        told_field_gains,
+    )
+
+    for name, passes in AVERAGES.items():
+        for side in (False, True):
+            gains = told_field_gains(model, tell_side=side, passes=passes)
+            told = "told the side too" if side else "told"
+            print(f"told fields, {model}, {name}, {told}: {summary_line(summarise_gains(gains))}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", type=Path, default=Path("runs/robustness-set-v3"))
-    ap.add_argument("--methods", nargs="+", default=["default", "unet"])
+    ap.add_argument("--methods", nargs="*", default=["default", "unet"])
     ap.add_argument("--real", action="store_true", help="also the real z_00 images")
+    ap.add_argument("--told-fields", action="store_true", help="also the 60 told fields")
     ap.add_argument("--cache", type=Path, default=Path("runs/mirror-views-scores"))
     args = ap.parse_args()
     for method in args.methods:
         compare(args.set, method, args.cache)
     if args.real:
         real_z00()
+    if args.told_fields:
+        told_fields()
 
 
 if __name__ == "__main__":

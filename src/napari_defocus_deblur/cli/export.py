@@ -61,7 +61,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=(1, 2, 4),
         default=4,
         help="pixel phases every exported format averages (default 4: no period-2 "
-        "lattice, as the plugin's 'auto' on images up to 16 Mpx; 1: one pass, 4x faster)",
+        "lattice, as predict --phases 4; 1: one pass, 4x faster; the plugin's default "
+        "mirror views are not exported yet)",
     )
     parser.add_argument(
         "--test",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -74,6 +74,7 @@ def told_field_gains(
     settings: tuple[str, ...] = HARD_SETTINGS,
     factor: float = 1.0,
     tell_side: bool = False,
+    passes: dict[str, Any] | None = None,
 ) -> list[FieldGain]:
     """Gains of ``model`` (a name or checkpoint folder) told ``factor`` x the distance.
 
@@ -90,6 +91,8 @@ def told_field_gains(
     tell_side
         Also tell each field its side of focus (``side="above"`` for the above-focus
         cells, :mod:`~napari_defocus_deblur.inference.side`), as a user who knows it does.
+    passes
+        The network's ``views``/``phases`` (None: ``deblur``'s defaults).
 
     Returns
     -------
@@ -102,7 +105,7 @@ def told_field_gains(
     for cell, blurred, sharp in iter_fields(fields, content, depth_um, settings):
         told = factor * cell.depth_um
         side = "above" if tell_side and cell.above_focus else "below"
-        restored = deblur(blurred, depth_um=told, model=model, side=side)
+        restored = deblur(blurred, depth_um=told, model=model, side=side, **(passes or {}))
         gain = psnr(restored, sharp) - psnr(blurred, sharp)
         out.append(FieldGain(cell.name, cell.setting, told, float(gain)))
     return out
