@@ -99,8 +99,9 @@ def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") 
 
 def cache_name(method: str) -> str:
     """The score file of ``method``: a v3 run's name and step count, or a shipped network's
-    weights hash, plus the inference rule's version (pixel phases), so scores of other
-    weights or of one-pass inference are never mixed in; the one-click path's scores also
+    weights hash, plus the inference rule's version (:data:`INFERENCE_RULE`: mirror views,
+    pixel phases before), so scores of other weights or of other averages are never mixed
+    in; the one-click path's scores also
     name the defocus estimator and the rule that turns its reading into the distance the
     network is told."""
     import hashlib
