@@ -63,6 +63,10 @@ def test_views_and_phases_reach_the_run(tmp_path, inputs, checkpoint, flags, pas
     source = tifffile.imread(inputs / "one.tif")
     expected = deblur(source, model=checkpoint, device="cpu", **passes)
     np.testing.assert_array_equal(tifffile.imread(out / "one.tif"), expected)
+    with tifffile.TiffFile(out / "one.tif") as tif:
+        meta = tif.shaped_metadata[0]
+    ran = {"views": 4, "phases": 1} if not passes else {"views": 1, "phases": 4, **passes}
+    assert {k: meta[k] for k in ran} == ran  # the record says how many passes were averaged
     other = deblur(source, model=checkpoint, device="cpu", views=1, phases=2)
     assert not np.allclose(expected, other)  # the flags changed what ran
 
@@ -346,7 +350,9 @@ def test_network_defaults_to_the_unet_and_sum_is_one_flag_away(tmp_path, use_zoo
         out = tmp_path / f"out{i}"
         assert main([*args, *flags, "-o", str(out)]) == 0
         with tifffile.TiffFile(out / "one.tif") as tif:
-            assert tif.shaped_metadata[0]["model"] == expected
+            meta = tif.shaped_metadata[0]
+        assert meta["model"] == expected and meta["network"] == expected.split("-")[1]
+        assert meta.get("fusion") == ("sum" if expected.endswith("sum") else None)
 
 
 def test_side_above_tells_the_network_the_shorter_distance(tmp_path, inputs):

@@ -32,6 +32,7 @@ def test_in_focus_plane_at_0_um_keeps_its_depth_for_the_model_choice(
     result = viewer.layers["z-stack · deblurred 0-30 µm per plane sum"]
     assert result.metadata["depths_um"] == [0.0, 30.0]
     assert sorted(result.metadata["models"]) == sorted(str(p.resolve()) for p in (near, far))
+    assert result.metadata["views"] == [4, 4] and result.metadata["phases"] == [1, 1]
 
 
 def test_depth_request_passes_recorded_zero_to_the_plan():

@@ -23,6 +23,7 @@ from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.inference.device import Backend, resolve_backend
 from napari_defocus_deblur.inference.files import Job, read_input, write_output
 from napari_defocus_deblur.inference.plan import RunPlan, plan_run
+from napari_defocus_deblur.zoo.names import FUSED_METHODS, method_of
 
 if TYPE_CHECKING:
     from napari_defocus_deblur.simulate.microscope import Microscope
@@ -79,6 +80,7 @@ def _metadata(
     trained = plan.info.get("depth_um")
     stated = _microscope(options, meta)
     recorded = plan.depth == "auto" and job.depth_um is not None  # e.g. a focus map's depth
+    method = method_of(plan.info) if plan.info else options.fusion  # U-Net, Nah: no fusion
     return {
         "axes": meta.get("axes"),
         "pixel_size_um": meta.get("pixel_size_um"),
@@ -89,7 +91,10 @@ def _metadata(
         "microscope": stated and stated.describe(),
         "told_um": [round(p.depth_um, 2) for p in plan.planes],
         "model_depth_um": None if trained is None else float(trained),
-        "fusion": plan.info.get("fusion", options.fusion),
+        "network": method,
+        "fusion": plan.info.get("fusion", options.fusion) if method in FUSED_METHODS else None,
+        "views": plan.views,
+        "phases": plan.phases,
         "software": f"{SOFTWARE} {__version__}",
     }
 

@@ -76,7 +76,7 @@ def read_entry(directory: Path, bundled: bool) -> ModelEntry:
         name=name,
         path=directory,
         depth_um=None if depth is None else float(depth),
-        fusion=(info.get("fusion") or config.fusion) if method in ("sum", "concat") else None,
+        fusion=(info.get("fusion") or config.fusion) if method in names.FUSED_METHODS else None,
         bundled=bundled,
         label=config.label,
         parameters=_count_weights(directory / WEIGHTS_FILE),

@@ -1,11 +1,11 @@
 """The record of how an image was deblurred, as a layer and a TIFF keep it.
 
 A result layer of the Deblur widget carries its record in ``layer.metadata`` (the input
-it came from under :data:`RESULT_KEY`, the distances, sides of focus, fusion and
-models); ``defocus-deblur predict`` and the plugin's writer store a record as JSON in
-the TIFF's ImageDescription, named by :data:`SOFTWARE`; :func:`parse_record` reads it
-back (``io.tiff.read_image`` returns it as ``metadata["record"]``), so a saved result
-opens as the result it was.
+it came from under :data:`RESULT_KEY`, the distances, sides of focus, fusion, models
+and the mirror views and pixel phases averaged); ``defocus-deblur predict`` and the
+plugin's writer store a record as JSON in the TIFF's ImageDescription, named by
+:data:`SOFTWARE`; :func:`parse_record` reads it back (``io.tiff.read_image`` returns it
+as ``metadata["record"]``), so a saved result opens as the result it was.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ RESULT_RECORD_KEYS = (
     "confidences",
     "fusion",
     "models",
+    "views",
+    "phases",
     "plane",
 )
 #: What TIFFs written by this package name as their ``software``.

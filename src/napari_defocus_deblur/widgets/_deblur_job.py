@@ -72,7 +72,8 @@ class DeblurResult:
     ``confidences`` holds the estimator's confidence (0..1) for estimated planes, in
     plane order (empty when no depth was estimated). ``grid`` says how an image of another
     pixel size was brought onto BBBC006's grid and back (:class:`~napari_defocus_deblur.
-    simulate.sampling.Regrid`), else ``""``.
+    simulate.sampling.Regrid`), else ``""``. ``passes`` holds each plane's (mirror views,
+    pixel phases) averaged (:mod:`napari_defocus_deblur.inference.phases`).
     """
 
     image: np.ndarray
@@ -83,6 +84,7 @@ class DeblurResult:
     confidences: tuple[float, ...] = ()
     models: tuple[str, ...] = ()
     grid: str = ""
+    passes: tuple[tuple[int, int], ...] = ()
 
 
 def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
@@ -116,6 +118,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
     confidences: list[float] = []
     used: set[str] = set()
     grid = ""
+    passes: list[tuple[int, int]] = []
     for k, index in enumerate(job.planes):
         yield PlaneProgress(k, len(job.planes), 0, 0)  # planning: the bar says so
         plane = np.asarray(job.data[index], dtype=np.float32)
@@ -128,6 +131,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         if plan.model is not None:
             used.add(str(plan.model.path))
         grid = plan.regrid.note() if plan.regrid is not None else grid
+        passes.append((plan.views, plan.phases))
         events = iter_deblur(plane, plan=plan)
         restored = yield from relay(
             events, lambda e, k=k: PlaneProgress(k, len(job.planes), int(e.done), int(e.total))
@@ -142,6 +146,7 @@ def run_job(job: DeblurJob) -> Generator[PlaneProgress, None, DeblurResult]:
         confidences=tuple(confidences),
         models=tuple(sorted(used)),
         grid=grid,
+        passes=tuple(passes),
     )
 
 

@@ -137,7 +137,8 @@ def _placement(source: Image, current: tuple[int, ...] | None) -> tuple[Any, Any
 
 def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, Any]:
     """What a result layer records: its input, the distances the network was told
-    (estimated?), the stage offsets and sides of focus they came from, fusion, models."""
+    (estimated?), the stage offsets and sides of focus they came from, fusion, models and
+    the passes averaged per plane."""
     return {
         SOURCE_KEY: source.name,
         "depths_um": list(result.depths_um),
@@ -147,6 +148,8 @@ def _metadata(source: Image, result: Any, job: Any, current: Any) -> dict[str, A
         "confidences": list(result.confidences),
         "fusion": job.fusion,
         "models": list(result.models),
+        "views": [views for views, _ in result.passes],
+        "phases": [phases for _, phases in result.passes],
         "plane": list(current) if current else None,
     }
 

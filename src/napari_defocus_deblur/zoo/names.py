@@ -14,6 +14,8 @@ from typing import Any
 
 #: Methods a zoo model can be (the evaluation table's learned rows).
 METHODS = ("sum", "concat", "unet", "nah")
+#: The families with the paper's head-to-tail fusion (the others have none to name).
+FUSED_METHODS = ("sum", "concat")
 #: The one-click network: the family ``deblur``, ``predict``, ``focus-map`` and the
 #: Deblur widget pick from unless told another. The one-scale U-Net since zoo v3 stage b:
 #: at equal steps it led the robustness set told the distance (+5.50 dB vs sum +4.96)
