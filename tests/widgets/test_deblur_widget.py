@@ -244,3 +244,22 @@ def test_a_slice_written_into_a_result_opened_from_a_file_keeps_a_record_per_pla
     assert opened.data[1].any() and not opened.data[0].any()
     assert opened.metadata["stage_um"][1] == 34.0 and opened.metadata["sides"][1] == "below"
     assert np.isnan(opened.metadata["depths_um"][0])
+
+
+def test_averaging_one_pass_runs_the_network_once_and_says_so(
+    sample_viewer, tiny_checkpoint, qtbot
+):
+    from napari_defocus_deblur.inference import deblur, load_model
+
+    widget = deblur_widget(sample_viewer)
+    widget.add_model(tiny_checkpoint)
+    assert widget.settings.averaging.value == "auto"
+    widget.settings.averaging.value = "one"
+    run_and_wait(widget, qtbot)
+    result = sample_viewer.layers[RESULT]
+    source = np.asarray(sample_viewer.layers[INPUT].data, np.float32)
+    model = load_model(tiny_checkpoint)
+    one = deblur(source, model=model, device="cpu", views=1, phases=1)
+    np.testing.assert_allclose(result.data, one, rtol=1e-5, atol=1e-3)
+    assert not np.allclose(one, deblur(source, model=model, device="cpu"), atol=1e-3)
+    assert result.metadata["views"] == [1] and result.metadata["phases"] == [1]

@@ -59,6 +59,8 @@ class DeblurJob:
     sides: tuple[str, ...] | None = None
     microscope: Any = None  # the optics stated (None: BBBC006's)
     recorded_pixel_size_um: Any = None  # the layer's file's (``metadata["pixel_size_um"]``)
+    views: int | str = "auto"  # mirror views and pixel phases averaged (plan_run's)
+    phases: int | str = "auto"
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def plan_plane(job: DeblurJob, k: int, plane: np.ndarray) -> tuple[Any, Any]:
         plane, job.depth, job.model, job.device, job.backend, fusion=job.fusion,
         channel=job.channel, metadata_depth_um=recorded, models=list(job.models) or None,
         side=side, microscope=job.microscope,
-        recorded_pixel_size_um=job.recorded_pixel_size_um,
+        recorded_pixel_size_um=job.recorded_pixel_size_um, views=job.views, phases=job.phases,
     )  # fmt: skip
     if plan.planes:
         return plan, plan.planes[0]

@@ -24,6 +24,7 @@ from napari_defocus_deblur.widgets._deblur_checks import ChannelCheck, DepthCont
 from napari_defocus_deblur.widgets._deblur_form import (
     AUTO_MODEL,
     DEFAULTS,
+    PASSES,
     build_form,
     default_image,
     default_reference,
@@ -254,6 +255,7 @@ class DeblurWidget(Container):
         depth, recorded, sides = depth_request(layer, source, self.depth_um(), planes, side)
         chosen = self.settings.model.value != AUTO_MODEL
         device, backend = str(self.settings.device.value), str(self.settings.backend.value)
+        views, phases = PASSES[str(self.settings.averaging.value)]
         job = DeblurJob(
             data=data, planes=planes, out_shape=shape, depth=depth, recorded=recorded, sides=sides,
             model=choice if chosen else None,  # None: the plan's choice per plane
@@ -261,6 +263,7 @@ class DeblurWidget(Container):
             channel=channel_of(layer), device=device, preview=preview, backend=backend,
             microscope=layer_microscope(self.settings, layer),
             recorded_pixel_size_um=(layer.metadata or {}).get("pixel_size_um"),
+            views=views, phases=phases,
         )  # fmt: skip
         name = choice.name if chosen else f"auto ({choice.name})"
         return layer, job, current, f"{name}, {runs_on(device, backend)}"
