@@ -17,7 +17,7 @@ from napari_defocus_deblur.export import check_package, content, export_bioimage
 from napari_defocus_deblur.export.bioimageio import check_output_path, package_name
 from napari_defocus_deblur.inference import save_model
 from napari_defocus_deblur.model import build_model
-from napari_defocus_deblur.model.traced import with_phases
+from napari_defocus_deblur.model.traced import with_passes
 
 NORM = {"low": 2.0, "high": 99.5, "method": "percentile"}
 
@@ -98,7 +98,8 @@ def test_package_contents_and_description(exported):
     assert rdf["weights"]["onnx"]["opset_version"] == 17
     weights = rdf["weights"]["pytorch_state_dict"]
     assert weights["architecture"]["callable"] == "build_network"
-    assert weights["architecture"]["kwargs"] == {**net.config.to_dict(), "pixel_phases": 4}
+    averaging = {"pixel_phases": 1, "mirror_views": 4}  # the default: the plugin's views
+    assert weights["architecture"]["kwargs"] == {**net.config.to_dict(), **averaging}
     assert rdf["config"]["napari_defocus_deblur"]["normalization"] == NORM
 
 
@@ -112,7 +113,7 @@ def test_weights_and_test_tensors_are_our_model(exported):
     lo, hi = np.percentile(x[0, 0], [NORM["low"], NORM["high"]])
     normalised = torch.from_numpy((x - lo) / (hi - lo)).float()
     with torch.no_grad():
-        expected = with_phases(net, 4)(normalised).numpy()  # the default: 4 pixel phases
+        expected = with_passes(net, 4, 1)(normalised).numpy()  # the default: 4 mirror views
         one_pass = net(normalised).numpy()
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
     assert np.abs(y - one_pass).max() > 1e-3

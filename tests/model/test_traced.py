@@ -14,7 +14,7 @@ from napari_defocus_deblur.model.traced import (
     export_torchscript,
     load_torchscript,
     run_onnx,
-    with_phases,
+    with_passes,
 )
 from tests.inference.helpers import tiny_model
 
@@ -85,24 +85,27 @@ def test_cli_writes_onnx_and_torchscript(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"wrote {onnx} (onnx; reproduces the model: max |difference| = ")
     assert lines[1].startswith(f"wrote {script} (torchscript; reproduces")
-    averaged = with_phases(net, 4)  # the default: what the plugin's "auto" gives
+    averaged = with_passes(net, 4, 1)  # the default: what the plugin's "auto" gives
     assert check_traced(averaged, onnx) < 1e-4 and check_traced(averaged, script) < 1e-4
     assert check_traced(net, onnx) > 1e-3  # not the one pass
-    assert getattr(net, "pixel_phases", 1) == 1  # the loaded model is left as it was
+    assert getattr(net, "mirror_views", 1) == 1  # the loaded model is left as it was
     assert not list(tmp_path.glob("**/*.partial"))  # written atomically
-    one = tmp_path / "one.onnx"
-    assert main(["export", str(tmp_path / "ckpt"), "--onnx", str(one), "--phases", "1"]) == 0
-    assert check_traced(net, one) < 1e-4
+    for options, views, phases in [("--phases 4", 1, 4), ("--views 1 --phases 1", 1, 1)]:
+        out = tmp_path / f"{views}-{phases}.onnx"
+        argv = ["export", str(tmp_path / "ckpt"), "--onnx", str(out), *options.split()]
+        assert main(argv) == 0
+        assert check_traced(with_passes(net, views, phases), out) < 1e-4
 
 
+@pytest.mark.parametrize(("views", "phases"), [(4, 1), (1, 4), (4, 2)])
 @pytest.mark.parametrize(
     "options", [NETWORKS["conditioned"], NETWORKS["nah"]], ids=["cond", "nah"]
 )
-def test_phase_averaged_exports_reproduce_the_averaged_network(tmp_path, options):
-    net = with_phases(tiny_model(**options), 4)
+def test_averaged_exports_reproduce_the_averaged_network(tmp_path, options, views, phases):
+    net = with_passes(tiny_model(**options), views, phases)
     onnx = export_onnx(net, tmp_path / "m.onnx")
     traced = load_torchscript(export_torchscript(net, tmp_path / "m.pt"))
-    for shape in [(1, 1, 37, 45), (3, 1, 64, 80)]:
+    for shape in [(1, 1, 37, 45), (3, 1, 64, 80), (2, 1, 50, 67)]:  # odd, even, mixed sides
         x, depth = _inputs(net, shape)
         expected = _expected(net, x, depth)
         args = [x] if depth is None else [x, depth]
@@ -110,15 +113,17 @@ def test_phase_averaged_exports_reproduce_the_averaged_network(tmp_path, options
             run_onnx(onnx, [a.numpy() for a in args]), expected, rtol=1e-5, atol=2e-5
         )
         np.testing.assert_allclose(traced(*args).numpy(), expected, rtol=1e-5, atol=2e-5)
-    one_pass = _expected(with_phases(net, 1), x, depth)
+    one_pass = _expected(with_passes(net, 1, 1), x, depth)
     assert np.abs(one_pass - expected).max() > 1e-3
 
 
-def test_phases_other_than_1_2_4_are_refused():
+def test_counts_other_than_the_allowed_are_refused():
     from napari_defocus_deblur.errors import UserInputError
 
-    with pytest.raises(UserInputError, match="1, 2 or 4"):
-        with_phases(tiny_model(), 3)
+    with pytest.raises(UserInputError, match="pixel phases must be 1, 2 or 4"):
+        with_passes(tiny_model(), 1, 3)
+    with pytest.raises(UserInputError, match="mirror views must be 1 or 4"):
+        with_passes(tiny_model(), 2, 1)
 
 
 def test_cli_export_errors_are_one_line(tmp_path, capsys):
@@ -130,3 +135,16 @@ def test_cli_export_errors_are_one_line(tmp_path, capsys):
         main(["export", str(tmp_path / "ckpt")])
     assert exc.value.code == 2
     assert "at least one of --bioimageio, --onnx, --torchscript" in capsys.readouterr().err
+    for bad in (["--views", "2"], ["--phases", "3"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["export", str(tmp_path / "ckpt"), "--onnx", str(tmp_path / "m.onnx"), *bad])
+        assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_onnx_results_own_their_memory(tmp_path):
+    """ONNX Runtime's arrays keep their session's arena alive; ours are copies."""
+    net = tiny_model()
+    path = export_onnx(net, tmp_path / "m.onnx")
+    out = run_onnx(path, [np.zeros((1, 1, 40, 40), np.float32)])
+    assert out.flags["OWNDATA"] and out.base is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from napari_defocus_deblur.cli._types import seed
+from napari_defocus_deblur.cli._types import count_or_auto, seed
 
 NAME = "export"
 EXIT_TEST_FAILED = 1
@@ -56,13 +56,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=seed, default=0, help="seed of the test image")
     parser.add_argument(
+        "--views",
+        type=count_or_auto,
+        default="auto",
+        choices=("auto", 1, 4),
+        help="mirror views every exported format averages (default auto: 4, no period-2 "
+        "lattice and the plugin's default average, 4x the time of one pass; 1 with "
+        "--phases alone)",
+    )
+    parser.add_argument(
         "--phases",
-        type=int,
-        choices=(1, 2, 4),
-        default=4,
-        help="pixel phases every exported format averages (default 4: no period-2 "
-        "lattice, as predict --phases 4; 1: one pass, 4x faster; the plugin's default "
-        "mirror views are not exported yet)",
+        type=count_or_auto,
+        default="auto",
+        choices=("auto", 1, 2, 4),
+        help="pixel phases averaged per view (default auto: 1 with mirror views; "
+        "--phases 4 alone exports the pixel-phase average of earlier versions; "
+        "--views 1 --phases 1: one pass)",
     )
     parser.add_argument(
         "--test",
@@ -86,13 +95,8 @@ def _check_file(path: str, suffixes: tuple[str, ...], option: str, overwrite: bo
 
 def _export_traced(args: argparse.Namespace) -> None:
     """Write the ``--onnx`` and ``--torchscript`` files and say how close they are."""
-    from napari_defocus_deblur.inference import load_model
-    from napari_defocus_deblur.model.traced import (
-        check_traced,
-        export_onnx,
-        export_torchscript,
-        with_phases,
-    )
+    from napari_defocus_deblur.export.weights import exported_network
+    from napari_defocus_deblur.model.traced import check_traced, export_onnx, export_torchscript
 
     targets = {}
     if args.onnx is not None:
@@ -101,7 +105,7 @@ def _export_traced(args: argparse.Namespace) -> None:
         targets["torchscript"] = _check_file(
             args.torchscript, (".pt", ".pth"), "--torchscript", args.overwrite
         )
-    net = with_phases(load_model(args.model), args.phases)
+    net = exported_network(args.model, args.views, args.phases)
     for kind, path in targets.items():
         write = export_onnx if kind == "onnx" else export_torchscript
         write(net, path)
@@ -135,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         authors=args.author or None,
         test_size=args.test_size,
         seed=args.seed,
+        views=args.views,
         phases=args.phases,
     )
     shape = "x".join(str(n) for n in result.test_shape)

@@ -23,16 +23,16 @@ from torch import nn
 
 from napari_defocus_deblur.constants import CHANNELS
 from napari_defocus_deblur.errors import UserInputError
-from napari_defocus_deblur.export import content
+from napari_defocus_deblur.export import content, readme
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME
 from napari_defocus_deblur.export.tensors import depth_input, image_input, image_output
 from napari_defocus_deblur.export.weights import (
     architecture_kwargs,
     check_weights,
+    exported_network,
     weights_description,
 )
 from napari_defocus_deblur.inference.units import network_pixel_size_um
-from napari_defocus_deblur.model.traced import with_phases
 from napari_defocus_deblur.normalization import PercentileNormalization
 
 _INSTALL_HINT = "install it with: pip install 'napari-defocus-deblur[bioimageio]'"
@@ -118,7 +118,7 @@ def _description(info: dict[str, Any], config: Any, channel: int) -> str:
     where = f"{depths_text(served)} um from focus" if served else "out of focus"
     return (
         f"Deblurs 2-D widefield fluorescence images ({CHANNELS[channel][0]}) recorded "
-        f"{where}; {content.architecture_phrase(config)}, trained with napari-defocus-deblur on "
+        f"{where}; {readme.architecture_phrase(config)}, trained with napari-defocus-deblur on "
         "BBBC006-like data. The output is in the input's percentile-normalised units."
     )
 
@@ -146,8 +146,8 @@ def build_description(
         description=_description(info, cfg, tensors.channel),
         authors=[v.Author(name=a) for a in authors],
         cite=[
-            v.CiteEntry(text=content.PAPER[0], doi=v.Doi(content.PAPER[1])),
-            v.CiteEntry(text=content.BBBC006[0], doi=v.Doi(content.BBBC006[1])),
+            v.CiteEntry(text=readme.PAPER[0], doi=v.Doi(readme.PAPER[1])),
+            v.CiteEntry(text=readme.BBBC006[0], doi=v.Doi(readme.BBBC006[1])),
         ],
         license=v.LicenseId("BSD-3-Clause"),
         tags=list(TAGS),
@@ -169,7 +169,7 @@ def _config(v, model: nn.Module, info: dict[str, Any], norm: PercentileNormaliza
     return v.Config(
         bioimageio=v.BioimageioConfig(
             architecture_type="CNN" if cfg.architecture == "nah" else "U-Net",
-            architecture_description=content.architecture_phrase(cfg),
+            architecture_description=readme.architecture_phrase(cfg),
             modality="widefield fluorescence microscopy",
             task="image restoration: defocus deblurring",
             model_parameter_count=parameters,
@@ -186,7 +186,8 @@ def export_bioimageio(
     authors: list[str] | None = None,
     test_size: int = 256,
     seed: int = 0,
-    phases: int = 4,
+    views: int | str = "auto",
+    phases: int | str = "auto",
 ) -> ExportResult:
     """Write a bioimage.io model package (zip) of a checkpoint or bundled model.
 
@@ -204,19 +205,19 @@ def export_bioimageio(
         Side of the simulated square test image (rounded up to the network's unit).
     seed
         Seed of the simulated test image.
-    phases
-        Pixel phases every weights format averages (1, 2 or 4; 4: no period-2 lattice,
-        4x the time of one pass; see :func:`~napari_defocus_deblur.model.traced.with_phases`).
+    views, phases
+        Mirror views (``"auto"``, 1 or 4) and pixel phases (``"auto"``, 1, 2 or 4) every
+        weights format averages, by the plugin's rule (both ``"auto"``: 4 mirror views, no
+        period-2 lattice, 4x the time of one pass; see
+        :func:`~napari_defocus_deblur.export.weights.exported_network`).
 
     Raises
     ------
     UserInputError
         Unwritable output, unknown model, or bioimageio.spec not installed.
     """
-    from napari_defocus_deblur.inference import load_model
-
     path = check_output_path(output)
-    net = with_phases(load_model(model), phases)
+    net = exported_network(model, views, phases)
     spec = _require("bioimageio.spec")
     info = dict(getattr(net, "checkpoint_info", {}) or {})
     name = package_name(net, info, name)
@@ -273,5 +274,5 @@ def write_package_files(
     tifffile.imwrite(folder / "sample_output.tif", tensors.output[0].squeeze())
     content.write_cover(folder / "cover.png", tensors, norm)
     parameters = sum(p.numel() for p in model.parameters())
-    readme = content.documentation(model, info, tensors, parameters)
-    (folder / "README.md").write_text(readme, encoding="utf-8")
+    text = readme.documentation(model, info, tensors, parameters)
+    (folder / "README.md").write_text(text, encoding="utf-8")

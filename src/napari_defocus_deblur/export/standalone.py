@@ -3,12 +3,13 @@
 The bioimage.io ``pytorch_state_dict`` format ships the architecture as Python source.
 Our networks live in one self-contained file that imports only ``torch``
 (``napari_defocus_deblur/model/network.py``); :func:`standalone_source` copies it
-unchanged, then the torch-only pixel-phase averaging of ``model/phases.py``, and appends
+unchanged, then the torch-only averaging of mirror views and pixel phases of
+``model/phases.py``, and appends
 a small configuration class (fields, defaults and derived
 properties of :class:`~napari_defocus_deblur.model.ModelConfig`) and the
 :data:`CALLABLE` factory, so consumers rebuild exactly our networks from the ``kwargs``
-stored in ``rdf.yaml`` (the config plus ``pixel_phases``, the phase averaging the
-package was exported with). :func:`load_standalone` imports the result for checks.
+stored in ``rdf.yaml`` (the config plus ``mirror_views`` and ``pixel_phases``, the
+averaging the package was exported with). :func:`load_standalone` imports the result for checks.
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ class ModelConfig:
 
 {properties}
 
-def {callable}(pixel_phases: int = 1, **kwargs) -> nn.Module:
+def {callable}(pixel_phases: int = 1, mirror_views: int = 1, **kwargs) -> nn.Module:
     """The network described by ``kwargs`` (fresh weights; load the state dict next);
-    ``pixel_phases`` (1, 2 or 4): pixel phases its forward averages (no lattice)."""
+    its forward averages ``mirror_views`` (1 or 4) mirror views of ``pixel_phases``
+    (1, 2 or 4) pixel phases each (4 of either: no period-2 lattice)."""
     cfg = ModelConfig(**kwargs)
     if cfg.architecture == "nah":
         net = NahNet(cfg)
@@ -60,7 +62,7 @@ def {callable}(pixel_phases: int = 1, **kwargs) -> nn.Module:
         net = HeadToTailNet(cfg)
     else:
         raise ValueError(f"unknown architecture {{cfg.architecture!r}}")
-    return set_pixel_phases(net, pixel_phases)
+    return set_passes(net, mirror_views, pixel_phases)
 '''
 
 

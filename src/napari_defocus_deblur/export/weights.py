@@ -12,6 +12,7 @@ image size like the state dict does. Both name ``pytorch_state_dict`` as their p
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,14 @@ from torch import nn
 
 from napari_defocus_deblur.export import content
 from napari_defocus_deblur.export.standalone import CALLABLE, FILE_NAME, load_standalone
-from napari_defocus_deblur.model.phases import pixel_phases
+from napari_defocus_deblur.model.phases import mirror_views, pixel_phases
 from napari_defocus_deblur.model.traced import (
     OPSET,
     export_onnx,
     export_torchscript,
     load_torchscript,
     run_onnx,
+    with_passes,
 )
 from napari_defocus_deblur.normalization import PercentileNormalization
 
@@ -39,10 +41,33 @@ FILES = {
 }
 
 
+def exported_network(
+    model: str | os.PathLike, views: int | str = "auto", phases: int | str = "auto"
+) -> nn.Module:
+    """The checkpoint or bundled ``model``, averaging the passes its exports carry.
+
+    ``views`` (``"auto"``, 1 or 4) and ``phases`` (``"auto"``, 1, 2 or 4) follow the
+    plugin's rule (:func:`~napari_defocus_deblur.inference.phases.choose_passes`): both
+    ``"auto"`` give 4 mirror views of one phase; phases given alone give that many phases
+    of one view (the exports of earlier versions).
+
+    Raises
+    ------
+    UserInputError
+        An unknown model or a count the rule refuses.
+    """
+    from napari_defocus_deblur.inference import load_model
+    from napari_defocus_deblur.inference.phases import choose_passes
+
+    views, phases, _ = choose_passes(views, phases, (0, 0))  # exports know no plane size
+    return with_passes(load_model(model), views, phases)
+
+
 def architecture_kwargs(model: nn.Module) -> dict[str, Any]:
-    """``kwargs`` of the standalone factory: the network's config and its pixel phases."""
+    """``kwargs`` of the standalone factory: the network's config and the mirror views and
+    pixel phases its forward averages."""
     config = model.config.to_dict()  # type: ignore[attr-defined]
-    return {**config, "pixel_phases": pixel_phases(model)}
+    return {**config, "pixel_phases": pixel_phases(model), "mirror_views": mirror_views(model)}
 
 
 def write_weights(model: nn.Module, folder: Path) -> None:

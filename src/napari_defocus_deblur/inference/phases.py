@@ -17,8 +17,10 @@ each at one network pass per member:
   four pixel phases at the same cost (docs/inference.md).
 - **Pixel phases**: the image moved by one pixel down and/or right, each result moved
   back; the mean over the four shifts ``{0, 1}^2`` commutes with one-pixel shifts, so
-  it removes every grid-locked period-2 component exactly (exports carry this average,
-  :mod:`napari_defocus_deblur.model.phases`).
+  it removes every grid-locked period-2 component exactly.
+
+Exports carry either average in their graph, moving and flipping the image exactly as
+:func:`pass_images` does (:mod:`napari_defocus_deblur.model.phases`).
 
 :func:`choose_passes` is the one rule for how many views and phases a run averages;
 :func:`pass_images` gives :func:`~.api.run_plan` the moved images and

@@ -7,9 +7,9 @@ files therefore accept any batch size and any height and width of at least
 ``size_multiple // 2 + 1`` pixels, like the PyTorch network. Depth-conditioned networks
 (``config.condition == "depth"``) get a second input ``depth``: one distance from focus
 in micrometres per image, float32 of shape (N, 1) (batch and channel axes, as a
-bioimage.io tensor). A network whose ``pixel_phases`` is above 1 is traced with its
-phase averaging (:func:`~.phases.average_phases`, outside the padding), so the files
-give what the network gives.
+bioimage.io tensor). A network that averages mirror views or pixel phases
+(:func:`with_passes`) is traced with its averaging (:func:`~.phases.average_passes`,
+outside the padding), so the files give what the network gives.
 
 Writing is atomic (temporary file, then rename). Tracing runs on the CPU in float32.
 """
@@ -56,11 +56,11 @@ class PaddedNetwork(nn.Module):
         return F.pad(x, (0, (m - w % m) % m, 0, (m - h % m) % m), mode="reflect")
 
     def forward(self, x: torch.Tensor, depth: torch.Tensor | None = None) -> torch.Tensor:
-        from napari_defocus_deblur.model.phases import average_phases, pixel_phases
+        from napari_defocus_deblur.model.phases import average_passes, mirror_views, pixel_phases
 
-        phases = pixel_phases(self.network)
-        if phases > 1:
-            return average_phases(self._once, x, depth, phases)
+        views, phases = mirror_views(self.network), pixel_phases(self.network)
+        if views * phases > 1:
+            return average_passes(self._once, x, depth, views, phases)
         return self._once(x, depth)
 
     def _once(self, x: torch.Tensor, depth: torch.Tensor | None) -> torch.Tensor:
@@ -71,24 +71,26 @@ class PaddedNetwork(nn.Module):
         return y[..., :h, :w]
 
 
-def with_phases(model: nn.Module, phases: int) -> nn.Module:
-    """A copy of ``model`` whose ``forward`` averages ``phases`` pixel phases (1, 2, 4).
+def with_passes(model: nn.Module, views: int, phases: int) -> nn.Module:
+    """A copy of ``model`` whose ``forward`` averages ``views`` mirror views (1 or 4) of
+    ``phases`` pixel phases (1, 2 or 4) each.
 
-    Exported files and packages carry the averaging in their graph, so consumers get the
+    Exported files and packages carry the average in their graph, so consumers get the
     plugin's lattice-free result from one call; the model itself (perhaps cached and
-    shared) is left as it is.
+    shared) is left as it is. Which counts to export is the plugin's rule
+    (:func:`napari_defocus_deblur.export.weights.exported_network`).
 
     Raises
     ------
     UserInputError
-        ``phases`` is not 1, 2 or 4.
+        A count other than those above.
     """
     from napari_defocus_deblur.errors import UserInputError
-    from napari_defocus_deblur.model.phases import set_pixel_phases
+    from napari_defocus_deblur.model.phases import set_passes
 
     try:
-        return set_pixel_phases(copy.deepcopy(model), phases)
-    except ValueError as exc:  # the one rule on phase counts lives in set_pixel_phases
+        return set_passes(copy.deepcopy(model), views, phases)
+    except ValueError as exc:  # the one rule on the counts lives in set_passes
         raise UserInputError(str(exc)) from None
 
 
@@ -188,7 +190,11 @@ def load_torchscript(path: str | os.PathLike) -> torch.jit.ScriptModule:
 
 
 def run_onnx(path: str | os.PathLike, inputs: list) -> np.ndarray:
-    """An ONNX file on numpy ``inputs``: ONNX Runtime, or OpenVINO when it is missing."""
+    """An ONNX file on numpy ``inputs``: ONNX Runtime, or OpenVINO when it is missing.
+
+    The result owns its memory: ONNX Runtime's own arrays keep the whole session (its
+    arena, ~0.9 GB for a 4-pass graph on a 520 x 696 field) alive while they live.
+    """
     try:
         import onnxruntime as ort
     except ImportError:
@@ -198,10 +204,10 @@ def run_onnx(path: str | os.PathLike, inputs: list) -> np.ndarray:
 
         config = {"INFERENCE_PRECISION_HINT": "f32"}
         compiled = ov.Core().compile_model(str(path), "CPU", config)
-        return np.asarray(compiled(inputs)[0])
+        return np.array(compiled(inputs)[0], copy=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
-    return session.run(None, dict(zip(names, inputs)))[0]
+    return np.array(session.run(None, dict(zip(names, inputs)))[0], copy=True)
 
 
 def check_traced(model: nn.Module, path: str | os.PathLike) -> float:
