@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from napari_defocus_deblur.cli._types import count_or_auto, seed
+from napari_defocus_deblur.cli._passes import add_pass_arguments
+from napari_defocus_deblur.cli._types import seed
 
 NAME = "export"
 EXIT_TEST_FAILED = 1
@@ -55,24 +56,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="side of the simulated test image (default 256, rounded up to the network's unit)",
     )
     parser.add_argument("--seed", type=seed, default=0, help="seed of the test image")
-    parser.add_argument(
-        "--views",
-        type=count_or_auto,
-        default="auto",
-        choices=("auto", 1, 4),
-        help="mirror views every exported format averages (default auto: 4, no period-2 "
-        "lattice and the plugin's default average, 4x the time of one pass; 1 with "
-        "--phases alone)",
-    )
-    parser.add_argument(
-        "--phases",
-        type=count_or_auto,
-        default="auto",
-        choices=("auto", 1, 2, 4),
-        help="pixel phases averaged per view (default auto: 1 with mirror views; "
-        "--phases 4 alone exports the pixel-phase average of earlier versions; "
-        "--views 1 --phases 1: one pass)",
-    )
+    add_pass_arguments(parser)
     parser.add_argument(
         "--test",
         action="store_true",

@@ -17,8 +17,8 @@ from typing import Any
 from napari_defocus_deblur.cli._channels import channel_summary, check_channels
 from napari_defocus_deblur.cli._microscope import add_microscope_arguments, microscope_from
 from napari_defocus_deblur.cli._network import add_network_argument
+from napari_defocus_deblur.cli._passes import add_pass_arguments
 from napari_defocus_deblur.cli._planes import add_plane_arguments
-from napari_defocus_deblur.cli._types import count_or_auto
 from napari_defocus_deblur.constants import DEFAULT_DEPTH_UM
 
 NAME = "predict"
@@ -78,23 +78,7 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     parser.add_argument("--tile", type=int, help="largest tile side in pixels (default: auto)")
     parser.add_argument("--overlap", type=int, help="smallest tile overlap in pixels")
-    parser.add_argument(
-        "--phases",
-        default="auto",
-        type=count_or_auto,
-        choices=("auto", 1, 2, 4),
-        help="pixel phases averaged (passes on 1-pixel shifts); given without --views, "
-        "the one view of earlier releases; auto (default): 1 when the views average",
-    )
-    parser.add_argument(
-        "--views",
-        default="auto",
-        type=count_or_auto,
-        choices=("auto", 1, 4),
-        help="mirror views averaged (the image as it is and flipped three ways): 4 removes "
-        "the faint period-2 lattice and restores better; auto (default): 4 up to 16 Mpx "
-        "per plane unless --phases is given, else 1 (fastest)",
-    )
+    add_pass_arguments(parser, " up to 16 Mpx per plane")
     parser.add_argument(
         "--precision",
         default="auto",

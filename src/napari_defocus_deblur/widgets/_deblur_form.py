@@ -52,6 +52,15 @@ PASSES: dict[str, tuple[int | str, int | str]] = {
     "views": (4, 1),
     "one": (1, 1),
 }
+#: The averaging control (its choices and what each means).
+AVERAGING_FIELD = {
+    "widget_type": "ComboBox",
+    "label": "Averaging",
+    "choices": list(AVERAGING),
+    "tooltip": "network passes per plane: the mean of 4 mirror views (the image as it is "
+    "and flipped three ways) removes the faint period-2 lattice and restores better; one "
+    "pass is 4x faster",
+}
 #: Range of the depth control (micrometres of stage offset from focus).
 DEPTH_RANGE_UM = SLIDER_DEPTH_UM
 AUTO_MODEL = "auto"
@@ -138,14 +147,7 @@ def build_form(
             "tooltip": "runtime and precision (auto: OpenVINO on the CPU where installed, "
             "PyTorch on GPUs)",
         },
-        averaging={
-            "widget_type": "ComboBox",
-            "label": "Averaging",
-            "choices": list(AVERAGING),
-            "tooltip": "network passes per plane: the mean of 4 mirror views (the image "
-            "as it is and flipped three ways) removes the faint period-2 lattice and "
-            "restores better; one pass is 4x faster",
-        },
+        averaging=AVERAGING_FIELD,
         live_preview={
             "widget_type": "CheckBox",
             "text": "live preview (current slice)",
