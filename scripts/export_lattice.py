@@ -32,7 +32,7 @@ from napari_defocus_deblur.export.content import normalise_input
 from napari_defocus_deblur.inference import deblur, load_model
 from napari_defocus_deblur.io.tiff import read_image
 from napari_defocus_deblur.model.traced import export_onnx, run_onnx, with_passes
-from napari_defocus_deblur.normalization import PercentileNormalization
+from napari_defocus_deblur.normalization import PercentileNormalization, normalize
 
 REAL_Z00 = Path(__file__).resolve().parents[2] / "shared/data/bbbc006-real/defocus-z00"
 #: The exports compared: name -> (mirror views, pixel phases).
@@ -42,8 +42,7 @@ EXPORTS = {"one pass": (1, 1), "4 phases": (1, 4), "4 views": (4, 1)}
 def _plugin_result(image: np.ndarray, depth: float, net, norm) -> np.ndarray:
     """The plugin's default restoration of ``image``, in the export's normalised units."""
     out = deblur(image, depth_um=depth, model=net, backend="torch", precision="fp32", views=4)
-    lo, hi = np.percentile(image, [norm.low, norm.high])
-    return (np.asarray(out, np.float32) - lo) / (hi - lo)
+    return normalize(out, *norm.bounds(image))
 
 
 def measure(model: str, depth: float, folder: Path) -> None:

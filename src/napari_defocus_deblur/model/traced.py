@@ -59,9 +59,7 @@ class PaddedNetwork(nn.Module):
         from napari_defocus_deblur.model.phases import average_passes, mirror_views, pixel_phases
 
         views, phases = mirror_views(self.network), pixel_phases(self.network)
-        if views * phases > 1:
-            return average_passes(self._once, x, depth, views, phases)
-        return self._once(x, depth)
+        return average_passes(self._once, x, depth, views, phases)  # one pass: _once itself
 
     def _once(self, x: torch.Tensor, depth: torch.Tensor | None) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
