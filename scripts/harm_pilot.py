@@ -20,7 +20,9 @@ training fields imaged above focus are drawn ``FACTOR`` times as often as their 
 alone would have them (in ``runs/pilot-...-above<FACTOR>-<method>``); with ``--above-harm
 FACTOR`` the do-no-harm penalty counts their crops ``FACTOR`` times (config
 ``harm_above_focus``; the crops drawn stay the same) in
-``runs/pilot-...-aboveharm<FACTOR>-<method>``.
+``runs/pilot-...-aboveharm<FACTOR>-<method>``. With ``--bright-bodies SHARE`` that share
+of the simulated fields carries many bright bodies (config ``bright_bodies_share``; 0 is
+the stage's set without them) in ``runs/pilot-...-bb<SHARE>-<method>``.
 
 ``score`` prints, per run folder or bundled name: the 60 told fields of the ship rule
 (ten sparse smooth 10 µm fields per optics setting; below the input, worst, mean, and per
@@ -173,6 +175,8 @@ def train(args: argparse.Namespace) -> None:
     variant += f"-est{args.told_estimate:g}" if args.told_estimate else ""
     variant += f"-above{args.above_weight:g}" if args.above_weight != 1.0 else ""
     variant += f"-aboveharm{args.above_harm:g}" if args.above_harm != 1.0 else ""
+    bodies = args.bright_bodies
+    variant += f"-bb{bodies:g}" if bodies is not None else ""
     config = json.loads((ROOT / f"configs/cpu-v3{args.base}-{method}.json").read_text())
     weight = config.get("harm_weight", 0.0) if args.harm_weight is None else args.harm_weight
     tag = f"pilot-{args.base}-h{weight:g}{lr}{depths}{signed}{variant}-"
@@ -185,6 +189,8 @@ def train(args: argparse.Namespace) -> None:
         config.update(prior_depths_um=args.depths)
     if args.above_harm != 1.0:
         config.update(harm_above_focus=args.above_harm)
+    if bodies is not None:
+        config.update(bright_bodies_share=bodies)
     configs = args.runs / "pilot-configs"
     configs.mkdir(parents=True, exist_ok=True)
     (configs / f"{tag}{method}.json").write_text(json.dumps(config, indent=1))
@@ -267,6 +273,10 @@ def main() -> None:
     p.add_argument(
         "--above-harm", type=float, default=1.0, metavar="FACTOR",
         help="count the penalty on fields imaged above focus FACTOR times (1)",
+    )  # fmt: skip
+    p.add_argument(
+        "--bright-bodies", type=float, default=None, metavar="SHARE",
+        help="share of simulated fields with many bright bodies (the stage's)",
     )  # fmt: skip
     p.set_defaults(run=train)
     p = sub.add_parser("score", help="score run folders or bundled names")

@@ -53,7 +53,13 @@ focus (``harm_above_focus``); the soup of s and u shipped, and ``v`` continues i
 stage u's recipe (split seed 28); ``w`` is a second draw of it from the same start
 (split seed 29), for a soup; their soup left a told field below the input, so ``x`` counts
 the penalty on above-focus crops eight times (split seed 30) and ``x2`` is a second draw
-of x's recipe (split seed 31). A stage whose run folders
+of x's recipe (split seed 31); ``ul`` and ``ul2`` are stage u's recipe at half the
+learning rate over 3,000 steps (split seeds 32 and 33; ul2 halves the sum network's
+penalty); ``bb`` is stage u's recipe (the sum network's penalty halved) on 960 fresh
+fields of which 30 % of the simulated ones carry 8-20 very bright compact bodies
+(``bright_bodies_share``, split seed 34), a 1,000-step cosine; ``ah`` is stage bb's
+fields with the penalty kept on above-focus crops (24, the sum network's 12) and nearly
+lifted below focus (1.2, sum 0.6), a 1,500-step cosine. A stage whose run folders
 are gone (a new machine) and whose name the bundled weights already hold is refused with
 one line: start the next stage instead of training one twice.
 
@@ -113,6 +119,8 @@ STAGES = {
     "x2": ("cpu-v3x2-", "v3x2-", 2500),
     "ul": ("cpu-v3ul-", "v3ul-", 3000),
     "ul2": ("cpu-v3ul2-", "v3ul2-", 3000),
+    "bb": ("cpu-v3bb-", "v3bb-", 1000),
+    "ah": ("cpu-v3ah-", "v3ah-", 1500),
 }
 
 

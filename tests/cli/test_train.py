@@ -198,6 +198,19 @@ def test_nominal_optics_share_reaches_the_config(tmp_path):
     assert share.nominal_optics_share == 0.4
 
 
+def test_bright_bodies_share_reaches_the_config(tmp_path, capsys):
+    from napari_defocus_deblur.cli import build_parser, main
+    from napari_defocus_deblur.cli.train import build_config
+
+    base = ["train", "--prior", "wide", "-o", str(tmp_path / "m"), "--device", "cpu"]
+    parse = build_parser().parse_args
+    assert build_config(parse(base))[0].bright_bodies_share == 0.0
+    share = build_config(parse([*base, "--bright-bodies-share", "0.3"]))[0]
+    assert share.bright_bodies_share == 0.3
+    assert main([*base, "--bright-bodies-share", "1.5"]) == 2
+    assert "bright_bodies_share" in capsys.readouterr().err
+
+
 def test_harm_above_focus_reaches_the_config(tmp_path):
     from napari_defocus_deblur.cli import build_parser
     from napari_defocus_deblur.cli.train import build_config

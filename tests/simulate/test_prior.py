@@ -88,3 +88,24 @@ def test_sparse_smooth_variant_draws_few_smooth_nuclei_with_the_presets_optics()
     assert sum(s.count[1] <= 41 and s.fine_texture <= 0.06 for s in wide) <= 2
     both = get_prior("wide+nominal-optics+sparse-smooth")
     assert both.na == PRESETS["nominal"].na and both.count == prior.count
+
+
+def test_bright_bodies_variant_adds_bodies_and_keeps_every_other_draw():
+    from dataclasses import replace
+
+    from napari_defocus_deblur.simulate.content import random_layout
+    from napari_defocus_deblur.simulate.field import prior_draw
+
+    prior = get_prior("wide+nominal-optics+bright-bodies")
+    assert prior.bright_bodies == (8.0, 20.0)
+    assert prior.na == get_prior("wide+nominal-optics").na
+    bodies = {"wide": 0, "wide+bright-bodies": 0}
+    for seed in range(10):
+        plain, more = prior_draw("wide", seed), prior_draw("wide+bright-bodies", seed)
+        assert more.optics == plain.optics and more.camera == plain.camera
+        assert 8.0 <= more.style.bright_bodies <= 20.0
+        assert replace(more.style, bright_bodies=0.0) == replace(plain.style, bright_bodies=0.0)
+        for name, draw in (("wide", plain), ("wide+bright-bodies", more)):
+            layout = random_layout((256, 256), np.random.default_rng([seed, 0]), draw.style)
+            bodies[name] += int(layout.mitotic.sum())
+    assert bodies["wide+bright-bodies"] >= 2 * bodies["wide"] + 5

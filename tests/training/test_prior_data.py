@@ -120,6 +120,30 @@ def test_a_nominal_optics_share_outside_0_1_is_refused(tmp_path):
     assert TrainConfig(tmp_path / "m").nominal_optics_share == 0.0
 
 
+def test_a_bright_bodies_share_adds_bodies_to_its_fields_and_changes_no_other(tmp_path):
+    from napari_defocus_deblur.errors import UserInputError
+    from napari_defocus_deblur.training.config import TrainConfig
+
+    options = {"n_val": 1, "shape": (48, 48), "depths_um": (4.0, 36.0), "seed": 5}
+    plain = prior_training_data(24, sparse_smooth_share=0.3, **options)
+    mixed = prior_training_data(24, sparse_smooth_share=0.3, bright_bodies_share=0.5, **options)
+    bodies = []
+    for before, after in zip(plain.train, mixed.train, strict=True):
+        assert after.depth_um == before.depth_um
+        if after.field_id == before.field_id:
+            np.testing.assert_array_equal(after.target, before.target)
+            continue
+        preset, _, rest = before.field_id.rpartition("-0")
+        assert after.field_id == f"{preset}+bright-bodies-0{rest}"
+        assert "+sparse-smooth" not in before.field_id
+        bodies.append((before, after))
+    assert 4 <= len(bodies) <= 20
+    with pytest.raises(UserInputError, match="bright_bodies_share"):
+        prior_training_data(2, n_val=1, shape=(48, 48), bright_bodies_share=1.5)
+    with pytest.raises(UserInputError, match="bright_bodies_share"):
+        TrainConfig(tmp_path / "m", prior="wide", bright_bodies_share=-0.1)
+
+
 def test_a_sparse_smooth_share_changes_content_only_in_that_share_of_fields(tmp_path):
     from napari_defocus_deblur.errors import UserInputError
     from napari_defocus_deblur.training.config import TrainConfig

@@ -89,6 +89,13 @@ def _add_prior_arguments(p: argparse.ArgumentParser) -> None:
         help="share of simulated fields with few, smooth nuclei, optics and camera still "
         "from --prior (0-1; default 0)",
     )
+    p.add_argument(
+        "--bright-bodies-share",
+        type=float,
+        default=None,
+        help="share of simulated fields with 8-20 very bright compact (mitotic) bodies, "
+        "the rest still from --prior (0-1; default 0)",
+    )
 
 
 def _add_network_arguments(p: argparse.ArgumentParser) -> None:

@@ -37,6 +37,7 @@ _OVERRIDES = {
     "depth_jitter": "depth_jitter",
     "nominal_optics_share": "nominal_optics_share",
     "sparse_smooth_share": "sparse_smooth_share",
+    "bright_bodies_share": "bright_bodies_share",
     "harm_weight": "harm_weight",
     "harm_above_focus": "harm_above_focus",
     "condition": "condition",

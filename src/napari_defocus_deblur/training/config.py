@@ -107,6 +107,11 @@ class TrainConfig:
         Share of simulated training fields given few, smooth nuclei (preset
         ``<prior>+sparse-smooth``: content under 1 field in 250 of ``wide`` has, where a
         network told more blur than the image holds paints dark rims); 0 (default): none.
+    bright_bodies_share
+        Share of simulated training fields given 8-20 very bright compact bodies per
+        field (preset ``<prior>+bright-bodies``: they hold most of a blurred field's
+        squared error); chosen apart from the other draws, so the rest of the set is
+        unchanged; 0 (default): none.
     harm_weight
         Weight of :func:`~napari_defocus_deblur.model.harm_loss` added to the multi-scale
         loss: a crop restored worse than its input counts about ``1 + harm_weight`` times
@@ -169,6 +174,7 @@ class TrainConfig:
     depth_jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     nominal_optics_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     sparse_smooth_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    bright_bodies_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     harm_weight: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
     harm_above_focus: Annotated[float, Field(ge=1.0, le=20.0)] = 1.0
     early_stopping_patience: Count | None = 10

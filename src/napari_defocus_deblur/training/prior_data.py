@@ -23,7 +23,11 @@ import numpy as np
 from napari_defocus_deblur.constants import PAPER_DEPTHS_UM
 from napari_defocus_deblur.errors import UserInputError
 from napari_defocus_deblur.normalization import PercentileNormalization
-from napari_defocus_deblur.simulate.prior import NOMINAL_OPTICS_SUFFIX, SPARSE_SMOOTH_SUFFIX
+from napari_defocus_deblur.simulate.prior import (
+    BRIGHT_BODIES_SUFFIX,
+    NOMINAL_OPTICS_SUFFIX,
+    SPARSE_SMOOTH_SUFFIX,
+)
 from napari_defocus_deblur.training.data import TrainingData
 from napari_defocus_deblur.training.fields import Field, make_field
 from napari_defocus_deblur.training.prior_cache import cache_key, load_cached, save_cached
@@ -124,6 +128,21 @@ def _training_plan(
     return plan
 
 
+def _with_bright_bodies(plan: list, share: float, seed: int) -> list:
+    """``plan`` with a ``share`` of its simulated fields (not those given sparse smooth
+    content) given many bright bodies; the choice has its own generator, so no other field
+    changes (0 changes nothing)."""
+    if not share:
+        return plan
+    picked = np.random.default_rng([seed, 41]).random(len(plan)) < share
+    out = []
+    for pick, (s, preset, depth, content) in zip(picked, plan):
+        if pick and not content and not preset.endswith(SPARSE_SMOOTH_SUFFIX):
+            preset += BRIGHT_BODIES_SUFFIX
+        out.append((s, preset, depth, content))
+    return out
+
+
 def stratified_depths(n: int, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
     """``n`` distances in ``[lo, hi]``, one in each of ``n`` equal strata, in random order.
 
@@ -163,6 +182,7 @@ def iter_prior_training_data(
     depth_sampling: str = "uniform",
     nominal_optics_share: float = 0.0,
     sparse_smooth_share: float = 0.0,
+    bright_bodies_share: float = 0.0,
 ) -> Generator[FieldsSimulated, None, TrainingData]:
     """Simulate a training set from a prior; yields progress, returns the data.
 
@@ -195,28 +215,30 @@ def iter_prior_training_data(
     sparse_smooth_share
         Share of the simulated (not real-content) training fields given sparse smooth
         content (preset ``<preset>+sparse-smooth``); 0 draws nothing extra.
+    bright_bodies_share
+        Share of the simulated (not real-content) training fields given many very bright
+        compact bodies (preset ``<preset>+bright-bodies``), chosen by a generator of its
+        own: the other fields, their distances and presets are those of a set made
+        without it.
     """
     if n_fields < 1 or n_val < 1:
         raise UserInputError("prior training needs at least one training and validation field")
     lo, hi = (float(d) for d in depths_um)
     if not 0 <= lo <= hi:
         raise UserInputError(f"depths_um must be a range 0 <= lo <= hi, got {depths_um}")
-    for name, share in (
-        ("nominal_optics", nominal_optics_share),
-        ("sparse_smooth", sparse_smooth_share),
-    ):
-        if not 0.0 <= share <= 1.0:
-            raise UserInputError(f"{name}_share must be 0-1, got {share}")
+    _check_options(
+        depth_sampling,
+        nominal_optics=nominal_optics_share,
+        sparse_smooth=sparse_smooth_share,
+        bright_bodies=bright_bodies_share,
+    )
     norm = normalization or PercentileNormalization()
-    if depth_sampling not in ("uniform", "stratified"):
-        raise UserInputError(
-            f"depth_sampling must be uniform or stratified, got {depth_sampling!r}"
-        )
     parts = [n_fields, prior, (lo, hi), in_focus_share, n_val, seed, shape, content_dir]
     # uniform sets keep the key they had before stratified sampling existed
     parts += [norm.to_dict()] + ([] if depth_sampling == "uniform" else [depth_sampling])
     parts += [nominal_optics_share] if nominal_optics_share else []
     parts += [("sparse_smooth", sparse_smooth_share)] if sparse_smooth_share else []
+    parts += [("bright_bodies", bright_bodies_share)] if bright_bodies_share else []
     key = cache_key(*parts)
     cached = load_cached(key)
     if cached is not None:
@@ -227,6 +249,7 @@ def iter_prior_training_data(
     real = _real_signals(content_dir)
     shares = (in_focus_share, content_fraction, nominal_optics_share, sparse_smooth_share)
     plan = _training_plan(n_fields, prior, (lo, hi), shares, real, seed)
+    plan = _with_bright_bodies(plan, bright_bodies_share, seed)
     if depth_sampling == "stratified":
         plan = _stratify(plan, lo, hi, np.random.default_rng([seed, 37]))
     val_depths = np.linspace(lo, hi, n_val)
@@ -241,6 +264,17 @@ def iter_prior_training_data(
     data = _assemble(fields[:n_fields], fields[n_fields:], norm, prior, (lo, hi))
     save_cached(key, data, (lo, hi))
     return data
+
+
+def _check_options(depth_sampling: str, **shares: float) -> None:
+    """One readable error for an unknown sampling or a ``<name>_share`` outside 0-1."""
+    for name, share in shares.items():
+        if not 0.0 <= share <= 1.0:
+            raise UserInputError(f"{name}_share must be 0-1, got {share}")
+    if depth_sampling not in ("uniform", "stratified"):
+        raise UserInputError(
+            f"depth_sampling must be uniform or stratified, got {depth_sampling!r}"
+        )
 
 
 def _assemble(train, val, norm, prior: str, depths: tuple[float, float]) -> TrainingData:

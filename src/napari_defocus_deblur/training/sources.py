@@ -19,6 +19,7 @@ PRIOR_DATA_FIELDS = (
     "depth_sampling",
     "nominal_optics_share",
     "sparse_smooth_share",
+    "bright_bodies_share",
     "content_dir",
     "split_seed",
 )
@@ -62,6 +63,7 @@ def training_data_for(
             depth_sampling=config.depth_sampling,
             nominal_optics_share=config.nominal_optics_share,
             sparse_smooth_share=config.sparse_smooth_share,
+            bright_bodies_share=config.bright_bodies_share,
             seed=config.split_seed,
             content_dir=config.content_dir,
             normalization=normalization,
