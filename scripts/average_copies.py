@@ -43,6 +43,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -67,14 +68,28 @@ def average_run(runs: list[Path], out: Path, from_start: int = 0) -> int:
     model.load_state_dict({k: v.to(torch.float32) for k, v in mean.items()})
     info = {k: v for k, v in info.items() if k not in ("format", "model")}
     info["name"] = out.name
-    info["provenance"] = {**info.get("provenance", {}), "averaged": [str(r) for r in runs]}
+    info["provenance"] = {
+        **info.get("provenance", {}),
+        "averaged": [str(r) for r in runs],
+        "averaged_sha256": [weights_digest(r) for r in runs],
+    }
     if from_start:
         info["provenance"]["averaged_start"] = from_start
+        info["provenance"]["averaged_start_version"] = (
+            models[0][1].get("provenance", {}).get("version")
+        )
     save_checkpoint(model, out, info=info)
     state = json.loads((runs[-1] / "training_state.json").read_text())
     state["averaged_from"] = [str(r) for r in runs]
     (out / "training_state.json").write_text(json.dumps(state, indent=1) + "\n")
     return int(state["step"])
+
+
+def weights_digest(run: Path) -> str:
+    """The first 16 hex digits of the SHA-256 of a run's weights file: names a copy for
+    good, where its path (a zoo folder, a ``runs/`` folder) may later hold other weights."""
+    digest = hashlib.sha256((run / "model.safetensors").read_bytes()).hexdigest()
+    return digest[:16]
 
 
 def stage_start(run: Path) -> Path:

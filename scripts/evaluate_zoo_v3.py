@@ -98,25 +98,28 @@ def candidates(runs: Path, auto: tuple[str, ...] = (), run_prefix: str = "v3-") 
 
 
 def cache_name(method: str) -> str:
-    """The score file of ``method``: a v3 run's name and step count, or a shipped network's
-    weights hash, plus the inference rule's version (:data:`INFERENCE_RULE`: mirror views,
-    pixel phases before), so scores of other weights or of other averages are never mixed
-    in; the one-click path's scores also
+    """The score file of ``method``: a v3 run's name, step count and weights hash, or a
+    shipped network's weights hash, plus the inference rule's version
+    (:data:`INFERENCE_RULE`: mirror views, pixel phases before), so scores of other
+    weights or of other averages are never mixed in; the one-click path's scores also
     name the defocus estimator and the rule that turns its reading into the distance the
     network is told."""
+
     import hashlib
 
     from napari_defocus_deblur.estimate import estimator_id
     from napari_defocus_deblur.inference.catalogue import resolve_model_path
 
-    if ":" in method:
+    def digest(folder: Path) -> str:
+        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
+
+    if ":" in method:  # two means of one stage may end at the same step: the digest tells
         run = Path(method.split(":", 1)[1])
         state = json.loads((run / "training_state.json").read_text())
-        name = f"{method.split(':')[0]}-{run.name}-{state['step']}"
+        name = f"{method.split(':')[0]}-{run.name}-{state['step']}-{digest(run)}"
     elif method in (*METHODS, "default"):
         folder = resolve_model_path(f"bbbc006-{DEFAULT_METHOD if method == 'default' else method}")
-        digest = hashlib.sha256((Path(folder) / "model.safetensors").read_bytes()).hexdigest()
-        name = f"{method}-{digest[:10]}"
+        name = f"{method}-{digest(Path(folder))}"
     else:
         return method  # input and Richardson-Lucy: no network
     one_click = method == "default" or method.startswith("auto:")

@@ -50,6 +50,10 @@ def test_mean_with_the_start_counted_twice(load_script, runs, tmp_path):
         "averaged_steps": [500, 1000],
         "averaged_start": 2,
     }
+    # the weights are named by their digest too: a path may later hold other weights
+    digests = info["provenance"]["averaged_sha256"]
+    assert digests[0] == digests[1] == average.weights_digest(start)
+    assert len(set(digests)) == 3 and all(len(d) == 16 for d in digests)
 
 
 def test_start_folder_needs_one_run_per_network(load_script, tmp_path):
