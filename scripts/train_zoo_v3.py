@@ -59,7 +59,8 @@ penalty); ``bb`` is stage u's recipe (the sum network's penalty halved) on 960 f
 fields of which 30 % of the simulated ones carry 8-20 very bright compact bodies
 (``bright_bodies_share``, split seed 34), a 1,000-step cosine; ``ah`` is stage bb's
 fields with the penalty kept on above-focus crops (24, the sum network's 12) and nearly
-lifted below focus (1.2, sum 0.6), a 1,500-step cosine. A stage whose run folders
+lifted below focus (1.2, sum 0.6), a 1,500-step cosine; ``ai`` is ah's recipe on fresh
+fields (split seed 35) from the zoo ah's early mean shipped. A stage whose run folders
 are gone (a new machine) and whose name the bundled weights already hold is refused with
 one line: start the next stage instead of training one twice.
 
@@ -121,6 +122,7 @@ STAGES = {
     "ul2": ("cpu-v3ul2-", "v3ul2-", 3000),
     "bb": ("cpu-v3bb-", "v3bb-", 1000),
     "ah": ("cpu-v3ah-", "v3ah-", 1500),
+    "ai": ("cpu-v3ai-", "v3ai-", 1500),
 }
 
 
