@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from average_copies import weights_digest
 from evaluate_zoo_v2 import gain_table, paper_table
 
 from napari_defocus_deblur.evaluation.robustness import (
@@ -104,14 +105,11 @@ def cache_name(method: str) -> str:
     weights or of other averages are never mixed in; the one-click path's scores also
     name the defocus estimator and the rule that turns its reading into the distance the
     network is told."""
-
-    import hashlib
-
     from napari_defocus_deblur.estimate import estimator_id
     from napari_defocus_deblur.inference.catalogue import resolve_model_path
 
-    def digest(folder: Path) -> str:
-        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
+    def digest(folder: Path) -> str:  # 10 digits: the names of the scores cached so far
+        return weights_digest(folder)[:10]
 
     if ":" in method:  # two means of one stage may end at the same step: the digest tells
         run = Path(method.split(":", 1)[1])

@@ -8,22 +8,11 @@ import shutil
 import numpy as np
 import pytest
 
-from napari_defocus_deblur.model import build_model
-from napari_defocus_deblur.model.checkpoint import load_checkpoint, save_checkpoint
-
-
-def run_at(folder, step: int, seed: int):
-    """A tiny run folder: a checkpoint and the training state of ``step``."""
-    import torch
-
-    torch.manual_seed(seed)
-    save_checkpoint(build_model(1, base_channels=4), folder, info={"name": folder.name})
-    (folder / "training_state.json").write_text(json.dumps({"step": step}))
-    return folder
+from napari_defocus_deblur.model.checkpoint import load_checkpoint
 
 
 @pytest.fixture
-def runs(tmp_path):
+def runs(tmp_path, run_at):
     start = run_at(tmp_path / "start-unet", 2000, 0)  # a float32 start (--start)
     copies = [run_at(tmp_path / f"copy{s}-unet", s, s) for s in (500, 1000)]
     return start, copies
@@ -56,7 +45,7 @@ def test_mean_with_the_start_counted_twice(load_script, runs, tmp_path):
     assert len(set(digests)) == 3 and all(len(d) == 16 for d in digests)
 
 
-def test_start_folder_needs_one_run_per_network(load_script, tmp_path):
+def test_start_folder_needs_one_run_per_network(load_script, run_at, tmp_path):
     average = load_script("average_copies")
     only = run_at(tmp_path / "zoo" / "v3k-avg-unet", 2000, 0)
     assert average.start_in(tmp_path / "zoo", "unet") == only
@@ -78,7 +67,7 @@ def test_start_without_init_weight_is_refused(load_script, runs, tmp_path, monke
 
 
 def test_a_soup_of_two_stage_means_lists_both_stages_then_itself(
-    load_script, runs, tmp_path, monkeypatch
+    load_script, runs, run_at, tmp_path, monkeypatch
 ):
     average, bundle = load_script("average_copies"), load_script("bundle_zoo")
     start, copies = runs
